@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that hutch's build, tests, demo and
+# benchmarks need. Idempotent: does nothing when all are present.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential cmake pkg-config clang llvm clang-format git
+	libjson-c-dev libcmocka-dev libfuse3-dev libbpf-dev bpftool
+	libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler
+	libarchive-dev libseccomp-dev libncurses-dev zlib1g-dev libcap-dev
+	# run and test
+	fuse3 busybox-static procps iproute2 util-linux tmux
+	# the anchors we measure against
+	runc lxcfs prometheus
+	# load generators for tests and benchmarks
+	stress-ng hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup-deps: missing packages (${missing[*]}); run as root to install them" >&2
+	exit 1
+fi
+echo "setup-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Services that come with packages (lxcfs, prometheus) must not start on install:
+# tests start their own instances on their own ports and mount points.
+policy=/usr/sbin/policy-rc.d
+added_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod +x "$policy"
+	added_policy=1
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ "$added_policy" = 1 ] && rm -f "$policy"
+exit 0

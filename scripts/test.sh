@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The test command: installs what it needs, builds, and runs every test —
+# unit tests (also under ASan+UBSan), integration tests against the real host,
+# a smoke run of each fuzzer, and the format check. Prints skipped tests with
+# their reasons and ends with one "N passed, N failed, N skipped" line.
+set -uo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+
+bash scripts/setup-deps.sh || exit 1
+
+passed=0 failed=0 skipped=0
+# run_ctest BUILD_DIR CTEST_ARGS...: runs ctest, adds its counts to the totals.
+run_ctest() {
+	local dir=$1
+	shift
+	local log=$dir/ctest-output.txt
+	(cd "$dir" && ctest --output-on-failure --timeout 600 "$@") 2>&1 | tee "$log"
+	local total fail skip
+	total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
+	fail=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
+	skip=$(grep -c '\*\*\*Skipped' "$log")
+	total=${total:-0} fail=${fail:-0}
+	passed=$((passed + total - fail - skip))
+	failed=$((failed + fail))
+	skipped=$((skipped + skip))
+	# Why each skipped test skipped: the SKIP: lines they printed.
+	if [ "$skip" -gt 0 ] && [ -f "$dir/Testing/Temporary/LastTest.log" ]; then
+		echo "skipped, with their reasons:"
+		awk '/^[0-9]+\/[0-9]+ Test: /{name=$3} /^SKIP:/{print "  " name ": " $0}' \
+			"$dir/Testing/Temporary/LastTest.log"
+	fi
+}
+
+echo "== build (warnings are errors)"
+HUTCH_BUILD_DIR=$src/build bash scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
+HUTCH_BUILD_DIR=$src/build-asan bash scripts/build.sh -DHUTCH_SANITIZE=ON \
+	|| { echo "0 passed, 1 failed"; exit 1; }
+
+echo "== unit tests under ASan+UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	run_ctest "$src/build-asan" -L unit
+
+if command -v clang >/dev/null; then
+	echo "== fuzzers (libFuzzer smoke runs)"
+	HUTCH_BUILD_DIR=$src/build-fuzz HUTCH_BUILD_TARGET=fuzzers CC=clang bash scripts/build.sh -DHUTCH_FUZZ=ON \
+		&& run_ctest "$src/build-fuzz" -L fuzz
+else
+	echo "SKIP: fuzzers: clang is not installed"
+	skipped=$((skipped + 1))
+fi
+
+echo "== unit, integration and style tests"
+run_ctest "$src/build" -LE fuzz
+
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
