@@ -69,9 +69,9 @@ int cgroup_controller_from_name(const char *name);
 #define CGROUP_MAX_HIERARCHIES 16
 
 struct cgroup_hierarchy {
-	char *mount_point; /* where it is mounted here, e.g. /sys/fs/cgroup/cpu */
-	char *root;        /* the mount's root inside the hierarchy, usually "/" */
-	char *options;     /* v1 super options naming the controllers, e.g. "cpu,cpuacct" */
+	char *mount_point;    /* where it is mounted here, e.g. /sys/fs/cgroup/cpu */
+	char *root;	      /* the mount's root inside the hierarchy, usually "/" */
+	char *options;	      /* v1 super options naming the controllers, e.g. "cpu,cpuacct" */
 	uint32_t controllers; /* bitmask of 1u << enum cgroup_controller */
 	bool unified;
 };
@@ -120,8 +120,8 @@ struct cgroup_psi {
 struct cgroup_stats {
 	/* memory */
 	uint64_t memory_usage_bytes;
-	uint64_t memory_max_usage_bytes; /* v1 max_usage_in_bytes; v2 memory.peak */
-	uint64_t memory_limit_bytes;     /* this cgroup's own limit */
+	uint64_t memory_max_usage_bytes;       /* v1 max_usage_in_bytes; v2 memory.peak */
+	uint64_t memory_limit_bytes;	       /* this cgroup's own limit */
 	uint64_t memory_effective_limit_bytes; /* minimum over the cgroup and its ancestors */
 	uint64_t memory_reservation_bytes;     /* v1 soft_limit; v2 memory.low */
 	uint64_t swap_usage_bytes;
@@ -136,9 +136,9 @@ struct cgroup_stats {
 
 	/* cpu */
 	uint64_t cpu_usage_ns, cpu_user_ns, cpu_system_ns;
-	size_t n_percpu;        /* 0 when the kernel does not give per-CPU usage (v2) */
+	size_t n_percpu;	   /* 0 when the kernel does not give per-CPU usage (v2) */
 	uint64_t *percpu_usage_ns; /* n_percpu entries, owned: cgroup_stats_free() */
-	uint64_t cpu_quota_us;  /* HUTCH_UNLIMITED when no quota */
+	uint64_t cpu_quota_us;	   /* HUTCH_UNLIMITED when no quota */
 	uint64_t cpu_period_us;
 	uint64_t cpu_shares; /* v1 shares; on v2 converted back from cpu.weight */
 	uint64_t cpu_weight; /* v2 weight; on v1 converted from shares */
@@ -179,12 +179,13 @@ void cgroup_stats_free(struct cgroup_stats *st);
 
 /* Limits to write. Fields left HUTCH_UNKNOWN (or NULL) are not written. */
 struct cgroup_limits {
-	uint64_t memory_bytes;       /* HUTCH_UNLIMITED to lift a limit */
-	uint64_t memory_swap_bytes;  /* memory + swap, as docker's --memory-swap; HUTCH_UNLIMITED for no cap */
+	uint64_t memory_bytes; /* HUTCH_UNLIMITED to lift a limit */
+	uint64_t
+		memory_swap_bytes; /* memory + swap, as docker's --memory-swap; HUTCH_UNLIMITED for no cap */
 	uint64_t memory_reservation_bytes;
 	uint64_t cpu_quota_us; /* HUTCH_UNLIMITED for no quota */
 	uint64_t cpu_period_us;
-	uint64_t cpu_shares;   /* v1 shares (2..262144); converted to cpu.weight on v2 */
+	uint64_t cpu_shares;	 /* v1 shares (2..262144); converted to cpu.weight on v2 */
 	const char *cpuset_cpus; /* NULL: the parent's (v1 needs a value before a task can join) */
 	const char *cpuset_mems;
 	uint64_t pids_max; /* HUTCH_UNLIMITED for "max" */
