@@ -537,9 +537,16 @@ int cgroup_write(const char *dir, const char *file, const char *value, struct hu
 	char path[4096];
 	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
 		return hutch_error_set(err, ENAMETOOLONG, "write %s: path too long", file);
-	int r = hutch_write_file(path, value);
-	if (r < 0)
-		return hutch_error_setsys(err, -r, "write %s", file);
+	/* O_TRUNC means nothing to cgroupfs but keeps fixture trees (plain files) exact. */
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return hutch_error_setsys(err, errno, "write %s", file);
+	size_t len = strlen(value);
+	ssize_t n = write(fd, value, len);
+	if (n < 0)
+		return hutch_error_setsys(err, errno, "write %s", file);
+	if ((size_t)n != len)
+		return hutch_error_set(err, EIO, "write %s: short write", file);
 	return 0;
 }
 

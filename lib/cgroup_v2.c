@@ -234,8 +234,10 @@ static int enable_controllers(const char *dir, struct hutch_error *err)
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
 	int n = cgroup_read_small(path, buf, sizeof(buf));
 	uint32_t avail = 0, enabled = 0;
-	if (n < 0 || cgroup_parse_controllers(buf, (size_t)n, &avail) < 0)
-		return hutch_error_setsys(err, n < 0 ? -n : EINVAL, "read %s", path);
+	if (n < 0 || cgroup_parse_controllers(buf, (size_t)n, &avail) < 0) {
+		hutch_error_setsys(err, n < 0 ? -n : EINVAL, "read cgroup.controllers");
+		return hutch_error_wrap(err, "enable controllers in %s", dir);
+	}
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
 	n = cgroup_read_small(path, buf, sizeof(buf));
 	if (n >= 0)
