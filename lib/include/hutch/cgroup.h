@@ -69,9 +69,9 @@ int cgroup_controller_from_name(const char *name);
 #define CGROUP_MAX_HIERARCHIES 16
 
 struct cgroup_hierarchy {
-	char *mount_point;    /* where it is mounted here, e.g. /sys/fs/cgroup/cpu */
-	char *root;	      /* the mount's root inside the hierarchy, usually "/" */
-	char *options;	      /* v1 super options naming the controllers, e.g. "cpu,cpuacct" */
+	char *mount_point; /* where it is mounted here (with the layout's root_prefix before it) */
+	char *root;	   /* the mount's root inside the hierarchy, usually "/" */
+	char *options;	   /* v1 super options naming the controllers, e.g. "cpu,cpuacct" */
 	uint32_t controllers; /* bitmask of 1u << enum cgroup_controller */
 	bool unified;
 };
@@ -228,7 +228,12 @@ int cgroup_id(const struct cgroup *cg, enum cgroup_controller c, uint64_t *ret_i
  * Reads stats. Files are opened once per handle and re-read with pread, so
  * a long-lived handle (the collector's) costs one pread per file per call.
  * A cgroup that vanished returns -ENOENT; a missing file leaves its fields
- * HUTCH_UNKNOWN. *ret must have been initialised (cgroup_stats_init).
+ * HUTCH_UNKNOWN. *ret must have been initialised (cgroup_stats_init); the
+ * fields of the groups in mask are reset first, so one struct can be reused.
+ * pids_max is read with CGROUP_STATS_PIDS and with CGROUP_STATS_SPEC. A
+ * handle keeps about one fd per file read plus one per hierarchy (~36 on v1
+ * with CGROUP_STATS_ALL): a process holding many handles needs RLIMIT_NOFILE
+ * raised. Handles are not thread-safe.
  */
 int cgroup_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *ret);
 
@@ -240,15 +245,21 @@ int cgroup_kill_all(struct cgroup *cg, int sig);
 /*
  * Creates the cgroup in every hierarchy that matters (every v1 controller
  * hierarchy and, on hybrid hosts, the unified one; on v2 it enables the
- * needed controllers in the parents' subtree_control). On failure nothing is
- * left behind.
+ * needed controllers in the parents' subtree_control; on v1 it fills
+ * cpuset.cpus/mems from the parent). Directories that exist already are
+ * reused, like mkdir -p. On failure nothing it made is left behind; err
+ * reads like "create cgroup /hutch/x: mkdir /sys/fs/cgroup/pids/hutch/x: ...".
  */
 int cgroup_create(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
 		  struct hutch_error *err);
 int cgroup_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, struct hutch_error *err);
 /* Moves a process into the cgroup in every hierarchy. */
 int cgroup_attach(struct cgroup *cg, pid_t pid, struct hutch_error *err);
-/* Removes the cgroup's directories (they must hold no process). Missing ones are fine. */
+/*
+ * Removes the cgroup's directories in every hierarchy it was created in,
+ * child cgroups first (they must hold no process; a cgroup whose last
+ * process is still exiting is retried for up to 2 s). Missing ones are fine.
+ */
 int cgroup_destroy(struct cgroup *cg, struct hutch_error *err);
 
 /*
