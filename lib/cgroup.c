@@ -388,10 +388,10 @@ int cgroup_id(const struct cgroup *cg, enum cgroup_controller c, uint64_t *ret_i
 {
 	if (!cg)
 		return -EINVAL;
-	int h = cg->layout->kind == CGROUP_LAYOUT_V2
+	/* Out-of-range c asks for the unified directory: the id BPF sees on hybrid hosts. */
+	int h = cg->layout->kind == CGROUP_LAYOUT_V2 || (unsigned)c >= CGROUP_CONTROLLER_COUNT
 			? cg->layout->unified
-			: ((unsigned)c < CGROUP_CONTROLLER_COUNT ? cg->layout->by_controller[c]
-								 : -1);
+			: cg->layout->by_controller[c];
 	char dir[4096];
 	int r = cgroup_hierarchy_dir(cg, h, dir, sizeof(dir));
 	if (r < 0)
@@ -724,6 +724,48 @@ static int procs_dir(const struct cgroup *cg, char *buf, size_t size)
 	return -ENOENT;
 }
 
+/* Appends the pids of dir's cgroup.procs and of every cgroup below it. */
+static int collect_pids(const char *dir, int depth, pid_t **pids, size_t *n)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = hutch_read_file(path, 0, &buf, &len);
+	if (r < 0)
+		return r;
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
+		uint64_t v;
+		if (hutch_parse_u64(tok, &v) < 0 || v == 0 || v > INT32_MAX)
+			continue;
+		pid_t *np = realloc(*pids, (*n + 1) * sizeof(**pids));
+		if (!np)
+			return -ENOMEM;
+		*pids = np;
+		(*pids)[(*n)++] = (pid_t)v;
+	}
+	if (depth >= 64)
+		return 0;
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		char sub[4096];
+		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub))
+			continue;
+		/* A child cgroup removed meanwhile has no processes to report. */
+		r = collect_pids(sub, depth + 1, pids, n);
+		if (r == -ENOMEM)
+			return r;
+	}
+	return 0;
+}
+
 int cgroup_list_pids(struct cgroup *cg, pid_t **ret_pids, size_t *ret_n)
 {
 	if (!cg)
@@ -732,27 +774,12 @@ int cgroup_list_pids(struct cgroup *cg, pid_t **ret_pids, size_t *ret_n)
 	int r = procs_dir(cg, dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	r = hutch_read_file(path, 0, &buf, &len);
-	if (r < 0)
-		return r;
 	pid_t *pids = NULL;
 	size_t n = 0;
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
-		uint64_t v;
-		if (hutch_parse_u64(tok, &v) < 0 || v == 0 || v > INT32_MAX)
-			continue;
-		pid_t *np = realloc(pids, (n + 1) * sizeof(*pids));
-		if (!np) {
-			free(pids);
-			return -ENOMEM;
-		}
-		pids = np;
-		pids[n++] = (pid_t)v;
+	r = collect_pids(dir, 0, &pids, &n);
+	if (r < 0) {
+		free(pids);
+		return r;
 	}
 	*ret_pids = pids;
 	*ret_n = n;

@@ -252,6 +252,11 @@ static void test_list_pids(void **state)
 	char *root = fixture_copy("hybrid");
 	assert_non_null(root);
 	write_rel(root, "sys/fs/cgroup/pids" V1_CG "/cgroup.procs", "12\n345\n6789\n");
+	/* Processes of cgroups below it count too. */
+	char sub[4096];
+	snprintf(sub, sizeof(sub), "%s/sys/fs/cgroup/pids" V1_CG "/sub", root);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_rel(root, "sys/fs/cgroup/pids" V1_CG "/sub/cgroup.procs", "77\n");
 	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
@@ -259,9 +264,10 @@ static void test_list_pids(void **state)
 	pid_t *pids = NULL;
 	size_t n = 0;
 	assert_int_equal(cgroup_list_pids(cg, &pids, &n), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	assert_int_equal(pids[0], 12);
 	assert_int_equal(pids[2], 6789);
+	assert_int_equal(pids[3], 77);
 	free(pids);
 	cgroup_close(cg);
 	cgroup_layout_free(l);

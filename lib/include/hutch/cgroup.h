@@ -221,6 +221,8 @@ int cgroup_unified_dir(const struct cgroup *cg, char *buf, size_t size);
 /*
  * The cgroup id BPF programs see: the inode of the cgroup's directory in the
  * hierarchy of controller c (c is ignored on v2: the unified directory).
+ * c = CGROUP_CONTROLLER_COUNT asks for the unified directory's inode, which
+ * is what bpf_get_current_cgroup_id() returns on hybrid hosts too.
  */
 int cgroup_id(const struct cgroup *cg, enum cgroup_controller c, uint64_t *ret_id);
 
@@ -237,9 +239,10 @@ int cgroup_id(const struct cgroup *cg, enum cgroup_controller c, uint64_t *ret_i
  */
 int cgroup_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *ret);
 
-/* The pids in the cgroup (cgroup.procs of the pids, memory, or unified hierarchy). */
+/* The pids in the cgroup and the cgroups below it (cgroup.procs of the pids, memory,
+ * or unified hierarchy). */
 int cgroup_list_pids(struct cgroup *cg, pid_t **ret_pids, size_t *ret_n);
-/* Signals every process in the cgroup; returns how many were signalled. */
+/* Signals every process in the cgroup and below; returns how many were signalled. */
 int cgroup_kill_all(struct cgroup *cg, int sig);
 
 /*
