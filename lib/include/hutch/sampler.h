@@ -15,17 +15,7 @@
 #include <sys/types.h>
 
 #include "hutch/cgroup.h"
-
-/* Which runtime made a container, from its cgroup path or hutch's state. */
-enum sampler_runtime {
-	SAMPLER_RUNTIME_CGROUP, /* a plain cgroup, no known runtime */
-	SAMPLER_RUNTIME_HUTCH,
-	SAMPLER_RUNTIME_DOCKER,
-	SAMPLER_RUNTIME_PODMAN,
-	SAMPLER_RUNTIME_CONTAINERD,
-	SAMPLER_RUNTIME_KUBERNETES,
-};
-const char *sampler_runtime_name(enum sampler_runtime rt);
+#include "hutch/discovery.h" /* enum sampler_runtime, struct discovery_roots */
 
 struct sampler_netdev {
 	char name[32];
@@ -34,17 +24,21 @@ struct sampler_netdev {
 };
 
 struct sampler_container {
-	char *id;         /* the cgroup path: cAdvisor's "id" label */
-	char *name;       /* container name, "" when unknown */
-	char *image;      /* "" when unknown */
+	char *id;	  /* the cgroup path: cAdvisor's "id" label */
+	char *name;	  /* container name, "" when unknown */
+	char *image;	  /* "" when unknown */
 	char *runtime_id; /* the runtime's own container id, "" for plain cgroups */
+	char *pod_uid;	  /* kubernetes pod uid, "" elsewhere */
 	enum sampler_runtime runtime;
-	bool is_container; /* a runtime's container, not just a cgroup */
-	pid_t pid;         /* a process in it (the init where known), 0 if empty */
-	uint64_t start_time_ns;  /* wall clock; HUTCH_UNKNOWN if unknown */
-	uint64_t sampled_at_ns;  /* monotonic time of the last refresh */
+	bool is_container;	  /* a runtime's container, not just a cgroup */
+	pid_t pid;		  /* a process in it (the init where known), 0 if empty */
+	uint64_t start_time_ns;	  /* wall clock; HUTCH_UNKNOWN if unknown */
+	uint64_t sampled_at_ns;	  /* monotonic time of the last refresh */
+	uint64_t sampled_wall_ns; /* wall clock of the last refresh (cAdvisor's last_seen) */
 	struct cgroup_stats stats;
-	uint64_t threads, file_descriptors; /* HUTCH_UNKNOWN when not sampled */
+	/* Processes in the cgroup itself (cgroup.procs), threads (pids.current) and
+	 * open files of those processes; HUTCH_UNKNOWN when not sampled. */
+	uint64_t processes, threads, file_descriptors;
 	size_t n_netdevs; /* from the container's network namespace; 0 if it shares the host's */
 	struct sampler_netdev *netdevs;
 	/* BPF keys: cgroup directory inodes (HUTCH_UNKNOWN where the hierarchy is absent). */
@@ -53,11 +47,15 @@ struct sampler_container {
 
 struct sampler_options {
 	const char *hutch_root; /* hutch's state directory; NULL = /run/hutch */
-	bool containers_only;   /* skip cgroups no runtime made (the viewer's default) */
-	bool network;           /* read per-namespace network counters */
-	bool processes;         /* count threads and file descriptors (walks /proc/PID) */
+	/* Other runtimes' state for names and images; NULL = the usual places. */
+	const struct discovery_roots *roots;
+	const char *root_cgroup;  /* the subtree to watch; NULL = "/" */
+	bool containers_only;	  /* skip cgroups no runtime made (the viewer's default) */
+	bool network;		  /* read per-namespace network counters */
+	bool processes;		  /* count processes and file descriptors (walks /proc/PID) */
 	uint64_t spec_refresh_ns; /* how often limits are re-read; 0 = every refresh */
-	uint64_t discovery_refresh_ns; /* how often the cgroup tree is re-walked; 0 = every refresh */
+	uint64_t
+		discovery_refresh_ns; /* how often the cgroup tree is re-walked; 0 = every refresh */
 };
 
 struct sampler;
@@ -65,8 +63,33 @@ int sampler_new(const struct cgroup_layout *layout, const struct sampler_options
 		struct sampler **ret);
 /* Discovers (when due) and reads every container's stats. Vanished cgroups are dropped. */
 int sampler_refresh(struct sampler *s);
+/* Containers, sorted by id; valid until the next sampler_refresh. */
 size_t sampler_count(const struct sampler *s);
 const struct sampler_container *sampler_get(const struct sampler *s, size_t i);
+/* The container with this cgroup path, or NULL. */
+const struct sampler_container *sampler_find(const struct sampler *s, const char *id);
+/* Forces the next refresh to re-walk the tree and re-read spec values. */
+void sampler_invalidate(struct sampler *s);
 void sampler_free(struct sampler *s);
+
+/* Host facts for machine_* metrics. */
+struct sampler_machine {
+	uint64_t cpu_cores;		  /* online CPUs */
+	uint64_t memory_bytes;		  /* physical memory */
+	char boot_id[64], machine_id[64]; /* "" when unreadable */
+};
+int sampler_read_machine(struct sampler_machine *ret);
+
+/* A process's own resource use, for an exporter's process_* metrics. */
+struct sampler_process {
+	double cpu_seconds;
+	uint64_t resident_bytes, virtual_bytes;
+	uint64_t open_fds, max_fds;
+	double start_time_s; /* wall clock */
+};
+int sampler_read_process(pid_t pid, struct sampler_process *ret);
+
+/* Parses /proc/PID/net/dev text into up to max entries; returns how many, or -EINVAL. */
+int sampler_parse_net_dev(const char *buf, size_t len, struct sampler_netdev *ret, size_t max);
 
 #endif

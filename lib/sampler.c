@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shared sampler. A refresh costs, per cgroup, one pread per stat file
+ * (the handles of libhutch's cgroup layer stay open), one pread of
+ * cgroup.procs and, for containers with their own network namespace, one
+ * pread of /proc/PID/net/dev. The tree is re-walked and limits re-read only
+ * when due, and the spec re-reads are staggered over containers so no one
+ * refresh pays for all of them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hutch/sampler.h"
+
+#define DEFAULT_SPEC_REFRESH_NS	     (30ull * 1000000000ull)
+#define DEFAULT_DISCOVERY_REFRESH_NS (5ull * 1000000000ull)
+#define NAME_LOOKUP_TRIES	     5
+#define MAX_NETDEVS		     64
+
+/* Per-refresh stats: spec (limits) and cpuset values are added when due. */
+#define MASK_ALWAYS                                                                        \
+	(CGROUP_STATS_MEMORY | CGROUP_STATS_CPU | CGROUP_STATS_PIDS | CGROUP_STATS_BLKIO | \
+	 CGROUP_STATS_PSI)
+#define MASK_SPEC (CGROUP_STATS_SPEC | CGROUP_STATS_CPUSET)
+
+struct sc {
+	struct sampler_container pub; /* first: sampler_get hands out &sc->pub */
+	struct cgroup *cg;
+	int procs_fd;  /* cgroup.procs, kept open; -1 when there is none */
+	int netdev_fd; /* /proc/<netdev_pid>/net/dev, kept while that process lives */
+	pid_t netdev_pid;
+	uint64_t spec_due_ns;
+	uint64_t seen_gen;
+	int name_tries;
+	struct discovery_id did;
+};
+
+struct sampler {
+	const struct cgroup_layout *layout;
+	struct sampler_options opts;
+	char *root_cgroup;
+	struct sc **items; /* sorted by id */
+	size_t n, cap;
+	uint64_t gen;
+	uint64_t next_discovery_ns;
+	bool force_spec;
+	uint64_t host_netns_ino;
+	char *buf; /* scratch for cgroup.procs and net/dev */
+	size_t buf_cap;
+	/* Paths found by the walk that have no container yet. */
+	char **fresh;
+	size_t n_fresh, cap_fresh;
+	struct sampler_netdev netdev_scratch[MAX_NETDEVS];
+};
+
+static const struct sampler_options default_opts = {
+	.network = true,
+	.processes = true,
+	.spec_refresh_ns = DEFAULT_SPEC_REFRESH_NS,
+	.discovery_refresh_ns = DEFAULT_DISCOVERY_REFRESH_NS,
+};
+
+static void sc_free(struct sc *c)
+{
+	if (!c)
+		return;
+	cgroup_close(c->cg);
+	if (c->procs_fd >= 0)
+		close(c->procs_fd);
+	if (c->netdev_fd >= 0)
+		close(c->netdev_fd);
+	free(c->pub.id);
+	free(c->pub.name);
+	free(c->pub.image);
+	free(c->pub.runtime_id);
+	free(c->pub.pod_uid);
+	free(c->pub.netdevs);
+	cgroup_stats_free(&c->pub.stats);
+	free(c);
+}
+
+static uint64_t ino_of(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+int sampler_new(const struct cgroup_layout *layout, const struct sampler_options *opts,
+		struct sampler **ret)
+{
+	if (!layout || !ret)
+		return -EINVAL;
+	struct sampler *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->layout = layout;
+	s->opts = opts ? *opts : default_opts;
+	s->root_cgroup = strdup(s->opts.root_cgroup ? s->opts.root_cgroup : "/");
+	s->buf_cap = 16384;
+	s->buf = malloc(s->buf_cap);
+	if (!s->root_cgroup || !s->buf) {
+		sampler_free(s);
+		return -ENOMEM;
+	}
+	/* The host's namespace is pid 1's; ours when pid 1 is out of reach. */
+	s->host_netns_ino = ino_of("/proc/1/ns/net");
+	if (!s->host_netns_ino)
+		s->host_netns_ino = ino_of("/proc/self/ns/net");
+	*ret = s;
+	return 0;
+}
+
+void sampler_free(struct sampler *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		sc_free(s->items[i]);
+	for (size_t i = 0; i < s->n_fresh; i++)
+		free(s->fresh[i]);
+	free(s->fresh);
+	free(s->items);
+	free(s->root_cgroup);
+	free(s->buf);
+	free(s);
+}
+
+size_t sampler_count(const struct sampler *s)
+{
+	return s ? s->n : 0;
+}
+
+const struct sampler_container *sampler_get(const struct sampler *s, size_t i)
+{
+	if (!s || i >= s->n)
+		return NULL;
+	return &s->items[i]->pub;
+}
+
+/* Index of id in the sorted items, or where it would go (with *found false). */
+static size_t find_index(const struct sampler *s, const char *id, bool *found)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->items[mid]->pub.id, id);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+const struct sampler_container *sampler_find(const struct sampler *s, const char *id)
+{
+	if (!s || !id)
+		return NULL;
+	bool found;
+	size_t i = find_index(s, id, &found);
+	return found ? &s->items[i]->pub : NULL;
+}
+
+void sampler_invalidate(struct sampler *s)
+{
+	if (!s)
+		return;
+	s->next_discovery_ns = 0;
+	s->force_spec = true;
+}
+
+static int walk_cb(const char *path, void *userdata)
+{
+	struct sampler *s = userdata;
+	if (s->opts.containers_only) {
+		struct discovery_id did;
+		if (discovery_parse_path(path, &did) <= 0)
+			return 0;
+	}
+	bool found;
+	size_t i = find_index(s, path, &found);
+	if (found) {
+		s->items[i]->seen_gen = s->gen;
+		return 0;
+	}
+	if (s->n_fresh == s->cap_fresh) {
+		size_t nc = s->cap_fresh ? s->cap_fresh * 2 : 64;
+		char **nf = realloc(s->fresh, nc * sizeof(*nf));
+		if (!nf)
+			return -ENOMEM;
+		s->fresh = nf;
+		s->cap_fresh = nc;
+	}
+	s->fresh[s->n_fresh] = strdup(path);
+	if (!s->fresh[s->n_fresh])
+		return -ENOMEM;
+	s->n_fresh++;
+	return 0;
+}
+
+/* cgroup.procs of the cgroup: the unified directory on v2, else a v1 hierarchy that has it. */
+static int open_procs(const struct sampler *s, struct cgroup *cg)
+{
+	char dir[4096], path[4200];
+	if (s->layout->kind == CGROUP_LAYOUT_V2) {
+		if (cgroup_unified_dir(cg, dir, sizeof(dir)) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+		return open(path, O_RDONLY | O_CLOEXEC);
+	}
+	static const enum cgroup_controller order[] = {CGROUP_PIDS, CGROUP_MEMORY, CGROUP_CPU,
+						       CGROUP_CPUACCT};
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		if (cgroup_controller_dir(cg, order[i], dir, sizeof(dir)) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
+	return -1;
+}
+
+static uint64_t dir_mtime_ns(struct cgroup *cg)
+{
+	char dir[4096];
+	struct stat st;
+	static const enum cgroup_controller order[] = {CGROUP_CPU, CGROUP_MEMORY, CGROUP_PIDS};
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		if (cgroup_controller_dir(cg, order[i], dir, sizeof(dir)) == 0 &&
+		    stat(dir, &st) == 0)
+			return (uint64_t)st.st_mtim.tv_sec * 1000000000ull +
+			       (uint64_t)st.st_mtim.tv_nsec;
+	if (cgroup_unified_dir(cg, dir, sizeof(dir)) == 0 && stat(dir, &st) == 0)
+		return (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+	return HUTCH_UNKNOWN;
+}
+
+static void lookup_names(struct sampler *s, struct sc *c)
+{
+	if (!c->pub.is_container || c->name_tries >= NAME_LOOKUP_TRIES || c->pub.name[0])
+		return;
+	c->name_tries++;
+	char *name = NULL, *image = NULL;
+	if (c->did.runtime == SAMPLER_RUNTIME_HUTCH) {
+		/* hutch's names are the ids it was given; its state adds the image. */
+		name = strdup(c->did.id);
+		image = strdup("");
+	} else if (discovery_lookup_names(s->opts.roots, &c->did, &name, &image) < 0) {
+		return;
+	}
+	if (!name || !image) {
+		free(name);
+		free(image);
+		return;
+	}
+	free(c->pub.name);
+	free(c->pub.image);
+	c->pub.name = name;
+	c->pub.image = image;
+}
+
+static int sc_open(struct sampler *s, const char *path, struct sc **ret)
+{
+	struct sc *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->procs_fd = -1;
+	c->netdev_fd = -1;
+	cgroup_stats_init(&c->pub.stats);
+	int r = cgroup_open(s->layout, path, &c->cg);
+	if (r < 0) {
+		sc_free(c);
+		return r;
+	}
+	discovery_parse_path(path, &c->did);
+	c->pub.id = strdup(path);
+	c->pub.name = strdup("");
+	c->pub.image = strdup("");
+	c->pub.runtime_id = strdup(c->did.id);
+	c->pub.pod_uid = strdup(c->did.pod_uid);
+	if (!c->pub.id || !c->pub.name || !c->pub.image || !c->pub.runtime_id || !c->pub.pod_uid) {
+		sc_free(c);
+		return -ENOMEM;
+	}
+	c->pub.runtime = c->did.runtime;
+	c->pub.is_container = c->did.runtime != SAMPLER_RUNTIME_CGROUP;
+	c->pub.start_time_ns = dir_mtime_ns(c->cg);
+	c->pub.processes = c->pub.threads = c->pub.file_descriptors = HUTCH_UNKNOWN;
+	c->pub.cgroup_id_cpu = c->pub.cgroup_id_memory = c->pub.cgroup_id_unified = HUTCH_UNKNOWN;
+	uint64_t id;
+	if (cgroup_id(c->cg, CGROUP_CPU, &id) == 0)
+		c->pub.cgroup_id_cpu = id;
+	if (cgroup_id(c->cg, CGROUP_MEMORY, &id) == 0)
+		c->pub.cgroup_id_memory = id;
+	if (cgroup_id(c->cg, CGROUP_CONTROLLER_COUNT, &id) == 0)
+		c->pub.cgroup_id_unified = id;
+	c->procs_fd = open_procs(s, c->cg);
+	lookup_names(s, c);
+	*ret = c;
+	return 0;
+}
+
+static int cmp_sc(const void *a, const void *b)
+{
+	const struct sc *x = *(struct sc *const *)a, *y = *(struct sc *const *)b;
+	return strcmp(x->pub.id, y->pub.id);
+}
+
+static int discover(struct sampler *s)
+{
+	s->gen++;
+	s->n_fresh = 0;
+	int r = cgroup_walk(s->layout, s->root_cgroup, walk_cb, s);
+	if (r < 0) {
+		for (size_t i = 0; i < s->n_fresh; i++)
+			free(s->fresh[i]);
+		s->n_fresh = 0;
+		return r;
+	}
+	/* Drop what the walk no longer saw. */
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->items[i]->seen_gen == s->gen)
+			s->items[k++] = s->items[i];
+		else
+			sc_free(s->items[i]);
+	}
+	s->n = k;
+	for (size_t i = 0; i < s->n; i++)
+		lookup_names(s, s->items[i]);
+	if (s->n + s->n_fresh > s->cap) {
+		size_t nc = s->cap ? s->cap : 64;
+		while (nc < s->n + s->n_fresh)
+			nc *= 2;
+		struct sc **ni = realloc(s->items, nc * sizeof(*ni));
+		if (!ni)
+			return -ENOMEM;
+		s->items = ni;
+		s->cap = nc;
+	}
+	for (size_t i = 0; i < s->n_fresh; i++) {
+		struct sc *c;
+		/* A cgroup removed since the walk saw it is simply not added. */
+		if (sc_open(s, s->fresh[i], &c) == 0) {
+			c->seen_gen = s->gen;
+			s->items[s->n++] = c;
+		}
+		free(s->fresh[i]);
+	}
+	s->n_fresh = 0;
+	qsort(s->items, s->n, sizeof(*s->items), cmp_sc);
+	return 0;
+}
+
+/* Reads fd from offset 0 into the sampler's scratch buffer, growing it as needed. */
+static ssize_t read_scratch(struct sampler *s, int fd)
+{
+	for (;;) {
+		ssize_t n = hutch_pread_all(fd, s->buf, s->buf_cap);
+		if (n < 0)
+			return n;
+		if ((size_t)n < s->buf_cap - 1)
+			return n;
+		if (s->buf_cap >= (64u << 20))
+			return -EFBIG;
+		char *nb = realloc(s->buf, s->buf_cap * 2);
+		if (!nb)
+			return -ENOMEM;
+		s->buf = nb;
+		s->buf_cap *= 2;
+	}
+}
+
+static uint64_t count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	_cleanup_closedir_ DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	uint64_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	return n;
+}
+
+static void read_procs(struct sampler *s, struct sc *c)
+{
+	c->pub.pid = 0;
+	c->pub.processes = HUTCH_UNKNOWN;
+	c->pub.file_descriptors = HUTCH_UNKNOWN;
+	if (c->procs_fd < 0)
+		return;
+	ssize_t n = read_scratch(s, c->procs_fd);
+	if (n < 0)
+		return;
+	uint64_t count = 0, fds = 0;
+	const char *p = s->buf, *end = s->buf + n;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		if (nl > p) {
+			long pid = strtol(p, NULL, 10);
+			if (pid > 0) {
+				if (count == 0)
+					c->pub.pid = (pid_t)pid;
+				count++;
+				if (s->opts.processes)
+					fds += count_fds((pid_t)pid);
+			}
+		}
+		p = nl + 1;
+	}
+	c->pub.processes = count;
+	if (s->opts.processes)
+		c->pub.file_descriptors = fds;
+}
+
+int sampler_parse_net_dev(const char *buf, size_t len, struct sampler_netdev *ret, size_t max)
+{
+	if (!buf || !ret)
+		return -EINVAL;
+	size_t n = 0, line = 0;
+	const char *p = buf, *end = buf + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		/* Two header lines, then "  name: 16 numbers". */
+		if (line++ >= 2 && n < max) {
+			const char *colon = memchr(p, ':', (size_t)(nl - p));
+			if (!colon)
+				return -EINVAL;
+			const char *q = p;
+			while (q < colon && (*q == ' ' || *q == '\t'))
+				q++;
+			size_t nl_len = (size_t)(colon - q);
+			if (nl_len == 0 || nl_len >= sizeof(ret[n].name))
+				return -EINVAL;
+			struct sampler_netdev *d = &ret[n];
+			memset(d, 0, sizeof(*d));
+			memcpy(d->name, q, nl_len);
+			uint64_t v[16];
+			const char *x = colon + 1;
+			for (int i = 0; i < 16; i++) {
+				while (x < nl && (*x == ' ' || *x == '\t'))
+					x++;
+				if (x >= nl || *x < '0' || *x > '9')
+					return -EINVAL;
+				uint64_t acc = 0;
+				while (x < nl && *x >= '0' && *x <= '9')
+					acc = acc * 10 + (uint64_t)(*x++ - '0');
+				v[i] = acc;
+			}
+			d->rx_bytes = v[0];
+			d->rx_packets = v[1];
+			d->rx_errors = v[2];
+			d->rx_dropped = v[3];
+			d->tx_bytes = v[8];
+			d->tx_packets = v[9];
+			d->tx_errors = v[10];
+			d->tx_dropped = v[11];
+			n++;
+		}
+		p = nl + 1;
+	}
+	if (line < 2)
+		return -EINVAL;
+	return (int)n;
+}
+
+static void read_network(struct sampler *s, struct sc *c)
+{
+	c->pub.n_netdevs = 0;
+	if (c->pub.pid <= 0) {
+		if (c->netdev_fd >= 0)
+			close(c->netdev_fd);
+		c->netdev_fd = -1;
+		return;
+	}
+	if (c->netdev_fd < 0 || c->netdev_pid != c->pub.pid) {
+		if (c->netdev_fd >= 0)
+			close(c->netdev_fd);
+		c->netdev_fd = -1;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pub.pid);
+		uint64_t ino = ino_of(path);
+		/* Sharing the host's namespace: the host's counters are not the container's. */
+		if (!ino || ino == s->host_netns_ino)
+			return;
+		snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)c->pub.pid);
+		c->netdev_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (c->netdev_fd < 0)
+			return;
+		c->netdev_pid = c->pub.pid;
+	}
+	ssize_t n = read_scratch(s, c->netdev_fd);
+	if (n < 0) {
+		close(c->netdev_fd);
+		c->netdev_fd = -1;
+		return;
+	}
+	int k = sampler_parse_net_dev(s->buf, (size_t)n, s->netdev_scratch, MAX_NETDEVS);
+	if (k <= 0)
+		return;
+	if (!c->pub.netdevs) {
+		c->pub.netdevs = calloc(MAX_NETDEVS, sizeof(*c->pub.netdevs));
+		if (!c->pub.netdevs)
+			return;
+	}
+	memcpy(c->pub.netdevs, s->netdev_scratch, (size_t)k * sizeof(*c->pub.netdevs));
+	c->pub.n_netdevs = (size_t)k;
+}
+
+/* Returns -ENOENT when the cgroup is gone. */
+static int sc_refresh(struct sampler *s, struct sc *c, uint64_t now)
+{
+	unsigned mask = MASK_ALWAYS;
+	if (s->force_spec || now >= c->spec_due_ns) {
+		mask |= MASK_SPEC;
+		uint64_t iv = s->opts.spec_refresh_ns;
+		/* Stagger re-reads by a per-container offset of up to a quarter interval. */
+		uint64_t jitter = iv / 4 ? (c->pub.cgroup_id_cpu ^ c->pub.cgroup_id_unified ^
+					    (uint64_t)(uintptr_t)c) %
+						   (iv / 4)
+					 : 0;
+		c->spec_due_ns = now + iv - jitter;
+	}
+	int r = cgroup_read_stats(c->cg, mask, &c->pub.stats);
+	if (r == -ENOENT)
+		return r;
+	read_procs(s, c);
+	c->pub.threads = c->pub.stats.pids_current;
+	if (s->opts.network)
+		read_network(s, c);
+	c->pub.sampled_at_ns = now;
+	c->pub.sampled_wall_ns = hutch_wall_ns();
+	return 0;
+}
+
+int sampler_refresh(struct sampler *s)
+{
+	if (!s)
+		return -EINVAL;
+	uint64_t now = hutch_now_ns();
+	if (s->gen == 0 || now >= s->next_discovery_ns) {
+		int r = discover(s);
+		if (r < 0)
+			return r;
+		s->next_discovery_ns = now + s->opts.discovery_refresh_ns;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		struct sc *c = s->items[i];
+		if (sc_refresh(s, c, now) == -ENOENT) {
+			sc_free(c);
+			continue;
+		}
+		s->items[k++] = c;
+	}
+	s->n = k;
+	s->force_spec = false;
+	return 0;
+}
+
+static int read_line_file(const char *path, char *out, size_t size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = hutch_pread_all(fd, out, size);
+	if (n < 0)
+		return (int)n;
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+int sampler_read_machine(struct sampler_machine *ret)
+{
+	if (!ret)
+		return -EINVAL;
+	struct sampler_machine m = {0};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	m.cpu_cores = cpus > 0 ? (uint64_t)cpus : HUTCH_UNKNOWN;
+	m.memory_bytes = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : HUTCH_UNKNOWN;
+	if (read_line_file("/proc/sys/kernel/random/boot_id", m.boot_id, sizeof(m.boot_id)) < 0)
+		m.boot_id[0] = '\0';
+	if (read_line_file("/etc/machine-id", m.machine_id, sizeof(m.machine_id)) < 0)
+		m.machine_id[0] = '\0';
+	*ret = m;
+	return 0;
+}
+
+static uint64_t boot_time_s(void)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (hutch_read_file("/proc/stat", 1 << 20, &buf, &len) < 0)
+		return 0;
+	const char *p = strstr(buf, "\nbtime ");
+	return p ? strtoull(p + 7, NULL, 10) : 0;
+}
+
+int sampler_read_process(pid_t pid, struct sampler_process *ret)
+{
+	if (!ret)
+		return -EINVAL;
+	char path[64];
+	if (pid <= 0)
+		pid = getpid();
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	char buf[1024];
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = hutch_pread_all(fd, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	/* The comm may hold anything; the fields start after its last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -EINVAL;
+	p += 2;
+	uint64_t f[64] = {0};
+	int field = 3; /* state is the 3rd field */
+	for (char *tok = p; *tok && field < 30; field++) {
+		if (field != 3)
+			f[field] = strtoull(tok, NULL, 10);
+		char *sp = strchr(tok, ' ');
+		if (!sp)
+			break;
+		tok = sp + 1;
+	}
+	long hz = sysconf(_SC_CLK_TCK), psz = sysconf(_SC_PAGESIZE);
+	if (hz <= 0)
+		hz = 100;
+	struct sampler_process pr = {0};
+	pr.cpu_seconds = (double)(f[14] + f[15]) / (double)hz;
+	pr.virtual_bytes = f[23];
+	pr.resident_bytes = f[24] * (uint64_t)(psz > 0 ? psz : 4096);
+	pr.start_time_s = (double)boot_time_s() + (double)f[22] / (double)hz;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	pr.open_fds = count_fds(pid);
+	struct rlimit rl;
+	pr.max_fds =
+		prlimit(pid, RLIMIT_NOFILE, NULL, &rl) == 0 ? (uint64_t)rl.rlim_cur : HUTCH_UNKNOWN;
+	*ret = pr;
+	return 0;
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shared sampler over the fixture trees (v2 and hybrid): discovery by
+ * walking, runtime naming, stats through long-lived handles, containers that
+ * appear and vanish between refreshes, and the /proc/PID/net/dev parser.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cgroup_fixture.h"
+#include "hutch/sampler.h"
+
+static struct sampler_options opts_all(bool containers_only)
+{
+	return (struct sampler_options){
+		.containers_only = containers_only,
+		.network = true,
+		.processes = true,
+		.spec_refresh_ns = 0,
+		.discovery_refresh_ns = 0,
+	};
+}
+
+static void test_v2_tree(void **state)
+{
+	(void)state;
+	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
+	assert_non_null(l);
+	struct sampler_options o = opts_all(false);
+	struct sampler *s;
+	assert_int_equal(sampler_new(l, &o, &s), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	/* Every cgroup, sorted by path, as cAdvisor's raw handler lists them. */
+	assert_int_equal(sampler_count(s), 4);
+	assert_string_equal(sampler_get(s, 0)->id, "/");
+	assert_string_equal(sampler_get(s, 1)->id, "/hutch");
+	assert_string_equal(sampler_get(s, 2)->id, "/hutch/ctr");
+	assert_string_equal(sampler_get(s, 3)->id, "/hutch/idle");
+	assert_null(sampler_get(s, 4));
+
+	const struct sampler_container *c = sampler_find(s, "/hutch/ctr");
+	assert_non_null(c);
+	assert_true(c->is_container);
+	assert_int_equal(c->runtime, SAMPLER_RUNTIME_HUTCH);
+	assert_string_equal(c->runtime_id, "ctr");
+	assert_string_equal(c->name, "ctr");
+	assert_int_equal(c->stats.memory_usage_bytes, 52428800);
+	assert_int_equal(c->stats.memory_limit_bytes, 1073741824);
+	assert_int_equal(c->stats.cpu_usage_ns, 2500000000ull);
+	assert_int_equal(c->stats.cpu_nr_throttled, 12);
+	assert_int_equal(c->processes, 0); /* the fixture's cgroup.procs is empty */
+	assert_int_equal(c->pid, 0);
+	assert_int_equal(c->n_netdevs, 0);
+	assert_true(hutch_known(c->cgroup_id_unified));
+	assert_true(hutch_known(c->start_time_ns));
+	assert_true(c->sampled_at_ns > 0);
+
+	const struct sampler_container *root = sampler_find(s, "/");
+	assert_false(root->is_container);
+	assert_int_equal(root->runtime, SAMPLER_RUNTIME_CGROUP);
+	assert_string_equal(root->name, "");
+	assert_null(sampler_find(s, "/nope"));
+	sampler_free(s);
+
+	/* containers_only keeps what a runtime made. */
+	o = opts_all(true);
+	assert_int_equal(sampler_new(l, &o, &s), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_int_equal(sampler_count(s), 2);
+	assert_string_equal(sampler_get(s, 0)->id, "/hutch/ctr");
+	sampler_free(s);
+	cgroup_layout_free(l);
+}
+
+static void test_hybrid_tree(void **state)
+{
+	(void)state;
+	struct cgroup_layout *l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
+	assert_non_null(l);
+	struct sampler_options o = opts_all(false);
+	struct sampler *s;
+	assert_int_equal(sampler_new(l, &o, &s), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	const struct sampler_container *c = sampler_find(s, "/hutch-test-fixture/ctr");
+	assert_non_null(c);
+	assert_false(c->is_container);
+	assert_int_equal(c->stats.memory_usage_bytes, 50831360);
+	assert_int_equal(c->stats.memory_limit_bytes, 1073741824);
+	assert_int_equal(c->stats.cpu_usage_ns, 1211033688);
+	assert_int_equal(c->stats.pids_max, 64);
+	assert_int_equal(c->threads, 2); /* pids.current counts tasks */
+	assert_true(hutch_known(c->cgroup_id_cpu));
+	assert_true(hutch_known(c->cgroup_id_memory));
+	assert_true(c->cgroup_id_cpu != c->cgroup_id_memory);
+	/* A second refresh re-reads through the same handles. */
+	uint64_t first = c->sampled_at_ns;
+	assert_int_equal(sampler_refresh(s), 0);
+	c = sampler_find(s, "/hutch-test-fixture/ctr");
+	assert_true(c->sampled_at_ns >= first);
+	assert_int_equal(c->stats.memory_usage_bytes, 50831360);
+	sampler_free(s);
+	cgroup_layout_free(l);
+}
+
+static void test_appear_vanish(void **state)
+{
+	(void)state;
+	char *tree = fixture_copy("v2");
+	assert_non_null(tree);
+	struct cgroup_layout *l = fixture_layout(v2_mounts, tree);
+	assert_non_null(l);
+	struct sampler_options o = opts_all(true);
+	struct sampler *s;
+	assert_int_equal(sampler_new(l, &o, &s), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_int_equal(sampler_count(s), 2);
+
+	char cmd[4096];
+	snprintf(cmd, sizeof(cmd),
+		 "cp -a %s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/new && rm -rf "
+		 "%s/sys/fs/cgroup/hutch/idle",
+		 tree, tree, tree);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_int_equal(sampler_count(s), 2);
+	assert_non_null(sampler_find(s, "/hutch/new"));
+	assert_null(sampler_find(s, "/hutch/idle"));
+	assert_int_equal(sampler_find(s, "/hutch/new")->stats.memory_usage_bytes, 52428800);
+
+	/* With a long discovery interval nothing new is walked until invalidated. */
+	sampler_free(s);
+	o.discovery_refresh_ns = 3600ull * 1000000000ull;
+	assert_int_equal(sampler_new(l, &o, &s), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	snprintf(cmd, sizeof(cmd), "cp -a %s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/later",
+		 tree, tree);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_null(sampler_find(s, "/hutch/later"));
+	sampler_invalidate(s);
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_non_null(sampler_find(s, "/hutch/later"));
+	sampler_free(s);
+	cgroup_layout_free(l);
+	fixture_rmtree(tree);
+}
+
+static void test_net_dev(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"Inter-|   Receive                                                |  Transmit\n"
+		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    "
+		"packets errs drop fifo colls carrier compressed\n"
+		"    lo:    1234      10    0    0    0     0          0         0     1234      "
+		"10    0    0    0     0       0          0\n"
+		"  eth0: 98765432   54321    3    4    0     0          0        12 12345678   "
+		"43210    5    6    0     0       0          0\n";
+	struct sampler_netdev d[4];
+	assert_int_equal(sampler_parse_net_dev(text, sizeof(text) - 1, d, 4), 2);
+	assert_string_equal(d[0].name, "lo");
+	assert_int_equal(d[0].rx_bytes, 1234);
+	assert_int_equal(d[0].tx_packets, 10);
+	assert_string_equal(d[1].name, "eth0");
+	assert_int_equal(d[1].rx_bytes, 98765432);
+	assert_int_equal(d[1].rx_packets, 54321);
+	assert_int_equal(d[1].rx_errors, 3);
+	assert_int_equal(d[1].rx_dropped, 4);
+	assert_int_equal(d[1].tx_bytes, 12345678);
+	assert_int_equal(d[1].tx_packets, 43210);
+	assert_int_equal(d[1].tx_errors, 5);
+	assert_int_equal(d[1].tx_dropped, 6);
+	/* At most max entries; garbage is refused, never read past its length. */
+	assert_int_equal(sampler_parse_net_dev(text, sizeof(text) - 1, d, 1), 1);
+	assert_int_equal(sampler_parse_net_dev("x\ny\n  eth0 12 3\n", 16, d, 4), -EINVAL);
+	assert_int_equal(sampler_parse_net_dev("x\ny\n eth0: 1 2\n", 15, d, 4), -EINVAL);
+	assert_int_equal(sampler_parse_net_dev("only", 4, d, 4), -EINVAL);
+	assert_int_equal(sampler_parse_net_dev(text, 60, d, 4), -EINVAL);
+}
+
+static void test_machine_and_process(void **state)
+{
+	(void)state;
+	struct sampler_machine m;
+	assert_int_equal(sampler_read_machine(&m), 0);
+	assert_true(m.cpu_cores >= 1 && m.cpu_cores < 100000);
+	assert_true(m.memory_bytes > 16u << 20);
+	struct sampler_process p;
+	assert_int_equal(sampler_read_process(0, &p), 0);
+	assert_true(p.resident_bytes > 0);
+	assert_true(p.virtual_bytes >= p.resident_bytes);
+	assert_true(p.open_fds >= 3);
+	assert_true(p.max_fds >= p.open_fds);
+	assert_true(p.start_time_s > 1.6e9);
+	assert_true(p.cpu_seconds >= 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_v2_tree),
+		cmocka_unit_test(test_hybrid_tree),
+		cmocka_unit_test(test_appear_vanish),
+		cmocka_unit_test(test_net_dev),
+		cmocka_unit_test(test_machine_and_process),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
