@@ -478,6 +478,18 @@ int cgroup_read_file(struct cgroup *cg, int slot, const struct cgroup_file_def *
 	}
 }
 
+void cgroup_release_dirs(struct cgroup *cg)
+{
+	if (!cg)
+		return;
+	for (size_t i = 0; i < CGROUP_MAX_HIERARCHIES; i++) {
+		if (cg->dirfds[i] >= 0) {
+			close(cg->dirfds[i]);
+			cg->dirfds[i] = CGROUP_FD_UNOPENED;
+		}
+	}
+}
+
 int cgroup_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *ret)
 {
 	if (!cg || !ret)

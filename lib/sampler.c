@@ -25,6 +25,10 @@
 #define NAME_LOOKUP_TRIES	     5
 #define MAX_NETDEVS		     64
 
+/* Files a persistent handle keeps open (stat files plus cgroup.procs), with margin. */
+#define FDS_PER_HANDLE 18
+#define FD_RESERVE     512
+
 /* Per-refresh stats: spec (limits) and cpuset values are added when due. */
 #define MASK_ALWAYS                                                                        \
 	(CGROUP_STATS_MEMORY | CGROUP_STATS_CPU | CGROUP_STATS_PIDS | CGROUP_STATS_BLKIO | \
@@ -33,7 +37,8 @@
 
 struct sc {
 	struct sampler_container pub; /* first: sampler_get hands out &sc->pub */
-	struct cgroup *cg;
+	struct cgroup *cg;	      /* kept open when persistent; NULL otherwise */
+	bool persistent;
 	int procs_fd;  /* cgroup.procs, kept open; -1 when there is none */
 	int netdev_fd; /* /proc/<netdev_pid>/net/dev, kept while that process lives */
 	pid_t netdev_pid;
@@ -41,6 +46,11 @@ struct sc {
 	uint64_t seen_gen;
 	int name_tries;
 	struct discovery_id did;
+};
+
+struct devname {
+	unsigned major, minor;
+	char name[72];
 };
 
 struct sampler {
@@ -59,6 +69,10 @@ struct sampler {
 	char **fresh;
 	size_t n_fresh, cap_fresh;
 	struct sampler_netdev netdev_scratch[MAX_NETDEVS];
+	struct devname *devnames;
+	size_t n_devnames;
+	/* Handles kept open, within the process's file limit; the rest are opened per refresh. */
+	size_t max_persistent, n_persistent;
 };
 
 static const struct sampler_options default_opts = {
@@ -68,10 +82,12 @@ static const struct sampler_options default_opts = {
 	.discovery_refresh_ns = DEFAULT_DISCOVERY_REFRESH_NS,
 };
 
-static void sc_free(struct sc *c)
+static void sc_free(struct sampler *s, struct sc *c)
 {
 	if (!c)
 		return;
+	if (c->persistent && s->n_persistent > 0)
+		s->n_persistent--;
 	cgroup_close(c->cg);
 	if (c->procs_fd >= 0)
 		close(c->procs_fd);
@@ -112,6 +128,13 @@ int sampler_new(const struct cgroup_layout *layout, const struct sampler_options
 		sampler_free(s);
 		return -ENOMEM;
 	}
+	struct rlimit rl;
+	rlim_t lim = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+	if (lim == RLIM_INFINITY || lim > (1u << 30))
+		lim = 1u << 30;
+	s->max_persistent = lim > FD_RESERVE ? (lim - FD_RESERVE) / FDS_PER_HANDLE : 0;
+	if (s->opts.max_open_handles && s->opts.max_open_handles < s->max_persistent)
+		s->max_persistent = s->opts.max_open_handles;
 	/* The host's namespace is pid 1's; ours when pid 1 is out of reach. */
 	s->host_netns_ino = ino_of("/proc/1/ns/net");
 	if (!s->host_netns_ino)
@@ -125,11 +148,12 @@ void sampler_free(struct sampler *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->n; i++)
-		sc_free(s->items[i]);
+		sc_free(s, s->items[i]);
 	for (size_t i = 0; i < s->n_fresh; i++)
 		free(s->fresh[i]);
 	free(s->fresh);
 	free(s->items);
+	free(s->devnames);
 	free(s->root_cgroup);
 	free(s->buf);
 	free(s);
@@ -285,7 +309,7 @@ static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 	cgroup_stats_init(&c->pub.stats);
 	int r = cgroup_open(s->layout, path, &c->cg);
 	if (r < 0) {
-		sc_free(c);
+		sc_free(s, c);
 		return r;
 	}
 	discovery_parse_path(path, &c->did);
@@ -295,7 +319,7 @@ static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 	c->pub.runtime_id = strdup(c->did.id);
 	c->pub.pod_uid = strdup(c->did.pod_uid);
 	if (!c->pub.id || !c->pub.name || !c->pub.image || !c->pub.runtime_id || !c->pub.pod_uid) {
-		sc_free(c);
+		sc_free(s, c);
 		return -ENOMEM;
 	}
 	c->pub.runtime = c->did.runtime;
@@ -310,7 +334,15 @@ static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 		c->pub.cgroup_id_memory = id;
 	if (cgroup_id(c->cg, CGROUP_CONTROLLER_COUNT, &id) == 0)
 		c->pub.cgroup_id_unified = id;
-	c->procs_fd = open_procs(s, c->cg);
+	if (s->n_persistent < s->max_persistent) {
+		c->persistent = true;
+		s->n_persistent++;
+		c->procs_fd = open_procs(s, c->cg);
+		cgroup_release_dirs(c->cg);
+	} else {
+		cgroup_close(c->cg);
+		c->cg = NULL;
+	}
 	lookup_names(s, c);
 	*ret = c;
 	return 0;
@@ -339,7 +371,7 @@ static int discover(struct sampler *s)
 		if (s->items[i]->seen_gen == s->gen)
 			s->items[k++] = s->items[i];
 		else
-			sc_free(s->items[i]);
+			sc_free(s, s->items[i]);
 	}
 	s->n = k;
 	for (size_t i = 0; i < s->n; i++)
@@ -402,14 +434,14 @@ static uint64_t count_fds(pid_t pid)
 	return n;
 }
 
-static void read_procs(struct sampler *s, struct sc *c)
+static void read_procs(struct sampler *s, struct sc *c, int fd)
 {
 	c->pub.pid = 0;
 	c->pub.processes = HUTCH_UNKNOWN;
 	c->pub.file_descriptors = HUTCH_UNKNOWN;
-	if (c->procs_fd < 0)
+	if (fd < 0)
 		return;
-	ssize_t n = read_scratch(s, c->procs_fd);
+	ssize_t n = read_scratch(s, fd);
 	if (n < 0)
 		return;
 	uint64_t count = 0, fds = 0;
@@ -545,10 +577,38 @@ static int sc_refresh(struct sampler *s, struct sc *c, uint64_t now)
 					 : 0;
 		c->spec_due_ns = now + iv - jitter;
 	}
-	int r = cgroup_read_stats(c->cg, mask, &c->pub.stats);
-	if (r == -ENOENT)
+	struct cgroup *tmp = NULL, *cg = c->cg;
+	if (!cg) {
+		/* Beyond the file budget: a handle for this refresh only. */
+		int r = cgroup_open(s->layout, c->pub.id, &tmp);
+		if (r < 0)
+			return r == -ENOENT ? r : 0;
+		cg = tmp;
+	} else if (mask & MASK_SPEC) {
+		/* Limits are read through a short-lived handle, so their files are not
+		 * kept open between the rare re-reads. */
+		struct cgroup *spec;
+		if (cgroup_open(s->layout, c->pub.id, &spec) == 0) {
+			cgroup_read_stats(spec, MASK_SPEC, &c->pub.stats);
+			cgroup_close(spec);
+		}
+		mask &= ~(unsigned)MASK_SPEC;
+	}
+	int r = cgroup_read_stats(cg, mask, &c->pub.stats);
+	if (r == -ENOENT) {
+		cgroup_close(tmp);
 		return r;
-	read_procs(s, c);
+	}
+	if (tmp) {
+		int fd = open_procs(s, tmp);
+		read_procs(s, c, fd);
+		if (fd >= 0)
+			close(fd);
+		cgroup_close(tmp);
+	} else {
+		cgroup_release_dirs(cg);
+		read_procs(s, c, c->procs_fd);
+	}
 	c->pub.threads = c->pub.stats.pids_current;
 	if (s->opts.network)
 		read_network(s, c);
@@ -572,7 +632,7 @@ int sampler_refresh(struct sampler *s)
 	for (size_t i = 0; i < s->n; i++) {
 		struct sc *c = s->items[i];
 		if (sc_refresh(s, c, now) == -ENOENT) {
-			sc_free(c);
+			sc_free(s, c);
 			continue;
 		}
 		s->items[k++] = c;
@@ -666,4 +726,39 @@ int sampler_read_process(pid_t pid, struct sampler_process *ret)
 		prlimit(pid, RLIMIT_NOFILE, NULL, &rl) == 0 ? (uint64_t)rl.rlim_cur : HUTCH_UNKNOWN;
 	*ret = pr;
 	return 0;
+}
+
+const char *sampler_device_name(struct sampler *s, unsigned major, unsigned minor)
+{
+	static __thread char fallback[32];
+	snprintf(fallback, sizeof(fallback), "%u:%u", major, minor);
+	if (!s)
+		return fallback;
+	for (size_t i = 0; i < s->n_devnames; i++)
+		if (s->devnames[i].major == major && s->devnames[i].minor == minor)
+			return s->devnames[i].name;
+	if (s->n_devnames >= 4096)
+		return fallback;
+	struct devname *nd = realloc(s->devnames, (s->n_devnames + 1) * sizeof(*nd));
+	if (!nd)
+		return fallback;
+	s->devnames = nd;
+	struct devname *d = &s->devnames[s->n_devnames++];
+	d->major = major;
+	d->minor = minor;
+	snprintf(d->name, sizeof(d->name), "%u:%u", major, minor);
+	char path[96];
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", major, minor);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (hutch_read_file(path, 65536, &buf, &len) == 0) {
+		const char *p = strstr(buf, "DEVNAME=");
+		if (p) {
+			p += 8;
+			size_t n = strcspn(p, "\n");
+			if (n > 0 && n < sizeof(d->name) - 6)
+				snprintf(d->name, sizeof(d->name), "/dev/%.*s", (int)n, p);
+		}
+	}
+	return d->name;
 }

@@ -109,6 +109,30 @@ static void test_hybrid_tree(void **state)
 	cgroup_layout_free(l);
 }
 
+/* Past the file budget, cgroups are opened per refresh and read the same. */
+static void test_handle_budget(void **state)
+{
+	(void)state;
+	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
+	assert_non_null(l);
+	struct sampler_options o = opts_all(false);
+	o.max_open_handles = 1;
+	struct sampler *s;
+	assert_int_equal(sampler_new(l, &o, &s), 0);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(sampler_refresh(s), 0);
+		assert_int_equal(sampler_count(s), 4);
+		const struct sampler_container *c = sampler_find(s, "/hutch/ctr");
+		assert_int_equal(c->stats.memory_usage_bytes, 52428800);
+		assert_int_equal(c->stats.memory_limit_bytes, 1073741824);
+		assert_int_equal(c->processes, 0);
+		c = sampler_find(s, "/hutch/idle");
+		assert_true(hutch_known(c->stats.cpu_usage_ns));
+	}
+	sampler_free(s);
+	cgroup_layout_free(l);
+}
+
 static void test_appear_vanish(void **state)
 {
 	(void)state;
@@ -205,11 +229,9 @@ static void test_machine_and_process(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_v2_tree),
-		cmocka_unit_test(test_hybrid_tree),
-		cmocka_unit_test(test_appear_vanish),
-		cmocka_unit_test(test_net_dev),
-		cmocka_unit_test(test_machine_and_process),
+		cmocka_unit_test(test_v2_tree),	      cmocka_unit_test(test_hybrid_tree),
+		cmocka_unit_test(test_handle_budget), cmocka_unit_test(test_appear_vanish),
+		cmocka_unit_test(test_net_dev),	      cmocka_unit_test(test_machine_and_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

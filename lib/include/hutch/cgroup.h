@@ -238,6 +238,12 @@ int cgroup_id(const struct cgroup *cg, enum cgroup_controller c, uint64_t *ret_i
  * raised. Handles are not thread-safe.
  */
 int cgroup_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *ret);
+/*
+ * Closes the directory fds a handle keeps for opening its files (they are
+ * reopened when a file not yet open is needed). A process holding handles
+ * to many cgroups calls it after a read, to keep to one fd per stat file.
+ */
+void cgroup_release_dirs(struct cgroup *cg);
 
 /* The pids in the cgroup and the cgroups below it (cgroup.procs of the pids, memory,
  * or unified hierarchy). */

@@ -56,6 +56,9 @@ struct sampler_options {
 	uint64_t spec_refresh_ns; /* how often limits are re-read; 0 = every refresh */
 	uint64_t
 		discovery_refresh_ns; /* how often the cgroup tree is re-walked; 0 = every refresh */
+	/* Cgroups whose files stay open between refreshes (the rest are opened per refresh);
+	 * 0 = as many as RLIMIT_NOFILE allows at about 18 files each. */
+	size_t max_open_handles;
 };
 
 struct sampler;
@@ -71,6 +74,9 @@ const struct sampler_container *sampler_find(const struct sampler *s, const char
 /* Forces the next refresh to re-walk the tree and re-read spec values. */
 void sampler_invalidate(struct sampler *s);
 void sampler_free(struct sampler *s);
+/* "/dev/sda" for a block device number (from /sys/dev/block), "MAJ:MIN" when unknown;
+ * cached, valid while the sampler lives. */
+const char *sampler_device_name(struct sampler *s, unsigned major, unsigned minor);
 
 /* Host facts for machine_* metrics. */
 struct sampler_machine {

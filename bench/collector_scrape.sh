@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# hutch-collector against the naive floor, in one run: creates N plain v1
+# cgroups (as docker's cgroupfs driver would), measures open/read/close of the
+# twelve standard stat files of each (bench/cgroup_floor.c) and a scrape of
+# the collector over the same host, prints both and the ratio, then the
+# collector's CPU and RSS over a few scrapes at a 15 s interval.
+#   N=1000 ROUNDS=7 INTERVAL=15 INTERVAL_SCRAPES=3 bench/collector_scrape.sh
+# Other helpers load the machine at the same time: figures vary by run.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${HUTCH_BUILD:-$src/build}
+N=${N:-1000}
+ROUNDS=${ROUNDS:-7}
+INTERVAL=${INTERVAL:-15}
+INTERVAL_SCRAPES=${INTERVAL_SCRAPES:-3}
+[ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
+[ -x "$build/bin/hutch-collector" ] || { echo "build hutch-collector first ($build)"; exit 1; }
+
+mnt() { awk -v c="$1" '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo; }
+declare -A M
+for c in memory cpuacct cpu pids blkio; do
+	M[$c]=$(mnt $c)
+	[ -n "${M[$c]}" ] || { echo "SKIP: no cgroup v1 $c hierarchy"; exit 77; }
+done
+# Co-mounted controllers (cpu,cpuacct) share a directory: make each directory once.
+mapfile -t DIRS < <(printf '%s\n' "${M[@]}" | sort -u)
+
+parent=hutch-test-bench-$$
+tmp=$(mktemp -d /tmp/hutch-test-bench-XXXXXX)
+cpid=
+cleanup() {
+	if [ -n "$cpid" ]; then kill -TERM "$cpid" 2>/dev/null || true; wait "$cpid" 2>/dev/null || true; fi
+	for d in "${DIRS[@]}"; do
+		[ -d "$d/$parent" ] || continue
+		find "$d/$parent" -mindepth 1 -maxdepth 1 -type d -exec rmdir {} + 2>/dev/null || true
+		rmdir "$d/$parent" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cc -O2 -o "$tmp/cgroup_floor" "$src/bench/cgroup_floor.c"
+echo "creating $N cgroups /$parent/c* in: ${DIRS[*]}"
+for d in "${DIRS[@]}"; do
+	mkdir "$d/$parent"
+	(cd "$d/$parent" && mkdir $(seq -f 'c%g' 0 $((N - 1))))
+done
+total=$(find "${M[cpu]}" -type d | wc -l)
+
+port=$((30000 + $$ % 20000))
+"$build/bin/hutch-collector" --web.listen-address=127.0.0.1:$port --log-level=warn &
+cpid=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+scrape() { # prints ms of one scrape, as Prometheus asks (OpenMetrics, gzip) or plain text
+	curl -sf -o /dev/null -w '%{time_total}\n' "$@" "http://127.0.0.1:$port/metrics" |
+		awk '{ printf "%.1f\n", $1 * 1000 }'
+}
+scrape >/dev/null # warm: the first scrape after start already ran inside the collector
+floor=$("$tmp/cgroup_floor" "$N" "$parent" "$ROUNDS" "${M[memory]}" "${M[cpuacct]}" "${M[cpu]}" "${M[pids]}" "${M[blkio]}")
+text=$(for _ in $(seq "$ROUNDS"); do scrape; done | median)
+prom=$(for _ in $(seq "$ROUNDS"); do
+	scrape -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' -H 'Accept-Encoding: gzip'
+done | median)
+pb=$(for _ in $(seq "$ROUNDS"); do
+	scrape -H 'Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
+done | median)
+size=$(curl -sf "http://127.0.0.1:$port/metrics" | wc -c)
+series=$(curl -sf "http://127.0.0.1:$port/metrics" | grep -vc '^#')
+
+echo
+echo "host cgroups in the cpu hierarchy: $total (of which $N made here); answer $size bytes, $series series"
+printf '%-52s %8s ms\n' "naive floor (open/read/close 12 files x $N)" "$floor"
+printf '%-52s %8s ms  ratio %s\n' "hutch-collector scrape, text 0.0.4" "$text" "$(awk -v a="$text" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')"
+printf '%-52s %8s ms  ratio %s\n' "hutch-collector scrape, OpenMetrics + gzip" "$prom" "$(awk -v a="$prom" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')"
+printf '%-52s %8s ms  ratio %s\n' "hutch-collector scrape, protobuf" "$pb" "$(awk -v a="$pb" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')"
+
+# CPU and memory at a Prometheus-like interval.
+ticks() { awk '{ print $14 + $15 }' "/proc/$cpid/stat"; }
+hz=$(getconf CLK_TCK)
+t0=$(ticks); s0=$(date +%s.%N)
+for _ in $(seq "$INTERVAL_SCRAPES"); do
+	scrape -H 'Accept-Encoding: gzip' >/dev/null
+	sleep "$INTERVAL"
+done
+t1=$(ticks); s1=$(date +%s.%N)
+rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$cpid/status")
+echo "collector at ${INTERVAL} s scrape interval over ${INTERVAL_SCRAPES} scrapes: CPU $(awk -v t=$((t1 - t0)) -v hz="$hz" -v a="$s0" -v b="$s1" 'BEGIN { printf "%.2f%% of one core", 100 * t / hz / (b - a) }'), RSS $((rss / 1024)) MiB"

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hutch-collector: per-container cgroup metrics for Prometheus, with
+ * cAdvisor's names. Exit codes: 0 after SIGTERM/SIGINT, 1 when it cannot
+ * start (cgroups, listen address), 2 for bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "collector.h"
+#include "http.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hutch-collector [OPTIONS]\n"
+		"Serves per-container cgroup metrics (cAdvisor's names) for Prometheus.\n"
+		"\n"
+		"  --web.listen-address=ADDR   address to listen on (default :9655)\n"
+		"  --web.telemetry-path=PATH   path of the metrics (default /metrics)\n"
+		"  --web.max-connections=N     concurrent connections (default 64)\n"
+		"  --web.timeout=SECONDS       idle/slow connection timeout (default 10)\n"
+		"  --containers-only           only cgroups a runtime made (docker, podman,\n"
+		"                              containerd, kubernetes, hutch), not every cgroup\n"
+		"  --root-cgroup=PATH          watch only this subtree (default /)\n"
+		"  --discovery-interval=SEC    re-walk the cgroup tree this often (default 5)\n"
+		"  --spec-interval=SEC         re-read limits this often (default 30)\n"
+		"  --no-network                skip per-namespace network counters\n"
+		"  --no-processes              skip file descriptor counts (walks /proc)\n"
+		"  --log-level=LEVEL           error, warn, info (default) or debug\n"
+		"  -h, --help                  this help\n"
+		"  --version                   print the version\n"
+		"\n"
+		"Endpoints: PATH (Prometheus text 0.0.4, OpenMetrics 1.0 or protobuf, by the\n"
+		"Accept header; gzip when accepted), /healthz, and an index page at /.\n"
+		"Exit: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 bad usage.\n");
+}
+
+static int parse_seconds(const char *s, uint64_t *ret_ns)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end || v < 0 || v > 86400)
+		return -EINVAL;
+	*ret_ns = (uint64_t)(v * 1e9);
+	return 0;
+}
+
+/* Each cgroup handle keeps ~25 files open: lift the soft limit, and as root the hard one. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	const rlim_t want = 1 << 20;
+	if (rl.rlim_max < want) {
+		struct rlimit up = {want, want};
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+int main(int argc, char **argv)
+{
+	enum {
+		OPT_LISTEN = 256,
+		OPT_PATH,
+		OPT_MAXCONN,
+		OPT_TIMEOUT,
+		OPT_CONTAINERS_ONLY,
+		OPT_ROOT,
+		OPT_DISCOVERY,
+		OPT_SPEC,
+		OPT_NO_NETWORK,
+		OPT_NO_PROCESSES,
+		OPT_LOG_LEVEL,
+		OPT_VERSION,
+	};
+	static const struct option longopts[] = {
+		{"web.listen-address", required_argument, NULL, OPT_LISTEN},
+		{"web.telemetry-path", required_argument, NULL, OPT_PATH},
+		{"web.max-connections", required_argument, NULL, OPT_MAXCONN},
+		{"web.timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"containers-only", no_argument, NULL, OPT_CONTAINERS_ONLY},
+		{"root-cgroup", required_argument, NULL, OPT_ROOT},
+		{"discovery-interval", required_argument, NULL, OPT_DISCOVERY},
+		{"spec-interval", required_argument, NULL, OPT_SPEC},
+		{"no-network", no_argument, NULL, OPT_NO_NETWORK},
+		{"no-processes", no_argument, NULL, OPT_NO_PROCESSES},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	struct http_options ho = {
+		.listen_address = ":9655",
+		.telemetry_path = "/metrics",
+		.max_connections = 64,
+		.per_ip_connections = 16,
+		.timeout_s = 10,
+		.threads = 2,
+	};
+	struct sampler_options so = {
+		.network = true,
+		.processes = true,
+		.spec_refresh_ns = 30ull * 1000000000ull,
+		.discovery_refresh_ns = 5ull * 1000000000ull,
+	};
+	enum hutch_log_level level = HUTCH_LOG_INFO;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		char *end;
+		unsigned long v;
+		switch (opt) {
+		case OPT_LISTEN:
+			ho.listen_address = optarg;
+			break;
+		case OPT_PATH:
+			ho.telemetry_path = optarg;
+			break;
+		case OPT_MAXCONN:
+		case OPT_TIMEOUT:
+			v = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || v == 0 || v > 100000) {
+				fprintf(stderr, "hutch-collector: bad number for --%s: %s\n",
+					opt == OPT_MAXCONN ? "web.max-connections" : "web.timeout",
+					optarg);
+				return 2;
+			}
+			if (opt == OPT_MAXCONN)
+				ho.max_connections = (unsigned)v;
+			else
+				ho.timeout_s = (unsigned)v;
+			break;
+		case OPT_CONTAINERS_ONLY:
+			so.containers_only = true;
+			break;
+		case OPT_ROOT:
+			so.root_cgroup = optarg;
+			break;
+		case OPT_DISCOVERY:
+		case OPT_SPEC:
+			if (parse_seconds(optarg, opt == OPT_DISCOVERY ? &so.discovery_refresh_ns
+								       : &so.spec_refresh_ns) < 0) {
+				fprintf(stderr, "hutch-collector: bad interval: %s\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_NO_NETWORK:
+			so.network = false;
+			break;
+		case OPT_NO_PROCESSES:
+			so.processes = false;
+			break;
+		case OPT_LOG_LEVEL:
+			if (strcmp(optarg, "error") == 0)
+				level = HUTCH_LOG_ERROR;
+			else if (strcmp(optarg, "warn") == 0)
+				level = HUTCH_LOG_WARN;
+			else if (strcmp(optarg, "info") == 0)
+				level = HUTCH_LOG_INFO;
+			else if (strcmp(optarg, "debug") == 0)
+				level = HUTCH_LOG_DEBUG;
+			else {
+				fprintf(stderr, "hutch-collector: bad log level: %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("hutch-collector %s\n", HUTCH_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hutch-collector: unexpected argument: %s\n", argv[optind]);
+		return 2;
+	}
+	hutch_log_init("hutch-collector", level);
+
+	/* SIGTERM and SIGINT are taken synchronously by sigwait below; the server's threads
+	 * inherit the mask. SIGPIPE from a client that hung up must not kill us. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+
+	const struct cgroup_layout *layout;
+	int r = cgroup_layout_detect(&layout);
+	if (r < 0 || layout->kind == CGROUP_LAYOUT_NONE) {
+		log_error("no cgroup filesystem found: %s", r < 0 ? strerror(-r) : "none mounted");
+		return 1;
+	}
+	struct collector *col;
+	r = collector_new(layout, &so, &col);
+	if (r < 0) {
+		log_error("start: %s", strerror(-r));
+		return 1;
+	}
+	/* A first sampling opens every handle, so the first scrape costs what later ones do. */
+	const char *d;
+	size_t l;
+	collector_scrape(col, EXPO_TEXT, false, &d, &l);
+
+	struct http_server *srv;
+	struct hutch_error err = {0};
+	if (http_start(col, &ho, &srv, &err) < 0) {
+		log_error("%s", err.msg);
+		collector_free(col);
+		return 1;
+	}
+	log_info("listening on %s, metrics at %s (%s cgroups)", ho.listen_address,
+		 ho.telemetry_path, cgroup_layout_kind_name(layout->kind));
+	int sig = 0;
+	sigwait(&set, &sig);
+	log_info("stopping on signal %d", sig);
+	http_stop(srv);
+	collector_free(col);
+	return 0;
+}
