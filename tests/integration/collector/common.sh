@@ -1,0 +1,86 @@
+# Shared by the collector's integration tests (sourced after ../lib.sh):
+# plain v1/v2 cgroups made as docker's cgroupfs driver makes them, and a
+# collector on a loopback port of its own.
+
+# Controllers a test cgroup is made in (v1), or the unified mount (v2).
+CG_CONTROLLERS=(memory cpu cpuacct pids blkio)
+
+# cg_make NAME: makes /NAME in every controller's hierarchy; removed on exit.
+cg_make() {
+	local name=$1 c d v2
+	v2=$(cgroup_v2_mount)
+	if [ -n "$(cgroup_v1_mount memory)" ]; then
+		for c in "${CG_CONTROLLERS[@]}"; do
+			d=$(cgroup_v1_mount "$c")
+			[ -n "$d" ] || continue
+			[ -d "$d/$name" ] && continue
+			mkdir "$d/$name" || return 1
+			on_exit "cg_kill_rm '$d/$name'"
+		done
+	elif [ -n "$v2" ]; then
+		mkdir "$v2/$name" || return 1
+		on_exit "cg_kill_rm '$v2/$name'"
+	else
+		skip "no cgroup filesystem"
+	fi
+}
+
+# Kills what is left in a cgroup directory, then removes it.
+cg_kill_rm() {
+	local dir=$1 p
+	for p in $(cat "$dir/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	for _ in $(seq 50); do rmdir "$dir" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+
+# The directory of controller c's files for cgroup NAME (v1), or the unified one.
+cg_dir() {
+	local d
+	d=$(cgroup_v1_mount "$2")
+	[ -n "$d" ] || d=$(cgroup_v2_mount)
+	echo "$d/$1"
+}
+
+# cg_run NAME CMD...: runs CMD in the background inside cgroup NAME (every hierarchy);
+# sets CG_PID. The process is killed on exit.
+cg_run() {
+	local name=$1 c d procs=()
+	shift
+	if [ -n "$(cgroup_v1_mount memory)" ]; then
+		for c in "${CG_CONTROLLERS[@]}"; do
+			d=$(cgroup_v1_mount "$c")
+			[ -n "$d" ] && procs+=("$d/$name/cgroup.procs")
+		done
+	else
+		procs+=("$(cgroup_v2_mount)/$name/cgroup.procs")
+	fi
+	# The shell joins the cgroup first, then becomes CMD: nothing runs outside it.
+	bash -c 'for f in '"${procs[*]}"'; do echo $$ > "$f" || exit 99; done; exec "$@"' _ "$@" &
+	CG_PID=$!
+	on_exit "kill_pid $CG_PID"
+}
+
+# Starts hutch-collector on a loopback port derived from our pid; sets COLLECTOR_URL.
+collector_start() {
+	COLLECTOR_PORT=$((20000 + ($$ * 7 + RANDOM) % 30000))
+	COLLECTOR_LOG=$(mktemp /tmp/hutch-test-collector-log-XXXXXX)
+	on_exit "rm -f '$COLLECTOR_LOG'"
+	hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" \
+		--discovery-interval=0.2 --spec-interval=0.2 "$@" 2>"$COLLECTOR_LOG" &
+	COLLECTOR_PID=$!
+	on_exit "kill_pid $COLLECTOR_PID"
+	COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
+	wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || {
+		cat "$COLLECTOR_LOG"
+		fail "collector did not start"
+		exit 1
+	}
+}
+
+# metric NAME LABELMATCH: the value of the first series of NAME whose labels contain
+# LABELMATCH (e.g. 'id="/x"'), from a fresh text scrape; empty when absent.
+metric() {
+	curl -sf "$COLLECTOR_URL/metrics" | awk -v n="$1" -v m="$2" '
+		index($0, n "{") == 1 && index($0, m) { print $NF; exit }
+		$1 == n && m == "" { print $2; exit }'
+}

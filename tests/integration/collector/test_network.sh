@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Network counters come from the container's own network namespace: a
+# process in a plain cgroup and a new netns (unshare -n) sends over its
+# loopback, and the collector shows those bytes for that cgroup only; a
+# cgroup in the host's namespace shows no network series.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/common.sh"
+need_root
+need_bin hutch-collector
+need_cmd curl python3 unshare ip
+
+net=$(test_id)-net
+hostns=$(test_id)-host
+cg_make "$net" || skip "cannot make cgroups"
+cg_make "$hostns" || skip "cannot make cgroups"
+
+# 200 datagrams of 1000 bytes over the namespace's loopback, then wait.
+cg_run "$net" unshare -n sh -c 'ip link set lo up && exec python3 -c "
+import socket, time
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind((\"127.0.0.1\", 9999))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(200): s.sendto(b\"x\" * 1000, (\"127.0.0.1\", 9999))
+time.sleep(60)"'
+netpid=$CG_PID
+cg_run "$hostns" sleep 60
+collector_start
+
+sel="interface=\"lo\",id=\"/$net\""
+wait_for 10 awk -v v="$(metric container_network_transmit_packets_total "$sel")" 'BEGIN { exit !(v >= 200) }'
+tx=$(metric container_network_transmit_bytes_total "$sel")
+rx=$(metric container_network_receive_bytes_total "$sel")
+# 200 x (1000 + 28 IP/UDP + 14 link header) bytes, plus nothing else in a fresh namespace.
+assert_between "tx bytes in the container's namespace" 200000 220000 "$tx"
+assert_between "rx bytes in the container's namespace" 200000 220000 "$rx"
+assert_between "tx packets" 200 210 "$(metric container_network_transmit_packets_total "$sel")"
+assert_eq "no receive errors" 0 "$(metric container_network_receive_errors_total "$sel")"
+assert_eq "no series for a cgroup in the host's namespace" "" \
+	"$(metric container_network_receive_bytes_total "id=\"/$hostns\"")"
+check "the test's process is alive" kill -0 "$netpid"
