@@ -5,6 +5,7 @@
 # the collector over the same host, prints both and the ratio, then the
 # collector's CPU and RSS over a few scrapes at a 15 s interval.
 #   N=1000 ROUNDS=7 INTERVAL=15 INTERVAL_SCRAPES=3 bench/collector_scrape.sh
+# (COLLECTOR_FLAGS="--discovery-interval=0" measures a scrape that re-walks the tree)
 # Other helpers load the machine at the same time: figures vary by run.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +50,7 @@ done
 total=$(find "${M[cpu]}" -type d | wc -l)
 
 port=$((30000 + $$ % 20000))
-"$build/bin/hutch-collector" --web.listen-address=127.0.0.1:$port --log-level=warn &
+"$build/bin/hutch-collector" --web.listen-address=127.0.0.1:$port --log-level=warn ${COLLECTOR_FLAGS:-} &
 cpid=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 

@@ -26,7 +26,8 @@ static void series(const char *name, const char *suffix, Io__Prometheus__Client_
 {
 	label_t *ls[32];
 	size_t n = m->n_label < 31 ? m->n_label : 31;
-	memcpy(ls, m->label, n * sizeof(*ls));
+	if (n)
+		memcpy(ls, m->label, n * sizeof(*ls));
 	label_t le_label = IO__PROMETHEUS__CLIENT__LABEL_PAIR__INIT;
 	if (le) {
 		le_label.name = (char *)"le";

@@ -67,6 +67,16 @@ assert_eq "unknown path" 404 "$(code "$COLLECTOR_URL/nope")"
 assert_eq "POST refused" 405 "$(code -X POST -d x "$COLLECTOR_URL/metrics")"
 assert_eq "HEAD answered" 200 "$(code -I "$COLLECTOR_URL/metrics")"
 
+# Slow clients (headers never finished) do not stall a scrape.
+for i in $(seq 10); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$COLLECTOR_PORT"
+	printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n' >&$fd
+	slow_fds+=("$fd")
+done
+t=$(curl -sf -o /dev/null -w '%{time_total}' --max-time 5 "$COLLECTOR_URL/metrics")
+assert_between "a scrape beside 10 stalled connections (s)" 0 2 "${t:-99}"
+for fd in "${slow_fds[@]}"; do exec {fd}>&-; done
+
 # Bad usage: one line, documented exit codes, nothing left listening.
 hutch-collector --web.max-connections=abc 2>"$tmp/err"
 assert_eq "bad number exits 2" 2 "$?"
