@@ -423,6 +423,13 @@ static uint64_t count_fds(pid_t pid)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	/* Since Linux 6.2 the directory's size is its number of open files: one stat
+	 * instead of listing thousands of entries. Older kernels say 0: list them. */
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return 0;
+	if (st.st_size > 0)
+		return (uint64_t)st.st_size;
 	_cleanup_closedir_ DIR *d = opendir(path);
 	if (!d)
 		return 0;
@@ -445,6 +452,9 @@ static void read_procs(struct sampler *s, struct sc *c, int fd)
 	if (n < 0)
 		return;
 	uint64_t count = 0, fds = 0;
+	/* The root cgroup holds every process no cgroup took: counting their files would
+	 * walk all of /proc on each refresh, for a number the host's own metrics give. */
+	bool want_fds = s->opts.processes && strcmp(c->pub.id, "/") != 0;
 	const char *p = s->buf, *end = s->buf + n;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -456,14 +466,14 @@ static void read_procs(struct sampler *s, struct sc *c, int fd)
 				if (count == 0)
 					c->pub.pid = (pid_t)pid;
 				count++;
-				if (s->opts.processes)
+				if (want_fds)
 					fds += count_fds((pid_t)pid);
 			}
 		}
 		p = nl + 1;
 	}
 	c->pub.processes = count;
-	if (s->opts.processes)
+	if (want_fds)
 		c->pub.file_descriptors = fds;
 }
 
