@@ -212,6 +212,12 @@ int main(int argc, char **argv)
 		log_error("start: %s", strerror(-r));
 		return 1;
 	}
+	/*
+	 * Further sources of families plug in here with collector_add_source()
+	 * (collector/source.h): the eBPF probes (collector/probes.h) register theirs,
+	 * keyed by each container's cgroup id, before the first scrape.
+	 */
+
 	/* A first sampling opens every handle, so the first scrape costs what later ones do. */
 	const char *d;
 	size_t l;

@@ -10,7 +10,7 @@ packages=(
 	libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler
 	libarchive-dev libseccomp-dev libncurses-dev zlib1g-dev libcap-dev
 	# run and test
-	fuse3 busybox-static procps iproute2 util-linux tmux
+	fuse3 busybox-static procps iproute2 util-linux tmux curl python3
 	# the anchors we measure against
 	runc lxcfs prometheus
 	# load generators for tests and benchmarks
