@@ -13,11 +13,14 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <zlib.h>
 
 #include "cgroup_fixture.h"
 #include "collector.h"
 #include "expo.h"
+#include "http.h"
 #include "metrics.pb-c.h"
 
 static const double bounds[] = {0.1, 1, 10};
@@ -313,6 +316,33 @@ static void test_gzip(void **state)
 	expo_gzip_free(g);
 }
 
+static void test_listen_address(void **state)
+{
+	(void)state;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct hutch_error err = {0};
+	assert_int_equal(http_parse_listen(":9655", &ss, &sl, &err), 0);
+	assert_int_equal(ss.ss_family, AF_INET6); /* every address, dual stack */
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 9655);
+	assert_int_equal(http_parse_listen("127.0.0.1:1234", &ss, &sl, &err), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 1234);
+	assert_int_equal(sl, sizeof(struct sockaddr_in));
+	assert_int_equal(http_parse_listen("[::1]:80", &ss, &sl, &err), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(http_parse_listen("localhost:9655", &ss, &sl, &err), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	const char *bad[] = {"",     "9655",	 "nonsense", ":",	":70000",
+			     ":12x", "1.2.3:80", "[::1:80",  "[zz]:80", "host.example:80"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		hutch_error_clear(&err);
+		if (http_parse_listen(bad[i], &ss, &sl, &err) != -EINVAL)
+			fail_msg("accepted %s", bad[i]);
+		assert_true(err.msg[0] != '\0');
+	}
+}
+
 /* A whole scrape of the v2 fixture tree through the cAdvisor families. */
 static void test_scrape_fixture(void **state)
 {
@@ -362,9 +392,10 @@ static void test_scrape_fixture(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text),	     cmocka_unit_test(test_protobuf),
-		cmocka_unit_test(test_native_index), cmocka_unit_test(test_negotiate),
-		cmocka_unit_test(test_gzip),	     cmocka_unit_test(test_scrape_fixture),
+		cmocka_unit_test(test_text),	       cmocka_unit_test(test_protobuf),
+		cmocka_unit_test(test_native_index),   cmocka_unit_test(test_negotiate),
+		cmocka_unit_test(test_gzip),	       cmocka_unit_test(test_listen_address),
+		cmocka_unit_test(test_scrape_fixture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
