@@ -3,8 +3,8 @@
 # cgroups (as docker's cgroupfs driver would), measures open/read/close of the
 # twelve standard stat files of each (bench/cgroup_floor.c) and a scrape of
 # the collector over the same host, prints both and the ratio, then the
-# collector's CPU and RSS over a few scrapes at a 15 s interval.
-#   N=1000 ROUNDS=7 INTERVAL=15 INTERVAL_SCRAPES=3 bench/collector_scrape.sh
+# collector's scrape time, CPU and RSS over a few scrapes at a 15 s interval.
+#   N=1000 ROUNDS=7 INTERVAL=15 INTERVAL_SCRAPES=4 bench/collector_scrape.sh
 # (COLLECTOR_FLAGS="--discovery-interval=0" measures a scrape that re-walks the tree)
 # Other helpers load the machine at the same time: figures vary by run.
 set -euo pipefail
@@ -13,7 +13,7 @@ build=${HUTCH_BUILD:-$src/build}
 N=${N:-1000}
 ROUNDS=${ROUNDS:-7}
 INTERVAL=${INTERVAL:-15}
-INTERVAL_SCRAPES=${INTERVAL_SCRAPES:-3}
+INTERVAL_SCRAPES=${INTERVAL_SCRAPES:-4}
 [ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
 [ -x "$build/bin/hutch-collector" ] || { echo "build hutch-collector first ($build)"; exit 1; }
 
@@ -82,10 +82,15 @@ printf '%-52s %8s ms  ratio %s\n' "hutch-collector scrape, protobuf" "$pb" "$(aw
 ticks() { awk '{ print $14 + $15 }' "/proc/$cpid/stat"; }
 hz=$(getconf CLK_TCK)
 t0=$(ticks); s0=$(date +%s.%N)
+: >"$tmp/steady"
 for _ in $(seq "$INTERVAL_SCRAPES"); do
-	scrape -H 'Accept-Encoding: gzip' >/dev/null
 	sleep "$INTERVAL"
+	# As Prometheus asks; these scrapes also pay for the limits due for a re-read.
+	scrape -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' -H 'Accept-Encoding: gzip' >>"$tmp/steady"
 done
 t1=$(ticks); s1=$(date +%s.%N)
+steady=$(median <"$tmp/steady")
+steady_max=$(sort -n "$tmp/steady" | tail -n 1)
+printf '%-52s %8s ms  ratio %s (max %s ms)\n' "scrape every ${INTERVAL} s (limits re-read staggered)" "$steady" "$(awk -v a="$steady" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')" "$steady_max"
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$cpid/status")
 echo "collector at ${INTERVAL} s scrape interval over ${INTERVAL_SCRAPES} scrapes: CPU $(awk -v t=$((t1 - t0)) -v hz="$hz" -v a="$s0" -v b="$s1" 'BEGIN { printf "%.2f%% of one core", 100 * t / hz / (b - a) }'), RSS $((rss / 1024)) MiB"

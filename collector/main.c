@@ -29,7 +29,7 @@ static void usage(FILE *f)
 		"                              containerd, kubernetes, hutch), not every cgroup\n"
 		"  --root-cgroup=PATH          watch only this subtree (default /)\n"
 		"  --discovery-interval=SEC    re-walk the cgroup tree this often (default 5)\n"
-		"  --spec-interval=SEC         re-read limits this often (default 30)\n"
+		"  --spec-interval=SEC         re-read limits this often (default 60)\n"
 		"  --no-network                skip per-namespace network counters\n"
 		"  --no-processes              skip file descriptor counts (walks /proc)\n"
 		"  --log-level=LEVEL           error, warn, info (default) or debug\n"
@@ -110,7 +110,8 @@ int main(int argc, char **argv)
 	struct sampler_options so = {
 		.network = true,
 		.processes = true,
-		.spec_refresh_ns = 30ull * 1000000000ull,
+		.spec_refresh_ns = 60ull * 1000000000ull,
+		.no_cpuset = true,
 		.discovery_refresh_ns = 5ull * 1000000000ull,
 	};
 	enum hutch_log_level level = HUTCH_LOG_INFO;

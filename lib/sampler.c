@@ -20,9 +20,10 @@
 
 #include "hutch/sampler.h"
 
-#define DEFAULT_SPEC_REFRESH_NS	     (30ull * 1000000000ull)
+#define DEFAULT_SPEC_REFRESH_NS	     (60ull * 1000000000ull)
 #define DEFAULT_DISCOVERY_REFRESH_NS (5ull * 1000000000ull)
 #define NAME_LOOKUP_TRIES	     5
+#define FULL_WALK_EVERY		     12
 #define MAX_NETDEVS		     64
 
 /* Files a persistent handle keeps open (stat files plus cgroup.procs), with margin. */
@@ -46,6 +47,11 @@ struct sc {
 	uint64_t seen_gen;
 	int name_tries;
 	struct discovery_id did;
+	/* The cgroup's directory in the hierarchy the walk follows, and how many child
+	 * cgroups we know in it: cgroupfs gives a directory 2 + its subdirectories as
+	 * link count, so a stat tells whether the children changed. */
+	char *walk_dir;
+	uint32_t n_children;
 };
 
 struct devname {
@@ -93,6 +99,7 @@ static void sc_free(struct sampler *s, struct sc *c)
 		close(c->procs_fd);
 	if (c->netdev_fd >= 0)
 		close(c->netdev_fd);
+	free(c->walk_dir);
 	free(c->pub.id);
 	free(c->pub.name);
 	free(c->pub.image);
@@ -327,6 +334,11 @@ static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 	c->pub.start_time_ns = dir_mtime_ns(c->cg);
 	c->pub.processes = c->pub.threads = c->pub.file_descriptors = HUTCH_UNKNOWN;
 	c->pub.cgroup_id_cpu = c->pub.cgroup_id_memory = c->pub.cgroup_id_unified = HUTCH_UNKNOWN;
+	char dir[4096];
+	if ((s->layout->kind == CGROUP_LAYOUT_V2
+		     ? cgroup_unified_dir(c->cg, dir, sizeof(dir))
+		     : cgroup_controller_dir(c->cg, CGROUP_CPU, dir, sizeof(dir))) == 0)
+		c->walk_dir = strdup(dir);
 	uint64_t id;
 	if (cgroup_id(c->cg, CGROUP_CPU, &id) == 0)
 		c->pub.cgroup_id_cpu = id;
@@ -354,11 +366,93 @@ static int cmp_sc(const void *a, const void *b)
 	return strcmp(x->pub.id, y->pub.id);
 }
 
+/* Each cgroup's child count, from the sorted ids. */
+static void count_children(struct sampler *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		s->items[i]->n_children = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *id = s->items[i]->pub.id;
+		const char *slash = strrchr(id, '/');
+		if (!slash || strcmp(id, "/") == 0)
+			continue;
+		char parent[4096];
+		size_t pl = slash == id ? 1 : (size_t)(slash - id);
+		if (pl >= sizeof(parent))
+			continue;
+		memcpy(parent, id, pl);
+		parent[pl] = '\0';
+		bool found;
+		size_t k = find_index(s, parent, &found);
+		if (found)
+			s->items[k]->n_children++;
+	}
+}
+
+/*
+ * Instead of walking the whole tree: one stat per known cgroup. A directory
+ * that is gone drops its cgroup; one whose subdirectory count differs from
+ * the children we know is listed, and its new subdirectories are walked.
+ * Returns -EAGAIN when a full walk is needed.
+ */
+static int scan_changed(struct sampler *s)
+{
+	bool found;
+	find_index(s, s->root_cgroup, &found);
+	if (!found)
+		return -EAGAIN;
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->items[i]->walk_dir)
+			return -EAGAIN;
+	size_t n_known = s->n;
+	for (size_t i = 0; i < n_known; i++) {
+		struct sc *c = s->items[i];
+		struct stat st;
+		if (stat(c->walk_dir, &st) < 0)
+			continue; /* gone: not marked seen, so dropped */
+		c->seen_gen = s->gen;
+		if (st.st_nlink < 2 || st.st_nlink - 2 == c->n_children)
+			continue;
+		_cleanup_closedir_ DIR *d = opendir(c->walk_dir);
+		if (!d)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			char path[4096];
+			bool root = strcmp(c->pub.id, "/") == 0;
+			if (snprintf(path, sizeof(path), "%s/%s", root ? "" : c->pub.id,
+				     de->d_name) >= (int)sizeof(path))
+				continue;
+			bool known;
+			find_index(s, path, &known);
+			if (known)
+				continue;
+			int r = cgroup_walk(s->layout, path, walk_cb, s);
+			if (r == -ENOMEM)
+				return r;
+		}
+	}
+	return 0;
+}
+
 static int discover(struct sampler *s)
 {
 	s->gen++;
 	s->n_fresh = 0;
-	int r = cgroup_walk(s->layout, s->root_cgroup, walk_cb, s);
+	/* A whole walk at first, now and then as a safety net, and where the child
+	 * counts do not match what we keep (containers_only skips plain cgroups). */
+	int r = -EAGAIN;
+	if (s->gen > 1 && !s->opts.containers_only && s->gen % FULL_WALK_EVERY != 0)
+		r = scan_changed(s);
+	if (r == -EAGAIN) {
+		for (size_t i = 0; i < s->n_fresh; i++)
+			free(s->fresh[i]);
+		s->n_fresh = 0;
+		r = cgroup_walk(s->layout, s->root_cgroup, walk_cb, s);
+	}
 	if (r < 0) {
 		for (size_t i = 0; i < s->n_fresh; i++)
 			free(s->fresh[i]);
@@ -397,6 +491,7 @@ static int discover(struct sampler *s)
 	}
 	s->n_fresh = 0;
 	qsort(s->items, s->n, sizeof(*s->items), cmp_sc);
+	count_children(s);
 	return 0;
 }
 
@@ -578,14 +673,18 @@ static int sc_refresh(struct sampler *s, struct sc *c, uint64_t now)
 {
 	unsigned mask = MASK_ALWAYS;
 	if (s->force_spec || now >= c->spec_due_ns) {
-		mask |= MASK_SPEC;
+		mask |= s->opts.no_cpuset ? CGROUP_STATS_SPEC : MASK_SPEC;
 		uint64_t iv = s->opts.spec_refresh_ns;
-		/* Stagger re-reads by a per-container offset of up to a quarter interval. */
-		uint64_t jitter = iv / 4 ? (c->pub.cgroup_id_cpu ^ c->pub.cgroup_id_unified ^
-					    (uint64_t)(uintptr_t)c) %
-						   (iv / 4)
-					 : 0;
-		c->spec_due_ns = now + iv - jitter;
+		/* Re-reads are spread evenly over the interval (a per-cgroup phase), so each
+		 * refresh pays for about refresh-period/interval of the cgroups, not all at once. */
+		uint64_t phase = iv ? (c->pub.cgroup_id_cpu * 0x9e3779b97f4a7c15ull ^
+				       c->pub.cgroup_id_unified ^ (uint64_t)(uintptr_t)c) %
+						 iv
+				    : 0;
+		if (c->spec_due_ns == 0 || c->spec_due_ns + iv <= now)
+			c->spec_due_ns = now + phase + 1;
+		else
+			c->spec_due_ns += iv;
 	}
 	struct cgroup *tmp = NULL, *cg = c->cg;
 	if (!cg) {
@@ -599,7 +698,7 @@ static int sc_refresh(struct sampler *s, struct sc *c, uint64_t now)
 		 * kept open between the rare re-reads. */
 		struct cgroup *spec;
 		if (cgroup_open(s->layout, c->pub.id, &spec) == 0) {
-			cgroup_read_stats(spec, MASK_SPEC, &c->pub.stats);
+			cgroup_read_stats(spec, mask & MASK_SPEC, &c->pub.stats);
 			cgroup_close(spec);
 		}
 		mask &= ~(unsigned)MASK_SPEC;

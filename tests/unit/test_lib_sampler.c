@@ -176,6 +176,56 @@ static void test_appear_vanish(void **state)
 	fixture_rmtree(tree);
 }
 
+/* Every cgroup (not only containers): discovery stats known directories and lists
+ * only those whose subdirectory count changed. */
+static void test_incremental_discovery(void **state)
+{
+	(void)state;
+	char *tree = fixture_copy("v2");
+	assert_non_null(tree);
+	struct cgroup_layout *l = fixture_layout(v2_mounts, tree);
+	assert_non_null(l);
+	struct sampler_options o = opts_all(false);
+	struct sampler *s;
+	assert_int_equal(sampler_new(l, &o, &s), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_int_equal(sampler_count(s), 4);
+	char cmd[4096];
+	/* A new subtree two levels deep, and a new top-level cgroup. */
+	snprintf(cmd, sizeof(cmd),
+		 "cp -a %s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/idle/a && cp -a "
+		 "%s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/idle/a/b && cp -a "
+		 "%s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/top",
+		 tree, tree, tree, tree, tree, tree);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_int_equal(sampler_count(s), 7);
+	assert_non_null(sampler_find(s, "/hutch/idle/a/b"));
+	assert_non_null(sampler_find(s, "/top"));
+	assert_int_equal(sampler_find(s, "/hutch/idle/a/b")->stats.memory_usage_bytes, 52428800);
+	/* One removed and one added in the same parent: the count is unchanged, the
+	 * removed one is dropped at once and the new one found by the next refresh. */
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf %s/sys/fs/cgroup/hutch/idle/a/b && cp -a %s/sys/fs/cgroup/hutch/ctr "
+		 "%s/sys/fs/cgroup/hutch/idle/a/c",
+		 tree, tree, tree);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_null(sampler_find(s, "/hutch/idle/a/b"));
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_non_null(sampler_find(s, "/hutch/idle/a/c"));
+	assert_int_equal(sampler_count(s), 7);
+	/* A removed subtree goes with its parent. */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/sys/fs/cgroup/hutch/idle/a", tree);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_int_equal(sampler_count(s), 5);
+	assert_null(sampler_find(s, "/hutch/idle/a/c"));
+	sampler_free(s);
+	cgroup_layout_free(l);
+	fixture_rmtree(tree);
+}
+
 static void test_net_dev(void **state)
 {
 	(void)state;
@@ -229,9 +279,13 @@ static void test_machine_and_process(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_v2_tree),	      cmocka_unit_test(test_hybrid_tree),
-		cmocka_unit_test(test_handle_budget), cmocka_unit_test(test_appear_vanish),
-		cmocka_unit_test(test_net_dev),	      cmocka_unit_test(test_machine_and_process),
+		cmocka_unit_test(test_v2_tree),
+		cmocka_unit_test(test_hybrid_tree),
+		cmocka_unit_test(test_handle_budget),
+		cmocka_unit_test(test_appear_vanish),
+		cmocka_unit_test(test_incremental_discovery),
+		cmocka_unit_test(test_net_dev),
+		cmocka_unit_test(test_machine_and_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

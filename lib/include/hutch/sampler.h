@@ -59,6 +59,7 @@ struct sampler_options {
 	/* Cgroups whose files stay open between refreshes (the rest are opened per refresh);
 	 * 0 = as many as RLIMIT_NOFILE allows at about 18 files each. */
 	size_t max_open_handles;
+	bool no_cpuset; /* skip the cpuset lists (the collector exports none) */
 };
 
 struct sampler;
