@@ -75,7 +75,7 @@ struct sampler {
 	char **fresh;
 	size_t n_fresh, cap_fresh;
 	struct sampler_netdev netdev_scratch[MAX_NETDEVS];
-	struct devname *devnames;
+	struct devname **devnames;
 	size_t n_devnames;
 	/* Handles kept open, within the process's file limit; the rest are opened per refresh. */
 	size_t max_persistent, n_persistent;
@@ -160,6 +160,8 @@ void sampler_free(struct sampler *s)
 		free(s->fresh[i]);
 	free(s->fresh);
 	free(s->items);
+	for (size_t i = 0; i < s->n_devnames; i++)
+		free(s->devnames[i]);
 	free(s->devnames);
 	free(s->root_cgroup);
 	free(s->buf);
@@ -839,20 +841,22 @@ int sampler_read_process(pid_t pid, struct sampler_process *ret)
 
 const char *sampler_device_name(struct sampler *s, unsigned major, unsigned minor)
 {
-	static __thread char fallback[32];
-	snprintf(fallback, sizeof(fallback), "%u:%u", major, minor);
+	/* Names are allocated one by one and kept: callers hold them for a whole scrape. */
 	if (!s)
-		return fallback;
+		return "unknown";
 	for (size_t i = 0; i < s->n_devnames; i++)
-		if (s->devnames[i].major == major && s->devnames[i].minor == minor)
-			return s->devnames[i].name;
+		if (s->devnames[i]->major == major && s->devnames[i]->minor == minor)
+			return s->devnames[i]->name;
 	if (s->n_devnames >= 4096)
-		return fallback;
-	struct devname *nd = realloc(s->devnames, (s->n_devnames + 1) * sizeof(*nd));
+		return "unknown";
+	struct devname **nd = realloc(s->devnames, (s->n_devnames + 1) * sizeof(*nd));
 	if (!nd)
-		return fallback;
+		return "unknown";
 	s->devnames = nd;
-	struct devname *d = &s->devnames[s->n_devnames++];
+	struct devname *d = calloc(1, sizeof(*d));
+	if (!d)
+		return "unknown";
+	s->devnames[s->n_devnames++] = d;
 	d->major = major;
 	d->minor = minor;
 	snprintf(d->name, sizeof(d->name), "%u:%u", major, minor);

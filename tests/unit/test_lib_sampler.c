@@ -259,6 +259,27 @@ static void test_net_dev(void **state)
 	assert_int_equal(sampler_parse_net_dev(text, 60, d, 4), -EINVAL);
 }
 
+/* Device names stay valid while more are looked up (encoders hold them for a scrape). */
+static void test_device_names(void **state)
+{
+	(void)state;
+	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
+	struct sampler *s;
+	assert_int_equal(sampler_new(l, NULL, &s), 0);
+	const char *first = sampler_device_name(s, 4095, 4095);
+	assert_string_equal(first, "4095:4095");
+	for (unsigned i = 0; i < 100; i++)
+		sampler_device_name(s, 4000, i);
+	assert_string_equal(first, "4095:4095");
+	assert_ptr_equal(sampler_device_name(s, 4095, 4095), first);
+	/* A device the host has: /sys/dev/block names it. */
+	struct stat st;
+	if (stat("/sys/dev/block/7:0", &st) == 0)
+		assert_string_equal(sampler_device_name(s, 7, 0), "/dev/loop0");
+	sampler_free(s);
+	cgroup_layout_free(l);
+}
+
 static void test_machine_and_process(void **state)
 {
 	(void)state;
@@ -285,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_appear_vanish),
 		cmocka_unit_test(test_incremental_discovery),
 		cmocka_unit_test(test_net_dev),
+		cmocka_unit_test(test_device_names),
 		cmocka_unit_test(test_machine_and_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
