@@ -28,6 +28,7 @@ cg_make() {
 # Kills what is left in a cgroup directory, then removes it.
 cg_kill_rm() {
 	local dir=$1 p
+	[ -d "$dir" ] || return 0
 	for p in $(cat "$dir/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 	for _ in $(seq 50); do rmdir "$dir" 2>/dev/null && return 0; sleep 0.1; done
 	return 1
