@@ -74,6 +74,11 @@ struct sampler *collector_scrape_sampler(struct collector_scrape *sc)
 	return sc->c->sampler;
 }
 
+const struct cgroup_layout *collector_scrape_layout(const struct collector_scrape *sc)
+{
+	return sc->c->layout;
+}
+
 int collector_new(const struct cgroup_layout *layout, const struct sampler_options *opts,
 		  struct collector **ret)
 {

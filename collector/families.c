@@ -3,7 +3,10 @@
  * The cgroup families, with cAdvisor's names, types, units and labels so
  * dashboards and alerts written for cAdvisor work unchanged. A value the
  * kernel does not give (HUTCH_UNKNOWN) is left out rather than shown as 0;
- * an unlimited limit is shown as 0, as cAdvisor shows "max" on cgroup v2.
+ * an unlimited memory limit is shown as the number cAdvisor shows (the kernel's
+ * page-rounded LONG_MAX on v1, 2^64-1 for "max" on v2), so ratios against the
+ * limit stay near 0 in existing dashboards and alerts; an unlimited thread limit
+ * is 0, as cAdvisor's help says.
  */
 #include <stdio.h>
 
@@ -27,7 +30,19 @@ static bool known(uint64_t v, double scale, double *ret)
 	return true;
 }
 
-/* Limits: 0 when unlimited, as cAdvisor reports no limit. */
+/* What an unlimited memory limit reads as, set per scrape from the layout (scrapes
+ * are serialised by the HTTP layer). */
+static double unlimited_bytes = 9223372036854771712.0;
+
+static bool mem_limit(uint64_t v, double *ret)
+{
+	if (!hutch_known(v))
+		return false;
+	*ret = v == HUTCH_UNLIMITED ? unlimited_bytes : (double)v;
+	return true;
+}
+
+/* Counts: 0 when unlimited. */
 static bool limit(uint64_t v, double *ret)
 {
 	if (!hutch_known(v))
@@ -61,9 +76,9 @@ GETTER(mem_mapped, known(c->stats.memory_mapped_file_bytes, 1, ret))
 GETTER(mem_max_usage, known(c->stats.memory_max_usage_bytes, 1, ret))
 GETTER(mem_failcnt, known(c->stats.memory_failcnt, 1, ret))
 GETTER(oom_events, known(c->stats.memory_oom_events, 1, ret))
-GETTER(spec_mem_limit, limit(c->stats.memory_limit_bytes, ret))
-GETTER(spec_swap_limit, limit(c->stats.swap_limit_bytes, ret))
-GETTER(spec_mem_reservation, limit(c->stats.memory_reservation_bytes, ret))
+GETTER(spec_mem_limit, mem_limit(c->stats.memory_limit_bytes, ret))
+GETTER(spec_swap_limit, mem_limit(c->stats.swap_limit_bytes, ret))
+GETTER(spec_mem_reservation, mem_limit(c->stats.memory_reservation_bytes, ret))
 GETTER(spec_cpu_period, known(c->stats.cpu_period_us, 1, ret))
 GETTER(spec_cpu_quota, has_quota(c) && known(c->stats.cpu_quota_us, 1, ret))
 GETTER(spec_cpu_shares, known(c->stats.cpu_shares, 1, ret))
@@ -304,6 +319,9 @@ static void write_pressure(struct collector_scrape *sc)
 static void cgroup_write(struct collector_scrape *sc, void *userdata)
 {
 	(void)userdata;
+	const struct cgroup_layout *l = collector_scrape_layout(sc);
+	unlimited_bytes =
+		l && l->kind == CGROUP_LAYOUT_V2 ? 18446744073709551615.0 : 9223372036854771712.0;
 	write_cpu_usage(sc);
 	for (size_t f = 0; f < 5; f++) /* the cpu families come first, as in cAdvisor */
 		write_simple(sc, &simple[f]);

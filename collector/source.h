@@ -37,6 +37,8 @@ const struct expo_labelset *collector_scrape_labels(const struct collector_scrap
 struct expo_writer *collector_scrape_writer(struct collector_scrape *sc);
 /* The sampler, e.g. for sampler_device_name(). */
 struct sampler *collector_scrape_sampler(struct collector_scrape *sc);
+/* The host's cgroup layout. */
+const struct cgroup_layout *collector_scrape_layout(const struct collector_scrape *sc);
 
 struct collector_source {
 	const char *name;
