@@ -328,6 +328,48 @@ static int podman_names(const char *root, const char *id, char **ret_name, char 
 	return r;
 }
 
+/*
+ * containerd keeps each running task's OCI bundle at <root>/<namespace>/<id>;
+ * the CRI plugin annotates its config.json with the kubernetes names and the
+ * image, nerdctl with the container's name.
+ */
+static int containerd_names(const char *root, const char *id, char **ret_name, char **ret_image)
+{
+	_cleanup_closedir_ DIR *d = opendir(root);
+	if (!d)
+		return -errno;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s/%s/config.json", root, de->d_name, id);
+		_cleanup_free_ char *buf = NULL;
+		size_t len;
+		if (hutch_read_file(path, 16 << 20, &buf, &len) < 0)
+			continue;
+		struct json_object *o = json_tokener_parse(buf);
+		if (!o)
+			continue;
+		struct json_object *ann = NULL;
+		json_object_object_get_ex(o, "annotations", &ann);
+		const char *cname = json_str(ann, "io.kubernetes.cri.container-name");
+		const char *pod = json_str(ann, "io.kubernetes.cri.sandbox-name");
+		const char *ns = json_str(ann, "io.kubernetes.cri.sandbox-namespace");
+		const char *image = json_str(ann, "io.kubernetes.cri.image-name");
+		const char *nname = json_str(ann, "nerdctl/name");
+		char name[512] = "";
+		if (cname && pod && ns)
+			snprintf(name, sizeof(name), "k8s_%s_%s_%s", cname, pod, ns);
+		else if (nname)
+			snprintf(name, sizeof(name), "%s", nname);
+		int r = set_names(name, image, ret_name, ret_image);
+		json_object_put(o);
+		return r;
+	}
+	return -ENOENT;
+}
+
 /* The kubelet links /var/log/containers/<pod>_<namespace>_<container>-<id>.log. */
 static int kube_names(const char *root, const char *id, char **ret_name, char **ret_image)
 {
@@ -373,7 +415,16 @@ int discovery_lookup_names(const struct discovery_roots *roots, const struct dis
 	case SAMPLER_RUNTIME_PODMAN:
 		return podman_names(root_or(roots->podman, "/var/lib/containers/storage"), id->id,
 				    ret_name, ret_image);
+	case SAMPLER_RUNTIME_CONTAINERD:
+		return containerd_names(
+			root_or(roots->containerd, "/run/containerd/io.containerd.runtime.v2.task"),
+			id->id, ret_name, ret_image);
 	case SAMPLER_RUNTIME_KUBERNETES:
+		if (strcmp(id->engine, "docker") != 0 &&
+		    containerd_names(root_or(roots->containerd,
+					     "/run/containerd/io.containerd.runtime.v2.task"),
+				     id->id, ret_name, ret_image) == 0)
+			return 0;
 		if (strcmp(id->engine, "docker") == 0) {
 			char *n, *i;
 			if (docker_names(root_or(roots->docker, "/var/lib/docker"), id->id, &n,

@@ -19,6 +19,7 @@
 #define ID1  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define ID2  "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 #define ID3  "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbccccccccccccccccdddddddddddddddd"
+#define ID4  "bbbbbbbbbbbbbbbbaaaaaaaaaaaaaaaaccccccccccccccccdddddddddddddddd"
 #define UID  "4f9c2c5e-2f1b-4c43-9a37-0e1c9f0a7b21"
 #define UID_ "4f9c2c5e_2f1b_4c43_9a37_0e1c9f0a7b21"
 #define FIX  HUTCH_FIXTURES "/discovery"
@@ -106,6 +107,7 @@ static const struct discovery_roots roots = {
 	.docker = FIX "/docker",
 	.podman = FIX "/podman",
 	.kube_containers = FIX "/kube-containers",
+	.containerd = FIX "/containerd",
 };
 
 static void lookup(const char *path, int want_r, const char *want_name, const char *want_image)
@@ -134,8 +136,14 @@ static void test_lookup_names(void **state)
 	/* Ids the runtime's state does not know, and runtimes without readable state. */
 	lookup("/docker/" ID2, -ENOENT, NULL, NULL);
 	lookup("/machine.slice/libpod-" ID1 ".scope", -ENOENT, NULL, NULL);
-	lookup("/kubepods/pod" UID "/" ID1, -ENOENT, NULL, NULL);
-	lookup("/default/" ID1, -ENOENT, NULL, NULL);
+	lookup("/kubepods/pod" UID "/" ID2, -ENOENT, NULL, NULL);
+	/* containerd's bundles: the CRI's annotations, nerdctl's name. */
+	lookup("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	       ".slice/cri-containerd-" ID4 ".scope",
+	       0, "k8s_coredns_coredns-5d78c9869d-xyz12_kube-system",
+	       "registry.k8s.io/coredns/coredns:v1.10.1");
+	lookup("/default/" ID1, 0, "web-nerdctl", "");
+	lookup("/system.slice/cri-containerd-" ID2 ".scope", -ENOENT, NULL, NULL);
 	lookup("/user.slice", -ENOENT, NULL, NULL);
 }
 

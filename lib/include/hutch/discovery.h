@@ -46,13 +46,15 @@ struct discovery_roots {
 	const char *docker;	     /* /var/lib/docker */
 	const char *podman;	     /* /var/lib/containers/storage */
 	const char *kube_containers; /* /var/log/containers (kubelet's log links) */
+	const char *containerd;	     /* /run/containerd/io.containerd.runtime.v2.task */
 };
 
 /*
  * Looks the container's name and image up in its runtime's state: docker's
  * containers/<id>/config.v2.json, podman's overlay-containers/containers.json,
  * the kubelet's /var/log/containers/<pod>_<ns>_<container>-<id>.log links
- * (name "k8s_<container>_<pod>_<ns>", as dockershim named them). Returns 0
+ * (name "k8s_<container>_<pod>_<ns>", as dockershim named them), containerd's
+ * task bundles <ns>/<id>/config.json (the CRI's or nerdctl's annotations). Returns 0
  * with malloc'd strings ("" where one is unknown), -ENOENT when the runtime's
  * state has nothing on the container.
  */
