@@ -17,18 +17,28 @@ series_of() { curl -sf "$COLLECTOR_URL/metrics" | grep -c "^container_memory_usa
 fds() { metric process_open_fds ""; }
 
 # A first round opens the collector's own files; later rounds must come back to it.
+# The mounts, looked up once (this test makes hundreds of cgroups).
+declare -A MNT
+for c in "${CG_CONTROLLERS[@]}"; do MNT[$c]=$(cgroup_v1_mount "$c"); done
+V2=$(cgroup_v2_mount)
 mk() {
-	local c d
-	if [ -z "$(cgroup_v1_mount memory)" ]; then
-		mkdir "$(cgroup_v2_mount)/$base/$1"
+	local c
+	if [ -z "${MNT[memory]}" ]; then
+		mkdir "$V2/$base/$1"
 		return
 	fi
 	for c in "${CG_CONTROLLERS[@]}"; do
-		d=$(cgroup_v1_mount "$c")
-		[ -z "$d" ] || mkdir "$d/$base/$1" || return 1
+		[ -z "${MNT[$c]}" ] || mkdir "${MNT[$c]}/$base/$1" || return 1
 	done
 }
-rm_() { local c d; for c in "${CG_CONTROLLERS[@]}"; do d=$(cgroup_v1_mount "$c"); [ -n "$d" ] && rmdir "$d/$base/$1"; done; [ -n "$(cgroup_v1_mount memory)" ] || rmdir "$(cgroup_v2_mount)/$base/$1"; }
+rm_() {
+	local c
+	if [ -z "${MNT[memory]}" ]; then
+		rmdir "$V2/$base/$1"
+		return
+	fi
+	for c in "${CG_CONTROLLERS[@]}"; do [ -z "${MNT[$c]}" ] || rmdir "${MNT[$c]}/$base/$1"; done
+}
 round() {
 	local i
 	for i in $(seq 40); do mk "c$i"; done
