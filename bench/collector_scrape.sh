@@ -49,10 +49,21 @@ for d in "${DIRS[@]}"; do
 done
 total=$(find "${M[cpu]}" -type d | wc -l)
 
-port=$((30000 + $$ % 20000))
-"$build/bin/hutch-collector" --web.listen-address=127.0.0.1:$port --log-level=warn ${COLLECTOR_FLAGS:-} &
-cpid=$!
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+# A port below the ephemeral range (32768+), another one if it is taken.
+for try in 1 2 3 4 5; do
+	port=$((20000 + ($$ * 7 + RANDOM) % 12000))
+	"$build/bin/hutch-collector" --web.listen-address=127.0.0.1:$port --log-level=warn ${COLLECTOR_FLAGS:-} &
+	cpid=$!
+	for _ in $(seq 100); do
+		curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
+		kill -0 "$cpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$cpid" 2>/dev/null && break
+	wait "$cpid" 2>/dev/null || true
+	cpid=
+done
+[ -n "$cpid" ] || { echo "could not start hutch-collector"; exit 1; }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 scrape() { # prints ms of one scrape, as Prometheus asks (OpenMetrics, gzip) or plain text

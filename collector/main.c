@@ -112,6 +112,7 @@ int main(int argc, char **argv)
 		.processes = true,
 		.spec_refresh_ns = 60ull * 1000000000ull,
 		.no_cpuset = true,
+		.no_effective_limits = true,
 		.discovery_refresh_ns = 5ull * 1000000000ull,
 	};
 	enum hutch_log_level level = HUTCH_LOG_INFO;

@@ -161,7 +161,7 @@ static int v1_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 	return 0;
 }
 
-static int v1_read_memory_spec(struct cgroup *cg, struct cgroup_stats *st)
+static int v1_read_memory_spec(struct cgroup *cg, struct cgroup_stats *st, bool effective)
 {
 	READ_LIMIT(V1_MEM_LIMIT, &st->memory_limit_bytes);
 	READ_LIMIT(V1_MEM_SOFT_LIMIT, &st->memory_reservation_bytes);
@@ -173,7 +173,7 @@ static int v1_read_memory_spec(struct cgroup *cg, struct cgroup_stats *st)
 		st->swap_limit_bytes =
 			memsw > st->memory_limit_bytes ? memsw - st->memory_limit_bytes : 0;
 	int h = cg->layout->by_controller[CGROUP_MEMORY];
-	if (h >= 0 && cg->paths[h])
+	if (effective && h >= 0 && cg->paths[h])
 		st->memory_effective_limit_bytes =
 			cgroup_min_limit_over_ancestors(cg, h, "memory.limit_in_bytes");
 	return 0;
@@ -247,7 +247,7 @@ static int cpu_limit_cb(const char *dir, void *u)
 	return 0;
 }
 
-static int v1_read_cpu_spec(struct cgroup *cg, struct cgroup_stats *st)
+static int v1_read_cpu_spec(struct cgroup *cg, struct cgroup_stats *st, bool effective)
 {
 	const char *buf;
 	size_t len;
@@ -261,7 +261,7 @@ static int v1_read_cpu_spec(struct cgroup *cg, struct cgroup_stats *st)
 	READ_U64(V1_CPU_SHARES, &st->cpu_shares);
 	st->cpu_weight = cgroup_shares_to_weight(st->cpu_shares);
 	int h = cg->layout->by_controller[CGROUP_CPU];
-	if (h >= 0 && cg->paths[h]) {
+	if (effective && h >= 0 && cg->paths[h]) {
 		struct cpu_limit_walk w = {HUTCH_UNKNOWN};
 		cgroup_for_each_ancestor(cg, h, cpu_limit_cb, &w);
 		st->cpu_effective_limit_millicpus = w.millicpus;
@@ -316,8 +316,9 @@ static int v1_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *
 	if (mask & CGROUP_STATS_CPU)
 		TRY(v1_read_cpu(cg, st));
 	if (mask & CGROUP_STATS_SPEC) {
-		TRY(v1_read_memory_spec(cg, st));
-		TRY(v1_read_cpu_spec(cg, st));
+		bool effective = !(mask & CGROUP_STATS_NO_EFFECTIVE);
+		TRY(v1_read_memory_spec(cg, st, effective));
+		TRY(v1_read_cpu_spec(cg, st, effective));
 	}
 	if (mask & CGROUP_STATS_CPUSET)
 		TRY(v1_read_cpuset(cg, st));

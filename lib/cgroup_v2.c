@@ -157,7 +157,7 @@ static int cpu_max_cb(const char *dir, void *u)
 	return 0;
 }
 
-static int v2_read_spec(struct cgroup *cg, struct cgroup_stats *st)
+static int v2_read_spec(struct cgroup *cg, struct cgroup_stats *st, bool effective)
 {
 	READ_LIMIT(V2_MEM_MAX, &st->memory_limit_bytes);
 	READ_LIMIT(V2_MEM_LOW, &st->memory_reservation_bytes);
@@ -175,7 +175,7 @@ static int v2_read_spec(struct cgroup *cg, struct cgroup_stats *st)
 	READ_U64(V2_CPU_WEIGHT, &st->cpu_weight);
 	st->cpu_shares = cgroup_weight_to_shares(st->cpu_weight);
 	int h = cg->layout->unified;
-	if (h >= 0 && cg->paths[h]) {
+	if (effective && h >= 0 && cg->paths[h]) {
 		st->memory_effective_limit_bytes =
 			cgroup_min_limit_over_ancestors(cg, h, "memory.max");
 		struct cpu_max_walk w = {HUTCH_UNKNOWN};
@@ -203,7 +203,7 @@ static int v2_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *
 	if (mask & CGROUP_STATS_CPU)
 		TRY(v2_read_cpu(cg, st));
 	if (mask & CGROUP_STATS_SPEC)
-		TRY(v2_read_spec(cg, st));
+		TRY(v2_read_spec(cg, st, !(mask & CGROUP_STATS_NO_EFFECTIVE)));
 	if (mask & CGROUP_STATS_CPUSET) {
 		READ_STR(V2_CPUSET_CPUS, st->cpuset_cpus);
 		READ_STR(V2_CPUSET_MEMS, st->cpuset_mems);

@@ -675,7 +675,8 @@ static int sc_refresh(struct sampler *s, struct sc *c, uint64_t now)
 {
 	unsigned mask = MASK_ALWAYS;
 	if (s->force_spec || now >= c->spec_due_ns) {
-		mask |= s->opts.no_cpuset ? CGROUP_STATS_SPEC : MASK_SPEC;
+		mask |= CGROUP_STATS_SPEC | (s->opts.no_cpuset ? 0 : CGROUP_STATS_CPUSET) |
+			(s->opts.no_effective_limits ? CGROUP_STATS_NO_EFFECTIVE : 0);
 		uint64_t iv = s->opts.spec_refresh_ns;
 		/* Re-reads are spread evenly over the interval (a per-cgroup phase), so each
 		 * refresh pays for about refresh-period/interval of the cgroups, not all at once. */
@@ -700,10 +701,11 @@ static int sc_refresh(struct sampler *s, struct sc *c, uint64_t now)
 		 * kept open between the rare re-reads. */
 		struct cgroup *spec;
 		if (cgroup_open(s->layout, c->pub.id, &spec) == 0) {
-			cgroup_read_stats(spec, mask & MASK_SPEC, &c->pub.stats);
+			cgroup_read_stats(spec, mask & (MASK_SPEC | CGROUP_STATS_NO_EFFECTIVE),
+					  &c->pub.stats);
 			cgroup_close(spec);
 		}
-		mask &= ~(unsigned)MASK_SPEC;
+		mask &= ~(unsigned)(MASK_SPEC | CGROUP_STATS_NO_EFFECTIVE);
 	}
 	int r = cgroup_read_stats(cg, mask, &c->pub.stats);
 	if (r == -ENOENT) {

@@ -99,6 +99,9 @@ static void test_hybrid_tree(void **state)
 	assert_true(hutch_known(c->cgroup_id_cpu));
 	assert_true(hutch_known(c->cgroup_id_memory));
 	assert_true(c->cgroup_id_cpu != c->cgroup_id_memory);
+	assert_int_equal(c->stats.memory_effective_limit_bytes, 536870912);
+	assert_int_equal(c->stats.cpu_effective_limit_millicpus, 500);
+	assert_string_equal(c->stats.cpuset_cpus, "0");
 	/* A second refresh re-reads through the same handles. */
 	uint64_t first = c->sampled_at_ns;
 	assert_int_equal(sampler_refresh(s), 0);
@@ -110,6 +113,29 @@ static void test_hybrid_tree(void **state)
 }
 
 /* Past the file budget, cgroups are opened per refresh and read the same. */
+/* The collector's options: own limits only, no cpuset lists. */
+static void test_spec_options(void **state)
+{
+	(void)state;
+	struct cgroup_layout *l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
+	struct sampler_options o = opts_all(false);
+	o.no_cpuset = true;
+	o.no_effective_limits = true;
+	struct sampler *s;
+	assert_int_equal(sampler_new(l, &o, &s), 0);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(sampler_refresh(s), 0);
+		const struct sampler_container *c = sampler_find(s, "/hutch-test-fixture/ctr");
+		assert_int_equal(c->stats.memory_limit_bytes, 1073741824);
+		assert_int_equal(c->stats.cpu_quota_us, 50000);
+		assert_false(hutch_known(c->stats.memory_effective_limit_bytes));
+		assert_false(hutch_known(c->stats.cpu_effective_limit_millicpus));
+		assert_string_equal(c->stats.cpuset_cpus, "");
+	}
+	sampler_free(s);
+	cgroup_layout_free(l);
+}
+
 static void test_handle_budget(void **state)
 {
 	(void)state;
@@ -302,6 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v2_tree),
 		cmocka_unit_test(test_hybrid_tree),
+		cmocka_unit_test(test_spec_options),
 		cmocka_unit_test(test_handle_budget),
 		cmocka_unit_test(test_appear_vanish),
 		cmocka_unit_test(test_incremental_discovery),

@@ -172,6 +172,9 @@ enum {
 	CGROUP_STATS_PSI = 1u << 5,
 	CGROUP_STATS_SPEC = 1u << 6, /* limits, quota, period, shares, effective limits */
 	CGROUP_STATS_ALL = 0x7f,
+	/* With SPEC: leave the effective limits unknown, saving the walk over the
+	 * ancestors' files (the collector exports the cgroup's own limits only). */
+	CGROUP_STATS_NO_EFFECTIVE = 1u << 7,
 };
 
 void cgroup_stats_init(struct cgroup_stats *st); /* everything HUTCH_UNKNOWN */

@@ -60,6 +60,9 @@ struct sampler_options {
 	 * 0 = as many as RLIMIT_NOFILE allows at about 18 files each. */
 	size_t max_open_handles;
 	bool no_cpuset; /* skip the cpuset lists (the collector exports none) */
+	/* Skip the effective limits (a walk over the ancestors' files): the collector
+	 * exports each cgroup's own limits only. */
+	bool no_effective_limits;
 };
 
 struct sampler;

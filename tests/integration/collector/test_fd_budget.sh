@@ -22,7 +22,7 @@ d=$(cg_dir "$base" memory)
 for i in $(seq 60); do echo $((40 << 20)) >"$d/c$i/memory.limit_in_bytes"; done
 
 # hutch-collector raises its soft limit to the hard one: cap both.
-COLLECTOR_PORT=$((20000 + ($$ * 7 + RANDOM) % 30000))
+COLLECTOR_PORT=$(free_port)
 COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
 prlimit --nofile=1024:1024 hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" 2>/dev/null &
 COLLECTOR_PID=$!
