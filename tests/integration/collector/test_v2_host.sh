@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The collector on a pure cgroup v2 host: in a private mount namespace the
+# v1 hierarchies are unmounted and cgroup2 is mounted at /sys/fs/cgroup, so the
+# collector sees a v2-only layout over the real kernel's cgroup2 tree. A busy
+# cgroup made there (as a v2 runtime makes one) shows its CPU time, from
+# cpu.stat, its processes and its pressure stall counters.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/common.sh"
+need_root
+need_bin hutch-collector
+need_cmd curl unshare mount umount
+v2=$(cgroup_v2_mount)
+[ -n "$v2" ] || skip "no cgroup2 mount"
+[ -n "$(cgroup_v1_mount memory)" ] || skip "already a v2 host: the other tests cover it"
+
+name=$(test_id)-v2
+mkdir "$v2/$name" || skip "cannot make a cgroup2 directory"
+on_exit "cg_kill_rm '$v2/$name'"
+bash -c 'echo $$ >"$1/cgroup.procs" && exec sh -c "while :; do :; done"' _ "$v2/$name" &
+busy=$!
+on_exit "kill_pid $busy"
+
+# The collector in a mount namespace of its own that has only cgroup2.
+COLLECTOR_PORT=$(free_port)
+COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
+log=$(mktemp /tmp/hutch-test-v2-log-XXXXXX)
+on_exit "rm -f '$log'"
+unshare -m --propagation private bash -c '
+	umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup || exit 1
+	mount -t cgroup2 none /sys/fs/cgroup || exit 1
+	exec hutch-collector --web.listen-address=127.0.0.1:'"$COLLECTOR_PORT"' --discovery-interval=0.2' >"$log" 2>&1 &
+COLLECTOR_PID=$!
+on_exit "kill_pid $COLLECTOR_PID"
+wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || { cat "$log"; fail "collector did not start"; exit 1; }
+assert_contains "the collector saw a v2 layout" "(v2 cgroups)" "$(cat "$log")"
+
+sel="id=\"/$name\""
+wait_for 5 test -n "$(metric container_cpu_usage_seconds_total "$sel")"
+c0=$(metric container_cpu_usage_seconds_total "$sel")
+t0=$(date +%s.%N)
+sleep 2
+c1=$(metric container_cpu_usage_seconds_total "$sel")
+t1=$(date +%s.%N)
+rate=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
+assert_between "cpu.stat usage grows ~1 s/s on v2" 0.5 1.05 "$rate"
+assert_between "user seconds" 0 100000 "$(metric container_cpu_user_seconds_total "$sel")"
+assert_eq "one process" 1 "$(metric container_processes "$sel")"
+if [ -f "$v2/$name/cpu.pressure" ]; then
+	assert_between "cpu pressure (PSI) exported" 0 100000 "$(metric container_pressure_cpu_waiting_seconds_total "$sel")"
+fi
+out=$(curl -sf "$COLLECTOR_URL/metrics")
+assert_eq "promtool check metrics" "" "$(promtool check metrics <<<"$out" 2>&1)"
