@@ -117,7 +117,8 @@ int main(int argc, char **argv)
 	};
 	enum hutch_log_level level = HUTCH_LOG_INFO;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0; /* one line of our own for a bad option, not getopt's and a usage */
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		char *end;
 		unsigned long v;
 		switch (opt) {
@@ -181,8 +182,17 @@ int main(int argc, char **argv)
 		case OPT_VERSION:
 			printf("hutch-collector %s\n", HUTCH_VERSION);
 			return 0;
+		case ':':
+			fprintf(stderr, "hutch-collector: %s needs a value (see --help)\n",
+				argv[optind - 1]);
+			return 2;
 		default:
-			usage(stderr);
+			if (optopt && optopt < 256)
+				fprintf(stderr, "hutch-collector: bad option -%c (see --help)\n",
+					optopt);
+			else
+				fprintf(stderr, "hutch-collector: bad option %s (see --help)\n",
+					argv[optind - 1]);
 			return 2;
 		}
 	}
