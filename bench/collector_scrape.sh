@@ -84,6 +84,7 @@ series=$(curl -sf "http://127.0.0.1:$port/metrics" | grep -vc '^#')
 
 echo
 echo "host cgroups in the cpu hierarchy: $total (of which $N made here); answer $size bytes, $series series"
+echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (shared with other work)"
 printf '%-52s %8s ms\n' "naive floor (open/read/close 12 files x $N)" "$floor"
 printf '%-52s %8s ms  ratio %s\n' "hutch-collector scrape, text 0.0.4" "$text" "$(awk -v a="$text" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')"
 printf '%-52s %8s ms  ratio %s\n' "hutch-collector scrape, OpenMetrics + gzip" "$prom" "$(awk -v a="$prom" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')"
