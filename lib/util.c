@@ -284,6 +284,11 @@ int hutch_parse_size(const char *s, uint64_t *ret_bytes)
 	s = skip_space(s);
 	if (!isdigit((unsigned char)*s) && *s != '.')
 		return -EINVAL;
+	/* Plain decimals only, as docker takes them: strtod alone would also take "0x10" and "1e3". */
+	size_t ndigits = strspn(s, "0123456789.");
+	if (s[ndigits] == 'x' || s[ndigits] == 'X' || s[ndigits] == 'e' || s[ndigits] == 'E' ||
+	    strchr(s, '.') != strrchr(s, '.'))
+		return -EINVAL;
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
@@ -303,9 +308,9 @@ int hutch_parse_size(const char *s, uint64_t *ret_bytes)
 		const char *suffix;
 		unsigned shift;
 	} units[] = {
-		{ "", 0 },     { "b", 0 },    { "k", 10 },   { "kb", 10 },  { "kib", 10 },
-		{ "m", 20 },   { "mb", 20 },  { "mib", 20 }, { "g", 30 },   { "gb", 30 },
-		{ "gib", 30 }, { "t", 40 },   { "tb", 40 },  { "tib", 40 },
+		{"", 0},     {"b", 0},	 {"k", 10},   {"kb", 10},  {"kib", 10},
+		{"m", 20},   {"mb", 20}, {"mib", 20}, {"g", 30},   {"gb", 30},
+		{"gib", 30}, {"t", 40},	 {"tb", 40},  {"tib", 40},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(unit, units[i].suffix) != 0)
@@ -321,7 +326,7 @@ int hutch_parse_size(const char *s, uint64_t *ret_bytes)
 
 int hutch_cpuset_parse(const char *list, struct hutch_cpuset *ret)
 {
-	struct hutch_cpuset set = { 0 };
+	struct hutch_cpuset set = {0};
 	const char *p = skip_space(list);
 	while (*p) {
 		char *end;
@@ -340,9 +345,12 @@ int hutch_cpuset_parse(const char *list, struct hutch_cpuset *ret)
 			return -ERANGE;
 		for (unsigned long c = a; c <= b; c++)
 			hutch_cpuset_add(&set, (unsigned)c);
-		if (*p == ',')
+		if (*p == ',') {
 			p++;
-		else if (!only_space(p))
+			/* "0-3," is not a list the kernel would write or take. */
+			if (!isdigit((unsigned char)*p))
+				return -EINVAL;
+		} else if (!only_space(p))
 			return -EINVAL;
 		else
 			break;
@@ -382,8 +390,9 @@ int hutch_cpuset_format(const struct hutch_cpuset *set, char *buf, size_t size)
 		unsigned end = c;
 		while (end + 1 < HUTCH_MAX_CPUS && hutch_cpuset_has(set, end + 1))
 			end++;
-		int n = end == c ? snprintf(buf + len, size - len, "%s%u", len ? "," : "", c) :
-				   snprintf(buf + len, size - len, "%s%u-%u", len ? "," : "", c, end);
+		int n = end == c ? snprintf(buf + len, size - len, "%s%u", len ? "," : "", c)
+				 : snprintf(buf + len, size - len, "%s%u-%u", len ? "," : "", c,
+					    end);
 		if (n < 0 || (size_t)n >= size - len)
 			return -ENOBUFS;
 		len += (size_t)n;
@@ -417,7 +426,7 @@ void hutch_log_init(const char *progname, enum hutch_log_level level)
 	const char *env = getenv("HUTCH_LOG");
 	if (!env)
 		return;
-	static const char *names[] = { "error", "warn", "info", "debug" };
+	static const char *names[] = {"error", "warn", "info", "debug"};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcasecmp(env, names[i]) == 0)
 			log_level = (enum hutch_log_level)i;
@@ -427,7 +436,7 @@ void hutch_log(enum hutch_log_level level, const char *fmt, ...)
 {
 	if (level > log_level)
 		return;
-	static const char *tags[] = { "error", "warning", "info", "debug" };
+	static const char *tags[] = {"error", "warning", "info", "debug"};
 	char line[2048];
 	int n = snprintf(line, sizeof(line), "%s: %s: ", log_progname, tags[level]);
 	va_list ap;

@@ -18,7 +18,8 @@
 #define HUTCH_UNKNOWN UINT64_MAX
 
 /* /proc/meminfo: the lines hutch needs by field, and every line kept in order
- * so a renderer can copy the ones it does not change. Sizes are bytes. */
+ * so a renderer can copy the ones it does not change. Sizes are bytes.
+ * Lines past the 96th still fill the named fields but are not kept in lines[]. */
 struct procfs_meminfo_line {
 	char key[32];
 	uint64_t value_bytes; /* HUTCH_UNKNOWN for a line without a number */
@@ -56,7 +57,7 @@ struct procfs_cpu_line {
 };
 struct procfs_stat {
 	struct procfs_cpu_line total;
-	size_t n_cpus; /* cpuN lines present (offline CPUs have none) */
+	size_t n_cpus;		      /* cpuN lines present (offline CPUs have none) */
 	struct procfs_cpu_line *cpus; /* n_cpus entries, owned: procfs_stat_free() */
 	uint64_t ctxt, btime_s, processes, procs_running, procs_blocked;
 	/* Byte range of the "intr" .. end text the fsd copies unchanged. */
@@ -68,8 +69,9 @@ void procfs_stat_free(struct procfs_stat *st);
 /* /proc/cpuinfo: the byte range of each processor's block, so the fsd can
  * copy the blocks of visible CPUs and rewrite their "processor" numbers. */
 struct procfs_cpuinfo_block {
-	int processor;
-	size_t offset, length; /* the block's text, without the blank line after it */
+	int processor; /* -1 for a block without one (arm's trailing Hardware block) */
+	size_t offset,
+		length; /* the block's text, with its last newline, without the blank line after it */
 };
 struct procfs_cpuinfo {
 	size_t n_blocks;
@@ -92,15 +94,17 @@ struct procfs_loadavg {
 };
 int procfs_parse_loadavg(const char *buf, size_t len, struct procfs_loadavg *ret);
 
-/* /proc/diskstats: the first eleven fields plus the discard/flush ones when present. */
+/* /proc/diskstats: the first eleven fields plus the discard/flush ones when present.
+ * An empty file (no block devices) is 0 disks, not an error. */
 struct procfs_diskstat {
 	unsigned major, minor;
 	char name[64];
 	uint64_t reads, reads_merged, sectors_read, read_ms;
 	uint64_t writes, writes_merged, sectors_written, write_ms;
 	uint64_t ios_in_progress, io_ms, weighted_io_ms;
-	uint64_t discards, discards_merged, sectors_discarded, discard_ms; /* HUTCH_UNKNOWN on old kernels */
-	uint64_t flushes, flush_ms;                                        /* HUTCH_UNKNOWN on old kernels */
+	uint64_t discards, discards_merged, sectors_discarded,
+		discard_ms;	    /* HUTCH_UNKNOWN on old kernels */
+	uint64_t flushes, flush_ms; /* HUTCH_UNKNOWN on old kernels */
 };
 struct procfs_diskstats {
 	size_t n_disks;
@@ -137,9 +141,9 @@ struct procfs_pid_status {
 };
 int procfs_parse_pid_status(const char *buf, size_t len, struct procfs_pid_status *ret);
 
-/* /proc/PID/cgroup: "hierarchy-id:controllers:path" lines. */
+/* /proc/PID/cgroup: "hierarchy-id:controllers:path" lines. More than 16 is -E2BIG. */
 struct procfs_cgroup_entry {
-	int hierarchy_id;  /* 0 for the cgroup2 line */
+	int hierarchy_id;      /* 0 for the cgroup2 line */
 	char controllers[128]; /* comma-separated; "" for cgroup2, "name=systemd" for named ones */
 	char path[4096];
 };
@@ -153,7 +157,7 @@ int procfs_parse_pid_cgroup(const char *buf, size_t len, struct procfs_pid_cgrou
 struct procfs_mount {
 	int mount_id, parent_id;
 	unsigned major, minor;
-	char *root;        /* the mount's root within its filesystem */
+	char *root; /* the mount's root within its filesystem */
 	char *mount_point;
 	char *mount_options;
 	char *fstype;

@@ -20,11 +20,11 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Cleanup attributes: one macro builds the destructor wrapper. */
-#define DEFINE_CLEANUP_FUNC(type, func)                                                            \
-	static inline void func##p(type *p)                                                        \
-	{                                                                                          \
-		if (*p)                                                                            \
-			func(*p);                                                                  \
+#define DEFINE_CLEANUP_FUNC(type, func)     \
+	static inline void func##p(type *p) \
+	{                                   \
+		if (*p)                     \
+			func(*p);           \
 	}
 
 static inline void freep(void *p)
@@ -44,24 +44,24 @@ static inline void closep(int *fd)
 DEFINE_CLEANUP_FUNC(FILE *, fclose)
 DEFINE_CLEANUP_FUNC(DIR *, closedir)
 
-#define _cleanup_(f)      __attribute__((cleanup(f)))
-#define _cleanup_free_    _cleanup_(freep)
-#define _cleanup_close_   _cleanup_(closep)
-#define _cleanup_fclose_  _cleanup_(fclosep)
+#define _cleanup_(f)	   __attribute__((cleanup(f)))
+#define _cleanup_free_	   _cleanup_(freep)
+#define _cleanup_close_	   _cleanup_(closep)
+#define _cleanup_fclose_   _cleanup_(fclosep)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Hand ownership on: returns the value and clears the variable. */
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) _tp = (p);                                                           \
-		(p) = NULL;                                                                        \
-		_tp;                                                                               \
+#define TAKE_PTR(p)                      \
+	({                               \
+		__typeof__(p) _tp = (p); \
+		(p) = NULL;              \
+		_tp;                     \
 	})
-#define TAKE_FD(fd)                                                                                \
-	({                                                                                         \
-		int _tf = (fd);                                                                    \
-		(fd) = -1;                                                                         \
-		_tf;                                                                               \
+#define TAKE_FD(fd)             \
+	({                      \
+		int _tf = (fd); \
+		(fd) = -1;      \
+		_tf;            \
 	})
 
 /*
@@ -127,7 +127,8 @@ uint64_t hutch_wall_ns(void);
 /* Logging to stderr, with the program's name; level from HUTCH_LOG or set by the program. */
 enum hutch_log_level { HUTCH_LOG_ERROR, HUTCH_LOG_WARN, HUTCH_LOG_INFO, HUTCH_LOG_DEBUG };
 void hutch_log_init(const char *progname, enum hutch_log_level level);
-void hutch_log(enum hutch_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hutch_log(enum hutch_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 #define log_error(...) hutch_log(HUTCH_LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  hutch_log(HUTCH_LOG_WARN, __VA_ARGS__)
 #define log_info(...)  hutch_log(HUTCH_LOG_INFO, __VA_ARGS__)

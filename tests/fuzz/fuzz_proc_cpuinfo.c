@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* procfs_parse_cpuinfo over arbitrary bytes (not NUL-terminated): never reads past len, frees all. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hutch/procfs.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* An exact-size copy, so ASan sees any read past the end. */
+	char *buf = malloc(size ? size : 1);
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	struct procfs_cpuinfo ci;
+	if (procfs_parse_cpuinfo(buf, size, &ci) == 0) {
+		for (size_t i = 0; i < ci.n_blocks; i++)
+			if (ci.blocks[i].offset + ci.blocks[i].length > size)
+				abort();
+		procfs_cpuinfo_free(&ci);
+	}
+	free(buf);
+	return 0;
+}

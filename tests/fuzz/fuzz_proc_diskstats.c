@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* procfs_parse_diskstats over arbitrary bytes (not NUL-terminated): never reads past len, frees all. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hutch/procfs.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* An exact-size copy, so ASan sees any read past the end. */
+	char *buf = malloc(size ? size : 1);
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	struct procfs_diskstats ds;
+	if (procfs_parse_diskstats(buf, size, &ds) == 0) {
+		for (size_t i = 0; i < ds.n_disks; i++)
+			if (strlen(ds.disks[i].name) >= sizeof(ds.disks[i].name))
+				abort();
+		procfs_diskstats_free(&ds);
+	}
+	free(buf);
+	return 0;
+}

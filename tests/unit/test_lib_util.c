@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/util.c: number and size parsing, CPU lists, error wrapping, atomic writes. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "hutch/util.h"
+
+static void test_parse_size(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		uint64_t bytes;
+	} ok[] = {
+		{"512", 512},
+		{"0", 0},
+		{"64k", 64ULL << 10},
+		{"64K", 64ULL << 10},
+		{"256m", 256ULL << 20},
+		{"256MB", 256ULL << 20},
+		{"1.5g", 1610612736ULL},
+		{"2GiB", 2ULL << 30},
+		{"1t", 1ULL << 40},
+		{" 10b ", 10},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		uint64_t v = 1;
+		assert_int_equal(hutch_parse_size(ok[i].s, &v), 0);
+		assert_int_equal(v, ok[i].bytes);
+	}
+	static const char *const bad[] = {"",  "-1",  "12x", "1e400", "1e3",   "0x10",	 " ",
+					  "k", "nan", "inf", "1..5g", "1.5.5", "12 k x", "1gg"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		uint64_t v = 7;
+		assert_true(hutch_parse_size(bad[i], &v) < 0);
+		assert_int_equal(v, 7); /* untouched on failure */
+	}
+	uint64_t v;
+	assert_int_equal(hutch_parse_size("16777216t", &v), -ERANGE);
+	assert_int_equal(hutch_parse_size(NULL, &v), -EINVAL);
+}
+
+static void test_parse_u64(void **state)
+{
+	(void)state;
+	uint64_t v;
+	assert_int_equal(hutch_parse_u64("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(hutch_parse_u64(" 42\n", &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(hutch_parse_u64("18446744073709551615", &v), 0);
+	assert_int_equal(v, UINT64_MAX);
+	assert_int_equal(hutch_parse_u64("18446744073709551616", &v), -ERANGE);
+	assert_int_equal(hutch_parse_u64("-1", &v), -EINVAL);
+	assert_int_equal(hutch_parse_u64("", &v), -EINVAL);
+	assert_int_equal(hutch_parse_u64("12x", &v), -EINVAL);
+	assert_int_equal(hutch_parse_u64("max", &v), -EINVAL);
+	assert_int_equal(hutch_parse_u64("1 2", &v), -EINVAL);
+	assert_int_equal(hutch_parse_u64(NULL, &v), -EINVAL);
+
+	int64_t i;
+	assert_int_equal(hutch_parse_i64("-9223372036854775808", &i), 0);
+	assert_true(i == INT64_MIN);
+	assert_int_equal(hutch_parse_i64("9223372036854775808", &i), -ERANGE);
+	assert_int_equal(hutch_parse_i64("-", &i), -EINVAL);
+}
+
+static void test_cpuset(void **state)
+{
+	(void)state;
+	struct hutch_cpuset set;
+	char buf[64];
+	assert_int_equal(hutch_cpuset_parse("0-3,8,10-11\n", &set), 0);
+	assert_int_equal(hutch_cpuset_count(&set), 7);
+	assert_true(hutch_cpuset_has(&set, 3));
+	assert_false(hutch_cpuset_has(&set, 4));
+	assert_true(hutch_cpuset_has(&set, 11));
+	assert_false(hutch_cpuset_has(&set, HUTCH_MAX_CPUS + 5));
+	assert_int_equal(hutch_cpuset_format(&set, buf, sizeof(buf)), 11);
+	assert_string_equal(buf, "0-3,8,10-11");
+
+	assert_int_equal(hutch_cpuset_parse("", &set), 0);
+	assert_int_equal(hutch_cpuset_count(&set), 0);
+	assert_int_equal(hutch_cpuset_format(&set, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+
+	assert_int_equal(hutch_cpuset_parse("1023", &set), 0);
+	assert_int_equal(hutch_cpuset_count(&set), 1);
+	assert_int_equal(hutch_cpuset_format(&set, buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "1023");
+	assert_int_equal(hutch_cpuset_parse("0-1023", &set), 0);
+	assert_int_equal(hutch_cpuset_count(&set), 1024);
+
+	struct hutch_cpuset keep;
+	assert_int_equal(hutch_cpuset_parse("5", &keep), 0);
+	static const char *const bad[] = {"1024", "3-1", "a", "1-", "1,,2", "0-3,", "-1", "1 2"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		set = keep;
+		assert_true(hutch_cpuset_parse(bad[i], &set) < 0);
+		assert_true(hutch_cpuset_has(&set, 5));
+	}
+
+	/* Output that does not fit is an error, never a cut list. */
+	assert_int_equal(hutch_cpuset_parse("0-3,8,10-11", &set), 0);
+	assert_int_equal(hutch_cpuset_format(&set, buf, 8), -ENOBUFS);
+	assert_int_equal(hutch_cpuset_format(&set, buf, 11), -ENOBUFS);
+	assert_int_equal(hutch_cpuset_format(&set, buf, 12), 11);
+	assert_int_equal(hutch_cpuset_format(&set, buf, 0), -ENOBUFS);
+
+	hutch_cpuset_add(&set, 9);
+	assert_int_equal(hutch_cpuset_format(&set, buf, sizeof(buf)), 8);
+	assert_string_equal(buf, "0-3,8-11");
+}
+
+static void test_error_wrap(void **state)
+{
+	(void)state;
+	struct hutch_error e = {0};
+	assert_int_equal(hutch_error_set(&e, EINVAL, "write %s", "memory.max"), -EINVAL);
+	assert_int_equal(hutch_error_wrap(&e, "create cgroup %s", "/hutch/x"), -EINVAL);
+	assert_string_equal(e.msg, "create cgroup /hutch/x: write memory.max");
+	assert_int_equal(hutch_error_setsys(&e, -ENOENT, "open %s", "a"), -ENOENT);
+	assert_string_equal(e.msg, "open a: No such file or directory");
+	assert_int_equal(e.err, ENOENT);
+
+	/* A long chain keeps the newest context whole and stays NUL-terminated. */
+	char big[2000];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	hutch_error_set(&e, EIO, "%s", big);
+	assert_int_equal(strlen(e.msg), sizeof(e.msg) - 1);
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(hutch_error_wrap(&e, "level %d", i), -EIO);
+	assert_int_equal(strlen(e.msg), sizeof(e.msg) - 1);
+	assert_memory_equal(e.msg, "level 49: level 48: ", 20);
+
+	char prefix[900];
+	memset(prefix, 'p', sizeof(prefix) - 1);
+	prefix[sizeof(prefix) - 1] = '\0';
+	hutch_error_wrap(&e, "%s", prefix);
+	assert_int_equal(strlen(e.msg), sizeof(e.msg) - 1);
+	/* vsnprintf caps a prefix at 511 characters. */
+	assert_memory_equal(e.msg + 511, ": level 49", 10);
+
+	hutch_error_clear(&e);
+	assert_int_equal(e.err, 0);
+	assert_string_equal(e.msg, "");
+	/* Wrapping without a set error still reports an error. */
+	assert_int_equal(hutch_error_wrap(&e, "ctx"), -EIO);
+	assert_string_equal(e.msg, "ctx: ");
+	assert_int_equal(hutch_error_set(NULL, 5, "x"), -5);
+}
+
+static void test_write_file_atomic(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hutch-test-util-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+
+	assert_int_equal(hutch_write_file_atomic(path, "{\"a\":1}", 7, 0600), 0);
+	char *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
+	assert_int_equal(len, 7);
+	assert_string_equal(buf, "{\"a\":1}");
+	free(buf);
+	struct stat stt;
+	assert_int_equal(stat(path, &stt), 0);
+	assert_int_equal(stt.st_mode & 0777, 0600);
+
+	/* Replacing is whole: the old, longer content does not linger. */
+	assert_int_equal(hutch_write_file_atomic(path, "{}", 2, 0600), 0);
+	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
+	assert_int_equal(len, 2);
+	assert_string_equal(buf, "{}");
+	free(buf);
+
+	/* Embedded NULs and an empty file are written as given. */
+	assert_int_equal(hutch_write_file_atomic(path, "a\0b", 3, 0644), 0);
+	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(buf, "a\0b", 3);
+	free(buf);
+	assert_int_equal(hutch_write_file_atomic(path, "", 0, 0644), 0);
+	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	free(buf);
+
+	/* A missing directory fails and leaves no temporary behind. */
+	char missing[300];
+	snprintf(missing, sizeof(missing), "%s/nope/state.json", dir);
+	assert_int_equal(hutch_write_file_atomic(missing, "x", 1, 0600), -ENOENT);
+
+	/* Renaming over a directory fails; the temporary is removed. */
+	char sub[300];
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	char subfile[320];
+	snprintf(subfile, sizeof(subfile), "%s/f", sub);
+	assert_int_equal(hutch_write_file_atomic(subfile, "y", 1, 0600), 0);
+	assert_true(hutch_write_file_atomic(sub, "x", 1, 0600) < 0);
+
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *de;
+	int n = 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	assert_int_equal(n, 2); /* state.json and sub, no *.tmp.* */
+
+	unlink(subfile);
+	rmdir(sub);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_cpuset),
+		cmocka_unit_test(test_error_wrap),
+		cmocka_unit_test(test_write_file_atomic),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
