@@ -46,6 +46,11 @@ static inline void viewer_source_free(struct viewer_source *src)
 		src->ops->free(src);
 }
 
+struct sampler;
+/* Copies a refreshed sampler's cgroups into *ret (cleared first; host facts untouched),
+ * stamped with the time of the copy. Used by the host source and by tests over fixtures. */
+int viewer_snapshot_from_sampler(struct sampler *s, struct viewer_snapshot *ret);
+
 /* --url parsing: "http://HOST[:PORT][/PATH]" (PORT defaults to 80, PATH to /metrics;
  * HOST may be a [v6] literal). Returns 0 or -EINVAL. */
 struct viewer_url {

@@ -151,6 +151,23 @@ static void copy_container(const struct sampler_container *c, struct viewer_samp
 		 st->cpuset_effective_cpus[0] ? st->cpuset_effective_cpus : st->cpuset_cpus);
 }
 
+int viewer_snapshot_from_sampler(struct sampler *s, struct viewer_snapshot *ret)
+{
+	viewer_snapshot_clear(ret);
+	ret->at_ns = hutch_now_ns();
+	ret->wall_ns = hutch_wall_ns();
+	size_t n = sampler_count(s);
+	for (size_t i = 0; i < n; i++) {
+		const struct sampler_container *c = sampler_get(s, i);
+		struct viewer_sample *v = viewer_snapshot_add(ret, c->id, c->name, c->runtime_id);
+		if (!v)
+			return -ENOMEM;
+		copy_container(c, v);
+	}
+	/* The sampler lists by id already. */
+	return 0;
+}
+
 static int host_sample(struct viewer_source *src, bool all, struct viewer_snapshot *ret,
 		       struct hutch_error *err)
 {
@@ -163,19 +180,10 @@ static int host_sample(struct viewer_source *src, bool all, struct viewer_snapsh
 	int r = sampler_refresh(h->sampler);
 	if (r < 0)
 		return hutch_error_setsys(err, -r, "sample cgroups");
-	viewer_snapshot_clear(ret);
-	ret->at_ns = hutch_now_ns();
-	ret->wall_ns = hutch_wall_ns();
+	r = viewer_snapshot_from_sampler(h->sampler, ret);
+	if (r < 0)
+		return hutch_error_setsys(err, -r, "sample cgroups");
 	read_host(h, &ret->host);
-	size_t n = sampler_count(h->sampler);
-	for (size_t i = 0; i < n; i++) {
-		const struct sampler_container *c = sampler_get(h->sampler, i);
-		struct viewer_sample *v = viewer_snapshot_add(ret, c->id, c->name, c->runtime_id);
-		if (!v)
-			return hutch_error_setsys(err, ENOMEM, "sample cgroups");
-		copy_container(c, v);
-	}
-	/* The sampler lists by id already. */
 	return 0;
 }
 
