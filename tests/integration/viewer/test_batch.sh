@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# hutch top -b: plain-text tables of real cgroups (a busy loop, a memory-limited
+# one, an empty one, a hutch container), containers-only by default, the filter,
+# bad usage, and cgroups that appear and vanish between refreshes.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/common.sh"
+need_root
+
+id=$(test_id)
+busy=$id-busy
+mem=$id-mem
+empty=$id-empty
+vcg_make "$busy"
+vcg_make "$mem"
+vcg_make "$empty"
+vcg_memory_limit "$mem" $((64 * 1024 * 1024))
+vcg_run "$busy" bash -c 'while :; do :; done'
+vcg_run "$mem" sleep 600
+
+# A hutch container: /hutch/<id> (the parent is removed again if we made it).
+hutch_parent_made=()
+for d in $(vcg_dirs hutch); do
+	[ -d "$d" ] || { mkdir "$d" && hutch_parent_made+=("$d"); }
+done
+for d in "${hutch_parent_made[@]}"; do on_exit "rmdir '$d'"; done
+vcg_make "hutch/$id-ctr"
+vcg_run "hutch/$id-ctr" sleep 600
+
+out=$("$HUTCH_TOP" -b -n 2 -d 1 -a -f "$id" 2>&1)
+rc=$?
+assert_eq "batch exits 0" 0 "$rc"
+assert_eq "two tables" 2 "$(grep -c '^hutch top ' <<<"$out")"
+assert_eq "two headers" 2 "$(grep -c '^NAME  *RUNTIME  *STATE  *CPU%  *QUOTA%  *MEM  *LIMIT  *MEM%  *NET-RX/s  *NET-TX/s  *IO-R/s  *IO-W/s  *PIDS  *UPTIME ID$' <<<"$out")"
+last=$(awk 'BEGIN { RS = ""; } { t = $0 } END { print t }' <<<"$out")
+echo "$last"
+assert_contains "the summary counts the rows" "4 of " "$(head -1 <<<"$last")"
+first_row=$(sed -n 3p <<<"$last")
+assert_contains "the busy cgroup is at the top (sorted by CPU)" "/$busy" "$first_row"
+cpu=$(awk -v id="/$busy" '$NF == id { print $4 }' <<<"$last")
+# Near one whole CPU; other tests share this 2-core host, hence the low bound.
+assert_between "busy cgroup CPU%" 40 110 "$cpu"
+assert_eq "busy cgroup runtime" cgroup "$(awk -v id="/$busy" '$NF == id { print $2 }' <<<"$last")"
+assert_eq "busy cgroup state" running "$(awk -v id="/$busy" '$NF == id { print $3 }' <<<"$last")"
+assert_eq "memory-limited cgroup's limit" 64M "$(awk -v id="/$mem" '$NF == id { print $7 }' <<<"$last")"
+assert_eq "empty cgroup's state" empty "$(awk -v id="/$empty" '$NF == id { print $3 }' <<<"$last")"
+assert_eq "empty cgroup's CPU%" 0.0 "$(awk -v id="/$empty" '$NF == id { print $4 }' <<<"$last")"
+assert_eq "hutch container is named and typed" "$id-ctr hutch" \
+	"$(awk -v id="/hutch/$id-ctr" '$NF == id { print $1, $2 }' <<<"$last")"
+
+# Containers only (the default): the plain cgroups are not shown.
+out=$("$HUTCH_TOP" -b -n 1 -d 0.5 -f "$id" 2>&1)
+assert_contains "containers-only shows the hutch container" "/hutch/$id-ctr" "$out"
+if grep -q -- "/$busy\$" <<<"$out"; then fail "containers-only hides plain cgroups"; else pass "containers-only hides plain cgroups"; fi
+
+# The filter hides what does not match.
+out=$("$HUTCH_TOP" -b -n 1 -d 0.5 -a -f "$id-(mem|empty)\$" 2>&1)
+assert_eq "filter keeps two rows" 2 "$(grep -c -- "$id" <<<"$out")"
+assert_contains "filter keeps mem" "/$mem" "$out"
+
+# Sorting by name, reversed.
+out=$("$HUTCH_TOP" -b -n 1 -d 0.5 -a -f "^/$id" -s name -r 2>&1)
+assert_eq "sorted by name, reversed" "/$mem /$empty /$busy" "$(awk 'NR > 2 && NF { printf "%s%s", sep, $NF; sep = " " }' <<<"$out")"
+
+# Bad usage: exit 2 with a line naming the problem.
+check_usage() { # DESCRIPTION NEEDLE ARGS...
+	local what=$1 needle=$2 err rc
+	shift 2
+	err=$("$HUTCH_TOP" "$@" 2>&1 >/dev/null)
+	rc=$?
+	assert_eq "$what: exit 2" 2 "$rc"
+	assert_contains "$what: message" "$needle" "$err"
+}
+check_usage "unknown option" "unknown option --bogus" -b --bogus
+check_usage "bad regex" "-f ([:" -b -f '([:'
+check_usage "bad sort column" "-s wat: no such column" -b -s wat
+check_usage "bad delay" "-d 0: need seconds" -b -d 0
+check_usage "bad iterations" "-n x: need a whole number" -b -n x
+check_usage "stray argument" "unexpected argument 'extra'" -b extra
+help=$("$HUTCH_TOP" --help)
+assert_eq "--help exits 0" 0 $?
+assert_contains "--help documents exit codes" "Exit status: 0 ok, 1" "$help"
+
+# Cgroups that appear and vanish while it samples every 0.2 s: no crash, no stale rows.
+churn() {
+	local i
+	for i in $(seq 30); do
+		vcg_make "$id-churn-$i" >/dev/null 2>&1
+		sleep 0.05
+		vcg_rm "$id-churn-$((i - 1))"
+	done
+	vcg_rm "$id-churn-30"
+}
+churn &
+churn_pid=$!
+on_exit "kill $churn_pid"
+out=$("$HUTCH_TOP" -b -n 12 -d 0.2 -a -f "$id-churn" 2>&1)
+rc=$?
+wait "$churn_pid"
+assert_eq "churn: exit 0" 0 "$rc"
+assert_eq "churn: 12 tables" 12 "$(grep -c '^hutch top ' <<<"$out")"
+out=$("$HUTCH_TOP" -b -n 1 -d 0.3 -a -f "$id-churn" 2>&1)
+assert_contains "churn: the removed cgroups are gone" "0 of " "$(head -1 <<<"$out")"
+for i in $(seq 0 30); do vcg_rm "$id-churn-$i"; done
