@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# hutch top on a terminal, driven through tmux as a user would: the busy cgroup
+# at the top when sorted by CPU (chosen with s), reverse, the filter hiding rows,
+# the detail view of a memory-limited cgroup showing its limit, all/containers,
+# a cgroup removed leaving the table, a terminal too small, help, and q.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/common.sh"
+need_root
+need_cmd tmux
+
+id=$(test_id)
+busy=$id-busy
+mem=$id-mem
+gone=$id-gone
+vcg_make "$busy"
+vcg_make "$mem"
+vcg_make "$gone"
+vcg_memory_limit "$mem" $((48 * 1024 * 1024))
+vcg_run "$busy" bash -c 'while :; do :; done'
+vcg_run "$mem" sleep 600
+vcg_run "$gone" sleep 600
+gone_pid=$VCG_PID
+
+# Sorted by name at first: the busy one is not on top until CPU is chosen.
+tm_start "TERM=xterm-256color $HUTCH_TOP -a -d 1 -s name -f '$id'" || fail "tmux starts"
+check "the table shows the three cgroups" tm_wait 10 "/$gone"
+screen=$(tm_screen)
+echo "$screen" | head -12
+assert_contains "header with host totals" "CPUs, mem " "$screen"
+assert_contains "column titles" "NAME" "$screen"
+first_row() { tm_screen | sed -n 5p; }
+assert_contains "sorted by name: busy first (b < g < m)" "/$busy" "$(first_row)"
+tm send-keys -t top r
+check "r reverses: mem first" tm_wait 5 "^/$mem"
+# s opens the chooser; from "name" down three entries is "cpu".
+tm send-keys -t top s
+check "s shows the sort chooser" tm_wait 5 "sort by"
+tm send-keys -t top Down Down Down Enter
+check "sort line says cpu" tm_wait 5 "sort: cpu \(reversed\)"
+tm send-keys -t top r
+check "sorted by CPU: busy on top" tm_wait 5 "^/$busy .* running +[0-9]+\.[0-9] "
+cpu=$(tm_screen | awk -v id="/$busy" '$1 == id { print $4 }')
+assert_between "busy cgroup near one CPU" 40 110 "$cpu"
+
+# The filter hides rows.
+tm send-keys -t top f
+check "f opens the filter prompt" tm_wait 5 "^filter \(regex"
+tm send-keys -t top C-u
+for _ in $(seq 80); do tm send-keys -t top BSpace; done
+tm send-keys -t top -l "$id-mem"
+tm send-keys -t top Enter
+check "filter applied" tm_wait 5 "filter: $id-mem"
+screen=$(tm_screen)
+assert_contains "filter keeps mem" "/$mem" "$screen"
+if grep -q -- "/$busy " <<<"$screen"; then fail "filter hides busy"; else pass "filter hides busy"; fi
+
+# Details of the memory-limited cgroup.
+tm send-keys -t top Enter
+check "detail view shows the limit" tm_wait 5 "memory: .* used, limit 48M \(50331648 bytes\)"
+screen=$(tm_screen)
+echo "$screen" | sed -n 4,20p
+assert_contains "detail view shows the cgroup path" "cgroup: /$mem" "$screen"
+assert_contains "detail view lists its process" "sleep" "$screen"
+check "sparklines after a refresh" tm_wait 5 "^CPU .*\|.*\|"
+tm send-keys -t top Escape
+check "Esc goes back to the table" tm_wait 5 "s sort  r reverse"
+
+# Clear the filter; remove one cgroup: its row leaves the table.
+tm send-keys -t top f
+for _ in $(seq 80); do tm send-keys -t top BSpace; done
+tm send-keys -t top -l "$id"
+tm send-keys -t top Enter
+check "all three again" tm_wait 5 "/$gone"
+kill -KILL "$gone_pid"
+wait "$gone_pid" 2>/dev/null
+vcg_rm "$gone"
+check "removed cgroup leaves the table" wait_for 10 bash -c "! tmux -L '$TMUX_SOCK' capture-pane -p -t top | grep -q -- '/$gone'"
+check "the others stay" tm_wait 3 "/$mem"
+
+# a: containers only hides these plain cgroups.
+tm send-keys -t top a
+check "a: containers only" tm_wait 5 "containers only"
+check "a: plain cgroups hidden" wait_for 5 bash -c "! tmux -L '$TMUX_SOCK' capture-pane -p -t top | grep -q -- '/$mem'"
+tm send-keys -t top a
+check "a again: all cgroups" tm_wait 5 "/$mem"
+
+# A terminal too small says so, and the table comes back when it grows.
+tm resize-window -t top -x 30 -y 6
+check "too small: a message" tm_wait 5 "terminal too small"
+tm resize-window -t top -x 200 -y 50
+check "resized back: the table" tm_wait 5 "/$mem"
+if tm_dead; then fail "still running after resizes"; else pass "still running after resizes"; fi
+
+tm send-keys -t top h
+check "h shows help" tm_wait 5 "hutch top - keys"
+tm send-keys -t top Escape
+tm send-keys -t top q
+check "q quits" wait_for 5 tm_dead
