@@ -459,6 +459,9 @@ int viewer_snapshot_from_metrics(const unsigned char *buf, size_t len, bool all,
 			continue;
 		}
 		v->memory_limit_bytes = v->memory_own_limit_bytes;
+		/* cAdvisor says 0 for a pids limit that is not set. */
+		if (v->pids_max == 0)
+			v->pids_max = HUTCH_UNLIMITED;
 		if (hutch_known(v->cpu_quota_us) && hutch_known(v->cpu_period_us) &&
 		    v->cpu_quota_us > 0 && v->cpu_period_us > 0 &&
 		    v->cpu_quota_us < HUTCH_UNLIMITED)
