@@ -49,8 +49,8 @@ static int make_sampler(struct host_source *h, bool all)
 		.network = true,
 		.processes =
 			false, /* file descriptors: not shown, and a walk of /proc per refresh */
-		.spec_refresh_ns = 5ull * 1000000000ull,
-		.discovery_refresh_ns = 2ull * 1000000000ull,
+		.spec_refresh_ns = 30ull * 1000000000ull,
+		.discovery_refresh_ns = 3ull * 1000000000ull,
 	};
 	struct sampler *s;
 	int r = sampler_new(h->layout, &so, &s);
