@@ -89,3 +89,28 @@ tm_wait() {
 	done
 }
 tm_dead() { [ "$(tm list-panes -t top -F '#{pane_dead}' 2>/dev/null)" = 1 ]; }
+
+# CPU time of cgroup NAME in nanoseconds, as the kernel counts it (cpuacct.usage on
+# v1, cpu.stat usage_usec on v2): the truth a CPU % is checked against.
+vcg_cpu_ns() {
+	local d
+	d=$(cgroup_v1_mount cpuacct)
+	if [ -n "$d" ]; then
+		cat "$d/$1/cpuacct.usage"
+	else
+		awk '$1 == "usage_usec" { print $2 * 1000 }' "$(cgroup_v2_mount)/$1/cpu.stat"
+	fi
+}
+
+# cpu_truth NAME CMD...: runs CMD (a hutch-top -b -n 1 run), prints its output, and sets
+# TRUTH_PCT to the cgroup's CPU % of one core over the time CMD ran.
+cpu_truth() {
+	local name=$1 c0 c1 t0 t1
+	shift
+	c0=$(vcg_cpu_ns "$name")
+	t0=$(date +%s%N)
+	"$@"
+	t1=$(date +%s%N)
+	c1=$(vcg_cpu_ns "$name")
+	TRUTH_PCT=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.1f", (b - a) / (e - s) * 100 }')
+}

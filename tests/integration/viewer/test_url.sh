@@ -38,7 +38,7 @@ last=$(awk 'BEGIN { RS = ""; } { t = $0 } END { print t }' <<<"$out")
 echo "$last"
 assert_contains "summary names the collector" "http://127.0.0.1:$port/metrics" "$(head -1 <<<"$last")"
 assert_contains "busy cgroup first" "/$busy" "$(sed -n 3p <<<"$last")"
-assert_between "busy cgroup CPU% from the collector" 40 110 \
+assert_between "busy cgroup CPU% from the collector" 15 110 \
 	"$(awk -v id="/$busy" '$NF == id { print $4 }' <<<"$last")"
 assert_eq "memory limit from the collector" 32M "$(awk -v id="/$mem" '$NF == id { print $7 }' <<<"$last")"
 
