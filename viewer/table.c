@@ -184,17 +184,23 @@ void viewer_host_summary(const struct viewer_host *h, char *buf, size_t size)
 	    h->memory_bytes >= h->memory_available_bytes)
 		viewer_fmt_bytes(h->memory_bytes - h->memory_available_bytes, used, sizeof(used));
 	else
-		snprintf(used, sizeof(used), "-");
+		used[0] = '\0';
 	char cores[24];
 	if (hutch_known(h->cpu_cores))
 		snprintf(cores, sizeof(cores), "%llu", (unsigned long long)h->cpu_cores);
 	else
 		snprintf(cores, sizeof(cores), "-");
-	if (h->load1 >= 0)
-		snprintf(buf, size, "%s CPUs, mem %s used of %s, load %.2f %.2f %.2f", cores, used,
-			 total, h->load1, h->load5, h->load15);
+	/* A collector gives the host's memory but not what is in use. */
+	char mem[48];
+	if (used[0])
+		snprintf(mem, sizeof(mem), "mem %s used of %s", used, total);
 	else
-		snprintf(buf, size, "%s CPUs, mem %s used of %s", cores, used, total);
+		snprintf(mem, sizeof(mem), "mem %s", total);
+	if (h->load1 >= 0)
+		snprintf(buf, size, "%s CPUs, %s, load %.2f %.2f %.2f", cores, mem, h->load1,
+			 h->load5, h->load15);
+	else
+		snprintf(buf, size, "%s CPUs, %s", cores, mem);
 }
 
 void viewer_print_batch(FILE *out, const struct viewer_snapshot *cur,
