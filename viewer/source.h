@@ -23,6 +23,8 @@ struct viewer_source_ops {
 	/* Processes of one cgroup for the detail view; -EOPNOTSUPP where the source has none. */
 	int (*processes)(struct viewer_source *src, const char *id, pid_t **ret_pids,
 			 size_t *ret_n);
+	/* Re-read limits and re-walk the tree at the next sample (NULL where it means nothing). */
+	void (*invalidate)(struct viewer_source *src);
 	void (*free)(struct viewer_source *src);
 };
 

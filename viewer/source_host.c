@@ -198,6 +198,11 @@ static int host_processes(struct viewer_source *src, const char *id, pid_t **ret
 	return cgroup_list_pids(cg, ret_pids, ret_n);
 }
 
+static void host_invalidate(struct viewer_source *src)
+{
+	sampler_invalidate(((struct host_source *)src)->sampler);
+}
+
 static void host_free(struct viewer_source *src)
 {
 	struct host_source *h = (struct host_source *)src;
@@ -208,6 +213,7 @@ static void host_free(struct viewer_source *src)
 static const struct viewer_source_ops host_ops = {
 	.sample = host_sample,
 	.processes = host_processes,
+	.invalidate = host_invalidate,
 	.free = host_free,
 };
 

@@ -633,6 +633,9 @@ static bool handle_key(struct ui *u, int ch)
 			snprintf(u->detail_id, sizeof(u->detail_id), "%s",
 				 u->rows.rows[u->selected].s->id);
 			u->mode = MODE_DETAIL;
+			/* Limits are re-read every 30 s; the detail view wants them now. */
+			if (u->src->ops->invalidate)
+				u->src->ops->invalidate(u->src);
 		}
 		break;
 	case 'h':

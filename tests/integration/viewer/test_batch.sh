@@ -70,6 +70,25 @@ assert_contains "filter keeps mem" "/$mem" "$out"
 out=$("$HUTCH_TOP" -b -n 1 -d 0.5 -a -f "^/$id" -s name -r 2>&1)
 assert_eq "sorted by name, reversed" "/$mem /$empty /$busy" "$(awk 'NR > 2 && NF { printf "%s%s", sep, $NF; sep = " " }' <<<"$out")"
 
+# A busy loop under a 0.5 CPU quota: held near half a CPU, QUOTA% twice CPU%.
+quota=$id-quota
+vcg_make "$quota"
+qdir=$(cgroup_v1_mount cpu)
+if [ -n "$qdir" ]; then
+	echo 100000 >"$qdir/$quota/cpu.cfs_period_us"
+	echo 50000 >"$qdir/$quota/cpu.cfs_quota_us"
+else
+	echo "50000 100000" >"$(cgroup_v2_mount)/$quota/cpu.max"
+fi
+vcg_run "$quota" bash -c 'while :; do :; done'
+out=$("$HUTCH_TOP" -b -n 1 -d 2 -a -f "$quota" 2>&1)
+echo "$out"
+qcpu=$(awk -v id="/$quota" '$NF == id { print $4 }' <<<"$out")
+qpct=$(awk -v id="/$quota" '$NF == id { print $5 }' <<<"$out")
+assert_between "quota: CPU% held near half a CPU" 1 56 "$qcpu"
+assert_between "quota: QUOTA% is CPU% against 0.5 CPU" \
+	"$(awk -v c="$qcpu" 'BEGIN { print 2 * c - 0.2 }')" "$(awk -v c="$qcpu" 'BEGIN { print 2 * c + 0.2 }')" "$qpct"
+
 # A cgroup empty when first sampled that gets a process later shows it (the
 # sampler's cgroup.procs handle must not stay at the end of the empty list).
 late=$id-late
