@@ -56,9 +56,11 @@ screen=$(tm_screen)
 assert_contains "filter keeps mem" "/$mem" "$screen"
 if grep -q -- "/$busy " <<<"$screen"; then fail "filter hides busy"; else pass "filter hides busy"; fi
 
-# Details of the memory-limited cgroup.
+# Details of the memory-limited cgroup, its limit lowered while the viewer runs
+# (the table re-reads limits every 30 s; opening the details re-reads them).
+vcg_memory_limit "$mem" $((40 * 1024 * 1024))
 tm send-keys -t top Enter
-check "detail view shows the limit" tm_wait 5 "memory: .* used, limit 48M \(50331648 bytes\)"
+check "detail view shows the limit" tm_wait 5 "memory: .* used, limit 40M \(41943040 bytes\)"
 screen=$(tm_screen)
 echo "$screen" | sed -n 4,20p
 assert_contains "detail view shows the cgroup path" "cgroup: /$mem" "$screen"
