@@ -69,6 +69,23 @@ check "sparklines after a refresh" tm_wait 5 "^CPU .*\|.*\|"
 tm send-keys -t top Escape
 check "Esc goes back to the table" tm_wait 5 "s sort  r reverse"
 
+# A cgroup whose process was OOM-killed: the detail view counts it.
+oom=$id-oom
+vcg_make "$oom"
+vcg_memory_limit "$oom" $((16 * 1024 * 1024))
+vcg_run "$oom" python3 -c 'import time; time.sleep(0.3); x = bytearray(128 << 20); time.sleep(60)'
+oom_pid=$VCG_PID
+wait "$oom_pid" 2>/dev/null
+vcg_run "$oom" sleep 600
+tm send-keys -t top f
+for _ in $(seq 80); do tm send-keys -t top BSpace; done
+tm send-keys -t top -l "$oom"
+tm send-keys -t top Enter
+check "the OOM-killed cgroup's row" tm_wait 8 "^/$oom "
+tm send-keys -t top Enter
+check "detail view counts the OOM kill" tm_wait 5 "OOM events: [1-9][0-9]*, OOM kills: [1-9]"
+tm send-keys -t top Escape
+
 # Clear the filter; remove one cgroup: its row leaves the table.
 tm send-keys -t top f
 for _ in $(seq 80); do tm send-keys -t top BSpace; done
