@@ -92,10 +92,23 @@ for _ in $(seq 80); do tm send-keys -t top BSpace; done
 tm send-keys -t top -l "$id"
 tm send-keys -t top Enter
 check "all three again" tm_wait 5 "/$gone"
+# Its detail view open while it goes: back to the table with a message.
+tm send-keys -t top f
+for _ in $(seq 80); do tm send-keys -t top BSpace; done
+tm send-keys -t top -l "$gone"
+tm send-keys -t top Enter
+check "filter to the doomed cgroup" tm_wait 5 "filter: $gone"
+tm send-keys -t top Enter
+check "its detail view" tm_wait 5 "cgroup: /$gone"
 kill -KILL "$gone_pid"
 wait "$gone_pid" 2>/dev/null
 vcg_rm "$gone"
-check "removed cgroup leaves the table" wait_for 10 bash -c "! tmux -L '$TMUX_SOCK' capture-pane -p -t top | grep -q -- '/$gone'"
+check "a vanished container's detail view says so" tm_wait 10 "/$gone is gone"
+tm send-keys -t top f
+for _ in $(seq 80); do tm send-keys -t top BSpace; done
+tm send-keys -t top -l "$id"
+tm send-keys -t top Enter
+check "removed cgroup left the table" wait_for 10 bash -c "! tmux -L '$TMUX_SOCK' capture-pane -p -t top | grep -q -- '^/$gone'"
 check "the others stay" tm_wait 3 "/$mem"
 
 # a: containers only hides these plain cgroups.
