@@ -50,7 +50,8 @@ static void usage(FILE *out)
 	      "details, h help, q quit. The first -b table comes after one interval: rates\n"
 	      "need two samples.\n"
 	      "Exit status: 0 ok, 1 the data source cannot be read (no cgroups, --url does\n"
-	      "not answer or answers with something else), 2 bad usage.\n",
+	      "not answer or answers with something else), 2 bad usage (also: no terminal\n"
+	      "for the screen; use -b).\n",
 	      out);
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hutch/procfs.h"
 #include "table.h"
@@ -668,12 +669,21 @@ int viewer_ui_run(const struct viewer_options *o, struct viewer_source *src,
 		goto out;
 	}
 	recompute(u);
-	if (!initscr()) {
-		fprintf(stderr, "hutch top: cannot set up the terminal (TERM=%s); try -b\n",
-			getenv("TERM") ? getenv("TERM") : "");
-		status = VIEWER_EXIT_SOURCE;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "hutch top: the screen needs a terminal on stdin and stdout; "
+				"use -b for plain text\n");
+		status = VIEWER_EXIT_USAGE;
 		goto out;
 	}
+	/* newterm, not initscr: an unknown TERM is an error we report, not an exit. */
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		fprintf(stderr, "hutch top: cannot use the terminal (TERM=%s); try -b\n",
+			getenv("TERM") ? getenv("TERM") : "");
+		status = VIEWER_EXIT_USAGE;
+		goto out;
+	}
+	set_term(scr);
 	set_escdelay(25);
 	cbreak();
 	noecho();
@@ -711,6 +721,7 @@ int viewer_ui_run(const struct viewer_options *o, struct viewer_source *src,
 			break;
 	}
 	endwin();
+	delscreen(scr);
 out:
 	viewer_rows_free(&u->rows);
 	viewer_history_free(&u->history);

@@ -119,6 +119,7 @@ check_usage "bad sort column" "-s wat: no such column" -b -s wat
 check_usage "bad delay" "-d 0: need seconds" -b -d 0
 check_usage "bad iterations" "-n x: need a whole number" -b -n x
 check_usage "stray argument" "unexpected argument 'extra'" -b extra
+check_usage "screen without a terminal" "the screen needs a terminal" -f "$id"
 help=$("$HUTCH_TOP" --help)
 assert_eq "--help exits 0" 0 $?
 assert_contains "--help documents exit codes" "Exit status: 0 ok, 1" "$help"
