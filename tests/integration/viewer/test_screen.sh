@@ -118,6 +118,29 @@ check "a: plain cgroups hidden" wait_for 5 bash -c "! tmux -L '$TMUX_SOCK' captu
 tm send-keys -t top a
 check "a again: all cgroups" tm_wait 5 "/$mem"
 
+# Colours near a limit: ~57M of a 64M limit is past 75% (yellow) or 90% (red).
+hot=$id-hot
+vcg_make "$hot"
+vcg_memory_limit "$hot" $((64 * 1024 * 1024))
+vcg_run "$hot" python3 -c 'import time; x = b"\x01" * (50 << 20); time.sleep(600)'
+tm send-keys -t top f
+for _ in $(seq 80); do tm send-keys -t top BSpace; done
+tm send-keys -t top -l "$hot"
+tm send-keys -t top Enter
+check "the row near its memory limit" tm_wait 8 "^/$hot .*64M \[###"
+row=$(tm capture-pane -e -p -t top | grep -a -- "/$hot")
+if grep -aqE $'\e\\[(1m\e\\[)?3[13]m +[0-9.]+M' <<<"$row"; then
+	pass "memory near its limit is coloured (yellow or red)"
+else
+	fail "memory near its limit is coloured: $(cat -v <<<"$row")"
+fi
+cold=$(tm capture-pane -e -p -t top | grep -a -- "/$hot" | grep -ac $'\e\\[(1m\e\\[)?3[13]m +- ')
+assert_eq "the CPU quota column (no quota) is not coloured" 0 "$cold"
+tm send-keys -t top f
+for _ in $(seq 80); do tm send-keys -t top BSpace; done
+tm send-keys -t top -l "$id"
+tm send-keys -t top Enter
+
 # A terminal too small says so, and the table comes back when it grows.
 tm resize-window -t top -x 30 -y 6
 check "too small: a message" tm_wait 5 "terminal too small"
