@@ -320,32 +320,31 @@ static double u64d(uint64_t v)
 	return hutch_known(v) && v != HUTCH_UNLIMITED ? (double)v : NAN;
 }
 
-static enum viewer_column sort_col;
-static bool sort_reverse;
+struct sort_key {
+	enum viewer_column col;
+	bool reverse;
+};
 
-static int cmp_rows(const void *pa, const void *pb)
+static int cmp_rows(const void *pa, const void *pb, void *arg)
 {
 	const struct viewer_row *a = pa, *b = pb;
-	/* Names and states read best A to Z; figures biggest first. "reverse" flips either. */
-	bool desc = !sort_reverse;
+	const struct sort_key *k = arg;
+	/* Figures sort biggest first, names and states A to Z; reverse flips either. */
+	bool desc = !k->reverse;
 	int r = 0;
-	switch (sort_col) {
+	switch (k->col) {
 	case VIEWER_COL_NAME:
 		r = strcmp(a->label, b->label);
-		desc = sort_reverse;
-		if (desc)
-			r = -r;
+		r = k->reverse ? -r : r;
 		break;
 	case VIEWER_COL_RUNTIME:
 		r = strcmp(sampler_runtime_name(a->s->runtime),
 			   sampler_runtime_name(b->s->runtime));
-		if (sort_reverse)
-			r = -r;
+		r = k->reverse ? -r : r;
 		break;
 	case VIEWER_COL_STATE:
 		r = (int)a->state - (int)b->state;
-		if (sort_reverse)
-			r = -r;
+		r = k->reverse ? -r : r;
 		break;
 	case VIEWER_COL_CPU:
 		r = cmp_num(a->cpu_pct, b->cpu_pct, desc);
@@ -389,11 +388,9 @@ static int cmp_rows(const void *pa, const void *pb)
 
 void viewer_rows_sort(struct viewer_rows *r, enum viewer_column col, bool reverse)
 {
-	/* qsort has no context argument in C17; the model is single-threaded. */
-	sort_col = col;
-	sort_reverse = reverse;
+	struct sort_key k = {col, reverse};
 	if (r->n > 1)
-		qsort(r->rows, r->n, sizeof(*r->rows), cmp_rows);
+		qsort_r(r->rows, r->n, sizeof(*r->rows), cmp_rows, &k);
 }
 
 static void fmt_scaled(double v, char *buf, size_t size)
