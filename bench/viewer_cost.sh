@@ -38,6 +38,7 @@ pids=()
 sock=hutch-bench-viewer-$$
 cleanup() {
 	tmux -L "$sock" kill-server 2>/dev/null || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	for d in "${dirs[@]}"; do

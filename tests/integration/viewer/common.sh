@@ -77,7 +77,7 @@ tm() { tmux -L "$TMUX_SOCK" "$@"; }
 tm_start() {
 	tm new-session -d -s top -x 200 -y 50 "$*" || return 1
 	tm set-option -t top remain-on-exit on >/dev/null
-	on_exit "tmux -L '$TMUX_SOCK' kill-server"
+	on_exit "tmux -L '$TMUX_SOCK' kill-server; rm -f '${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCK'"
 }
 tm_screen() { tm capture-pane -p -t top; }
 # tm_wait TIMEOUT REGEX: waits until the screen matches (extended regex).
