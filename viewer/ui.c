@@ -134,15 +134,16 @@ static void draw_header(struct ui *u)
 	size_t containers = 0;
 	for (size_t i = 0; i < u->cur.n; i++)
 		containers += u->cur.samples[i].is_container;
-	snprintf(line, sizeof(line), "hutch top - %s - %s - %zu containers, %zu shown",
-		 u->src->describe, host, containers, u->rows.n);
+	snprintf(line, sizeof(line), "hutch top - %s - %s", u->src->describe, host);
 	attr_pair(u, PAIR_TITLE, true);
 	attron(A_BOLD);
 	mvaddnstr(0, 0, line, COLS);
 	attroff(A_BOLD);
 	attr_pair(u, PAIR_TITLE, false);
 	char sortdesc[512];
-	snprintf(sortdesc, sizeof(sortdesc), "sort: %s%s  %s  filter: %s",
+	/* Counts first: the line is cut at the screen's width. */
+	snprintf(sortdesc, sizeof(sortdesc),
+		 "%zu containers, %zu shown  sort: %s%s  %s  filter: %s", containers, u->rows.n,
 		 viewer_column_name(u->view->sort), u->view->reverse ? " (reversed)" : "",
 		 u->view->all ? "all cgroups" : "containers only",
 		 u->filter_active[0] ? u->filter_active : "-");
