@@ -46,6 +46,8 @@ struct sc {
 	uint64_t spec_due_ns;
 	uint64_t seen_gen;
 	int name_tries;
+	/* The last read of procs_fd found no process. */
+	bool procs_empty;
 	struct discovery_id did;
 	/* The cgroup's directory in the hierarchy the walk follows, and how many child
 	 * cgroups we know in it: cgroupfs gives a directory 2 + its subdirectories as
@@ -720,7 +722,16 @@ static int sc_refresh(struct sampler *s, struct sc *c, uint64_t now)
 		cgroup_close(tmp);
 	} else {
 		cgroup_release_dirs(cg);
+		/* cgroup.procs read to its end while empty stays empty on later preads from
+		 * offset 0 (the kernel's seq_file keeps its iterator position), so a cgroup
+		 * that was empty gets a fresh handle once it may hold tasks again. */
+		if (c->procs_empty && c->procs_fd >= 0 &&
+		    (!hutch_known(c->pub.stats.pids_current) || c->pub.stats.pids_current > 0)) {
+			close(c->procs_fd);
+			c->procs_fd = open_procs(s, cg);
+		}
 		read_procs(s, c, c->procs_fd);
+		c->procs_empty = c->pub.processes == 0;
 	}
 	c->pub.threads = c->pub.stats.pids_current;
 	if (s->opts.network)
