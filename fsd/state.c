@@ -5,15 +5,18 @@
  * A container is keyed by the inode of its pid namespace. The entry keeps
  * the host pid and start time of the namespace's init and the text of its
  * /proc/PID/cgroup; at most once a second (and whenever its cgroup vanishes)
- * the entry is checked against /proc again, so a dead container's entry is
- * never handed to a new namespace that happens to get the same inode, and a
- * container moved to another cgroup is followed.
+ * its cgroup is read again, so a container moved to another cgroup is
+ * followed. Namespace inodes are reused as soon as a namespace dies, so every
+ * lookup also checks that the init is alive (a poll on a pidfd of it): a dead
+ * container's entry is never handed to the next namespace with its inode.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "hutch/procfs.h"
@@ -30,6 +33,9 @@ struct ctr {
 	pid_t init_pid;
 	uint64_t init_start_ticks;
 	size_t init_depth; /* pid namespace levels above and including the container's */
+	/* The init itself, immune to pid reuse; -1 on kernels without pidfds. A pid
+	 * namespace dies with its init, and only then can its inode be reused. */
+	int init_pidfd;
 	char *cgroup_text;
 	bool host_like; /* the root cgroup everywhere: show the host's files */
 	struct ctr *next;
@@ -106,6 +112,8 @@ static void ctr_free(struct ctr *c)
 {
 	if (!c)
 		return;
+	if (c->init_pidfd >= 0)
+		close(c->init_pidfd);
 	cgroup_close(c->cg);
 	cgroup_stats_free(&c->stats);
 	for (int f = 0; f < FSD_FILE_COUNT; f++)
@@ -223,10 +231,20 @@ static int ctr_new(struct fsd_state *s, pid_t reader, uint64_t ns_ino, struct ct
 	cgroup_stats_init(&c->stats);
 	c->ns_ino = ns_ino;
 	c->init_pid = init;
+	c->init_pidfd = pidfd_open(init, 0);
 	c->init_start_ticks = ps.starttime_ticks;
 	c->init_depth = depth;
 	size_t len;
-	r = procfs_read_pid_cgroup_text(init, &c->cgroup_text, &len);
+	/* The pidfd is for the process we read, if it is still in the namespace and as old. */
+	uint64_t ino;
+	struct procfs_pid_stat again;
+	r = procfs_pidns_inode(init, &ino);
+	if (r >= 0)
+		r = procfs_read_pid_stat(init, &again);
+	if (r >= 0 && (ino != ns_ino || again.starttime_ticks != ps.starttime_ticks))
+		r = -ESRCH;
+	if (r >= 0)
+		r = procfs_read_pid_cgroup_text(init, &c->cgroup_text, &len);
 	if (r >= 0)
 		r = ctr_open_cgroup(s, c);
 	if (r < 0) {
@@ -238,6 +256,20 @@ static int ctr_new(struct fsd_state *s, pid_t reader, uint64_t ns_ino, struct ct
 	return 0;
 }
 
+/* Whether c's init is alive: one poll on its pidfd, or /proc where there are no pidfds. */
+static bool ctr_alive(const struct ctr *c)
+{
+	if (c->init_pidfd >= 0) {
+		struct pollfd p = {.fd = c->init_pidfd, .events = POLLIN};
+		return poll(&p, 1, 0) == 0;
+	}
+	uint64_t ino;
+	struct procfs_pid_stat ps;
+	return procfs_pidns_inode(c->init_pid, &ino) == 0 && ino == c->ns_ino &&
+	       procfs_read_pid_stat(c->init_pid, &ps) == 0 &&
+	       ps.starttime_ticks == c->init_start_ticks;
+}
+
 /*
  * Whether c still is the container of its namespace: its init alive, in the
  * same namespace, started at the same time. Follows a move to another
@@ -247,7 +279,7 @@ static bool ctr_validate(struct fsd_state *s, struct ctr *c)
 {
 	uint64_t ino;
 	struct procfs_pid_stat ps;
-	if (procfs_pidns_inode(c->init_pid, &ino) < 0 || ino != c->ns_ino ||
+	if (!ctr_alive(c) || procfs_pidns_inode(c->init_pid, &ino) < 0 || ino != c->ns_ino ||
 	    procfs_read_pid_stat(c->init_pid, &ps) < 0 || ps.starttime_ticks != c->init_start_ticks)
 		return false;
 	_cleanup_free_ char *text = NULL;
@@ -281,7 +313,10 @@ static int ctr_get(struct fsd_state *s, pid_t reader, uint64_t ns_ino, struct ct
 		if (c) {
 			uint64_t now = hutch_now_ns();
 			pthread_mutex_lock(&c->lock);
-			bool ok = now - c->validated_at < VALIDATE_NS || ctr_validate(s, c);
+			/* Every open: is the init alive (namespace inodes are reused at once).
+			 * Once a second: has it moved to another cgroup. */
+			bool ok = ctr_alive(c) &&
+				  (now - c->validated_at < VALIDATE_NS || ctr_validate(s, c));
 			pthread_mutex_unlock(&c->lock);
 			if (ok) {
 				atomic_store(&c->last_used_ns, now);
