@@ -252,6 +252,11 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 	if (!se)
 		return hutch_error_set(err, EINVAL, "cannot create the FUSE session");
 	int r = 0;
+	/* libfuse leaves ignored signals ignored (a shell's background jobs ignore
+	 * SIGINT): a daemon told to stop must stop. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	if (fuse_set_signal_handlers(se) != 0) {
 		r = hutch_error_set(err, EIO, "cannot install signal handlers");
 		goto out_destroy;

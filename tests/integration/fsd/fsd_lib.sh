@@ -91,7 +91,7 @@ in_ctr() {
 	FSD_PROCS="$(for d in $(cg_dirs "$1"); do echo "$d/cgroup.procs"; done)" \
 		FSD_MP=$2 FSD_SCRIPT=$3 FSD_FILES=$FSD_FILES bash -c '
 		for f in $FSD_PROCS; do echo $$ >"$f" || exit 1; done
-		exec unshare --pid --fork --mount --propagation private --mount-proc bash -c "
+		exec unshare --pid --fork --kill-child --mount --propagation private --mount-proc bash -c "
 			for f in \$FSD_FILES; do mount --bind \$FSD_MP/proc/\$f /proc/\$f || exit 1; done
 			mount --bind \$FSD_MP/sys/devices/system/cpu/online /sys/devices/system/cpu/online || exit 1
 			eval \"\$FSD_SCRIPT\""'
