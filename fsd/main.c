@@ -36,7 +36,10 @@ static void usage(FILE *f)
 		   "  --no-cfs           do not cut the visible CPUs to the CPU quota\n"
 		   "                     (by default a quota of 1.5 CPUs shows 2 CPUs)\n"
 		   "  --cache-ms N       reuse a container's rendered file for N ms (default 100)\n"
-		   "  --threads N        at most N FUSE worker threads (default libfuse's)\n"
+		   "  --threads N        N threads render files (default 4); one more reads\n"
+		   "                     requests and answers those a cached file serves\n"
+		   "  --mt-loop          libfuse's multi-threaded loop instead (every request\n"
+		   "                     on a pool thread; --threads caps the pool)\n"
 		   "  -d, --debug        log every FUSE request (libfuse's debug output)\n"
 		   "  -v, --verbose      more log lines\n"
 		   "  -h, --help         this text\n"
@@ -129,11 +132,12 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *re
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NO_CFS = 256, OPT_CACHE_MS, OPT_THREADS, OPT_VERSION };
+	enum { OPT_NO_CFS = 256, OPT_CACHE_MS, OPT_THREADS, OPT_MT_LOOP, OPT_VERSION };
 	static const struct option long_opts[] = {
 		{"no-cfs", no_argument, NULL, OPT_NO_CFS},
 		{"cache-ms", required_argument, NULL, OPT_CACHE_MS},
 		{"threads", required_argument, NULL, OPT_THREADS},
+		{"mt-loop", no_argument, NULL, OPT_MT_LOOP},
 		{"debug", no_argument, NULL, 'd'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -158,6 +162,9 @@ int main(int argc, char **argv)
 		case OPT_THREADS:
 			if (parse_uint("--threads", optarg, 1024, &sess.max_threads) < 0)
 				return EXIT_USAGE;
+			break;
+		case OPT_MT_LOOP:
+			sess.mt_loop = true;
 			break;
 		case 'd':
 			sess.debug = true;

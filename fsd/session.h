@@ -13,8 +13,10 @@
 
 struct fsd_session_options {
 	const char *mountpoint;
-	unsigned max_threads; /* worker threads at most; 0 = libfuse's default */
-	bool debug;	      /* libfuse's request tracing */
+	unsigned
+		max_threads; /* render threads (or, with mt_loop, libfuse's threads); 0 = default */
+	bool mt_loop;	     /* libfuse's multi-threaded loop instead of ours */
+	bool debug;	     /* libfuse's request tracing */
 };
 
 /*

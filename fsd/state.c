@@ -566,6 +566,61 @@ int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file,
 	return -EIO;
 }
 
+static int host_cached(struct fsd_state *s, enum fsd_file file, struct fsd_snap **ret)
+{
+	uint64_t now = hutch_now_ns();
+	struct host_file *h = &s->host[file];
+	int hit = 0;
+	pthread_mutex_lock(&s->host_lock);
+	if (h->snap && now - h->at < s->o.cache_ns) {
+		*ret = snap_ref(h->snap);
+		hit = 1;
+	}
+	pthread_mutex_unlock(&s->host_lock);
+	return hit;
+}
+
+int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file,
+			  struct fsd_snap **ret_snap)
+{
+	if ((unsigned)file >= FSD_FILE_COUNT)
+		return -EINVAL;
+	uint64_t ns_ino;
+	int r = procfs_pidns_inode(reader, &ns_ino);
+	if (r < 0)
+		return r;
+	if (ns_ino == s->self_ns)
+		return host_cached(s, file, ret_snap);
+	struct ctr *c;
+	pthread_mutex_lock(&s->table_lock);
+	for (c = s->buckets[ns_ino % N_BUCKETS]; c; c = c->next)
+		if (c->ns_ino == ns_ino)
+			break;
+	if (c)
+		c->refs++;
+	pthread_mutex_unlock(&s->table_lock);
+	if (!c)
+		return 0;
+	int hit = 0;
+	bool host_like = false;
+	uint64_t now = hutch_now_ns();
+	if (pthread_mutex_trylock(&c->lock) == 0) {
+		if (now - c->validated_at < VALIDATE_NS && c->has_tasks && ctr_alive(c)) {
+			host_like = c->host_like;
+			if (!host_like && c->snaps[file] &&
+			    now - c->snap_at[file] < s->o.cache_ns) {
+				*ret_snap = snap_ref(c->snaps[file]);
+				hit = 1;
+			}
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	if (hit || host_like)
+		atomic_store(&c->last_used_ns, now);
+	ctr_unref(s, c);
+	return host_like ? host_cached(s, file, ret_snap) : hit;
+}
+
 static bool wait_stop(struct fsd_state *s, uint64_t ns)
 {
 	struct timespec ts;

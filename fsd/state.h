@@ -45,6 +45,15 @@ void fsd_state_free(struct fsd_state *s);
 int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file,
 		   struct fsd_snap **ret_snap);
 
+/*
+ * The fast path of fsd_state_open: 1 and the snapshot when a fresh one is
+ * cached for the reader's (known, recently validated) container, 0 when the
+ * slow path is needed, a negative errno when the reader is gone. Never reads
+ * a cgroup or waits for a lock held by a render.
+ */
+int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file,
+			  struct fsd_snap **ret_snap);
+
 /* Counters for the log and tests. */
 struct fsd_state_counters {
 	uint64_t containers, lookups, resolves, renders, host_reads;
