@@ -65,6 +65,7 @@ static const struct node nodes[] = {
 /* An open that needs the slow path (a render, a new container), for a worker. */
 struct pending_open {
 	fuse_req_t req;
+	fuse_ino_t ino;
 	struct fuse_file_info fi;
 	enum fsd_file file;
 	pid_t pid;
@@ -73,6 +74,7 @@ struct pending_open {
 
 struct session_ctx {
 	struct fsd_state *state;
+	struct fuse_session *se;
 	struct timespec started;
 	bool inline_slow; /* libfuse's multi-threaded loop: every worker may render */
 
@@ -175,13 +177,38 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fsd_buf_free(&b);
 }
 
-static void reply_open(fuse_req_t req, struct fuse_file_info *fi, int r, struct fsd_snap *snap)
+/*
+ * read() of a direct_io file comes to us, but since Linux 6.5 splice and
+ * sendfile (busybox's cat) read through the page cache, up to the inode's
+ * size, which a short read shrinks. Before the reader can splice, raise the
+ * size to this snapshot's: store its last bytes at their offset (the kernel
+ * grows the size to the end of a store). The store starts inside a page so
+ * the kernel never marks a page up to date from it; the open then drops the
+ * cached pages (no keep_cache), and splice reads come to us like read().
+ */
+static void raise_size(struct session_ctx *ctx, fuse_ino_t ino, const struct fsd_snap *snap)
+{
+	if (snap->len < 2)
+		return;
+	size_t start = snap->len - 1;
+	if (start % 4096 == 0)
+		start--;
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(snap->len - start);
+	bv.buf[0].mem = (void *)(snap->data + start);
+	int r = fuse_lowlevel_notify_store(ctx->se, ino, (off_t)start, &bv, 0);
+	if (r < 0 && r != -ENOENT)
+		log_debug("raise the size of inode %lu: %s", (unsigned long)ino, strerror(-r));
+}
+
+static void reply_open(struct session_ctx *ctx, fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi, int r, struct fsd_snap *snap)
 {
 	if (r < 0) {
 		/* A reader that is gone gets no answer anyway; others get the errno. */
 		fuse_reply_err(req, r == -ESRCH ? ENOENT : -r);
 		return;
 	}
+	raise_size(ctx, ino, snap);
 	fi->fh = (uint64_t)(uintptr_t)snap;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
@@ -198,7 +225,7 @@ static void open_slow(struct session_ctx *ctx, struct pending_open *p)
 	if (r < 0 && r != -ESRCH && r != -ENOENT)
 		log_debug("open %s for pid %d: %s", fsd_files[p->file].path, (int)p->pid,
 			  strerror(-r));
-	reply_open(p->req, &p->fi, r, snap);
+	reply_open(ctx, p->req, p->ino, &p->fi, r, snap);
 }
 
 static void *worker_main(void *u)
@@ -245,6 +272,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	struct pending_open p = {
 		.req = req,
+		.ino = ino,
 		.fi = *fi,
 		.file = (enum fsd_file)n->file,
 		.pid = fuse_req_ctx(req)->pid,
@@ -252,7 +280,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct fsd_snap *snap = NULL;
 	int r = fsd_state_open_cached(ctx->state, p.pid, p.file, &snap);
 	if (r != 0) {
-		reply_open(req, fi, r < 0 ? r : 0, snap);
+		reply_open(ctx, req, ino, fi, r < 0 ? r : 0, snap);
 		return;
 	}
 	struct pending_open *q = ctx->inline_slow ? NULL : malloc(sizeof(*q));
@@ -331,6 +359,7 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 	fuse_opt_free_args(&args);
 	if (!se)
 		return hutch_error_set(err, EINVAL, "cannot create the FUSE session");
+	ctx.se = se;
 	int r = 0;
 	/* libfuse leaves ignored signals ignored (a shell's background jobs ignore
 	 * SIGINT): a daemon told to stop must stop. */

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/fsd_lib.sh"
 fsd_need
-need_cmd free top uptime dd
+need_cmd free top uptime dd busybox
 
 mp=$FSD_TMP/mnt
 start_fsd "$mp"
@@ -36,6 +36,8 @@ out=$(in_ctr "$cg" "$mp" '
 	echo "cpuinfo-dd1: $(dd if=/proc/cpuinfo bs=1 2>/dev/null | md5sum)"
 	echo "cpuinfo-skip: $(dd if=/proc/cpuinfo bs=1 skip=3 count=10 2>/dev/null)"
 	echo "cpuinfo-len: $(wc -c </proc/cpuinfo)"
+	echo "cpuinfo-sendfile: $(busybox cat /proc/cpuinfo 2>/dev/null | md5sum)"
+	echo "online-sendfile: $(busybox cat /sys/devices/system/cpu/online 2>/dev/null)"
 ')
 echo "$out" | sed 's/^/    /'
 val() { echo "$out" | sed -n "s/^$1: //p"; }
@@ -59,6 +61,8 @@ assert_eq "cpuinfo read 7 bytes at a time" "$(val cpuinfo-cat)" "$(val cpuinfo-d
 assert_eq "cpuinfo read 1 byte at a time" "$(val cpuinfo-cat)" "$(val cpuinfo-dd1)"
 assert_eq "a read at offset 3" "$(grep -m1 ^processor /proc/cpuinfo | cut -c4-13)" "$(val cpuinfo-skip)"
 assert_between "cpuinfo is not truncated (one CPU's block)" 500 100000 "$(val cpuinfo-len)"
+assert_eq "cpuinfo read with sendfile (busybox cat)" "$(val cpuinfo-cat)" "$(val cpuinfo-sendfile)"
+assert_eq "online read with sendfile (busybox cat)" 0 "$(val online-sendfile)"
 
 # The host's pid namespace reads the host's files.
 host_total=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
@@ -77,3 +81,8 @@ assert_eq "--no-cfs online list" 0-1 "$(in_ctr "$cg" "$mp2" 'cat /sys/devices/sy
 # A process using memory shows up in free's used column.
 used=$(in_ctr "$cg" "$mp" 'head -c 100000000 /dev/zero | tail -c 1 >/dev/null; A=$(head -c 64000000 /dev/zero | tr "\0" x); sleep 0.3; free -b | awk "/^Mem:/ { print \$3 }"; : "${#A}"')
 assert_between "free's used grows with a 64 MB string in the container" $((60 * 1000 * 1000)) $((250 * 1024 * 1024)) "$used"
+
+# libfuse's own multi-threaded loop serves the same.
+mp3=$FSD_TMP/mnt-mt
+start_fsd "$mp3" --mt-loop
+assert_eq "--mt-loop: free -b total" 268435456 "$(in_ctr "$cg" "$mp3" 'free -b | awk "/^Mem:/ { print \$2 }"')"
