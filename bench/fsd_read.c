@@ -2,8 +2,9 @@
 /*
  * Read latency of /proc-like files: open, read to EOF, close, as free and
  * top do. Two modes:
- *   fsd_read lat ITER ROUNDS FILE...   per file, the median over ROUNDS of the
- *                                      mean time of ITER reads, in microseconds
+ *   fsd_read lat ITER ROUNDS FILE...   per file, the median over ROUNDS (taken
+ *                                      over the files in turn) of the mean time
+ *                                      of ITER reads, in microseconds
  *   fsd_read loop SECONDS FILE...      reads the files in turn for SECONDS and
  *                                      prints how many reads it made
  */
@@ -43,25 +44,30 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	if (argc >= 5 && strcmp(argv[1], "lat") == 0) {
-		int iter = atoi(argv[2]), rounds = atoi(argv[3]);
-		double *r = calloc((size_t)rounds, sizeof(*r));
-		for (int f = 4; f < argc; f++) {
+		/* Rounds go over every file in turn, so a burst of load elsewhere
+		 * hits all files (and both daemons) alike. */
+		int iter = atoi(argv[2]), rounds = atoi(argv[3]), n = argc - 4;
+		double *r = calloc((size_t)(rounds * n), sizeof(*r));
+		int *failed = calloc((size_t)n, sizeof(*failed));
+		for (int f = 0; f < n; f++)
 			for (int i = 0; i < 20; i++)
-				read_once(argv[f]);
-			int failed = 0;
-			for (int k = 0; k < rounds; k++) {
+				read_once(argv[4 + f]);
+		for (int k = 0; k < rounds; k++)
+			for (int f = 0; f < n; f++) {
 				double t0 = now_us();
 				for (int i = 0; i < iter; i++)
-					failed |= read_once(argv[f]);
-				r[k] = (now_us() - t0) / iter;
+					failed[f] |= read_once(argv[4 + f]);
+				r[f * rounds + k] = (now_us() - t0) / iter;
 			}
-			qsort(r, (size_t)rounds, sizeof(*r), cmp);
-			if (failed)
-				printf("%s -\n", argv[f]);
+		for (int f = 0; f < n; f++) {
+			qsort(r + f * rounds, (size_t)rounds, sizeof(*r), cmp);
+			if (failed[f])
+				printf("%s -\n", argv[4 + f]);
 			else
-				printf("%s %.1f\n", argv[f], r[rounds / 2]);
+				printf("%s %.1f\n", argv[4 + f], r[f * rounds + rounds / 2]);
 		}
 		free(r);
+		free(failed);
 		return 0;
 	}
 	if (argc >= 4 && strcmp(argv[1], "loop") == 0) {
@@ -73,6 +79,7 @@ int main(int argc, char **argv)
 		printf("%ld %ld\n", n, failed);
 		return 0;
 	}
-	fprintf(stderr, "usage: fsd_read lat ITER ROUNDS FILE... | fsd_read loop SECONDS FILE...\n");
+	fprintf(stderr,
+		"usage: fsd_read lat ITER ROUNDS FILE... | fsd_read loop SECONDS FILE...\n");
 	return 2;
 }

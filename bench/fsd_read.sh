@@ -11,8 +11,8 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${HUTCH_BUILD:-$src/build}
-ITER=${ITER:-2000}
-ROUNDS=${ROUNDS:-5}
+ITER=${ITER:-500}
+ROUNDS=${ROUNDS:-11}
 READERS=${READERS:-50}
 SECONDS_LOOP=${SECONDS_LOOP:-10}
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
