@@ -100,3 +100,15 @@ in_ctr() {
 # A directory for the test's files, removed at the end.
 FSD_TMP=$(mktemp -d "/tmp/hutch-test-fsd-XXXXXX")
 on_exit "rm -rf '$FSD_TMP'"
+
+# stop_fsd PID: SIGTERM; passes when it exits 0 and its log holds no sanitizer report
+# (the tests also run against an ASan/UBSan build: HUTCH_BUILD=build-asan).
+stop_fsd() {
+	kill -TERM "$1"
+	wait_for 10 bash -c "! kill -0 $1 2>/dev/null"
+	wait "$1"
+	assert_eq "hutch-fsd stops with exit 0 on SIGTERM" 0 $?
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' "$FSD_TMP/fsd.log"; then
+		fail "sanitizer report in hutch-fsd's log: $(grep -m3 -E 'Sanitizer|runtime error' "$FSD_TMP/fsd.log")"
+	fi
+}

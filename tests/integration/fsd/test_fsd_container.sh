@@ -86,3 +86,5 @@ assert_between "free's used grows with a 64 MB string in the container" $((60 * 
 mp3=$FSD_TMP/mnt-mt
 start_fsd "$mp3" --mt-loop
 assert_eq "--mt-loop: free -b total" 268435456 "$(in_ctr "$cg" "$mp3" 'free -b | awk "/^Mem:/ { print \$2 }"')"
+
+stop_fsd "$FSD_PID"

@@ -62,3 +62,5 @@ assert_between "uptime is the container's" 0 30 "$(val uptime)"
 check "loadavg has the kernel's format" grep -Eq '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+/[0-9]+ [0-9]+$' <<<"$(val loadavg)"
 assert_eq "swaps: the header (no swap on a container without a swap limit on a host without swap)" \
 	"$(($(wc -l </proc/swaps) > 1 ? 2 : 1))" "$(val swaps)"
+
+stop_fsd "$FSD_PID"

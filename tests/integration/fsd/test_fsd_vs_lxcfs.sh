@@ -44,3 +44,5 @@ compare() {
 compare 300m-1cpu $((300 * 1024 * 1024)) 100000 100000 0-1
 compare 1g-2cpus $((1024 * 1024 * 1024)) max 100000 0-1
 compare 200m-halfcpu-cpu1 $((200 * 1024 * 1024)) 50000 100000 1
+
+stop_fsd "$FSD_PID"
