@@ -36,6 +36,8 @@ static void usage(FILE *f)
 		   "  --no-cfs           do not cut the visible CPUs to the CPU quota\n"
 		   "                     (by default a quota of 1.5 CPUs shows 2 CPUs)\n"
 		   "  --cache-ms N       reuse a container's rendered file for N ms (default 100)\n"
+		   "  --sample-ms N      count each container's tasks for its load average\n"
+		   "                     every N ms (default 5000, the kernel's interval)\n"
 		   "  --threads N        N threads render files (default 4); one more reads\n"
 		   "                     requests and answers those a cached file serves\n"
 		   "  --mt-loop          libfuse's multi-threaded loop instead (every request\n"
@@ -132,10 +134,18 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *re
 
 int main(int argc, char **argv)
 {
-	enum { OPT_NO_CFS = 256, OPT_CACHE_MS, OPT_THREADS, OPT_MT_LOOP, OPT_VERSION };
+	enum {
+		OPT_NO_CFS = 256,
+		OPT_CACHE_MS,
+		OPT_SAMPLE_MS,
+		OPT_THREADS,
+		OPT_MT_LOOP,
+		OPT_VERSION
+	};
 	static const struct option long_opts[] = {
 		{"no-cfs", no_argument, NULL, OPT_NO_CFS},
 		{"cache-ms", required_argument, NULL, OPT_CACHE_MS},
+		{"sample-ms", required_argument, NULL, OPT_SAMPLE_MS},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"mt-loop", no_argument, NULL, OPT_MT_LOOP},
 		{"debug", no_argument, NULL, 'd'},
@@ -147,7 +157,7 @@ int main(int argc, char **argv)
 	struct fsd_state_options so = {.cfs = true};
 	struct fsd_session_options sess = {0};
 	enum hutch_log_level level = HUTCH_LOG_INFO;
-	unsigned cache_ms = 100;
+	unsigned cache_ms = 100, sample_ms = 5000;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":dvh", long_opts, NULL)) != -1) {
@@ -157,6 +167,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CACHE_MS:
 			if (parse_uint("--cache-ms", optarg, 60000, &cache_ms) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_SAMPLE_MS:
+			if (parse_uint("--sample-ms", optarg, 600000, &sample_ms) < 0)
 				return EXIT_USAGE;
 			break;
 		case OPT_THREADS:
@@ -200,6 +214,7 @@ int main(int argc, char **argv)
 		return EXIT_MOUNTPOINT;
 	sess.mountpoint = real;
 	so.cache_ns = (uint64_t)cache_ms * 1000000ull;
+	so.sample_interval_ns = (uint64_t)sample_ms * 1000000ull;
 	raise_nofile();
 
 	struct fsd_state *state = NULL;
