@@ -224,6 +224,10 @@ int main(int argc, char **argv)
 			  strerror(-r));
 		return EXIT_FAILURE;
 	}
+	const struct cgroup_layout *layout;
+	if (cgroup_layout_detect(&layout) == 0)
+		log_info("%s cgroups; CPUs %s", cgroup_layout_kind_name(layout->kind),
+			 so.cfs ? "cut to CFS quotas" : "from cpusets only (--no-cfs)");
 	r = fsd_state_start_sampler(state);
 	if (r < 0) {
 		log_error("cannot start the sampler thread: %s", strerror(-r));
