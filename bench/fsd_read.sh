@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# hutch-fsd against Debian's lxcfs (--enable-cfs), side by side in one run.
+# The reader sits in a cgroup limited to 512 MiB and one CPU of quota, in its
+# own pid namespace (as in a container), and reads each virtual file through
+# both daemons and the host's own /proc file (bench/fsd_read.c: open, read to
+# EOF, close). Then READERS readers, each in its own pid namespace in that
+# cgroup, read meminfo, stat and cpuinfo in a loop for SECONDS through one
+# daemon at a time: the daemon's CPU use and the reads it served.
+#   ITER=2000 ROUNDS=5 READERS=50 SECONDS_LOOP=10 bench/fsd_read.sh
+# Other engineers load the machine at the same time: figures vary by run.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${HUTCH_BUILD:-$src/build}
+ITER=${ITER:-500}
+ROUNDS=${ROUNDS:-11}
+READERS=${READERS:-50}
+SECONDS_LOOP=${SECONDS_LOOP:-10}
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+[ -x "$build/bin/hutch-fsd" ] || { echo "build hutch-fsd first ($build)"; exit 1; }
+command -v lxcfs >/dev/null || { echo "SKIP: needs lxcfs (scripts/setup-deps.sh)"; exit 77; }
+
+mnt() { awk -v c="$1" '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo; }
+[ -n "$(mnt memory)" ] || { echo "SKIP: needs cgroup v1 memory (this bench makes v1 cgroups)"; exit 77; }
+cg=hutch-test-bench-fsd-$$
+dirs=$(for c in memory cpu cpuacct cpuset pids; do mnt $c; done | sort -u)
+tmp=$(mktemp -d /tmp/hutch-test-bench-fsd-XXXXXX)
+fsd_pid= lx_pid=
+cleanup() {
+	for d in $dirs; do
+		[ -d "$d/$cg" ] || continue
+		for p in $(cat "$d/$cg/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+	done
+	for p in $fsd_pid $lx_pid; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	umount -l "$tmp/hutch" "$tmp/lxcfs" 2>/dev/null || true
+	for d in $dirs; do
+		for _ in 1 2 3 4 5; do [ -d "$d/$cg" ] && rmdir "$d/$cg" 2>/dev/null || break; sleep 0.2; done
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cc -O2 -o "$tmp/fsd_read" "$src/bench/fsd_read.c"
+for d in $dirs; do mkdir "$d/$cg"; done
+cs=$(mnt cpuset)
+cat "$cs/cpuset.mems" >"$cs/$cg/cpuset.mems"
+cat "$cs/cpuset.cpus" >"$cs/$cg/cpuset.cpus"
+echo $((512 * 1024 * 1024)) >"$(mnt memory)/$cg/memory.limit_in_bytes"
+echo 100000 >"$(mnt cpu)/$cg/cpu.cfs_quota_us"
+
+mkdir -p "$tmp/hutch" "$tmp/lxcfs"
+"$build/bin/hutch-fsd" "$tmp/hutch" 2>"$tmp/fsd.log" &
+fsd_pid=$!
+lxcfs --enable-cfs -f -p "$tmp/lxcfs.pid" "$tmp/lxcfs" >"$tmp/lxcfs.log" 2>&1 &
+lx_pid=$!
+for _ in $(seq 100); do
+	[ -e "$tmp/hutch/proc/meminfo" ] && [ -e "$tmp/lxcfs/proc/meminfo" ] && break
+	sleep 0.1
+done
+
+# in_cg CMD...: CMD as pid 1 of a new pid namespace in the cgroup.
+in_cg() {
+	CG_PROCS="$(for d in $dirs; do echo "$d/$cg/cgroup.procs"; done)" bash -c \
+		'for f in $CG_PROCS; do echo $$ >"$f"; done; exec unshare --pid --fork --kill-child "$@"' _ "$@"
+}
+
+files="proc/meminfo proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/diskstats proc/swaps sys/devices/system/cpu/online"
+args=()
+for f in $files; do args+=("/$f" "$tmp/lxcfs/$f" "$tmp/hutch/$f"); done
+in_cg "$tmp/fsd_read" lat "$ITER" "$ROUNDS" "${args[@]}" >"$tmp/lat"
+echo "hutch-fsd vs lxcfs $(lxcfs --version 2>&1 | head -1) --enable-cfs: read latency (open+read+close), us, median of $ROUNDS x $ITER"
+echo "reader in a 512 MiB / 1 CPU cgroup and its own pid namespace; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-32s %10s %10s %10s %14s\n' file "host /proc" lxcfs hutch-fsd "lxcfs/hutch"
+for f in $files; do
+	h=$(awk -v p="/$f" '$1 == p { print $2 }' "$tmp/lat")
+	l=$(awk -v p="$tmp/lxcfs/$f" '$1 == p { print $2 }' "$tmp/lat")
+	u=$(awk -v p="$tmp/hutch/$f" '$1 == p { print $2 }' "$tmp/lat")
+	ratio=$(awk -v l="$l" -v u="$u" 'BEGIN { if (l == "-" || u == "-" || u == 0) print "-"; else printf "%.1fx", l / u }')
+	printf '%-32s %10s %10s %10s %14s\n' "$f" "$h" "$l" "$u" "$ratio"
+done
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+echo
+echo "$READERS readers in their own pid namespaces, reading meminfo, stat and cpuinfo in a loop for ${SECONDS_LOOP}s:"
+printf '%-10s %12s %12s %16s\n' daemon "CPU %" "reads/s" "CPU us/read"
+hz=$(getconf CLK_TCK)
+for d in lxcfs hutch; do
+	pid=$([ $d = lxcfs ] && echo "$lx_pid" || echo "$fsd_pid")
+	t0=$(cpu_ticks "$pid")
+	for i in $(seq "$READERS"); do
+		in_cg "$tmp/fsd_read" loop "$SECONDS_LOOP" "$tmp/$d/proc/meminfo" "$tmp/$d/proc/stat" "$tmp/$d/proc/cpuinfo" >"$tmp/loop-$d-$i" &
+	done
+	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$")
+	t1=$(cpu_ticks "$pid")
+	reads=$(cat "$tmp"/loop-$d-* | awk '{ n += $1; f += $2 } END { print n, f }')
+	awk -v t="$((t1 - t0))" -v hz="$hz" -v s="$SECONDS_LOOP" -v r="${reads% *}" -v d="$d" \
+		'BEGIN { printf "%-10s %11.0f%% %12.0f %16.1f\n", d, 100 * t / hz / s, r / s, r ? 1e6 * t / hz / r : 0 }'
+done

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/* hutch-fsd: options, mount point checks, and the session. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "hutch/procfs.h"
+#include "session.h"
+
+#define DEFAULT_MOUNTPOINT "/var/lib/hutch-fsd"
+
+enum {
+	EXIT_USAGE = 2,
+	EXIT_MOUNTPOINT = 3,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: hutch-fsd [OPTIONS] [MOUNTPOINT]\n"
+		   "\n"
+		   "Serves per-container views of /proc and /sys files over FUSE, in lxcfs's\n"
+		   "layout, at MOUNTPOINT (default " DEFAULT_MOUNTPOINT ", created if missing):\n"
+		   "  proc/{meminfo,cpuinfo,stat,uptime,loadavg,diskstats,swaps}\n"
+		   "  proc/pressure/{cpu,memory,io}   sys/devices/system/cpu/online\n"
+		   "Bind-mount them over a container's /proc/... files. A reader sees its\n"
+		   "container's limits and usage (the cgroup of the init of its pid namespace);\n"
+		   "a reader in hutch-fsd's own pid namespace sees the host's files.\n"
+		   "Runs in the foreground; SIGTERM, SIGINT or SIGHUP unmount and stop it.\n"
+		   "\n"
+		   "Options:\n"
+		   "  --no-cfs           do not cut the visible CPUs to the CPU quota\n"
+		   "                     (by default a quota of 1.5 CPUs shows 2 CPUs)\n"
+		   "  --cache-ms N       reuse a container's rendered file for N ms (default 100)\n"
+		   "  --sample-ms N      count each container's tasks for its load average\n"
+		   "                     every N ms (default 5000, the kernel's interval)\n"
+		   "  --threads N        N threads render files (default 4); one more reads\n"
+		   "                     requests and answers those a cached file serves\n"
+		   "  --mt-loop          libfuse's multi-threaded loop instead (every request\n"
+		   "                     on a pool thread; --threads caps the pool)\n"
+		   "  -d, --debug        log every FUSE request (libfuse's debug output)\n"
+		   "  -v, --verbose      more log lines\n"
+		   "  -h, --help         this text\n"
+		   "  --version          the version\n"
+		   "\n"
+		   "Exit status:\n"
+		   "  0  stopped by a signal or an unmount, mount point cleanly unmounted\n"
+		   "  1  the FUSE mount or session failed (no /dev/fuse, not root, ...)\n"
+		   "  2  bad options\n"
+		   "  3  mount point missing, not a directory, or already a mount point\n");
+}
+
+/* Whether path is a mount point already (another hutch-fsd, lxcfs, a stale mount). */
+static int mounted_at(const char *path, char *what, size_t size)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = hutch_read_file("/proc/self/mountinfo", 0, &buf, &len);
+	if (r < 0)
+		return r;
+	struct procfs_mountinfo mi = {0};
+	r = procfs_parse_mountinfo(buf, len, &mi);
+	if (r < 0)
+		return r;
+	int found = 0;
+	for (size_t i = 0; i < mi.n_mounts; i++)
+		if (strcmp(mi.mounts[i].mount_point, path) == 0) {
+			snprintf(what, size, "%s (%s)", mi.mounts[i].fstype, mi.mounts[i].source);
+			found = 1;
+		}
+	procfs_mountinfo_free(&mi);
+	return found;
+}
+
+static int check_mountpoint(const char *mp, bool is_default, char *real, size_t size)
+{
+	struct stat st;
+	if (stat(mp, &st) < 0) {
+		int e = errno;
+		if (e == ENOTCONN) {
+			log_error("mount point %s: a stale FUSE mount (Transport endpoint is not "
+				  "connected); unmount it first: fusermount3 -u %s",
+				  mp, mp);
+			return -e;
+		}
+		if (e == ENOENT && is_default && hutch_mkdir_p(mp, 0755) == 0)
+			return check_mountpoint(mp, false, real, size);
+		log_error("mount point %s: %s", mp, strerror(e));
+		return -e;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_error("mount point %s: not a directory", mp);
+		return -ENOTDIR;
+	}
+	if (!realpath(mp, real)) {
+		log_error("mount point %s: %s", mp, strerror(errno));
+		return -errno;
+	}
+	char what[256];
+	int r = mounted_at(real, what, sizeof(what));
+	if (r > 0) {
+		log_error("mount point %s: already a mount point of %s; is another hutch-fsd or "
+			  "lxcfs running there?",
+			  real, what);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* Each container's cgroup handle keeps its stat files open: allow many. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *ret)
+{
+	uint64_t v;
+	if (hutch_parse_u64(s, &v) < 0 || v == 0 || v > max) {
+		fprintf(stderr, "hutch-fsd: %s: '%s' is not a number from 1 to %u\n", opt, s, max);
+		return -EINVAL;
+	}
+	*ret = (unsigned)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum {
+		OPT_NO_CFS = 256,
+		OPT_CACHE_MS,
+		OPT_SAMPLE_MS,
+		OPT_THREADS,
+		OPT_MT_LOOP,
+		OPT_VERSION
+	};
+	static const struct option long_opts[] = {
+		{"no-cfs", no_argument, NULL, OPT_NO_CFS},
+		{"cache-ms", required_argument, NULL, OPT_CACHE_MS},
+		{"sample-ms", required_argument, NULL, OPT_SAMPLE_MS},
+		{"threads", required_argument, NULL, OPT_THREADS},
+		{"mt-loop", no_argument, NULL, OPT_MT_LOOP},
+		{"debug", no_argument, NULL, 'd'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	struct fsd_state_options so = {.cfs = true};
+	struct fsd_session_options sess = {0};
+	enum hutch_log_level level = HUTCH_LOG_INFO;
+	unsigned cache_ms = 100, sample_ms = 5000;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":dvh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NO_CFS:
+			so.cfs = false;
+			break;
+		case OPT_CACHE_MS:
+			if (parse_uint("--cache-ms", optarg, 60000, &cache_ms) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_SAMPLE_MS:
+			if (parse_uint("--sample-ms", optarg, 600000, &sample_ms) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_THREADS:
+			if (parse_uint("--threads", optarg, 1024, &sess.max_threads) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_MT_LOOP:
+			sess.mt_loop = true;
+			break;
+		case 'd':
+			sess.debug = true;
+			break;
+		case 'v':
+			level = HUTCH_LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("hutch-fsd %s\n", HUTCH_VERSION);
+			return 0;
+		case ':':
+			fprintf(stderr, "hutch-fsd: %s needs a value (see --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, "hutch-fsd: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "hutch-fsd: one mount point at most, got '%s' and '%s'\n",
+			argv[optind], argv[optind + 1]);
+		return EXIT_USAGE;
+	}
+	hutch_log_init("hutch-fsd", level);
+	const char *mp = optind < argc ? argv[optind] : DEFAULT_MOUNTPOINT;
+	char real[PATH_MAX];
+	if (check_mountpoint(mp, optind >= argc, real, sizeof(real)) < 0)
+		return EXIT_MOUNTPOINT;
+	sess.mountpoint = real;
+	so.cache_ns = (uint64_t)cache_ms * 1000000ull;
+	so.sample_interval_ns = (uint64_t)sample_ms * 1000000ull;
+	raise_nofile();
+
+	struct fsd_state *state = NULL;
+	int r = fsd_state_new(&so, &state);
+	if (r < 0) {
+		log_error("cannot read the cgroup layout or this process's pid namespace: %s",
+			  strerror(-r));
+		return EXIT_FAILURE;
+	}
+	const struct cgroup_layout *layout;
+	if (cgroup_layout_detect(&layout) == 0)
+		log_info("%s cgroups; CPUs %s", cgroup_layout_kind_name(layout->kind),
+			 so.cfs ? "cut to CFS quotas" : "from cpusets only (--no-cfs)");
+	r = fsd_state_start_sampler(state);
+	if (r < 0) {
+		log_error("cannot start the sampler thread: %s", strerror(-r));
+		fsd_state_free(state);
+		return EXIT_FAILURE;
+	}
+	struct hutch_error err = {0};
+	r = fsd_session_run(&sess, state, &err);
+	fsd_state_free(state);
+	if (r < 0) {
+		log_error("%s", err.msg);
+		return EXIT_FAILURE;
+	}
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proc/meminfo: the host's file with the container's memory in the lines
+ * free, top, htop and JVMs read. MemTotal is the memory limit (the smallest
+ * over the cgroup's ancestors, never above the host's RAM); lines the cgroup
+ * has nothing for are copied from the host.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsd.h"
+#include "hutch/procfs.h"
+
+static uint64_t or0(uint64_t v)
+{
+	return hutch_known(v) ? v : 0;
+}
+
+static uint64_t minu(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+struct override {
+	const char *key;
+	uint64_t bytes;
+};
+
+int fsd_render_meminfo(const char *host, size_t len, const struct fsd_view *v, struct fsd_buf *out)
+{
+	struct procfs_meminfo *mi = malloc(sizeof(*mi));
+	if (!mi)
+		return -ENOMEM;
+	int r = procfs_parse_meminfo(host, len, mi);
+	uint64_t host_total = mi->mem_total_bytes, host_swap = mi->swap_total_bytes;
+	free(mi);
+	if (r < 0)
+		return r;
+	const struct cgroup_stats *st = v->st;
+	/* Without the memory controller's numbers the host's file is the truth. */
+	if (!hutch_known(host_total) || !hutch_known(st->memory_usage_bytes)) {
+		fsd_buf_append(out, host, len);
+		return out->err;
+	}
+
+	uint64_t total = host_total;
+	if (hutch_limited(st->memory_effective_limit_bytes))
+		total = minu(total, st->memory_effective_limit_bytes);
+	uint64_t usage = minu(st->memory_usage_bytes, total);
+	uint64_t free_b = total - usage;
+	uint64_t af = or0(st->memory_active_file_bytes), inf = or0(st->memory_inactive_file_bytes);
+	uint64_t aa = or0(st->memory_active_anon_bytes), ia = or0(st->memory_inactive_anon_bytes);
+	/* Page cache is what the kernel would reclaim before an OOM: free plus file pages. */
+	uint64_t avail = minu(free_b + af + inf, total);
+	uint64_t swap_total, swap_used;
+	fsd_swap(st, host_swap, &swap_total, &swap_used);
+
+	const struct override ov[] = {
+		{"MemTotal", total},
+		{"MemFree", free_b},
+		{"MemAvailable", avail},
+		{"Buffers", 0},
+		{"Cached", minu(or0(st->memory_cache_bytes), usage)},
+		{"SwapCached", 0},
+		{"Active", aa + af},
+		{"Inactive", ia + inf},
+		{"Active(anon)", aa},
+		{"Inactive(anon)", ia},
+		{"Active(file)", af},
+		{"Inactive(file)", inf},
+		{"SwapTotal", swap_total},
+		{"SwapFree", swap_total - swap_used},
+		{"AnonPages", minu(or0(st->memory_rss_bytes), usage)},
+		{"Mapped", minu(or0(st->memory_mapped_file_bytes), usage)},
+		{"Shmem", minu(or0(st->memory_shmem_bytes), usage)},
+		/* memcg v1 has no slab numbers: the host's would exceed small limits. */
+		{"Slab", 0},
+		{"SReclaimable", 0},
+		{"SUnreclaim", 0},
+		{"KReclaimable", 0},
+	};
+
+	size_t pos = 0, n;
+	const char *line;
+	while (fsd_next_line(host, len, &pos, &line, &n)) {
+		const char *colon = memchr(line, ':', n);
+		const struct override *o = NULL;
+		if (colon) {
+			size_t klen = (size_t)(colon - line);
+			for (size_t i = 0; i < ARRAY_SIZE(ov); i++)
+				if (strlen(ov[i].key) == klen &&
+				    memcmp(ov[i].key, line, klen) == 0) {
+					o = &ov[i];
+					break;
+				}
+		}
+		if (o) {
+			/* The kernel's layout: "Key:" padded to 16 columns, kB in 8. */
+			char key[40];
+			snprintf(key, sizeof(key), "%s:", o->key);
+			fsd_buf_printf(out, "%-15s %8llu kB\n", key,
+				       (unsigned long long)(o->bytes / 1024));
+		} else {
+			fsd_buf_append(out, line, n);
+			fsd_buf_append(out, "\n", 1);
+		}
+	}
+	return out->err;
+}

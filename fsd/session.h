@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The FUSE session of hutch-fsd, all in one place (fsd/session.c): the
+ * virtual tree, the low-level operations, the mount and the multi-threaded
+ * loop. A later restart/upgrade without unmounting belongs here too.
+ */
+#ifndef HUTCH_FSD_SESSION_H
+#define HUTCH_FSD_SESSION_H
+
+#include <stdbool.h>
+
+#include "state.h"
+
+struct fsd_session_options {
+	const char *mountpoint;
+	unsigned
+		max_threads; /* render threads (or, with mt_loop, libfuse's threads); 0 = default */
+	bool mt_loop;	     /* libfuse's multi-threaded loop instead of ours */
+	bool debug;	     /* libfuse's request tracing */
+};
+
+/*
+ * Mounts, serves until SIGTERM, SIGINT or SIGHUP (or an unmount), unmounts.
+ * Returns 0 on a clean stop, a negative errno when the mount or the loop
+ * failed (err says what).
+ */
+int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *state,
+		    struct hutch_error *err);
+
+#endif

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* Reads of one process's /proc files, handed to the pure parsers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hutch/procfs_read.h"
+#include "hutch/util.h"
+
+static int pid_path(pid_t pid, const char *file, char *buf, size_t size)
+{
+	int n = pid > 0 ? snprintf(buf, size, "/proc/%d/%s", (int)pid, file)
+			: snprintf(buf, size, "/proc/self/%s", file);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* A vanished process reads as ENOENT (or ESRCH while it is being reaped). */
+static int gone(int r)
+{
+	return r == -ENOENT ? -ESRCH : r;
+}
+
+static int read_small(const char *path, char *buf, size_t size, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gone(-errno);
+	ssize_t n = hutch_pread_all(fd, buf, size);
+	if (n < 0)
+		return gone((int)n);
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+static int read_stat_at(const char *path, struct procfs_pid_stat *ret)
+{
+	char buf[1024];
+	size_t len;
+	int r = read_small(path, buf, sizeof(buf), &len);
+	if (r < 0)
+		return r;
+	if (len == 0)
+		return -ESRCH;
+	return procfs_parse_pid_stat(buf, len, ret);
+}
+
+int procfs_read_pid_stat(pid_t pid, struct procfs_pid_stat *ret)
+{
+	char path[64];
+	int r = pid_path(pid, "stat", path, sizeof(path));
+	return r < 0 ? r : read_stat_at(path, ret);
+}
+
+int procfs_read_task_stat(pid_t pid, pid_t tid, struct procfs_pid_stat *ret)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	return read_stat_at(path, ret);
+}
+
+int procfs_read_pid_status(pid_t pid, struct procfs_pid_status *ret)
+{
+	char path[64];
+	int r = pid_path(pid, "status", path, sizeof(path));
+	if (r < 0)
+		return r;
+	char buf[4096];
+	size_t len;
+	r = read_small(path, buf, sizeof(buf), &len);
+	if (r < 0)
+		return r;
+	if (len == 0)
+		return -ESRCH;
+	return procfs_parse_pid_status(buf, len, ret);
+}
+
+int procfs_list_tasks(pid_t pid, pid_t **ret_tids, size_t *ret_n)
+{
+	char path[64];
+	int r = pid_path(pid, "task", path, sizeof(path));
+	if (r < 0)
+		return r;
+	_cleanup_closedir_ DIR *d = opendir(path);
+	if (!d)
+		return gone(-errno);
+	_cleanup_free_ pid_t *tids = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		uint64_t v;
+		if (de->d_name[0] == '.' || hutch_parse_u64(de->d_name, &v) < 0 || v == 0 ||
+		    v > INT32_MAX)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			pid_t *t = realloc(tids, ncap * sizeof(*t));
+			if (!t)
+				return -ENOMEM;
+			tids = t;
+			cap = ncap;
+		}
+		tids[n++] = (pid_t)v;
+	}
+	*ret_tids = TAKE_PTR(tids);
+	*ret_n = n;
+	return 0;
+}
+
+int procfs_pidns_inode(pid_t pid, uint64_t *ret_inode)
+{
+	char path[64];
+	int r = pid_path(pid, "ns/pid", path, sizeof(path));
+	if (r < 0)
+		return r;
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return gone(-errno);
+	*ret_inode = (uint64_t)st.st_ino;
+	return 0;
+}
+
+int procfs_read_pid_cgroup_text(pid_t pid, char **ret_buf, size_t *ret_len)
+{
+	char path[64];
+	int r = pid_path(pid, "cgroup", path, sizeof(path));
+	if (r < 0)
+		return r;
+	r = hutch_read_file(path, 65536, ret_buf, ret_len);
+	return gone(r);
+}

@@ -1,0 +1,114 @@
+# Helpers of hutch-fsd's integration tests (sourced after tests/integration/lib.sh).
+# Containers here are what runtimes make: a cgroup in every v1 hierarchy
+# (or a cgroup2 directory), a new pid and mount namespace whose init is in it,
+# and the fsd's files bind-mounted over /proc/... inside.
+
+FSD_FILES="meminfo cpuinfo stat uptime loadavg diskstats swaps"
+
+fsd_need() {
+	need_root
+	need_bin hutch-fsd
+	need_cmd unshare mount umount
+	[ -c /dev/fuse ] || skip "needs /dev/fuse"
+	[ -n "$(cgroup_v1_mount memory)" ] || [ -n "$(cgroup_v2_mount)" ] || skip "needs cgroups"
+}
+
+# is_mounted DIR: a mount at DIR in our mount namespace.
+is_mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+
+# start_fsd MOUNTPOINT [ARGS...]: starts hutch-fsd in the background, waits for
+# the mount; sets FSD_PID. Stopped (and unmounted) when the test ends.
+start_fsd() {
+	local mp=$1
+	shift
+	mkdir -p "$mp"
+	hutch-fsd "$@" "$mp" 2>>"$FSD_TMP/fsd.log" &
+	FSD_PID=$!
+	on_exit "kill_pid $FSD_PID; umount -l '$mp' 2>/dev/null; rmdir '$mp'"
+	if ! wait_for 10 is_mounted "$mp"; then
+		cat "$FSD_TMP/fsd.log" >&2
+		fail "hutch-fsd mounted at $mp"
+		exit 1
+	fi
+}
+
+# The cgroup.procs files of cgroup NAME (v1: each controller we use; v2: one).
+cg_dirs() {
+	local name=$1 c m
+	if [ -n "$(cgroup_v1_mount memory)" ]; then
+		for c in memory cpu cpuacct cpuset pids blkio; do
+			m=$(cgroup_v1_mount "$c")
+			[ -n "$m" ] && echo "$m/$name"
+		done | sort -u
+	else
+		echo "$(cgroup_v2_mount)/$name"
+	fi
+}
+
+# make_cgroup NAME MEM_BYTES QUOTA_US PERIOD_US CPUS: a container's cgroup with
+# those limits (QUOTA_US "max" for none), removed when the test ends.
+make_cgroup() {
+	local name=$1 mem=$2 quota=$3 period=$4 cpus=$5 d
+	for d in $(cg_dirs "$name"); do
+		mkdir -p "$d" || return 1
+		on_exit "cg_remove '$d'"
+	done
+	if [ -n "$(cgroup_v1_mount memory)" ]; then
+		local cs mem_d cpu_d
+		cs=$(cgroup_v1_mount cpuset)
+		cat "$cs/cpuset.mems" >"$cs/$name/cpuset.mems"
+		echo "$cpus" >"$cs/$name/cpuset.cpus"
+		echo "$mem" >"$(cgroup_v1_mount memory)/$name/memory.limit_in_bytes"
+		cpu_d=$(cgroup_v1_mount cpu)/$name
+		echo "$period" >"$cpu_d/cpu.cfs_period_us"
+		[ "$quota" = max ] && quota=-1
+		echo "$quota" >"$cpu_d/cpu.cfs_quota_us"
+	else
+		local root
+		root=$(cgroup_v2_mount)
+		echo "+memory +cpu +cpuset +pids +io" >"$root/cgroup.subtree_control" 2>/dev/null
+		d=$root/$name
+		echo "$cpus" >"$d/cpuset.cpus"
+		echo "$mem" >"$d/memory.max"
+		echo "$quota $period" >"$d/cpu.max"
+	fi
+}
+
+cg_remove() {
+	local d=$1 p
+	[ -d "$d" ] || return 0
+	for _ in $(seq 20); do
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		rmdir "$d" 2>/dev/null && return 0
+		sleep 0.1
+	done
+}
+
+# in_ctr CGROUP MOUNTPOINT SCRIPT: runs bash SCRIPT as pid 1 of a new pid and
+# mount namespace in CGROUP, with MOUNTPOINT's files bind-mounted over /proc's
+# and /sys/devices/system/cpu/online. Prints what SCRIPT prints.
+in_ctr() {
+	FSD_PROCS="$(for d in $(cg_dirs "$1"); do echo "$d/cgroup.procs"; done)" \
+		FSD_MP=$2 FSD_SCRIPT=$3 FSD_FILES=$FSD_FILES bash -c '
+		for f in $FSD_PROCS; do echo $$ >"$f" || exit 1; done
+		exec unshare --pid --fork --kill-child --mount --propagation private --mount-proc bash -c "
+			for f in \$FSD_FILES; do mount --bind \$FSD_MP/proc/\$f /proc/\$f || exit 1; done
+			mount --bind \$FSD_MP/sys/devices/system/cpu/online /sys/devices/system/cpu/online || exit 1
+			eval \"\$FSD_SCRIPT\""'
+}
+
+# A directory for the test's files, removed at the end.
+FSD_TMP=$(mktemp -d "/tmp/hutch-test-fsd-XXXXXX")
+on_exit "rm -rf '$FSD_TMP'"
+
+# stop_fsd PID: SIGTERM; passes when it exits 0 and its log holds no sanitizer report
+# (the tests also run against an ASan/UBSan build: HUTCH_BUILD=build-asan).
+stop_fsd() {
+	kill -TERM "$1"
+	wait_for 10 bash -c "! kill -0 $1 2>/dev/null"
+	wait "$1"
+	assert_eq "hutch-fsd stops with exit 0 on SIGTERM" 0 $?
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' "$FSD_TMP/fsd.log"; then
+		fail "sanitizer report in hutch-fsd's log: $(grep -m3 -E 'Sanitizer|runtime error' "$FSD_TMP/fsd.log")"
+	fi
+}

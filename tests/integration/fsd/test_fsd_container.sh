@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# hutch-fsd seen from inside a container (a cgroup with 256 MiB, one CPU of
+# quota over a cpuset of two, and its own pid and mount namespace with the
+# fsd's files bind-mounted over /proc): procps' free, top, uptime, nproc-style
+# counts, chunked reads; and the host's files for a reader in the host's pid namespace.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/fsd_lib.sh"
+fsd_need
+need_cmd free top uptime dd busybox
+
+mp=$FSD_TMP/mnt
+start_fsd "$mp"
+cg=$(test_id)
+make_cgroup "$cg" $((256 * 1024 * 1024)) 100000 100000 0-1 || skip "cannot make a cgroup with limits"
+
+out=$(in_ctr "$cg" "$mp" '
+	echo "free: $(free -b | awk "/^Mem:/ { print \$2 }")"
+	echo "free-used: $(free -b | awk "/^Mem:/ { print \$3 }")"
+	echo "processors: $(grep -c ^processor /proc/cpuinfo)"
+	echo "online: $(cat /sys/devices/system/cpu/online)"
+	echo "statcpus: $(grep -c "^cpu[0-9]" /proc/stat)"
+	echo "top: $(top -bn1 | grep -E "^(MiB|KiB) Mem")"
+	echo "topcpus: $(top -bn1 -1 | grep -c "^%Cpu")"
+	echo "uptime: $(uptime)"
+	echo "procuptime: $(cut -d" " -f1 /proc/uptime)"
+	echo "loadavg: $(cat /proc/loadavg)"
+	echo "processes: $(awk "/^processes/ { print \$2 }" /proc/stat)"
+	echo "running: $(awk "/^procs_running/ { print \$2 }" /proc/stat)"
+	cat /proc/meminfo >/tmp/meminfo.cat 2>/dev/null
+	echo "memtotal-cat: $(grep MemTotal /proc/meminfo)"
+	echo "memtotal-dd7: $(dd if=/proc/meminfo bs=7 2>/dev/null | grep MemTotal)"
+	echo "keys-cat: $(cut -d: -f1 /proc/meminfo | md5sum)"
+	echo "keys-dd7: $(dd if=/proc/meminfo bs=7 2>/dev/null | cut -d: -f1 | md5sum)"
+	echo "cpuinfo-cat: $(md5sum </proc/cpuinfo)"
+	echo "cpuinfo-dd7: $(dd if=/proc/cpuinfo bs=7 2>/dev/null | md5sum)"
+	echo "cpuinfo-dd1: $(dd if=/proc/cpuinfo bs=1 2>/dev/null | md5sum)"
+	echo "cpuinfo-skip: $(dd if=/proc/cpuinfo bs=1 skip=3 count=10 2>/dev/null)"
+	echo "cpuinfo-len: $(wc -c </proc/cpuinfo)"
+	echo "cpuinfo-sendfile: $(busybox cat /proc/cpuinfo 2>/dev/null | md5sum)"
+	echo "online-sendfile: $(busybox cat /sys/devices/system/cpu/online 2>/dev/null)"
+')
+echo "$out" | sed 's/^/    /'
+val() { echo "$out" | sed -n "s/^$1: //p"; }
+
+assert_eq "free -b total is the memory limit" 268435456 "$(val free)"
+assert_between "free -b used is the container's (small, not the host's)" 1 $((64 * 1024 * 1024)) "$(val free-used)"
+assert_eq "cpuinfo processors: the cpuset 0-1 cut to one CPU of quota" 1 "$(val processors)"
+assert_eq "sys/devices/system/cpu/online" 0 "$(val online)"
+assert_eq "cpuN lines in /proc/stat" 1 "$(val statcpus)"
+assert_contains "top -bn1 shows 256 MiB" "256.0 total" "$(val top)"
+assert_eq "top -1 shows one CPU line" 1 "$(val topcpus)"
+assert_contains "uptime prints the container's own uptime" "up 0 min" "$(val uptime)"
+assert_between "/proc/uptime is the container's (seconds)" 0 30 "$(val procuptime)"
+assert_contains "uptime prints a load average" "load average:" "$(val uptime)"
+check "loadavg has the kernel's format" grep -Eq '^[0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2} [0-9]+/[0-9]+ [0-9]+$' <<<"$(val loadavg)"
+assert_between "processes: the container's pids, not the host's forks" 1 100 "$(val processes)"
+assert_between "procs_running: the container's" 0 10 "$(val running)"
+assert_eq "MemTotal read 7 bytes at a time" "$(val memtotal-cat)" "$(val memtotal-dd7)"
+assert_eq "meminfo keys read 7 bytes at a time" "$(val keys-cat)" "$(val keys-dd7)"
+assert_eq "cpuinfo read 7 bytes at a time" "$(val cpuinfo-cat)" "$(val cpuinfo-dd7)"
+assert_eq "cpuinfo read 1 byte at a time" "$(val cpuinfo-cat)" "$(val cpuinfo-dd1)"
+assert_eq "a read at offset 3" "$(grep -m1 ^processor /proc/cpuinfo | cut -c4-13)" "$(val cpuinfo-skip)"
+assert_between "cpuinfo is not truncated (one CPU's block)" 500 100000 "$(val cpuinfo-len)"
+assert_eq "cpuinfo read with sendfile (busybox cat)" "$(val cpuinfo-cat)" "$(val cpuinfo-sendfile)"
+assert_eq "online read with sendfile (busybox cat)" 0 "$(val online-sendfile)"
+
+# The host's pid namespace reads the host's files.
+host_total=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
+assert_eq "a host reader sees the host's MemTotal" "$host_total" "$(awk '/^MemTotal/ { print $2 }' "$mp/proc/meminfo")"
+assert_eq "a host reader sees the host's cpuinfo" "$(grep -c ^processor /proc/cpuinfo)" "$(grep -c ^processor "$mp/proc/cpuinfo")"
+assert_eq "a host reader sees the host's online CPUs" "$(cat /sys/devices/system/cpu/online)" "$(cat "$mp/sys/devices/system/cpu/online")"
+check "the tree lists lxcfs's files" test "$(cd "$mp" && find . -type f | sort | tr '\n' ' ')" = "./proc/cpuinfo ./proc/diskstats ./proc/loadavg ./proc/meminfo ./proc/pressure/cpu ./proc/pressure/io ./proc/pressure/memory ./proc/stat ./proc/swaps ./proc/uptime ./sys/devices/system/cpu/online "
+check "files are read-only" bash -c "! (echo x >'$mp/proc/meminfo') 2>/dev/null"
+
+# --no-cfs: the whole cpuset.
+mp2=$FSD_TMP/mnt-nocfs
+start_fsd "$mp2" --no-cfs
+assert_eq "--no-cfs shows the cpuset's two CPUs" 2 "$(in_ctr "$cg" "$mp2" 'grep -c ^processor /proc/cpuinfo')"
+assert_eq "--no-cfs online list" 0-1 "$(in_ctr "$cg" "$mp2" 'cat /sys/devices/system/cpu/online')"
+
+# A process using memory shows up in free's used column.
+used=$(in_ctr "$cg" "$mp" 'head -c 100000000 /dev/zero | tail -c 1 >/dev/null; A=$(head -c 64000000 /dev/zero | tr "\0" x); sleep 0.3; free -b | awk "/^Mem:/ { print \$3 }"; : "${#A}"')
+assert_between "free's used grows with a 64 MB string in the container" $((60 * 1000 * 1000)) $((250 * 1024 * 1024)) "$used"
+
+# libfuse's own multi-threaded loop serves the same.
+mp3=$FSD_TMP/mnt-mt
+start_fsd "$mp3" --mt-loop
+assert_eq "--mt-loop: free -b total" 268435456 "$(in_ctr "$cg" "$mp3" 'free -b | awk "/^Mem:/ { print \$2 }"')"
+
+stop_fsd "$FSD_PID"
