@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Run-queue latency per container: the time from a task's wakeup (or its
+ * preemption while runnable) to its running, as a log2 histogram per
+ * container cgroup (see runqlat.h for the slots).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "compat.h"
+#include "runqlat.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* When each task was last made runnable; 0 once it ran. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} runqlat_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HUTCH_BPF_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct runqlat_hist);
+} runqlat_hists SEC(".maps");
+
+static const struct runqlat_hist zero_hist;
+
+static __always_inline void enqueued(struct task_struct *p)
+{
+	if (!BPF_CORE_READ(p, pid)) /* the idle task */
+		return;
+	__u64 *ts = bpf_task_storage_get(&runqlat_start, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ts)
+		*ts = bpf_ktime_get_ns();
+}
+
+/* The smallest k with 2^k >= v (0 for v <= 1). */
+static __always_inline __u32 log2_ceil(__u64 v)
+{
+	if (v <= 1)
+		return 0;
+	v--;
+	__u32 r = 0, shift;
+	shift = (v > 0xffffffffull) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r + 1;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(runqlat_wakeup, struct task_struct *p)
+{
+	enqueued(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(runqlat_wakeup_new, struct task_struct *p)
+{
+	enqueued(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	/* A task switched out while still runnable waits in the queue from now. */
+	if (task_state(prev) == 0 /* TASK_RUNNING */)
+		enqueued(prev);
+	if (!BPF_CORE_READ(next, pid))
+		return 0;
+	__u64 *ts = bpf_task_storage_get(&runqlat_start, next, 0, 0);
+	if (!ts || !*ts)
+		return 0;
+	__u64 ns = bpf_ktime_get_ns() - *ts;
+	*ts = 0;
+	if (ns > RUNQLAT_MAX_NS)
+		ns = RUNQLAT_MAX_NS;
+	/* ns * 2^30 / 10^9 without overflow: ns * (1 + 73741824 / 10^9). */
+	__u64 units = ns + ns * 73741824ull / 1000000000ull;
+	__u32 slot = log2_ceil(units);
+	if (slot >= RUNQLAT_SLOTS)
+		slot = RUNQLAT_SLOTS - 1;
+
+	__u64 key = task_cgroup_key(next, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
+	struct runqlat_hist *h = bpf_map_lookup_elem(&runqlat_hists, &key);
+	if (!h) {
+		bpf_map_update_elem(&runqlat_hists, &key, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&runqlat_hists, &key);
+		if (!h)
+			return 0;
+	}
+	__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->sum_ns, ns);
+	return 0;
+}
+
+/* A container's cgroup goes: its histogram goes with it. */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(runqlat_rmdir, struct cgroup *cgrp, const char *path)
+{
+	if (!cgroup_is_keyed(cgrp, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id)))
+		return 0;
+	__u64 key = cgroup_key_of(cgrp);
+	bpf_map_delete_elem(&runqlat_hists, &key);
+	return 0;
+}

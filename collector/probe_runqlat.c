@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Run-queue latency per container (bpf/runqlat.bpf.c): a classic histogram
+ * in the text formats and, in protobuf, a native one of schema 0 whose
+ * buckets are the BPF program's log2 slots one for one.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/runqlat.h"
+#include "probes.h"
+#include "runqlat.skel.h"
+
+/* Classic bounds: every second power of two from 2^-20 s (~1 us) to 2^2 s. */
+#define CLASSIC_FIRST_SLOT (RUNQLAT_SLOT_OFFSET - 20)
+#define CLASSIC_STEP	   2
+#define CLASSIC_N	   12
+
+void probe_log2_histogram(const uint64_t *slots, size_t n_slots, int slot_offset, uint64_t sum_ns,
+			  struct probe_log2_hist *store, struct expo_histogram *ret)
+{
+	struct expo_histogram h = {0};
+	uint64_t cum = 0;
+	size_t b = 0;
+	for (size_t k = 0; k < n_slots; k++) {
+		cum += slots[k];
+		if (b < CLASSIC_N && b < ARRAY_SIZE(store->bounds) &&
+		    k == (size_t)(CLASSIC_FIRST_SLOT + CLASSIC_STEP * (int)b)) {
+			store->bounds[b] = ldexp(1.0, (int)k - slot_offset);
+			store->cumulative[b] = cum;
+			b++;
+		}
+	}
+	h.count = cum;
+	h.sum = (double)sum_ns / 1e9;
+	h.n_buckets = b;
+	h.upper_bounds = store->bounds;
+	h.cumulative_counts = store->cumulative;
+	/* Slot 0 (at most 2^-slot_offset s) is the zero bucket; slot k is native bucket
+	 * k - slot_offset. */
+	size_t n = n_slots > 1 ? n_slots - 1 : 0;
+	if (n > ARRAY_SIZE(store->deltas))
+		n = ARRAY_SIZE(store->deltas);
+	expo_native_from_counts(0, 1 - slot_offset, slots + 1, n, store->spans,
+				ARRAY_SIZE(store->spans), store->deltas, &h);
+	h.zero_threshold = ldexp(1.0, -slot_offset);
+	h.zero_count = n_slots ? slots[0] : 0;
+	*ret = h;
+}
+
+static int runqlat_start(const struct probe_env *env, void **ret_state, struct hutch_error *err)
+{
+	struct runqlat_bpf *skel = runqlat_bpf__open();
+	if (!skel)
+		return hutch_error_setsys(err, errno, "open");
+	skel->rodata->cgroup_key_mode = probe_key_mode(env->layout, CGROUP_CPU);
+	int r = runqlat_bpf__load(skel);
+	if (r < 0) {
+		runqlat_bpf__destroy(skel);
+		return hutch_error_setsys(err, -r, "load");
+	}
+	r = runqlat_bpf__attach(skel);
+	if (r < 0) {
+		runqlat_bpf__destroy(skel);
+		return hutch_error_setsys(err, -r, "attach");
+	}
+	*ret_state = skel;
+	return 0;
+}
+
+static void runqlat_write(struct collector_scrape *sc, void *state)
+{
+	struct runqlat_bpf *skel = state;
+	int fd = bpf_map__fd(skel->maps.runqlat_hists);
+	struct expo_writer *w = collector_scrape_writer(sc);
+	expo_family(w, "container_cpu_runqueue_latency_seconds",
+		    "Time the container's tasks waited on a run queue, from wakeup to running.",
+		    EXPO_HISTOGRAM);
+	for (size_t i = 0; i < collector_scrape_count(sc); i++) {
+		const struct sampler_container *c = collector_scrape_container(sc, i);
+		if (!hutch_known(c->cgroup_id_cpu))
+			continue;
+		struct runqlat_hist v;
+		_Static_assert(sizeof(v.slots[0]) == sizeof(uint64_t), "u64 slots");
+		if (bpf_map_lookup_elem(fd, &c->cgroup_id_cpu, &v) < 0)
+			continue;
+		struct probe_log2_hist store;
+		struct expo_histogram h;
+		probe_log2_histogram((const uint64_t *)v.slots, RUNQLAT_SLOTS, RUNQLAT_SLOT_OFFSET,
+				     v.sum_ns, &store, &h);
+		expo_sample_histogram(w, collector_scrape_labels(sc, i), NULL, 0, &h);
+	}
+}
+
+static void runqlat_stop(void *state)
+{
+	runqlat_bpf__destroy(state);
+}
+
+const struct probe_ops probe_runqlat = {"runqlat", runqlat_start, runqlat_write, runqlat_stop};
