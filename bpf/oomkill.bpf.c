@@ -37,8 +37,8 @@ static __always_inline void count_victim(struct task_struct *victim)
 	}
 }
 
-/* Linux 6.8 (commit 72ba14deb40a, "mm: oom: add tracepoint mark_victim args") gave the
- * tracepoint the victim task; before it carried a pid only. */
+/* Newer kernels (the change that added the victim's uid and memory figures to the event)
+ * pass the victim task to the tracepoint; older ones only its pid. */
 SEC("tp_btf/mark_victim")
 int BPF_PROG(oomkill_mark_victim, struct task_struct *victim)
 {

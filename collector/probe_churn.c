@@ -57,4 +57,9 @@ static void churn_stop(void *state)
 	churn_bpf__destroy(state);
 }
 
-const struct probe_ops probe_churn = {"churn", churn_start, churn_write, churn_stop};
+static int churn_map_fd(void *state)
+{
+	return bpf_map__fd(((struct churn_bpf *)state)->maps.churn_counts);
+}
+
+const struct probe_ops probe_churn = {"churn", churn_start, churn_write, churn_stop, churn_map_fd};

@@ -108,4 +108,9 @@ static void netcg_stop(void *state)
 	netcg_bpf__destroy(state);
 }
 
-const struct probe_ops probe_netcg = {"netcg", netcg_start, netcg_write, netcg_stop};
+static int netcg_map_fd(void *state)
+{
+	return bpf_map__fd(((struct netcg_bpf *)state)->maps.netcg_counts);
+}
+
+const struct probe_ops probe_netcg = {"netcg", netcg_start, netcg_write, netcg_stop, netcg_map_fd};

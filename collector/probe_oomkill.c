@@ -78,4 +78,10 @@ static void oomkill_stop(void *state)
 	oomkill_bpf__destroy(state);
 }
 
-const struct probe_ops probe_oomkill = {"oomkill", oomkill_start, oomkill_write, oomkill_stop};
+static int oomkill_map_fd(void *state)
+{
+	return bpf_map__fd(((struct oomkill_bpf *)state)->maps.oomkill_counts);
+}
+
+const struct probe_ops probe_oomkill = {"oomkill", oomkill_start, oomkill_write, oomkill_stop,
+					oomkill_map_fd};

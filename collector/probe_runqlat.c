@@ -102,4 +102,10 @@ static void runqlat_stop(void *state)
 	runqlat_bpf__destroy(state);
 }
 
-const struct probe_ops probe_runqlat = {"runqlat", runqlat_start, runqlat_write, runqlat_stop};
+static int runqlat_map_fd(void *state)
+{
+	return bpf_map__fd(((struct runqlat_bpf *)state)->maps.runqlat_hists);
+}
+
+const struct probe_ops probe_runqlat = {"runqlat", runqlat_start, runqlat_write, runqlat_stop,
+					runqlat_map_fd};

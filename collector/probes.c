@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "probes.h"
@@ -122,7 +123,11 @@ int probes_start(struct collector *col, const struct cgroup_layout *layout, unsi
 			continue;
 		}
 		s->up = true;
-		log_info("probe %s attached", s->ops->name);
+		struct bpf_map_info info = {0};
+		uint32_t len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(s->ops->map_fd(s->state), &info, &len) < 0)
+			info.id = 0;
+		log_info("probe %s attached (map id %u)", s->ops->name, info.id);
 		int r = collector_add_source(
 			col, &(struct collector_source){s->ops->name, NULL, write_probe, s});
 		if (r < 0) {

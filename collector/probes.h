@@ -28,7 +28,8 @@ struct probe_ops {
 	int (*start)(const struct probe_env *env, void **ret_state, struct hutch_error *err);
 	/* Writes the probe's families for the scrape's containers. */
 	void (*write)(struct collector_scrape *sc, void *state);
-	void (*stop)(void *state); /* detaches and frees; accepts NULL */
+	void (*stop)(void *state);  /* detaches and frees; accepts NULL */
+	int (*map_fd)(void *state); /* the per-container map, for the log (bpftool map ... id) */
 };
 
 extern const struct probe_ops probe_runqlat, probe_oomkill, probe_churn, probe_netcg;

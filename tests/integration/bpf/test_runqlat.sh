@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Run-queue latency per container, measured by the runqlat probe: a cgroup
+# pinned to one CPU with four busy tasks waits on the run queue (its
+# histogram fills with latencies of milliseconds), an idle one that wakes
+# now and then on the other CPU hardly waits. The protobuf answer carries the
+# same histogram as a native one (schema 0), decoded here.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../collector/common.sh"
+source "$(dirname "$0")/common.sh"
+need_root
+need_bin hutch-collector
+need_cmd curl
+[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+[ -n "$(cgroup_v1_mount cpuset)$(cgroup_v2_mount)" ] || skip "no cpuset"
+
+CG_CONTROLLERS+=(cpuset)
+busy=$(test_id)-busy
+idle=$(test_id)-idle
+cg_make "$busy" || skip "cannot make cgroups"
+cg_make "$idle" || skip "cannot make cgroups"
+pin() { # pin NAME CPU
+	local d
+	d=$(cg_dir "$1" cpuset)
+	if [ -f "$d/cpuset.mems" ]; then
+		cat "$(dirname "$d")/cpuset.mems" >"$d/cpuset.mems"
+		echo "$2" >"$d/cpuset.cpus"
+	else
+		echo "+cpuset" >"$(dirname "$d")/cgroup.subtree_control" 2>/dev/null
+		echo "$2" >"$d/cpuset.cpus"
+	fi
+}
+pin "$busy" 0 || skip "cannot pin a cgroup to CPU 0"
+pin "$idle" 1 || skip "cannot pin a cgroup to CPU 1"
+
+collector_start
+need_probe runqlat
+
+for _ in 1 2 3 4; do
+	cg_run "$busy" sh -c 'while :; do :; done'
+done
+cg_run "$idle" sh -c 'while :; do sleep 0.05; done'
+sleep 3
+
+count=$(hist_field container_cpu_runqueue_latency_seconds "/$busy" _count)
+sum=$(hist_field container_cpu_runqueue_latency_seconds "/$busy" _sum)
+under_1ms=$(hist_field container_cpu_runqueue_latency_seconds "/$busy" _bucket 0.0009765625)
+echo "  busy: count=$count sum=$sum under 1 ms=$under_1ms"
+assert_between "busy cgroup: waits counted" 20 1e9 "${count:-0}"
+assert_between "busy cgroup: mean wait over 1 ms" 0.001 10 \
+	"$(awk -v s="${sum:-0}" -v c="${count:-1}" 'BEGIN { print s / (c ? c : 1) }')"
+assert_between "busy cgroup: most waits over 1 ms" 0 0.5 \
+	"$(awk -v u="${under_1ms:-1}" -v c="${count:-1}" 'BEGIN { print u / (c ? c : 1) }')"
+
+icount=$(hist_field container_cpu_runqueue_latency_seconds "/$idle" _count)
+isum=$(hist_field container_cpu_runqueue_latency_seconds "/$idle" _sum)
+echo "  idle: count=$icount sum=$isum"
+assert_between "idle cgroup: wakeups counted" 20 1e9 "${icount:-0}"
+assert_between "idle cgroup: mean wait under 1 ms" 0 0.001 \
+	"$(awk -v s="${isum:-1}" -v c="${icount:-1}" 'BEGIN { print s / (c ? c : 1) }')"
+
+# Protobuf: the same histogram as a native one of schema 0, whose buckets add up.
+PROTO='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
+decode=$HUTCH_BUILD/tests/hutch-pb-decode
+if [ -x "$decode" ]; then
+	line=$(curl -sf -H "Accept: $PROTO" "$COLLECTOR_URL/metrics" | "$decode" |
+		grep "^# native container_cpu_runqueue_latency_seconds .*id=/$busy\(,\|$\)")
+	echo "  $line"
+	assert_contains "native histogram of schema 0" "schema=0 " "$line"
+	assert_contains "native buckets consistent with the count" "valid=1" "$line"
+	assert_contains "zero bucket of 2^-30 s" "zero_threshold=9.3132257461547852e-10" "$line"
+	nb=$(sed -n 's/.* buckets=\([0-9]*\) .*/\1/p' <<<"$line")
+	assert_between "native buckets hold the waits" 20 1e9 "${nb:-0}"
+else
+	fail "hutch-pb-decode is not built"
+fi
+
+# A real Prometheus with native histograms asks for protobuf and answers a quantile.
+if command -v prometheus >/dev/null && command -v python3 >/dev/null; then
+	tmp=$(mktemp -d /tmp/hutch-test-bpf-prom-XXXXXX)
+	on_exit "rm -rf '$tmp'"
+	port=$((COLLECTOR_PORT + 1))
+	check "prometheus with native histograms starts" prom_start "$tmp" "$port" \
+		--enable-feature=native-histograms
+	q="histogram_quantile(0.5, container_cpu_runqueue_latency_seconds{id=\"/$busy\"})"
+	wait_for 30 prom_has_value "$port" "$q"
+	assert_between "PromQL: median run-queue wait of the busy cgroup over 1 ms" 0.001 10 \
+		"$(prom_query "$port" "$q")"
+	assert_between "PromQL: histogram_count over the native histogram" 20 1e9 \
+		"$(prom_query "$port" "histogram_count(container_cpu_runqueue_latency_seconds{id=\"/$busy\"})")"
+else
+	echo "  (no prometheus or python3: PromQL part not run)"
+fi
