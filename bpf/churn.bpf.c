@@ -36,7 +36,7 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(churn_fork, struct task_struct *parent, struct task_struct *child)
 {
 	/* The child is already in its cgroups (cgroup_post_fork ran). Threads do not count. */
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+	if (child->pid != child->tgid)
 		return 0;
 	struct churn_count *c = entry(child);
 	if (c)

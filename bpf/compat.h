@@ -32,11 +32,18 @@ struct kernfs_node___old {
 	union kernfs_node_id___old id;
 } __attribute__((preserve_access_index));
 
+/*
+ * Tracing programs (tp_btf, fentry) read kernel structures with plain loads
+ * through their BTF pointers (the verifier guards them), which costs a few
+ * instructions where BPF_CORE_READ costs a helper call per hop: the
+ * scheduler probes run on every context switch. Old kernels take the
+ * BPF_CORE_READ branches, which the verifier drops on new ones.
+ */
 static __always_inline __u64 kernfs_node_ino(struct kernfs_node *kn)
 {
 	if (bpf_core_type_exists(union kernfs_node_id___old))
 		return BPF_CORE_READ((struct kernfs_node___old *)(void *)kn, id.ino);
-	return BPF_CORE_READ(kn, id);
+	return kn->id;
 }
 
 /*
@@ -50,25 +57,25 @@ struct task_struct___old {
 static __always_inline long task_state(struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
+		return t->__state;
 	return BPF_CORE_READ((struct task_struct___old *)(void *)t, state);
 }
 
 /*
  * The cgroup a task is keyed by: its unified-hierarchy cgroup, or its cgroup
  * in the v1 hierarchy of controller subsys (a bpf_core_enum_value of enum
- * cgroup_subsys_id, so the index is the running kernel's).
+ * cgroup_subsys_id, so the index is the running kernel's). For tracing
+ * programs only (plain loads through t).
  */
 static __always_inline __u64 task_cgroup_key(struct task_struct *t, int subsys)
 {
-	struct kernfs_node *kn;
+	struct css_set *cs = t->cgroups;
+	struct cgroup *cg;
 	if (cgroup_key_mode == HUTCH_KEY_V1)
-		kn = BPF_CORE_READ(t, cgroups, subsys[subsys], cgroup, kn);
+		cg = cs->subsys[subsys]->cgroup;
 	else
-		kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
-	if (!kn)
-		return 0;
-	return kernfs_node_ino(kn);
+		cg = cs->dfl_cgrp;
+	return kernfs_node_ino(cg->kn);
 }
 
 /*
@@ -78,15 +85,14 @@ static __always_inline __u64 task_cgroup_key(struct task_struct *t, int subsys)
  */
 static __always_inline bool cgroup_is_keyed(struct cgroup *cgrp, int subsys)
 {
-	struct cgroup_root *root = BPF_CORE_READ(cgrp, root);
 	if (cgroup_key_mode == HUTCH_KEY_V1)
-		return BPF_CORE_READ(root, subsys_mask) & (1u << subsys);
-	return BPF_CORE_READ(root, hierarchy_id) == 0;
+		return cgrp->root->subsys_mask & (1u << subsys);
+	return cgrp->root->hierarchy_id == 0;
 }
 
 static __always_inline __u64 cgroup_key_of(struct cgroup *cgrp)
 {
-	return kernfs_node_ino(BPF_CORE_READ(cgrp, kn));
+	return kernfs_node_ino(cgrp->kn);
 }
 
 #endif

@@ -58,7 +58,7 @@ int netcg_egress(struct __sk_buff *skb)
 SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(netcg_rmdir, struct cgroup *cgrp, const char *path)
 {
-	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+	if (cgrp->root->hierarchy_id != 0)
 		return 0;
 	__u64 key = cgroup_key_of(cgrp);
 	bpf_map_delete_elem(&netcg_counts, &key);

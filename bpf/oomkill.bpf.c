@@ -51,7 +51,7 @@ SEC("fentry/__oom_kill_process")
 int BPF_PROG(oomkill_fentry, struct task_struct *victim, const char *message)
 {
 	/* It gives up on a victim without memory; mark_victim is not reached then either. */
-	if (!BPF_CORE_READ(victim, mm))
+	if (!victim->mm)
 		return 0;
 	count_victim(victim);
 	return 0;

@@ -13,7 +13,17 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-/* When each task was last made runnable; 0 once it ran. */
+/*
+ * Set by the loader when the kernel keeps task_struct::sched_info
+ * (CONFIG_SCHED_INFO, on with delay accounting or schedstats): the scheduler
+ * then stamps each task with the run queue's clock when it is queued
+ * (sched_info.last_queued, cleared when it runs, after the sched_switch
+ * tracepoint), and the probe needs only sched_switch. Otherwise the wakeup
+ * programs keep the stamp in task storage.
+ */
+const volatile bool use_sched_info = false;
+
+/* When each task was last made runnable; 0 once it ran (without sched_info). */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -30,13 +40,33 @@ struct {
 
 static const struct runqlat_hist zero_hist;
 
-static __always_inline void enqueued(struct task_struct *p)
+/*
+ * The clock of the run queue a task is on. The scheduler updates it under
+ * the run queue's lock just before each of these tracepoints (update_rq_clock
+ * in __schedule, try_to_wake_up and wake_up_new_task), so reading it costs a
+ * few loads, where bpf_ktime_get_ns reads the clock source again: on a
+ * virtual machine that was the most expensive step of the program. The run
+ * queue is reached through the task's CFS run queue (set for every task
+ * when it is placed on a CPU); kernels without CONFIG_FAIR_GROUP_SCHED have
+ * no cfs_rq::rq and read the clock.
+ */
+static __always_inline __u64 task_rq_clock(struct task_struct *t)
 {
-	if (!BPF_CORE_READ(p, pid)) /* the idle task */
+	if (bpf_core_field_exists(struct cfs_rq, rq)) {
+		struct cfs_rq *cfs = t->se.cfs_rq;
+		if (cfs)
+			return cfs->rq->clock;
+	}
+	return bpf_ktime_get_ns();
+}
+
+static __always_inline void enqueued(struct task_struct *p, __u64 now)
+{
+	if (!p->pid) /* the idle task */
 		return;
 	__u64 *ts = bpf_task_storage_get(&runqlat_start, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (ts)
-		*ts = bpf_ktime_get_ns();
+		*ts = now;
 }
 
 /* The smallest k with 2^k >= v (0 for v <= 1). */
@@ -68,30 +98,39 @@ static __always_inline __u32 log2_ceil(__u64 v)
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(runqlat_wakeup, struct task_struct *p)
 {
-	enqueued(p);
+	enqueued(p, task_rq_clock(p));
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(runqlat_wakeup_new, struct task_struct *p)
 {
-	enqueued(p);
+	enqueued(p, task_rq_clock(p));
 	return 0;
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	/* A task switched out while still runnable waits in the queue from now. */
-	if (task_state(prev) == 0 /* TASK_RUNNING */)
-		enqueued(prev);
-	if (!BPF_CORE_READ(next, pid))
-		return 0;
-	__u64 *ts = bpf_task_storage_get(&runqlat_start, next, 0, 0);
-	if (!ts || !*ts)
-		return 0;
-	__u64 ns = bpf_ktime_get_ns() - *ts;
-	*ts = 0;
+	__u64 now = task_rq_clock(next), queued, ns;
+	if (use_sched_info) {
+		queued = next->sched_info.last_queued;
+		if (!queued)
+			return 0;
+	} else {
+		/* A task switched out while still runnable waits in the queue from now. */
+		if (task_state(prev) == 0 /* TASK_RUNNING */)
+			enqueued(prev, now);
+		if (!next->pid)
+			return 0;
+		__u64 *ts = bpf_task_storage_get(&runqlat_start, next, 0, 0);
+		if (!ts || !*ts)
+			return 0;
+		queued = *ts;
+		*ts = 0;
+	}
+	/* Run queues' clocks agree to a few microseconds when a task moved: never negative. */
+	ns = now > queued ? now - queued : 0;
 	if (ns > RUNQLAT_MAX_NS)
 		ns = RUNQLAT_MAX_NS;
 	/* ns * 2^30 / 10^9 without overflow: ns * (1 + 73741824 / 10^9). */

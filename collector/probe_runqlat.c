@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/runqlat.h"
@@ -53,12 +54,47 @@ void probe_log2_histogram(const uint64_t *slots, size_t n_slots, int slot_offset
 	*ret = h;
 }
 
+/*
+ * Whether task_struct has sched_info with last_queued (CONFIG_SCHED_INFO):
+ * then the scheduler's own queueing stamp is used and the wakeup programs
+ * stay unloaded (one program per context switch instead of three events).
+ */
+static bool kernel_has_sched_info(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return false;
+	bool found = false;
+	int id = btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (int i = 0; t && i < btf_vlen(t) && !found; i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		if (!name || strcmp(name, "sched_info") != 0)
+			continue;
+		const struct btf_type *si = btf__type_by_id(btf, m->type);
+		for (int j = 0; si && btf_is_struct(si) && j < btf_vlen(si); j++) {
+			const char *f = btf__name_by_offset(btf, btf_members(si)[j].name_off);
+			found = f && strcmp(f, "last_queued") == 0;
+			if (found)
+				break;
+		}
+		break;
+	}
+	btf__free(btf);
+	return found;
+}
+
 static int runqlat_start(const struct probe_env *env, void **ret_state, struct hutch_error *err)
 {
 	struct runqlat_bpf *skel = runqlat_bpf__open();
 	if (!skel)
 		return hutch_error_setsys(err, errno, "open");
 	skel->rodata->cgroup_key_mode = probe_key_mode(env->layout, CGROUP_CPU);
+	bool si = kernel_has_sched_info();
+	skel->rodata->use_sched_info = si;
+	bpf_program__set_autoload(skel->progs.runqlat_wakeup, !si);
+	bpf_program__set_autoload(skel->progs.runqlat_wakeup_new, !si);
 	int r = runqlat_bpf__load(skel);
 	if (r < 0) {
 		runqlat_bpf__destroy(skel);

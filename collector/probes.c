@@ -37,12 +37,15 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	char line[1024];
-	vsnprintf(line, sizeof(line), fmt, ap);
+	/* Verifier logs are long: the whole message, at debug level only. */
+	char *line = NULL;
+	if (vasprintf(&line, fmt, ap) < 0)
+		return 0;
 	size_t n = strlen(line);
 	while (n && line[n - 1] == '\n')
 		line[--n] = '\0';
 	log_debug("libbpf: %s", line);
+	free(line);
 	return 0;
 }
 
