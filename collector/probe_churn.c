@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Process churn per container (bpf/churn.bpf.c): processes forked and execs. */
 #include <errno.h>
+#include <stdlib.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -32,6 +33,15 @@ static void churn_write(struct collector_scrape *sc, void *state)
 	int fd = bpf_map__fd(skel->maps.churn_counts);
 	struct expo_writer *w = collector_scrape_writer(sc);
 	size_t n = collector_scrape_count(sc);
+	/* One lookup per container, then both families from the copies. */
+	_cleanup_free_ struct churn_count *vals = calloc(n ? n : 1, sizeof(*vals));
+	if (!vals)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct sampler_container *c = collector_scrape_container(sc, i);
+		if (hutch_known(c->cgroup_id_cpu))
+			bpf_map_lookup_elem(fd, &c->cgroup_id_cpu, &vals[i]);
+	}
 	for (int which = 0; which < 2; which++) {
 		if (which == 0)
 			expo_family(w, "container_process_forks_total",
@@ -41,13 +51,10 @@ static void churn_write(struct collector_scrape *sc, void *state)
 			expo_family(w, "container_process_execs_total",
 				    "Programs executed (execve) in the container.", EXPO_COUNTER);
 		for (size_t i = 0; i < n; i++) {
-			const struct sampler_container *c = collector_scrape_container(sc, i);
-			if (!hutch_known(c->cgroup_id_cpu))
+			if (!hutch_known(collector_scrape_container(sc, i)->cgroup_id_cpu))
 				continue;
-			struct churn_count v = {0};
-			bpf_map_lookup_elem(fd, &c->cgroup_id_cpu, &v);
 			expo_sample(w, collector_scrape_labels(sc, i), NULL, 0,
-				    (double)(which == 0 ? v.forks : v.execs));
+				    (double)(which == 0 ? vals[i].forks : vals[i].execs));
 		}
 	}
 }

@@ -82,7 +82,7 @@ static void netcg_write(struct collector_scrape *sc, void *state)
 	struct expo_writer *w = collector_scrape_writer(sc);
 	size_t n = collector_scrape_count(sc);
 	/* One lookup per container, then the four families from the copies. */
-	struct netcg_count *vals = calloc(n ? n : 1, sizeof(*vals));
+	_cleanup_free_ struct netcg_count *vals = calloc(n ? n : 1, sizeof(*vals));
 	if (!vals)
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -100,7 +100,6 @@ static void netcg_write(struct collector_scrape *sc, void *state)
 			expo_sample(w, collector_scrape_labels(sc, i), NULL, 0, (double)v);
 		}
 	}
-	free(vals);
 }
 
 static void netcg_stop(void *state)
