@@ -91,7 +91,9 @@ static int runqlat_start(const struct probe_env *env, void **ret_state, struct h
 	if (!skel)
 		return hutch_error_setsys(err, errno, "open");
 	skel->rodata->cgroup_key_mode = probe_key_mode(env->layout, CGROUP_CPU);
-	bool si = kernel_has_sched_info();
+	/* HUTCH_RUNQLAT_WAKEUPS=1 forces the wakeup programs (tests of the older kernels' path). */
+	const char *force = getenv("HUTCH_RUNQLAT_WAKEUPS");
+	bool si = !(force && strcmp(force, "1") == 0) && kernel_has_sched_info();
 	skel->rodata->use_sched_info = si;
 	bpf_program__set_autoload(skel->progs.runqlat_wakeup, !si);
 	bpf_program__set_autoload(skel->progs.runqlat_wakeup_new, !si);

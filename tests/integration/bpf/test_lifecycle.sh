@@ -55,3 +55,17 @@ check "no probe family without probes" lacks 'container_process_execs_total' "$o
 kill -TERM "$COLLECTOR_PID"
 wait "$COLLECTOR_PID"
 assert_eq "SIGTERM stops it cleanly" 0 $?
+
+# The run-queue probe's path for kernels without sched_info (wakeup programs, task
+# storage) loads here too, and counts.
+COLLECTOR_PORT=$(free_port)
+COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
+HUTCH_RUNQLAT_WAKEUPS=1 hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" \
+	--probes=runqlat 2>"$log" &
+COLLECTOR_PID=$!
+on_exit "kill_pid $COLLECTOR_PID"
+wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || { cat "$log"; fail "collector did not start"; exit 1; }
+assert_eq "runqlat with wakeup programs is up" 1 "$(metric hutch_collector_probe_up 'probe="runqlat"')"
+sleep 1
+assert_between "it counts the host's waits" 1 1e12 \
+	"$(hist_field container_cpu_runqueue_latency_seconds / _count)"
