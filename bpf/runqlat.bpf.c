@@ -40,6 +40,16 @@ struct {
 
 static const struct runqlat_hist zero_hist;
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RUNQLAT_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct runqlat_cache_entry);
+} runqlat_cache SEC(".maps");
+
+/* Possible CPUs, set by the loader: the rmdir program frees the entries on each. */
+const volatile __u32 nr_cpus = 1;
+
 /*
  * The clock of the run queue a task is on. The scheduler updates it under
  * the run queue's lock just before each of these tracepoints (update_rq_clock
@@ -140,6 +150,21 @@ int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task
 		slot = RUNQLAT_SLOTS - 1;
 
 	__u64 key = task_cgroup_key(next, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
+	__u32 idx = key & (RUNQLAT_CACHE_SLOTS - 1);
+	/* This CPU's entry (an array lookup the verifier inlines); no other CPU writes it
+	 * but to free it, and the tracepoint runs with preemption off. */
+	struct runqlat_cache_entry *e = bpf_map_lookup_elem(&runqlat_cache, &idx);
+	if (e) {
+		if (e->key == 0) {
+			__builtin_memset(&e->hist, 0, sizeof(e->hist));
+			e->key = key;
+		}
+		if (e->key == key) {
+			e->hist.slots[slot]++;
+			e->hist.sum_ns += ns;
+			return 0;
+		}
+	}
 	struct runqlat_hist *h = bpf_map_lookup_elem(&runqlat_hists, &key);
 	if (!h) {
 		bpf_map_update_elem(&runqlat_hists, &key, &zero_hist, BPF_NOEXIST);
@@ -159,6 +184,13 @@ int BPF_PROG(runqlat_rmdir, struct cgroup *cgrp, const char *path)
 	if (!cgroup_is_keyed(cgrp, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id)))
 		return 0;
 	__u64 key = cgroup_key_of(cgrp);
+	__u32 idx = key & (RUNQLAT_CACHE_SLOTS - 1);
+	for (__u32 cpu = 0; cpu < RUNQLAT_MAX_CPUS && cpu < nr_cpus; cpu++) {
+		struct runqlat_cache_entry *e =
+			bpf_map_lookup_percpu_elem(&runqlat_cache, &idx, cpu);
+		if (e && e->key == key)
+			e->key = 0; /* the next owner clears the counts */
+	}
 	bpf_map_delete_elem(&runqlat_hists, &key);
 	return 0;
 }

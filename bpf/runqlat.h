@@ -23,4 +23,20 @@ struct runqlat_hist {
 	__u64 sum_ns;
 };
 
+/*
+ * The fast path: a per-CPU table, direct-mapped by the low bits of the
+ * cgroup key, whose entries belong to one cgroup each (key 0: free). A CPU
+ * counts into its own entry without atomics and without a hash lookup; a
+ * cgroup whose entry is taken by another goes to the shared hash
+ * (runqlat_hists) instead. A container's histogram is the sum of its
+ * entries on every CPU and its hash entry.
+ */
+#define RUNQLAT_CACHE_SLOTS 256 /* a power of two */
+#define RUNQLAT_MAX_CPUS    4096
+
+struct runqlat_cache_entry {
+	__u64 key;
+	struct runqlat_hist hist;
+};
+
 #endif

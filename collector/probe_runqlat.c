@@ -85,12 +85,41 @@ static bool kernel_has_sched_info(void)
 	return found;
 }
 
+struct runqlat_state {
+	struct runqlat_bpf *skel;
+	int ncpus;
+	struct runqlat_cache_entry *percpu; /* one lookup's values, one per possible CPU */
+};
+
+static void runqlat_stop(void *state)
+{
+	struct runqlat_state *st = state;
+	if (!st)
+		return;
+	runqlat_bpf__destroy(st->skel);
+	free(st->percpu);
+	free(st);
+}
+
 static int runqlat_start(const struct probe_env *env, void **ret_state, struct hutch_error *err)
 {
-	struct runqlat_bpf *skel = runqlat_bpf__open();
-	if (!skel)
-		return hutch_error_setsys(err, errno, "open");
+	int ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0 || ncpus > RUNQLAT_MAX_CPUS)
+		return hutch_error_set(err, EINVAL, "possible CPUs: %d", ncpus);
+	struct runqlat_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	st->ncpus = ncpus;
+	st->percpu = calloc((size_t)ncpus, sizeof(*st->percpu));
+	st->skel = runqlat_bpf__open();
+	if (!st->percpu || !st->skel) {
+		int e = errno ? errno : ENOMEM;
+		runqlat_stop(st);
+		return hutch_error_setsys(err, e, "open");
+	}
+	struct runqlat_bpf *skel = st->skel;
 	skel->rodata->cgroup_key_mode = probe_key_mode(env->layout, CGROUP_CPU);
+	skel->rodata->nr_cpus = (uint32_t)ncpus;
 	/* HUTCH_RUNQLAT_WAKEUPS=1 forces the wakeup programs (tests of the older kernels' path). */
 	const char *force = getenv("HUTCH_RUNQLAT_WAKEUPS");
 	bool si = !(force && strcmp(force, "1") == 0) && kernel_has_sched_info();
@@ -99,22 +128,48 @@ static int runqlat_start(const struct probe_env *env, void **ret_state, struct h
 	bpf_program__set_autoload(skel->progs.runqlat_wakeup_new, !si);
 	int r = runqlat_bpf__load(skel);
 	if (r < 0) {
-		runqlat_bpf__destroy(skel);
+		runqlat_stop(st);
 		return hutch_error_setsys(err, -r, "load");
 	}
 	r = runqlat_bpf__attach(skel);
 	if (r < 0) {
-		runqlat_bpf__destroy(skel);
+		runqlat_stop(st);
 		return hutch_error_setsys(err, -r, "attach");
 	}
-	*ret_state = skel;
+	*ret_state = st;
 	return 0;
+}
+
+/* A container's histogram: its entries in every CPU's table plus its shared hash entry. */
+static bool read_hist(struct runqlat_state *st, uint64_t key, struct runqlat_hist *ret)
+{
+	bool found = false;
+	memset(ret, 0, sizeof(*ret));
+	uint32_t idx = (uint32_t)(key & (RUNQLAT_CACHE_SLOTS - 1));
+	if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.runqlat_cache), &idx, st->percpu) == 0) {
+		for (int c = 0; c < st->ncpus; c++) {
+			const struct runqlat_cache_entry *e = &st->percpu[c];
+			if (e->key != key)
+				continue;
+			found = true;
+			for (size_t k = 0; k < RUNQLAT_SLOTS; k++)
+				ret->slots[k] += e->hist.slots[k];
+			ret->sum_ns += e->hist.sum_ns;
+		}
+	}
+	struct runqlat_hist h;
+	if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.runqlat_hists), &key, &h) == 0) {
+		found = true;
+		for (size_t k = 0; k < RUNQLAT_SLOTS; k++)
+			ret->slots[k] += h.slots[k];
+		ret->sum_ns += h.sum_ns;
+	}
+	return found;
 }
 
 static void runqlat_write(struct collector_scrape *sc, void *state)
 {
-	struct runqlat_bpf *skel = state;
-	int fd = bpf_map__fd(skel->maps.runqlat_hists);
+	struct runqlat_state *st = state;
 	struct expo_writer *w = collector_scrape_writer(sc);
 	expo_family(w, "container_cpu_runqueue_latency_seconds",
 		    "Time the container's tasks waited on a run queue, from wakeup to running.",
@@ -125,7 +180,7 @@ static void runqlat_write(struct collector_scrape *sc, void *state)
 			continue;
 		struct runqlat_hist v;
 		_Static_assert(sizeof(v.slots[0]) == sizeof(uint64_t), "u64 slots");
-		if (bpf_map_lookup_elem(fd, &c->cgroup_id_cpu, &v) < 0)
+		if (!read_hist(st, c->cgroup_id_cpu, &v))
 			continue;
 		struct probe_log2_hist store;
 		struct expo_histogram h;
@@ -135,14 +190,9 @@ static void runqlat_write(struct collector_scrape *sc, void *state)
 	}
 }
 
-static void runqlat_stop(void *state)
-{
-	runqlat_bpf__destroy(state);
-}
-
 static int runqlat_map_fd(void *state)
 {
-	return bpf_map__fd(((struct runqlat_bpf *)state)->maps.runqlat_hists);
+	return bpf_map__fd(((struct runqlat_state *)state)->skel->maps.runqlat_hists);
 }
 
 const struct probe_ops probe_runqlat = {"runqlat", runqlat_start, runqlat_write, runqlat_stop,

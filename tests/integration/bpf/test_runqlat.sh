@@ -35,8 +35,10 @@ pin "$idle" 1 || skip "cannot pin a cgroup to CPU 1"
 collector_start
 need_probe runqlat
 
+busy_pids=()
 for _ in 1 2 3 4; do
 	cg_run "$busy" sh -c 'while :; do :; done'
+	busy_pids+=("$CG_PID")
 done
 cg_run "$idle" sh -c 'while :; do sleep 0.05; done'
 sleep 3
@@ -96,4 +98,37 @@ if command -v prometheus >/dev/null && command -v python3 >/dev/null; then
 		"$(prom_query "$port" "histogram_count(container_cpu_runqueue_latency_seconds{id=\"/$busy\"})")"
 else
 	echo "  (no prometheus or python3: PromQL part not run)"
+fi
+
+# Removing the busy cgroup frees its entries in the per-CPU tables (of every collector
+# on the host: each has the cgroup_rmdir program).
+if command -v bpftool >/dev/null; then
+	key=$(stat -c %i "$(cg_dir "$busy" cpu)")
+	# cache_has KEY: whether any runqlat_cache map holds an entry of KEY on any CPU.
+	cache_has() {
+		local id
+		for id in $(bpftool map show -j | python3 -c 'import json, sys
+print(" ".join(str(m["id"]) for m in json.load(sys.stdin) if m.get("name") == "runqlat_cache"))'); do
+			bpftool map dump id "$id" -j 2>/dev/null | python3 -c '
+import json, sys
+key = int(sys.argv[1])
+for e in json.load(sys.stdin):
+    for v in e.get("values", []):
+        b = v["value"][:8]
+        if isinstance(b, list) and int.from_bytes(bytes(int(x, 16) for x in b), "little") == key:
+            sys.exit(0)
+sys.exit(1)' "$key" && return 0
+		done
+		return 1
+	}
+	check "the busy cgroup counts in a per-CPU entry" cache_has "$key"
+	for p in "${busy_pids[@]}"; do kill_pid "$p"; done
+	for c in "${CG_CONTROLLERS[@]}"; do
+		d=$(cgroup_v1_mount "$c")
+		[ -n "$d" ] && [ -d "$d/$busy" ] && rmdir "$d/$busy"
+	done
+	v2=$(cgroup_v2_mount)
+	[ -z "$(cgroup_v1_mount memory)" ] && [ -d "$v2/$busy" ] && rmdir "$v2/$busy"
+	cache_lacks() { ! cache_has "$1"; }
+	check "its per-CPU entries are freed once it is removed" cache_lacks "$key"
 fi
