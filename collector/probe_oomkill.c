@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* OOM kills per container, on the victim's memory cgroup (bpf/oomkill.bpf.c). */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -41,7 +43,9 @@ static int oomkill_start(const struct probe_env *env, void **ret_state, struct h
 	if (!skel)
 		return hutch_error_setsys(err, errno, "open");
 	skel->rodata->cgroup_key_mode = probe_key_mode(env->layout, CGROUP_MEMORY);
-	bool tp = mark_victim_has_task();
+	/* HUTCH_OOMKILL_FENTRY=1 forces the older kernels' attach point (for tests). */
+	const char *force = getenv("HUTCH_OOMKILL_FENTRY");
+	bool tp = !(force && strcmp(force, "1") == 0) && mark_victim_has_task();
 	bpf_program__set_autoload(skel->progs.oomkill_mark_victim, tp);
 	bpf_program__set_autoload(skel->progs.oomkill_fentry, !tp);
 	int r = oomkill_bpf__load(skel);

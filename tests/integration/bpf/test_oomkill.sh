@@ -23,6 +23,10 @@ else
 	echo 0 >"$mem/memory.swap.max" 2>/dev/null
 fi
 cg_run "$other" sleep 60
+# A second collector on the older kernels' attach point (fentry/__oom_kill_process).
+HUTCH_OOMKILL_FENTRY=1 collector_start
+FENTRY_URL=$COLLECTOR_URL
+FENTRY_LOG=$COLLECTOR_LOG
 collector_start
 need_probe oomkill
 
@@ -44,3 +48,11 @@ elif [ -f "$mem/memory.events" ]; then
 fi
 sleep 1
 assert_eq "still one a second later" 1 "$(metric container_oom_kills_total "id=\"/$name\"")"
+
+# The same kill through the older kernels' attach point, if this kernel has it.
+if grep -q "probe oomkill attached" "$FENTRY_LOG"; then
+	n=$(curl -sf "$FENTRY_URL/metrics" | awk -v id="id=\"/$name\"" 'index($0, "container_oom_kills_total{") == 1 && index($0, id) { print $NF }')
+	assert_eq "fentry/__oom_kill_process: one kill on the victim's cgroup" 1 "$n"
+else
+	echo "  (fentry/__oom_kill_process not attachable here: $(grep 'probe oomkill' "$FENTRY_LOG"))"
+fi
