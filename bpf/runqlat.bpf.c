@@ -143,8 +143,9 @@ int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task
 	ns = now > queued ? now - queued : 0;
 	if (ns > RUNQLAT_MAX_NS)
 		ns = RUNQLAT_MAX_NS;
-	/* ns * 2^30 / 10^9 without overflow: ns * (1 + 73741824 / 10^9). */
-	__u64 units = ns + ns * 73741824ull / 1000000000ull;
+	/* ns * 2^30 / 10^9 = ns * 1.073741824, without a division: 0.073741824 * 2^26 is
+	 * 4948730.04 (relative error 1e-9, far below a bucket); no overflow below 2^37 ns. */
+	__u64 units = ns + ((ns * 4948730ull) >> 26);
 	__u32 slot = log2_ceil(units);
 	if (slot >= RUNQLAT_SLOTS)
 		slot = RUNQLAT_SLOTS - 1;
