@@ -9,13 +9,13 @@
 # slowdown (median of the paired rounds), and then, from one more round with
 # kernel.bpf_stats_enabled, the probes' own cost per event as the kernel
 # measures it (the stats add their own clock reads to each figure).
-#   ROUNDS=15 LOOPS=100000 PROBES=all MODES="pinned spread" SPREAD_LOOPS=20000 bench/bpf_overhead.sh
+#   ROUNDS=41 LOOPS=30000 PROBES=all MODES="pinned spread" SPREAD_LOOPS=20000 bench/bpf_overhead.sh
 # Other helpers load the machine at the same time: figures vary by run.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${HUTCH_BUILD:-$src/build}
-ROUNDS=${ROUNDS:-15}
-LOOPS=${LOOPS:-100000}
+ROUNDS=${ROUNDS:-41}
+LOOPS=${LOOPS:-30000}
 SPREAD_LOOPS=${SPREAD_LOOPS:-20000}
 # "spread" (not pinned) is mostly noise on a small VM: the two tasks land on one CPU
 # or on two from run to run, and cross-CPU wakeups cost 10x more; off by default.
