@@ -14,6 +14,9 @@
 
 #include "collector.h"
 #include "http.h"
+#ifdef HUTCH_HAVE_BPF
+#include "probes.h"
+#endif
 
 static void usage(FILE *f)
 {
@@ -32,12 +35,29 @@ static void usage(FILE *f)
 		"  --spec-interval=SEC         re-read limits this often (default 60)\n"
 		"  --no-network                skip per-namespace network counters\n"
 		"  --no-processes              skip file descriptor counts (walks /proc)\n"
+		"  --probes=LIST               eBPF probes to load: all (default), none, or a\n"
+		"                              comma-separated list of runqlat, oomkill, churn,\n"
+		"                              netcg (see below)\n"
+		"  --no-probes                 the same as --probes=none\n"
 		"  --log-level=LEVEL           error, warn, info (default) or debug\n"
 		"  -h, --help                  this help\n"
 		"  --version                   print the version\n"
 		"\n"
 		"Endpoints: PATH (Prometheus text 0.0.4, OpenMetrics 1.0 or protobuf, by the\n"
 		"Accept header; gzip when accepted), /healthz, and an index page at /.\n"
+		"\n"
+		"eBPF probes (as root, on a kernel with BTF; one the kernel refuses is left\n"
+		"off with hutch_collector_probe_up{probe=...} 0):\n"
+		"  runqlat  container_cpu_runqueue_latency_seconds (histogram; native in "
+		"protobuf)\n"
+		"  oomkill  container_oom_kills_total, on the victim's memory cgroup\n"
+		"  churn    container_process_forks_total, container_process_execs_total\n"
+		"  netcg    container_network_cgroup_{receive,transmit}_{bytes,packets}_total\n"
+		"Keys: on cgroup v2 the unified cgroup; on v1 and hybrid hosts the task's v1\n"
+		"cgroup (cpu for runqlat and churn, memory for oomkill), so every container\n"
+		"counts. netcg sees only unified-hierarchy cgroups: every container on v2;\n"
+		"on hybrid hosts only containers with a cgroup of their own in the unified\n"
+		"hierarchy (hutch makes one; docker's cgroupfs driver does not); none on v1.\n"
 		"Exit: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 bad usage.\n");
 }
 
@@ -82,6 +102,8 @@ int main(int argc, char **argv)
 		OPT_NO_PROCESSES,
 		OPT_LOG_LEVEL,
 		OPT_VERSION,
+		OPT_PROBES,
+		OPT_NO_PROBES,
 	};
 	static const struct option longopts[] = {
 		{"web.listen-address", required_argument, NULL, OPT_LISTEN},
@@ -95,6 +117,8 @@ int main(int argc, char **argv)
 		{"no-network", no_argument, NULL, OPT_NO_NETWORK},
 		{"no-processes", no_argument, NULL, OPT_NO_PROCESSES},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"probes", required_argument, NULL, OPT_PROBES},
+		{"no-probes", no_argument, NULL, OPT_NO_PROBES},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -116,6 +140,7 @@ int main(int argc, char **argv)
 		.discovery_refresh_ns = 5ull * 1000000000ull,
 	};
 	enum hutch_log_level level = HUTCH_LOG_INFO;
+	const char *probe_list = "all";
 	int opt;
 	opterr = 0; /* one line of our own for a bad option, not getopt's and a usage */
 	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -176,6 +201,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_PROBES:
+			probe_list = optarg;
+			break;
+		case OPT_NO_PROBES:
+			probe_list = "none";
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -200,6 +231,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hutch-collector: unexpected argument: %s\n", argv[optind]);
 		return 2;
 	}
+#ifdef HUTCH_HAVE_BPF
+	unsigned probe_mask = 0;
+	if (probes_parse_list(probe_list, &probe_mask) < 0) {
+		fprintf(stderr, "hutch-collector: bad --probes list: %s (see --help)\n",
+			probe_list);
+		return 2;
+	}
+#else
+	if (strcmp(probe_list, "all") != 0 && strcmp(probe_list, "none") != 0) {
+		fprintf(stderr, "hutch-collector: built without eBPF probes: --probes=%s\n",
+			probe_list);
+		return 2;
+	}
+#endif
 	hutch_log_init("hutch-collector", level);
 
 	/* SIGTERM and SIGINT are taken synchronously by sigwait below; the server's threads
@@ -224,11 +269,16 @@ int main(int argc, char **argv)
 		log_error("start: %s", strerror(-r));
 		return 1;
 	}
-	/*
-	 * Further sources of families plug in here with collector_add_source()
-	 * (collector/source.h): the eBPF probes (collector/probes.h) register theirs,
-	 * keyed by each container's cgroup id, before the first scrape.
-	 */
+	/* The eBPF probes register their families (collector/probes.h) before the first scrape. */
+#ifdef HUTCH_HAVE_BPF
+	struct probes *probes = NULL;
+	r = probes_start(col, layout, probe_mask, &probes);
+	if (r < 0) {
+		log_error("probes: %s", strerror(-r));
+		collector_free(col);
+		return 1;
+	}
+#endif
 
 	/* A first sampling opens every handle, so the first scrape costs what later ones do. */
 	const char *d;
@@ -240,6 +290,9 @@ int main(int argc, char **argv)
 	if (http_start(col, &ho, &srv, &err) < 0) {
 		log_error("%s", err.msg);
 		collector_free(col);
+#ifdef HUTCH_HAVE_BPF
+		probes_free(probes);
+#endif
 		return 1;
 	}
 	log_info("listening on %s, metrics at %s (%s cgroups)", ho.listen_address,
@@ -249,5 +302,8 @@ int main(int argc, char **argv)
 	log_info("stopping on signal %d", sig);
 	http_stop(srv);
 	collector_free(col);
+#ifdef HUTCH_HAVE_BPF
+	probes_free(probes);
+#endif
 	return 0;
 }

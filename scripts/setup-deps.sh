@@ -14,7 +14,7 @@ packages=(
 	# the anchors we measure against
 	runc lxcfs prometheus
 	# load generators for tests and benchmarks
-	stress-ng hyperfine
+	stress-ng hyperfine linux-perf
 )
 
 missing=()

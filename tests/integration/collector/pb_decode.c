@@ -4,7 +4,7 @@
  * (stdin) with the protoc-c code of proto/metrics.proto and prints it as
  * "# TYPE name type" lines and one "name label=value,..." line per series
  * (labels sorted, histograms expanded to _bucket/_sum/_count like the text
- * format), plus "# native NAME schema=S spans=N" for native histograms.
+ * format), plus a "# native ..." line for native histograms (see native()).
  * Exit 1 on a stream that does not decode.
  */
 #include <math.h>
@@ -39,6 +39,37 @@ static void series(const char *name, const char *suffix, Io__Prometheus__Client_
 	for (size_t i = 0; i < n; i++)
 		printf("%s%s=%s", i ? "," : "", ls[i]->name, ls[i]->value);
 	printf(" %.17g\n", v);
+}
+
+/*
+ * "# native NAME schema=S spans=N deltas=N zero_threshold=T zero_count=Z buckets=B
+ * valid=V labels": buckets is the sum of the counts the deltas encode; valid is 1 when
+ * the spans cover exactly the deltas, no count is negative and zero_count + buckets
+ * equals the sample count.
+ */
+static void native(const char *name, Io__Prometheus__Client__Metric *m,
+		   Io__Prometheus__Client__Histogram *h)
+{
+	uint64_t covered = 0, buckets = 0;
+	int64_t count = 0;
+	int valid = 1;
+	for (size_t i = 0; i < h->n_positive_span; i++)
+		covered += h->positive_span[i]->length;
+	for (size_t i = 0; i < h->n_positive_delta; i++) {
+		count += h->positive_delta[i];
+		if (count < 0)
+			valid = 0;
+		buckets += (uint64_t)count;
+	}
+	if (covered != h->n_positive_delta || h->zero_count + buckets != h->sample_count)
+		valid = 0;
+	printf("# native %s schema=%d spans=%zu deltas=%zu zero_threshold=%.17g zero_count=%llu "
+	       "buckets=%llu valid=%d ",
+	       name, h->schema, h->n_positive_span, h->n_positive_delta, h->zero_threshold,
+	       (unsigned long long)h->zero_count, (unsigned long long)buckets, valid);
+	for (size_t i = 0; i < m->n_label; i++)
+		printf("%s%s=%s", i ? "," : "", m->label[i]->name, m->label[i]->value);
+	printf("\n");
 }
 
 static const char *type_name(Io__Prometheus__Client__MetricType t)
@@ -115,9 +146,7 @@ int main(void)
 				series(f->name, "_sum", m, NULL, h->sample_sum);
 				series(f->name, "_count", m, NULL, (double)h->sample_count);
 				if (h->has_schema)
-					printf("# native %s schema=%d spans=%zu deltas=%zu\n",
-					       f->name, h->schema, h->n_positive_span,
-					       h->n_positive_delta);
+					native(f->name, m, h);
 			}
 		}
 		io__prometheus__client__metric_family__free_unpacked(f, NULL);

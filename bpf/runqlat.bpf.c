@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Run-queue latency per container: the time from a task's wakeup (or its
+ * preemption while runnable) to its running, as a log2 histogram per
+ * container cgroup (see runqlat.h for the slots).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "compat.h"
+#include "runqlat.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/*
+ * Set by the loader when the kernel keeps task_struct::sched_info
+ * (CONFIG_SCHED_INFO, on with delay accounting or schedstats): the scheduler
+ * then stamps each task with the run queue's clock when it is queued
+ * (sched_info.last_queued, cleared when it runs, after the sched_switch
+ * tracepoint), and the probe needs only sched_switch. Otherwise the wakeup
+ * programs keep the stamp in task storage.
+ */
+const volatile bool use_sched_info = false;
+
+/* When each task was last made runnable; 0 once it ran (without sched_info). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} runqlat_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HUTCH_BPF_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct runqlat_hist);
+} runqlat_hists SEC(".maps");
+
+static const struct runqlat_hist zero_hist;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RUNQLAT_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct runqlat_cache_entry);
+} runqlat_cache SEC(".maps");
+
+/* Possible CPUs, set by the loader: the rmdir program frees the entries on each. */
+const volatile __u32 nr_cpus = 1;
+
+/*
+ * The clock of the run queue a task is on. The scheduler updates it under
+ * the run queue's lock just before each of these tracepoints (update_rq_clock
+ * in __schedule, try_to_wake_up and wake_up_new_task), so reading it costs a
+ * few loads, where bpf_ktime_get_ns reads the clock source again: on a
+ * virtual machine that was the most expensive step of the program. The run
+ * queue is reached through the task's CFS run queue (set for every task
+ * when it is placed on a CPU); kernels without CONFIG_FAIR_GROUP_SCHED have
+ * no cfs_rq::rq and read the clock.
+ */
+static __always_inline __u64 task_rq_clock(struct task_struct *t)
+{
+	if (bpf_core_field_exists(struct cfs_rq, rq)) {
+		struct cfs_rq *cfs = t->se.cfs_rq;
+		if (cfs)
+			return cfs->rq->clock;
+	}
+	return bpf_ktime_get_ns();
+}
+
+static __always_inline void enqueued(struct task_struct *p, __u64 now)
+{
+	if (!p->pid) /* the idle task */
+		return;
+	__u64 *ts = bpf_task_storage_get(&runqlat_start, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ts)
+		*ts = now;
+}
+
+/* The smallest k with 2^k >= v (0 for v <= 1). */
+static __always_inline __u32 log2_ceil(__u64 v)
+{
+	if (v <= 1)
+		return 0;
+	v--;
+	__u32 r = 0, shift;
+	shift = (v > 0xffffffffull) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r + 1;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(runqlat_wakeup, struct task_struct *p)
+{
+	enqueued(p, task_rq_clock(p));
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(runqlat_wakeup_new, struct task_struct *p)
+{
+	enqueued(p, task_rq_clock(p));
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 now = task_rq_clock(next), queued, ns;
+	if (use_sched_info) {
+		queued = next->sched_info.last_queued;
+		if (!queued)
+			return 0;
+	} else {
+		/* A task switched out while still runnable waits in the queue from now. */
+		if (task_state(prev) == 0 /* TASK_RUNNING */)
+			enqueued(prev, now);
+		if (!next->pid)
+			return 0;
+		__u64 *ts = bpf_task_storage_get(&runqlat_start, next, 0, 0);
+		if (!ts || !*ts)
+			return 0;
+		queued = *ts;
+		*ts = 0;
+	}
+	/* Run queues' clocks agree to a few microseconds when a task moved: never negative. */
+	ns = now > queued ? now - queued : 0;
+	if (ns > RUNQLAT_MAX_NS)
+		ns = RUNQLAT_MAX_NS;
+	/* ns * 2^30 / 10^9 = ns * 1.073741824, without a division: 0.073741824 * 2^26 is
+	 * 4948730.04 (relative error 1e-9, far below a bucket); no overflow below 2^37 ns. */
+	__u64 units = ns + ((ns * 4948730ull) >> 26);
+	__u32 slot = log2_ceil(units);
+	if (slot >= RUNQLAT_SLOTS)
+		slot = RUNQLAT_SLOTS - 1;
+
+	__u64 key = task_cgroup_key(next, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
+	__u32 idx = key & (RUNQLAT_CACHE_SLOTS - 1);
+	/* This CPU's entry (an array lookup the verifier inlines); no other CPU writes it
+	 * but to free it, and the tracepoint runs with preemption off. */
+	struct runqlat_cache_entry *e = bpf_map_lookup_elem(&runqlat_cache, &idx);
+	if (e) {
+		if (e->key == 0) {
+			__builtin_memset(&e->hist, 0, sizeof(e->hist));
+			e->key = key;
+		}
+		if (e->key == key) {
+			e->hist.slots[slot]++;
+			e->hist.sum_ns += ns;
+			return 0;
+		}
+	}
+	struct runqlat_hist *h = bpf_map_lookup_elem(&runqlat_hists, &key);
+	if (!h) {
+		bpf_map_update_elem(&runqlat_hists, &key, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&runqlat_hists, &key);
+		if (!h)
+			return 0;
+	}
+	__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->sum_ns, ns);
+	return 0;
+}
+
+/* A container's cgroup goes: its histogram goes with it. */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(runqlat_rmdir, struct cgroup *cgrp, const char *path)
+{
+	if (!cgroup_is_keyed(cgrp, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id)))
+		return 0;
+	__u64 key = cgroup_key_of(cgrp);
+	__u32 idx = key & (RUNQLAT_CACHE_SLOTS - 1);
+	for (__u32 cpu = 0; cpu < RUNQLAT_MAX_CPUS && cpu < nr_cpus; cpu++) {
+		struct runqlat_cache_entry *e =
+			bpf_map_lookup_percpu_elem(&runqlat_cache, &idx, cpu);
+		if (e && e->key == key)
+			e->key = 0; /* the next owner clears the counts */
+	}
+	bpf_map_delete_elem(&runqlat_hists, &key);
+	return 0;
+}

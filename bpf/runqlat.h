@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Run-queue latency per container (types only, shared by runqlat.bpf.c and
+ * collector/probe_runqlat.c). Latencies are counted in units of 2^-30 s
+ * (~0.93 ns) in log2 slots, so that slot k holds the latencies in
+ * (2^(k-31), 2^(k-30)] seconds: exactly the bucket k - 30 of a Prometheus
+ * native histogram of schema 0. Slot 0 holds those of at most 2^-30 s.
+ */
+#ifndef HUTCH_BPF_RUNQLAT_H
+#define HUTCH_BPF_RUNQLAT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define RUNQLAT_SLOTS	    40
+#define RUNQLAT_SLOT_OFFSET 30 /* native bucket index = slot - RUNQLAT_SLOT_OFFSET */
+/* Longer waits (~137 s) are counted in the last slot; keeps the scaling in 64 bits. */
+#define RUNQLAT_MAX_NS (1ull << 37)
+
+struct runqlat_hist {
+	__u64 slots[RUNQLAT_SLOTS];
+	__u64 sum_ns;
+};
+
+/*
+ * The fast path: a per-CPU table, direct-mapped by the low bits of the
+ * cgroup key, whose entries belong to one cgroup each (key 0: free). A CPU
+ * counts into its own entry without atomics and without a hash lookup; a
+ * cgroup whose entry is taken by another goes to the shared hash
+ * (runqlat_hists) instead. A container's histogram is the sum of its
+ * entries on every CPU and its hash entry.
+ */
+#define RUNQLAT_CACHE_SLOTS 256 /* a power of two */
+#define RUNQLAT_MAX_CPUS    4096
+
+struct runqlat_cache_entry {
+	__u64 key;
+	struct runqlat_hist hist;
+};
+
+#endif

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Run-queue latency per container (bpf/runqlat.bpf.c): a classic histogram
+ * in the text formats and, in protobuf, a native one of schema 0 whose
+ * buckets are the BPF program's log2 slots one for one.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/runqlat.h"
+#include "probes.h"
+#include "runqlat.skel.h"
+
+/* Classic bounds: every second power of two from 2^-20 s (~1 us) to 2^2 s. */
+#define CLASSIC_FIRST_SLOT (RUNQLAT_SLOT_OFFSET - 20)
+#define CLASSIC_STEP	   2
+#define CLASSIC_N	   12
+
+void probe_log2_histogram(const uint64_t *slots, size_t n_slots, int slot_offset, uint64_t sum_ns,
+			  struct probe_log2_hist *store, struct expo_histogram *ret)
+{
+	struct expo_histogram h = {0};
+	uint64_t cum = 0;
+	size_t b = 0;
+	for (size_t k = 0; k < n_slots; k++) {
+		cum += slots[k];
+		if (b < CLASSIC_N && b < ARRAY_SIZE(store->bounds) &&
+		    k == (size_t)(CLASSIC_FIRST_SLOT + CLASSIC_STEP * (int)b)) {
+			store->bounds[b] = ldexp(1.0, (int)k - slot_offset);
+			store->cumulative[b] = cum;
+			b++;
+		}
+	}
+	h.count = cum;
+	h.sum = (double)sum_ns / 1e9;
+	h.n_buckets = b;
+	h.upper_bounds = store->bounds;
+	h.cumulative_counts = store->cumulative;
+	/* Slot 0 (at most 2^-slot_offset s) is the zero bucket; slot k is native bucket
+	 * k - slot_offset. */
+	size_t n = n_slots > 1 ? n_slots - 1 : 0;
+	if (n > ARRAY_SIZE(store->deltas))
+		n = ARRAY_SIZE(store->deltas);
+	expo_native_from_counts(0, 1 - slot_offset, slots + 1, n, store->spans,
+				ARRAY_SIZE(store->spans), store->deltas, &h);
+	h.zero_threshold = ldexp(1.0, -slot_offset);
+	h.zero_count = n_slots ? slots[0] : 0;
+	*ret = h;
+}
+
+/*
+ * Whether task_struct has sched_info with last_queued (CONFIG_SCHED_INFO):
+ * then the scheduler's own queueing stamp is used and the wakeup programs
+ * stay unloaded (one program per context switch instead of three events).
+ */
+static bool kernel_has_sched_info(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return false;
+	bool found = false;
+	int id = btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (int i = 0; t && i < btf_vlen(t) && !found; i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		if (!name || strcmp(name, "sched_info") != 0)
+			continue;
+		const struct btf_type *si = btf__type_by_id(btf, m->type);
+		for (int j = 0; si && btf_is_struct(si) && j < btf_vlen(si); j++) {
+			const char *f = btf__name_by_offset(btf, btf_members(si)[j].name_off);
+			found = f && strcmp(f, "last_queued") == 0;
+			if (found)
+				break;
+		}
+		break;
+	}
+	btf__free(btf);
+	return found;
+}
+
+struct runqlat_state {
+	struct runqlat_bpf *skel;
+	int ncpus;
+	struct runqlat_cache_entry *percpu; /* one lookup's values, one per possible CPU */
+};
+
+static void runqlat_stop(void *state)
+{
+	struct runqlat_state *st = state;
+	if (!st)
+		return;
+	runqlat_bpf__destroy(st->skel);
+	free(st->percpu);
+	free(st);
+}
+
+static int runqlat_start(const struct probe_env *env, void **ret_state, struct hutch_error *err)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0 || ncpus > RUNQLAT_MAX_CPUS)
+		return hutch_error_set(err, EINVAL, "possible CPUs: %d", ncpus);
+	struct runqlat_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	st->ncpus = ncpus;
+	st->percpu = calloc((size_t)ncpus, sizeof(*st->percpu));
+	st->skel = runqlat_bpf__open();
+	if (!st->percpu || !st->skel) {
+		int e = errno ? errno : ENOMEM;
+		runqlat_stop(st);
+		return hutch_error_setsys(err, e, "open");
+	}
+	struct runqlat_bpf *skel = st->skel;
+	skel->rodata->cgroup_key_mode = probe_key_mode(env->layout, CGROUP_CPU);
+	skel->rodata->nr_cpus = (uint32_t)ncpus;
+	/* HUTCH_RUNQLAT_WAKEUPS=1 forces the wakeup programs (tests of the older kernels' path). */
+	const char *force = getenv("HUTCH_RUNQLAT_WAKEUPS");
+	bool si = !(force && strcmp(force, "1") == 0) && kernel_has_sched_info();
+	skel->rodata->use_sched_info = si;
+	bpf_program__set_autoload(skel->progs.runqlat_wakeup, !si);
+	bpf_program__set_autoload(skel->progs.runqlat_wakeup_new, !si);
+	int r = runqlat_bpf__load(skel);
+	if (r < 0) {
+		runqlat_stop(st);
+		return hutch_error_setsys(err, -r, "load");
+	}
+	r = runqlat_bpf__attach(skel);
+	if (r < 0) {
+		runqlat_stop(st);
+		return hutch_error_setsys(err, -r, "attach");
+	}
+	*ret_state = st;
+	return 0;
+}
+
+/* A container's histogram: its entries in every CPU's table plus its shared hash entry. */
+static bool read_hist(struct runqlat_state *st, uint64_t key, struct runqlat_hist *ret)
+{
+	bool found = false;
+	memset(ret, 0, sizeof(*ret));
+	uint32_t idx = (uint32_t)(key & (RUNQLAT_CACHE_SLOTS - 1));
+	if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.runqlat_cache), &idx, st->percpu) == 0) {
+		for (int c = 0; c < st->ncpus; c++) {
+			const struct runqlat_cache_entry *e = &st->percpu[c];
+			if (e->key != key)
+				continue;
+			found = true;
+			for (size_t k = 0; k < RUNQLAT_SLOTS; k++)
+				ret->slots[k] += e->hist.slots[k];
+			ret->sum_ns += e->hist.sum_ns;
+		}
+	}
+	struct runqlat_hist h;
+	if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.runqlat_hists), &key, &h) == 0) {
+		found = true;
+		for (size_t k = 0; k < RUNQLAT_SLOTS; k++)
+			ret->slots[k] += h.slots[k];
+		ret->sum_ns += h.sum_ns;
+	}
+	return found;
+}
+
+static void runqlat_write(struct collector_scrape *sc, void *state)
+{
+	struct runqlat_state *st = state;
+	struct expo_writer *w = collector_scrape_writer(sc);
+	expo_family(w, "container_cpu_runqueue_latency_seconds",
+		    "Time the container's tasks waited on a run queue, from wakeup to running.",
+		    EXPO_HISTOGRAM);
+	for (size_t i = 0; i < collector_scrape_count(sc); i++) {
+		const struct sampler_container *c = collector_scrape_container(sc, i);
+		if (!hutch_known(c->cgroup_id_cpu))
+			continue;
+		struct runqlat_hist v;
+		_Static_assert(sizeof(v.slots[0]) == sizeof(uint64_t), "u64 slots");
+		if (!read_hist(st, c->cgroup_id_cpu, &v))
+			continue;
+		struct probe_log2_hist store;
+		struct expo_histogram h;
+		probe_log2_histogram((const uint64_t *)v.slots, RUNQLAT_SLOTS, RUNQLAT_SLOT_OFFSET,
+				     v.sum_ns, &store, &h);
+		expo_sample_histogram(w, collector_scrape_labels(sc, i), NULL, 0, &h);
+	}
+}
+
+static int runqlat_map_fd(void *state)
+{
+	return bpf_map__fd(((struct runqlat_state *)state)->skel->maps.runqlat_hists);
+}
+
+const struct probe_ops probe_runqlat = {"runqlat", runqlat_start, runqlat_write, runqlat_stop,
+					runqlat_map_fd};

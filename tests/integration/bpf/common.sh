@@ -1,0 +1,63 @@
+# Shared by the eBPF probe tests (sourced after ../lib.sh and ../collector/common.sh).
+
+# Skips unless the collector runs probe $1 here.
+need_probe() {
+	local up
+	up=$(metric hutch_collector_probe_up "probe=\"$1\"")
+	[ -n "$up" ] || skip "collector built without eBPF probes"
+	[ "$up" = 1 ] || skip "the kernel refused probe $1: $(grep "probe $1" "$COLLECTOR_LOG")"
+}
+
+# hist_field NAME ID SUFFIX [LE]: a histogram series value from a text scrape.
+hist_field() {
+	local le=${4:-}
+	curl -sf "$COLLECTOR_URL/metrics" | awk -v n="$1$3" -v id="id=\"$2\"" -v le="le=\"$le\"" '
+		index($0, n "{") == 1 && index($0, id) && (le == "le=\"\"" || index($0, le)) { print $NF; exit }'
+}
+
+# The id of the map probe $1 logged at start.
+probe_map_id() {
+	sed -n "s/.*probe $1 attached (map id \([0-9]*\)).*/\1/p" "$COLLECTOR_LOG" | head -1
+}
+
+# The 8 bytes of a cgroup id as bpftool takes a key (little-endian hex).
+key_hex() {
+	local v=$1 i out=
+	for i in 0 1 2 3 4 5 6 7; do
+		out+=$(printf '%02x ' $(((v >> (8 * i)) & 255)))
+	done
+	echo "$out"
+}
+
+# prom_start DIR PORT [FLAGS...]: a Prometheus on loopback scraping the collector every second.
+prom_start() {
+	local dir=$1 port=$2
+	shift 2
+	mkdir -p "$dir/data"
+	cat >"$dir/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: hutch-bpf-test
+    static_configs:
+      - targets: ['127.0.0.1:$COLLECTOR_PORT']
+YML
+	prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+		--web.listen-address="127.0.0.1:$port" "$@" >"$dir/log" 2>&1 &
+	PROM_PID=$!
+	on_exit "kill_pid $PROM_PID"
+	wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$port/-/ready" || {
+		tail -5 "$dir/log"
+		return 1
+	}
+}
+
+# prom_query PORT PROMQL: the first result's value, or "" when there is none (yet).
+prom_query() {
+	curl -sf "http://127.0.0.1:$1/api/v1/query" --data-urlencode "query=$2" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "")' 2>/dev/null
+}
+prom_has_value() { [ -n "$(prom_query "$1" "$2")" ]; }

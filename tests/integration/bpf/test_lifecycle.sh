@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Probe lifecycle: a probe the kernel refuses is left off with one log line
+# and hutch_collector_probe_up 0 while the collector goes on serving cgroup
+# metrics (here: the collector runs without CAP_BPF, CAP_PERFMON and
+# CAP_SYS_ADMIN); --probes picks probes, --no-probes none, a bad list is a
+# usage error (exit 2); --help says which containers get which probe.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../collector/common.sh"
+source "$(dirname "$0")/common.sh"
+need_root
+need_bin hutch-collector
+need_cmd curl setpriv
+lacks() { ! grep -qF -- "$1" <<<"$2"; } # lacks NEEDLE TEXT
+
+help=$(hutch-collector --help)
+assert_contains "--help names the probes flag" "--probes=LIST" "$help"
+assert_contains "--help says which containers get netcg on hybrid hosts" "on hybrid hosts only containers with a cgroup of their own in the unified" "$help"
+hutch-collector --probes=runqlat,bogus >/dev/null 2>"$(mktemp -u /tmp/hutch-test-XXXXXX)"
+assert_eq "a bad --probes list is a usage error" 2 $?
+err=$(hutch-collector --probes=bogus 2>&1 >/dev/null)
+assert_contains "the message names the list" "bad --probes list: bogus" "$err"
+
+# Only two probes asked for: only they are listed.
+collector_start --probes=churn,oomkill
+need_probe churn
+out=$(curl -sf "$COLLECTOR_URL/metrics")
+assert_contains "churn listed" 'hutch_collector_probe_up{probe="churn"} 1' "$out"
+check "runqlat not loaded when not asked for" lacks 'probe="runqlat"' "$out"
+check "no run-queue family" lacks 'container_cpu_runqueue_latency_seconds' "$out"
+kill_pid "$COLLECTOR_PID"
+
+# --no-probes: no probe families, no probe_up.
+collector_start --no-probes
+out=$(curl -sf "$COLLECTOR_URL/metrics")
+check "no probe_up with --no-probes" lacks 'hutch_collector_probe_up' "$out"
+kill_pid "$COLLECTOR_PID"
+
+# Without the capabilities BPF needs, every probe is refused; the collector goes on.
+log=$(mktemp /tmp/hutch-test-lifecycle-log-XXXXXX)
+on_exit "rm -f '$log'"
+COLLECTOR_PORT=$(free_port)
+COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
+setpriv --bounding-set=-bpf,-perfmon,-sys_admin --inh-caps=-bpf,-perfmon,-sys_admin \
+	hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" 2>"$log" &
+COLLECTOR_PID=$!
+on_exit "kill_pid $COLLECTOR_PID"
+wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || { cat "$log"; fail "collector did not start"; exit 1; }
+out=$(curl -sf "$COLLECTOR_URL/metrics")
+for p in runqlat oomkill churn netcg; do
+	assert_contains "$p refused: probe_up 0" "hutch_collector_probe_up{probe=\"$p\"} 0" "$out"
+	assert_eq "$p refused: one log line" 1 "$(grep -c "probe $p off" "$log")"
+done
+assert_contains "cgroup metrics still served" 'container_cpu_usage_seconds_total{cpu="total",id="/"' "$out"
+check "no probe family without probes" lacks 'container_process_execs_total' "$out"
+kill -TERM "$COLLECTOR_PID"
+wait "$COLLECTOR_PID"
+assert_eq "SIGTERM stops it cleanly" 0 $?
+
+# The run-queue probe's path for kernels without sched_info (wakeup programs, task
+# storage) loads here too, and counts.
+COLLECTOR_PORT=$(free_port)
+COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
+HUTCH_RUNQLAT_WAKEUPS=1 hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" \
+	--probes=runqlat 2>"$log" &
+COLLECTOR_PID=$!
+on_exit "kill_pid $COLLECTOR_PID"
+wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || { cat "$log"; fail "collector did not start"; exit 1; }
+assert_eq "runqlat with wakeup programs is up" 1 "$(metric hutch_collector_probe_up 'probe="runqlat"')"
+sleep 1
+assert_between "it counts the host's waits" 1 1e12 \
+	"$(hist_field container_cpu_runqueue_latency_seconds / _count)"
