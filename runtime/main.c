@@ -80,7 +80,7 @@ int cmd_top(int argc, char **argv)
 		       "this binary).\n");
 		return 0;
 	}
-	return hutch_fail(NULL, "hutch top: not built in");
+	return hutch_fail("top", "not built in");
 #endif
 }
 
