@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -132,7 +133,7 @@ static void send_msg(int fd, int e, const char *msg, int pass_fd)
 		;
 }
 
-static int recv_msg(int fd, struct sync_msg *m, int *ret_fd)
+static int recv_msg(int fd, struct sync_msg *m, int *ret_fd, int flags)
 {
 	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -141,7 +142,7 @@ static int recv_msg(int fd, struct sync_msg *m, int *ret_fd)
 			    .msg_control = cbuf,
 			    .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
-	while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+	while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | flags)) < 0 && errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof(*m))
 		return -EPIPE;
@@ -169,7 +170,7 @@ static int loopback_up(struct hutch_error *err)
 }
 
 /* The container's side until its init runs the command. */
-static int child_setup(struct child_args *a, int *ret_master, struct hutch_error *err)
+static int child_setup(struct child_args *a, struct hutch_error *err)
 {
 	struct hutch_state *st = a->st;
 	static const int ns_flags[HUTCH_NS_COUNT] = {[HUTCH_NS_NET] = CLONE_NEWNET,
@@ -183,8 +184,6 @@ static int child_setup(struct child_args *a, int *ret_master, struct hutch_error
 						  hutch_ns_kind_name(k), st->ns[k].container);
 		close(a->join_fds[k]);
 	}
-	if (a->private_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
-		return hutch_error_setsys(err, errno, "new cgroup namespace");
 	int r;
 	if ((st->ns[HUTCH_NS_NET].mode == HUTCH_NS_PRIVATE ||
 	     st->ns[HUTCH_NS_NET].mode == HUTCH_NS_NONE) &&
@@ -198,7 +197,21 @@ static int child_setup(struct child_args *a, int *ret_master, struct hutch_error
 			      .dir = a->dir,
 			      .fsd_dir = a->fsd_dir,
 			      .private_cgroupns = a->private_cgroupns};
-	if ((r = mounts_setup(&m, err)) < 0)
+	return mounts_prepare(&m, err);
+}
+
+/* Once in the cgroup: the cgroup namespace, /sys/fs/cgroup, pivot_root, the pty. */
+static int child_finish(struct child_args *a, int *ret_master, struct hutch_error *err)
+{
+	struct hutch_state *st = a->st;
+	if (a->private_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return hutch_error_setsys(err, errno, "new cgroup namespace");
+	struct mount_ctx m = {.st = st,
+			      .dir = a->dir,
+			      .fsd_dir = a->fsd_dir,
+			      .private_cgroupns = a->private_cgroupns};
+	int r = mounts_finish(&m, err);
+	if (r < 0)
 		return r;
 	if (st->tty) {
 		/* The pty comes from the container's own devpts, so `tty` names it there. */
@@ -223,15 +236,21 @@ static int child_setup(struct child_args *a, int *ret_master, struct hutch_error
 static __attribute__((noreturn)) void child_main(struct child_args *a)
 {
 	struct hutch_error err = {0};
-	char go;
-	/* The host puts us in the cgroup before we go on, so the cgroup namespace is rooted there. */
-	if (read(a->sync_fd, &go, 1) != 1)
-		_exit(EXIT_RUNTIME);
 	for (int fd = 0; fd < 3; fd++)
 		if (a->stdio[fd] >= 0 && a->stdio[fd] != fd)
 			dup2(a->stdio[fd], fd);
 	int master = -1;
-	if (child_setup(a, &master, &err) < 0) {
+	char go;
+	/*
+	 * The filesystem is built while the host puts us in the cgroup (a v1
+	 * attach waits for an RCU grace period); the cgroup namespace and
+	 * /sys/fs/cgroup wait for that, so they are rooted at our cgroup.
+	 */
+	/* A foreground container goes with the hutch that waits for it (a detached one's monitor never dies first). */
+	if (!a->st->detach)
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (child_setup(a, &err) < 0 || read(a->sync_fd, &go, 1) != 1 ||
+	    child_finish(a, &master, &err) < 0) {
 		send_msg(a->sync_fd, err.err ? err.err : EIO, err.msg, -1);
 		_exit(EXIT_RUNTIME);
 	}
@@ -265,40 +284,6 @@ static int open_joined_ns(struct hutch_state *st, enum hutch_ns_kind k, int *ret
 	if (fd < 0)
 		return hutch_error_setsys(err, errno, "open %s", path);
 	*ret_fd = fd;
-	return 0;
-}
-
-static int write_etc_files(const char *dir, const struct hutch_state *st, struct hutch_error *err)
-{
-	char path[4200], buf[1024];
-	int r;
-	bool host_net = st->ns[HUTCH_NS_NET].mode == HUTCH_NS_HOST;
-	snprintf(path, sizeof(path), "%s/hostname", dir);
-	snprintf(buf, sizeof(buf), "%s\n", st->hostname);
-	if ((r = write_new_file(path, buf)) < 0)
-		return hutch_error_setsys(err, -r, "write %s", path);
-	snprintf(path, sizeof(path), "%s/hosts", dir);
-	_cleanup_free_ char *host_hosts = NULL;
-	size_t len;
-	if (host_net && hutch_read_file("/etc/hosts", 1 << 20, &host_hosts, &len) == 0) {
-		if ((r = write_new_file(path, host_hosts)) < 0)
-			return hutch_error_setsys(err, -r, "write %s", path);
-	} else {
-		snprintf(buf, sizeof(buf),
-			 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
-			 "ip6-loopback\n127.0.1.1\t%s\n",
-			 st->hostname);
-		if ((r = write_new_file(path, buf)) < 0)
-			return hutch_error_setsys(err, -r, "write %s", path);
-	}
-	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
-	_cleanup_free_ char *resolv = NULL;
-	if (hutch_read_file("/etc/resolv.conf", 1 << 20, &resolv, &len) < 0)
-		resolv = strdup("");
-	if (!resolv)
-		return hutch_error_set(err, ENOMEM, "out of memory");
-	if ((r = write_new_file(path, resolv)) < 0)
-		return hutch_error_setsys(err, -r, "write %s", path);
 	return 0;
 }
 
@@ -378,16 +363,20 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		    open_joined_ns(st, k, &a.join_fds[k], err) < 0)
 			goto fail;
 
-	static const char *const subdirs[] = {"upper", "work", "rootfs"};
-	for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
+	/*
+	 * rootfs/ is where the container mounts its scratch tmpfs (its /etc
+	 * files, the overlay's mount point and, with --rm, the overlay's upper
+	 * layer: a container removed at exit leaves nothing to delete on disk).
+	 * Otherwise the upper layer is kept on disk until `hutch rm`.
+	 */
+	static const char *const subdirs[] = {"rootfs", "upper", "work"};
+	for (size_t i = 0; i < (st->auto_remove ? 1 : ARRAY_SIZE(subdirs)); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
 		if (mkdir(path, 0755) < 0) {
 			hutch_error_setsys(err, errno, "mkdir %s", path);
 			goto fail;
 		}
 	}
-	if (write_etc_files(dir, st, err) < 0)
-		goto fail;
 
 	const struct cgroup_layout *layout;
 	if ((r = cgroup_layout_detect(&layout)) < 0) {
@@ -478,14 +467,16 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	if (cgroup_attach(cg, pid, err) < 0)
-		goto fail;
-	if (write(sv[0], "g", 1) != 1) {
-		hutch_error_setsys(err, errno, "start the container's init");
+	struct sync_msg msg;
+	if (cgroup_attach(cg, pid, err) < 0) {
+		/* A child that failed first says better why. */
+		if (recv_msg(sv[0], &msg, &master, MSG_DONTWAIT) == 0 && msg.err)
+			hutch_error_set(err, msg.err, "%s", msg.msg);
 		goto fail;
 	}
-	struct sync_msg msg;
-	if (recv_msg(sv[0], &msg, &master) < 0) {
+	/* A child that failed already has closed its end: its message waits for us. */
+	send(sv[0], "g", 1, MSG_NOSIGNAL);
+	if (recv_msg(sv[0], &msg, &master, 0) < 0) {
 		hutch_error_set(err, EIO, "the container's init died while setting up");
 		goto fail;
 	}

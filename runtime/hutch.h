@@ -127,7 +127,10 @@ struct mount_ctx {
 	const char *fsd_dir; /* a mounted hutch-fsd (or lxcfs) to bind, or NULL */
 	bool private_cgroupns;
 };
-int mounts_setup(const struct mount_ctx *m, struct hutch_error *err);
+/* Before the init is in its cgroup: the overlay root, /proc, /dev, /sys, /etc files, volumes. */
+int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err);
+/* In its cgroup and cgroup namespace: /sys/fs/cgroup, --read-only, pivot_root. */
+int mounts_finish(const struct mount_ctx *m, struct hutch_error *err);
 /* Whether a FUSE filesystem is mounted at dir. */
 bool fsd_mounted(const char *dir);
 

@@ -193,6 +193,40 @@ static int setup_cgroupfs(const char *rootfs, bool own_ns, struct hutch_error *e
 			err);
 }
 
+static int write_etc_files(const char *dir, const struct hutch_state *st, struct hutch_error *err)
+{
+	char path[4200], buf[1024];
+	int r;
+	bool host_net = st->ns[HUTCH_NS_NET].mode == HUTCH_NS_HOST;
+	snprintf(path, sizeof(path), "%s/hostname", dir);
+	snprintf(buf, sizeof(buf), "%s\n", st->hostname);
+	if ((r = write_new_file(path, buf)) < 0)
+		return hutch_error_setsys(err, -r, "write %s", path);
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	_cleanup_free_ char *host_hosts = NULL;
+	size_t len;
+	if (host_net && hutch_read_file("/etc/hosts", 1 << 20, &host_hosts, &len) == 0) {
+		if ((r = write_new_file(path, host_hosts)) < 0)
+			return hutch_error_setsys(err, -r, "write %s", path);
+	} else {
+		snprintf(buf, sizeof(buf),
+			 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+			 "ip6-loopback\n127.0.1.1\t%s\n",
+			 st->hostname);
+		if ((r = write_new_file(path, buf)) < 0)
+			return hutch_error_setsys(err, -r, "write %s", path);
+	}
+	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+	_cleanup_free_ char *resolv = NULL;
+	if (hutch_read_file("/etc/resolv.conf", 1 << 20, &resolv, &len) < 0)
+		resolv = strdup("");
+	if (!resolv)
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	if ((r = write_new_file(path, resolv)) < 0)
+		return hutch_error_setsys(err, -r, "write %s", path);
+	return 0;
+}
+
 static const char *const fsd_files[] = {
 	"proc/meminfo", "proc/cpuinfo",	  "proc/stat",	"proc/uptime",
 	"proc/loadavg", "proc/diskstats", "proc/swaps", "sys/devices/system/cpu/online",
@@ -213,18 +247,40 @@ static int setup_fsd(const char *rootfs, const char *fsd, struct hutch_error *er
 	return 0;
 }
 
-int mounts_setup(const struct mount_ctx *m, struct hutch_error *err)
+/* <dir>/rootfs: the container's scratch tmpfs; the root filesystem is mounted at its merged/. */
+static void root_path(const struct mount_ctx *m, char *buf, size_t size)
+{
+	pathf(buf, size, "%s/rootfs/merged", m->dir);
+}
+
+int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 {
 	const struct hutch_state *st = m->st;
-	char rootfs[4096], p[4400], src[4400], opts[12800];
+	char rootfs[4096], scratch[4096], p[4400], src[4400], opts[12800];
 	int r;
 
 	/* Nothing of ours propagates to the host, nothing of the host's to us. */
 	if ((r = do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, err)) < 0)
 		return r;
-	pathf(rootfs, sizeof(rootfs), "%s/rootfs", m->dir);
-	pathf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", st->rootfs,
-	      m->dir, m->dir);
+	pathf(scratch, sizeof(scratch), "%s/rootfs", m->dir);
+	root_path(m, rootfs, sizeof(rootfs));
+	if ((r = do_mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", err)) < 0)
+		return r;
+	if ((r = write_etc_files(scratch, st, err)) < 0)
+		return r;
+	char upper[4200], work[4200];
+	if (st->auto_remove) {
+		pathf(upper, sizeof(upper), "%s/upper", scratch);
+		pathf(work, sizeof(work), "%s/work", scratch);
+		if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0)
+			return hutch_error_setsys(err, errno, "mkdir %s", upper);
+	} else {
+		pathf(upper, sizeof(upper), "%s/upper", m->dir);
+		pathf(work, sizeof(work), "%s/work", m->dir);
+	}
+	if (mkdir(rootfs, 0755) < 0)
+		return hutch_error_setsys(err, errno, "mkdir %s", rootfs);
+	pathf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", st->rootfs, upper, work);
 	if ((r = do_mount("overlay", rootfs, "overlay", 0, opts, err)) < 0)
 		return hutch_error_wrap(err, "root filesystem over %s", st->rootfs);
 
@@ -239,14 +295,12 @@ int mounts_setup(const struct mount_ctx *m, struct hutch_error *err)
 	    (r = do_mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 			  err)) < 0)
 		return r;
-	if ((r = setup_cgroupfs(rootfs, m->private_cgroupns, err)) < 0)
-		return r;
 	if (m->fsd_dir && (r = setup_fsd(rootfs, m->fsd_dir, err)) < 0)
 		return hutch_error_wrap(err, "hutch-fsd files from %s", m->fsd_dir);
 
 	static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
 	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
-		pathf(src, sizeof(src), "%s/%s", m->dir, etc_files[i]);
+		pathf(src, sizeof(src), "%s/%s", scratch, etc_files[i]);
 		pathf(p, sizeof(p), "%s/etc/%s", rootfs, etc_files[i]);
 		/* A symlink in the image (resolv.conf often is) would lead the bind outside. */
 		struct stat sb;
@@ -266,6 +320,17 @@ int mounts_setup(const struct mount_ctx *m, struct hutch_error *err)
 		if ((r = make_target(p, true, err)) < 0)
 			return hutch_error_wrap(err, "workdir");
 	}
+	return 0;
+}
+
+int mounts_finish(const struct mount_ctx *m, struct hutch_error *err)
+{
+	const struct hutch_state *st = m->st;
+	char rootfs[4096];
+	int r;
+	root_path(m, rootfs, sizeof(rootfs));
+	if ((r = setup_cgroupfs(rootfs, m->private_cgroupns, err)) < 0)
+		return r;
 	if (st->read_only &&
 	    (r = do_mount(NULL, rootfs, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL, err)) < 0)
 		return r;

@@ -2,7 +2,7 @@
 """Drives an interactive `hutch run -it` / `hutch exec -it` through a real pty,
 as a user at a terminal would: sets the window size, types lines, waits for
 answers. Usage: pty_drive.py ROWS COLS -- CMD... ; the script of what to type
-comes on stdin as lines "send TEXT" / "expect TEXT" / "ctrl-c"; the exit status
+comes on stdin as lines "send TEXT" / "expect TEXT" / "pause SECONDS" / "ctrl-c"; the exit status
 is the command's, or 99 when an expected text did not come."""
 import fcntl, os, pty, select, struct, sys, termios, time
 
@@ -34,6 +34,10 @@ for step in steps:
     kind, _, text = step.partition(" ")
     if kind == "send":
         os.write(fd, text.encode() + b"\r")
+    elif kind == "pause":
+        end = time.time() + float(text)
+        while time.time() < end:
+            read_some(0.05)
     elif kind == "ctrl-c":
         os.write(fd, b"\x03")
     elif kind == "expect":

@@ -10,10 +10,12 @@ out=$($drive 30 101 -- "$HUTCH_BIN/hutch" --root "$HROOT" run --rm -it --rootfs 
 send tty; stty size; echo "TERM=$TERM"
 expect TERM=xterm
 send sleep 30
+pause 1
 ctrl-c
 send echo after-$((40+2))
 expect after-42
 send sleep 30 &
+pause 0.5
 send jobs; echo jobs-done
 expect jobs-done
 send exit 5
