@@ -378,28 +378,6 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		}
 	}
 
-	const struct cgroup_layout *layout;
-	if ((r = cgroup_layout_detect(&layout)) < 0) {
-		hutch_error_setsys(err, -r, "detect the cgroup layout");
-		goto fail;
-	}
-	if (cgroup_create(layout, st->cgroup_path, &cg, err) < 0)
-		goto fail;
-	struct cgroup_limits lim;
-	cgroup_limits_init(&lim);
-	lim.memory_bytes = st->limits.memory_bytes;
-	lim.memory_swap_bytes = st->limits.memory_swap_bytes;
-	lim.cpu_quota_us = st->limits.cpu_quota_us;
-	lim.cpu_period_us = st->limits.cpu_period_us;
-	lim.cpu_shares = st->limits.cpu_shares;
-	lim.pids_max = st->limits.pids_max;
-	lim.cpuset_cpus = st->limits.cpuset_cpus[0] ? st->limits.cpuset_cpus : NULL;
-	lim.cpuset_mems = st->limits.cpuset_mems[0] ? st->limits.cpuset_mems : NULL;
-	if (cgroup_set_limits(cg, &lim, err) < 0) {
-		hutch_error_wrap(err, "limits of %s", st->cgroup_path);
-		goto fail;
-	}
-
 	if (st->fsd) {
 		const char *fsd = getenv("HUTCH_FSD_DIR");
 		fsd = fsd && fsd[0] ? fsd : HUTCH_FSD_DIR;
@@ -467,6 +445,29 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	/* The child builds its filesystem meanwhile. */
+	const struct cgroup_layout *layout;
+	if ((r = cgroup_layout_detect(&layout)) < 0) {
+		hutch_error_setsys(err, -r, "detect the cgroup layout");
+		goto fail;
+	}
+	if (cgroup_create(layout, st->cgroup_path, &cg, err) < 0)
+		goto fail;
+	struct cgroup_limits lim;
+	cgroup_limits_init(&lim);
+	lim.memory_bytes = st->limits.memory_bytes;
+	lim.memory_swap_bytes = st->limits.memory_swap_bytes;
+	lim.cpu_quota_us = st->limits.cpu_quota_us;
+	lim.cpu_period_us = st->limits.cpu_period_us;
+	lim.cpu_shares = st->limits.cpu_shares;
+	lim.pids_max = st->limits.pids_max;
+	lim.cpuset_cpus = st->limits.cpuset_cpus[0] ? st->limits.cpuset_cpus : NULL;
+	lim.cpuset_mems = st->limits.cpuset_mems[0] ? st->limits.cpuset_mems : NULL;
+	if (cgroup_set_limits(cg, &lim, err) < 0) {
+		hutch_error_wrap(err, "limits of %s", st->cgroup_path);
+		goto fail;
+	}
+
 	struct sync_msg msg;
 	if (cgroup_attach(cg, pid, err) < 0) {
 		/* A child that failed first says better why. */
