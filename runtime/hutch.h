@@ -23,6 +23,8 @@
 /* Global options, set by main before a verb runs. */
 struct hutch_globals {
 	const char *root; /* --root: the state directory */
+	char *args;	  /* the process's argument area (argv[0] to the end of the last), */
+	size_t args_len;  /* rewritten by the container's init to name itself */
 };
 extern struct hutch_globals hutch_globals;
 

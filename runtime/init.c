@@ -97,6 +97,11 @@ int init_run(const struct init_args *a)
 		if (s != SIGKILL && s != SIGSTOP)
 			sigaction(s, &sa, NULL);
 	prctl(PR_SET_NAME, "hutch-init", 0, 0, 0);
+	/* ps in the container shows "hutch-init", not the hutch command line that made it. */
+	if (hutch_globals.args && hutch_globals.args_len > sizeof("hutch-init")) {
+		memset(hutch_globals.args, 0, hutch_globals.args_len);
+		strcpy(hutch_globals.args, "hutch-init");
+	}
 
 	pid_t cmd = fork();
 	if (cmd < 0) {
