@@ -12,13 +12,15 @@ if [ "${1:-}" = --image ]; then
 else
 	dir=${1:?usage: make-busybox-rootfs.sh DIR | --image [NAME]}
 fi
-bb=$(command -v busybox || true)
-for c in /bin/busybox /usr/bin/busybox "$bb"; do
+bb=
+for c in /bin/busybox /usr/bin/busybox "$(command -v busybox || true)"; do
 	[ -n "$c" ] && [ -x "$c" ] && { bb=$c; break; }
 done
-if [ -z "$bb" ] || ! file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then
-	# A dynamically linked busybox would need the host's libc inside the rootfs.
-	ldd "$bb" >/dev/null 2>&1 && { echo "make-busybox-rootfs: $bb is not static (apt-get install busybox-static)" >&2; exit 1; }
+[ -n "$bb" ] || { echo "make-busybox-rootfs: no busybox (apt-get install busybox-static)" >&2; exit 1; }
+# A dynamically linked busybox would need the host's libc inside the rootfs.
+if ldd "$bb" >/dev/null 2>&1; then
+	echo "make-busybox-rootfs: $bb is not static (apt-get install busybox-static)" >&2
+	exit 1
 fi
 tmp=$dir.tmp.$$
 trap 'rm -rf "$tmp"' EXIT
