@@ -227,6 +227,52 @@ static int write_etc_files(const char *dir, const struct hutch_state *st, struct
 	return 0;
 }
 
+/*
+ * docker's masked and read-only paths: kernel interfaces a container has no
+ * business reading (kcore, keys, timers) or writing (sysrq-trigger, /proc/sys).
+ */
+static const char *const masked_paths[] = {
+	"proc/acpi",	    "proc/kcore",
+	"proc/keys",	    "proc/latency_stats",
+	"proc/timer_list",  "proc/timer_stats",
+	"proc/sched_debug", "proc/scsi",
+	"sys/firmware",	    "sys/devices/virtual/powercap",
+};
+static const char *const readonly_paths[] = {
+	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+};
+
+static int mask_paths(const char *rootfs, struct hutch_error *err)
+{
+	char p[4400];
+	int r;
+	for (size_t i = 0; i < ARRAY_SIZE(masked_paths); i++) {
+		struct stat sb;
+		pathf(p, sizeof(p), "%s/%s", rootfs, masked_paths[i]);
+		if (stat(p, &sb) < 0)
+			continue;
+		if (S_ISDIR(sb.st_mode))
+			r = do_mount("tmpfs", p, "tmpfs",
+				     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0", err);
+		else
+			r = do_mount("/dev/null", p, NULL, MS_BIND, NULL, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++) {
+		pathf(p, sizeof(p), "%s/%s", rootfs, readonly_paths[i]);
+		if (access(p, F_OK) < 0)
+			continue;
+		if ((r = do_mount(p, p, NULL, MS_BIND | MS_REC, NULL, err)) < 0 ||
+		    (r = do_mount(NULL, p, NULL,
+				  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
+					  MS_NOEXEC,
+				  NULL, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static const char *const fsd_files[] = {
 	"proc/meminfo", "proc/cpuinfo",	  "proc/stat",	"proc/uptime",
 	"proc/loadavg", "proc/diskstats", "proc/swaps", "sys/devices/system/cpu/online",
@@ -297,6 +343,8 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 		return r;
 	if (m->fsd_dir && (r = setup_fsd(rootfs, m->fsd_dir, err)) < 0)
 		return hutch_error_wrap(err, "hutch-fsd files from %s", m->fsd_dir);
+	if ((r = mask_paths(rootfs, err)) < 0)
+		return r;
 
 	static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
 	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {

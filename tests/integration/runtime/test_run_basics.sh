@@ -77,6 +77,9 @@ assert_eq "--read-only: root not writable, /dev/shm is" "1 1 ok" "$(echo $out)"
 out=$(hutch run --rm --no-pivot --rootfs "$ROOTFS" sh -c 'ls /bin/busybox && echo $$')
 assert_eq "--no-pivot runs" "/bin/busybox 2" "$(echo $out)"
 
+out=$(hutch run --rm --rootfs "$ROOTFS" sh -c 'wc -c </proc/keys; grep -c " /proc/sys ro," /proc/self/mountinfo; echo 1 >/proc/sys/kernel/sysrq 2>/dev/null; echo $?')
+assert_eq "/proc/keys masked, /proc/sys read-only" "0 1 1" "$(echo $out)"
+
 echo "process settings"
 printf 'A=from-file\n# comment\nB=b\n' >"$T/envfile"
 out=$(hutch run --rm --env-file "$T/envfile" -e A=from-flag -e C=c --rootfs "$ROOTFS" sh -c 'echo $A $B $C $PATH')
