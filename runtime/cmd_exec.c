@@ -55,18 +55,17 @@ int cmd_exec(int argc, char **argv)
 			}
 			workdir = optarg;
 			break;
-		case 'u': {
-			uid_t u;
-			gid_t g;
-			if (spec_parse_user(optarg, &u, &g) < 0) {
+		case 'u':
+			if (!spec_user_valid(optarg)) {
 				strv_free(extra_env);
-				return hutch_fail("exec", "-u '%s': UID[:GID], numeric", optarg);
+				return hutch_fail("exec", "-u '%s': USER[:GROUP], names or numbers",
+						  optarg);
 			}
 			user = optarg;
 			break;
-		}
 		case 'h':
-			printf("Usage: hutch exec [-i] [-t] [-e KEY=VALUE] [-w DIR] [-u UID[:GID]] "
+			printf("Usage: hutch exec [-i] [-t] [-e KEY=VALUE] [-w DIR] [-u "
+			       "USER[:GROUP]] "
 			       "NAME CMD [ARG...]\n\n"
 			       "Run a command in a running container: in all its namespaces and "
 			       "its cgroup.\n\n"
@@ -105,7 +104,14 @@ int cmd_exec(int argc, char **argv)
 	ia.env = st.env;
 	ia.workdir = workdir ? workdir : st.workdir;
 	if (user || st.user[0]) {
-		spec_parse_user(user ? user : st.user, &ia.uid, &ia.gid);
+		/* Names are the container's: its root as the host sees it through /proc. */
+		char root[64];
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)st.pid);
+		if (spec_resolve_user_in(user ? user : st.user, root, &ia.uid, &ia.gid) < 0) {
+			hutch_fail("exec", "-u %s: no such user or group in the container",
+				   user ? user : st.user);
+			goto out;
+		}
 		ia.set_user = true;
 	}
 

@@ -31,7 +31,7 @@ static void run_usage(void)
 	       "  -e, --env KEY=VALUE      set a variable (KEY alone: the host's value)\n"
 	       "  --env-file FILE          read variables from FILE\n"
 	       "  -w, --workdir DIR        working directory in the container\n"
-	       "  -u, --user UID[:GID]     run the command as this user\n"
+	       "  -u, --user USER[:GROUP]  run the command as this user (name or number)\n"
 	       "  --hostname NAME          the container's host name\n"
 	       "  --read-only              mount the root filesystem read-only\n"
 	       "  --pid host|container:NAME    share a pid namespace\n"

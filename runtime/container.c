@@ -43,6 +43,20 @@ int rm_rf(const char *path)
 	return access(path, F_OK) == 0 ? -ENOTEMPTY : 0;
 }
 
+int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t *ret_gid)
+{
+	char path[4200];
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/etc/passwd", root);
+	if (hutch_read_file(path, 4 << 20, &passwd, &len) < 0)
+		passwd = NULL;
+	snprintf(path, sizeof(path), "%s/etc/group", root);
+	if (hutch_read_file(path, 4 << 20, &group, &len) < 0)
+		group = NULL;
+	return spec_resolve_user(s, passwd, group, ret_uid, ret_gid);
+}
+
 int write_new_file(const char *path, const char *data)
 {
 	_cleanup_close_ int fd =
@@ -403,7 +417,13 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	a.init.env = st->env;
 	a.init.workdir = st->workdir;
 	if (st->user[0]) {
-		spec_parse_user(st->user, &a.init.uid, &a.init.gid);
+		if (spec_resolve_user_in(st->user, st->rootfs, &a.init.uid, &a.init.gid) < 0) {
+			hutch_error_set(err, ENOENT,
+					"-u %s: no such user or group in the image's /etc/passwd "
+					"or /etc/group",
+					st->user);
+			goto fail;
+		}
 		a.init.set_user = true;
 	}
 

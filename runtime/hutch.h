@@ -70,6 +70,17 @@ int spec_parse_volume(const char *s, struct hutch_mount_spec *ret);
 int spec_parse_ns(const char *s, bool allow_none, struct hutch_ns_spec *ret);
 /* -u UID[:GID], numeric. */
 int spec_parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid);
+/* -u USER[:GROUP], names or numbers: whether it reads as one. */
+bool spec_user_valid(const char *s);
+/*
+ * Resolves USER[:GROUP] against the text of the container's /etc/passwd and
+ * /etc/group (either may be NULL). A user's group defaults to its passwd
+ * entry's, a bare number's to the same number. -ENOENT for an unknown name.
+ */
+int spec_resolve_user(const char *s, const char *passwd, const char *group, uid_t *ret_uid,
+		      gid_t *ret_gid);
+/* The same, reading <root>/etc/passwd and <root>/etc/group. */
+int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t *ret_gid);
 /* Adds "K=V" to a NULL-terminated env list, replacing an earlier K. */
 int spec_env_set(char ***env, const char *kv);
 /* Parses an --env-file's text: K=V lines, '#' comments, blank lines; "K" alone takes the host's. */

@@ -175,24 +175,108 @@ int spec_parse_ns(const char *s, bool allow_none, struct hutch_ns_spec *ret)
 	return 0;
 }
 
-int spec_parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid)
+static bool is_user_name(const char *s)
 {
-	char buf[64];
+	if (!s[0] || strlen(s) > 32 || !((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_-.", *p)))
+			return false;
+	return true;
+}
+
+/* Finds name (or, with name NULL, the number id) in passwd/group text; returns field 2 (uid/gid) and 3. */
+static int db_lookup(const char *text, const char *name, uint64_t id, uint64_t *ret_id,
+		     uint64_t *ret_gid)
+{
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char buf[512];
+		if (len < sizeof(buf)) {
+			memcpy(buf, line, len);
+			buf[len] = '\0';
+			char *f[4] = {0};
+			char *cur = buf;
+			/* strsep keeps empty fields ("name::0:") that strtok would fold */
+			for (int i = 0; i < 4 && cur; i++)
+				f[i] = strsep(&cur, ":");
+			uint64_t fid, fgid = UINT64_MAX;
+			if (f[0] && f[2] && hutch_parse_u64(f[2], &fid) == 0 && fid < UINT32_MAX &&
+			    (name ? strcmp(f[0], name) == 0 : fid == id)) {
+				if (f[3])
+					hutch_parse_u64(f[3], &fgid);
+				*ret_id = fid;
+				if (ret_gid)
+					*ret_gid = fgid;
+				return 0;
+			}
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+int spec_resolve_user(const char *s, const char *passwd, const char *group, uid_t *ret_uid,
+		      gid_t *ret_gid)
+{
+	char buf[72];
 	if (!s || strlen(s) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, s);
 	char *g = strchr(buf, ':');
 	if (g)
 		*g++ = '\0';
-	uint64_t u, gg;
-	if (hutch_parse_u64(buf, &u) < 0 || u >= UINT32_MAX)
+	uint64_t u, gg = UINT64_MAX;
+	if (hutch_parse_u64(buf, &u) == 0) {
+		if (u >= UINT32_MAX)
+			return -EINVAL;
+		/* A number: its passwd entry's group if there is one, else the same number. */
+		if (!passwd || db_lookup(passwd, NULL, u, &u, &gg) < 0 || gg >= UINT32_MAX)
+			gg = u;
+	} else if (is_user_name(buf)) {
+		if (!passwd || db_lookup(passwd, buf, 0, &u, &gg) < 0)
+			return -ENOENT;
+		if (gg >= UINT32_MAX)
+			gg = u;
+	} else {
 		return -EINVAL;
-	gg = u == 0 ? 0 : u;
-	if (g && (hutch_parse_u64(g, &gg) < 0 || gg >= UINT32_MAX))
-		return -EINVAL;
+	}
+	if (g) {
+		if (hutch_parse_u64(g, &gg) == 0) {
+			if (gg >= UINT32_MAX)
+				return -EINVAL;
+		} else if (is_user_name(g)) {
+			if (!group || db_lookup(group, g, 0, &gg, NULL) < 0)
+				return -ENOENT;
+		} else {
+			return -EINVAL;
+		}
+	}
 	*ret_uid = (uid_t)u;
 	*ret_gid = (gid_t)gg;
 	return 0;
+}
+
+bool spec_user_valid(const char *s)
+{
+	char buf[72];
+	if (!s || !s[0] || strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	char *g = strchr(buf, ':');
+	if (g)
+		*g++ = '\0';
+	uint64_t x;
+	bool ok = (hutch_parse_u64(buf, &x) == 0 && x < UINT32_MAX) || is_user_name(buf);
+	if (g)
+		ok = ok && ((hutch_parse_u64(g, &x) == 0 && x < UINT32_MAX) || is_user_name(g));
+	return ok;
+}
+
+int spec_parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid)
+{
+	return spec_resolve_user(s, NULL, NULL, ret_uid, ret_gid);
 }
 
 void run_opts_init(struct run_opts *o)
@@ -393,14 +477,11 @@ int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_err
 			    copy_str(st->workdir, sizeof(st->workdir), optarg) < 0)
 				return BAD("-w '%s': an absolute path", optarg);
 			break;
-		case 'u': {
-			uid_t u;
-			gid_t g;
-			if (spec_parse_user(optarg, &u, &g) < 0)
-				return BAD("-u '%s': UID[:GID], numeric", optarg);
+		case 'u':
+			if (!spec_user_valid(optarg))
+				return BAD("-u '%s': USER[:GROUP], names or numbers", optarg);
 			strcpy(st->user, optarg);
 			break;
-		}
 		case OPT_HOSTNAME:
 			if (!optarg[0] || copy_str(st->hostname, 64, optarg) < 0 ||
 			    strchr(optarg, '/'))

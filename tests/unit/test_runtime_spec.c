@@ -95,9 +95,37 @@ static void test_ns_user(void **state)
 	assert_int_equal(g, 1000);
 	assert_int_equal(spec_parse_user("1000:50", &u, &g), 0);
 	assert_int_equal(g, 50);
-	assert_true(spec_parse_user("root", &u, &g) < 0);
+	assert_true(spec_parse_user("root", &u, &g) < 0); /* a name needs a passwd */
 	assert_true(spec_parse_user("1:x", &u, &g) < 0);
 	assert_true(spec_parse_user("", &u, &g) < 0);
+
+	static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+				     "web:x:33:44::/var/www:/bin/false\n"
+				     "broken:x:zz:1::/:\n"
+				     "nobody:x:65534:65534:nobody:/nonexistent:/bin/false";
+	static const char group[] = "root:x:0:\nstaff::50:web\n";
+	assert_int_equal(spec_resolve_user("web", passwd, group, &u, &g), 0);
+	assert_int_equal(u, 33);
+	assert_int_equal(g, 44);
+	assert_int_equal(spec_resolve_user("nobody", passwd, group, &u, &g),
+			 0); /* last line, no newline */
+	assert_int_equal(u, 65534);
+	assert_int_equal(spec_resolve_user("web:staff", passwd, group, &u, &g), 0);
+	assert_int_equal(g, 50);
+	assert_int_equal(spec_resolve_user("33:7", passwd, group, &u, &g), 0);
+	assert_int_equal(g, 7);
+	assert_int_equal(spec_resolve_user("33", passwd, group, &u, &g), 0); /* its passwd group */
+	assert_int_equal(g, 44);
+	assert_int_equal(spec_resolve_user("1000", passwd, group, &u, &g), 0);
+	assert_int_equal(g, 1000);
+	assert_int_equal(spec_resolve_user("nosuch", passwd, group, &u, &g), -ENOENT);
+	assert_int_equal(spec_resolve_user("broken", passwd, group, &u, &g), -ENOENT);
+	assert_int_equal(spec_resolve_user("web:nogroup", passwd, group, &u, &g), -ENOENT);
+	assert_int_equal(spec_resolve_user("Web!", passwd, group, &u, &g), -EINVAL);
+	assert_true(spec_user_valid("web:staff"));
+	assert_true(spec_user_valid("1000"));
+	assert_false(spec_user_valid("web:"));
+	assert_false(spec_user_valid("a b"));
 }
 
 static void test_env(void **state)

@@ -38,6 +38,7 @@ assert_eq "exec: env and workdir from the container, -e added" "1 2 /srv" \
 	"$(hutch exec -e MORE=2 "$name" sh -c 'echo $BASE $MORE $(pwd)')"
 assert_eq "exec -w" /tmp "$(hutch exec -w /tmp "$name" pwd)"
 assert_eq "exec -u" "uid=1234 gid=1234" "$(hutch exec -u 1234 "$name" id)"
+assert_eq "exec -u NAME from the container's /etc/passwd" "uid=65534(nobody) gid=65534(nogroup)" "$(hutch exec -u nobody "$name" id)"
 hutch exec "$name" sh -c 'exit 9'
 assert_eq "exec: the command's status" 9 $?
 hutch exec "$name" nosuchcommand 2>/dev/null

@@ -88,6 +88,11 @@ out=$(hutch run --rm -w /srv/app --rootfs "$ROOTFS" pwd)
 assert_eq "-w (made when missing)" /srv/app "$out"
 out=$(hutch run --rm -u 1000:1001 --rootfs "$ROOTFS" id)
 assert_eq "-u" "uid=1000 gid=1001" "$out"
+out=$(hutch run --rm -u nobody --rootfs "$ROOTFS" id)
+assert_eq "-u NAME from the image's /etc/passwd" "uid=65534(nobody) gid=65534(nogroup)" "$out"
+out=$(hutch run --rm -u nosuchuser --rootfs "$ROOTFS" id 2>&1)
+assert_eq "-u of an unknown name" 125 $?
+assert_contains "says so" "no such user" "$out"
 out=$(hutch run --rm --rootfs "$ROOTFS" sh -c 'grep CapBnd /proc/self/status')
 assert_eq "docker's default capability bounding set" "CapBnd:	00000000a80425fb" "$out"
 
