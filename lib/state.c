@@ -172,6 +172,7 @@ int hutch_state_to_json(const struct hutch_state *st, char **ret_json)
 	add_bool(o, "read_only", st->read_only);
 	add_bool(o, "no_pivot", st->no_pivot);
 	add_bool(o, "fsd", st->fsd);
+	add_bool(o, "seccomp_unconfined", st->seccomp_unconfined);
 
 	int r = 0;
 	if (!lim || !ns || !mounts) {
@@ -392,7 +393,8 @@ static int state_from_object(struct json_object *o, struct hutch_state *st)
 	    (r = get_bool(o, "auto_remove", &st->auto_remove)) < 0 ||
 	    (r = get_bool(o, "read_only", &st->read_only)) < 0 ||
 	    (r = get_bool(o, "no_pivot", &st->no_pivot)) < 0 ||
-	    (r = get_bool(o, "fsd", &st->fsd)) < 0)
+	    (r = get_bool(o, "fsd", &st->fsd)) < 0 ||
+	    (r = get_bool(o, "seccomp_unconfined", &st->seccomp_unconfined)) < 0)
 		return r;
 	return 0;
 }

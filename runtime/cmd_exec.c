@@ -103,6 +103,7 @@ int cmd_exec(int argc, char **argv)
 		spec_env_set(&st.env, extra_env[i]);
 	ia.env = st.env;
 	ia.workdir = workdir ? workdir : st.workdir;
+	ia.seccomp = !st.seccomp_unconfined;
 	if (user || st.user[0]) {
 		/* Names are the container's: its root as the host sees it through /proc. */
 		char root[64];

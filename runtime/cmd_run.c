@@ -42,6 +42,7 @@ static void run_usage(void)
 	       "  --no-fsd                 do not bind hutch-fsd's /proc files even when it runs\n"
 	       "  --rootfs DIR             run over this root filesystem instead of an image\n"
 	       "  --no-pivot               chroot instead of pivot_root (roots on ramfs)\n"
+	       "  --security-opt seccomp=unconfined   no seccomp filter\n"
 	       "  -h, --help               this help\n\n"
 	       "Images are directories under %s (HUTCH_IMAGES_DIR); 'busybox' is built on first "
 	       "use.\n"

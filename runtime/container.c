@@ -416,6 +416,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	a.init.argv = st->argv;
 	a.init.env = st->env;
 	a.init.workdir = st->workdir;
+	a.init.seccomp = !st->seccomp_unconfined;
 	if (st->user[0]) {
 		if (spec_resolve_user_in(st->user, st->rootfs, &a.init.uid, &a.init.gid) < 0) {
 			hutch_error_set(err, ENOENT,

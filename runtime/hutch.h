@@ -126,12 +126,17 @@ struct init_args {
 	uid_t uid;
 	gid_t gid;
 	bool set_user;
-	int tty_fd; /* the pty's slave for the command, or -1 */
+	bool seccomp; /* load the default filter before exec */
+	int tty_fd;   /* the pty's slave for the command, or -1 */
 };
 /* Forks the command, forwards signals to it, reaps; returns the exit status to exit with. */
 int init_run(const struct init_args *a);
 /* The command's side: becomes the session leader of the tty, drops to the user, execs. Never returns. */
 void init_exec_command(const struct init_args *a) __attribute__((noreturn));
+
+/* ---- seccomp.c ---- */
+/* Loads the default deny-list filter on the calling process (kept across exec). */
+int seccomp_apply_default(void);
 
 /* ---- mounts.c: the container's filesystem, done by its init before the command ---- */
 struct mount_ctx {

@@ -71,6 +71,10 @@ void init_exec_command(const struct init_args *a)
 			_exit(EXIT_CANNOT);
 		}
 	}
+	if (a->seccomp && seccomp_apply_default() < 0) {
+		fprintf(stderr, "hutch: load the seccomp filter\n");
+		_exit(EXIT_CANNOT);
+	}
 	execvp(a->argv[0], a->argv);
 	int e = errno;
 	fprintf(stderr, "hutch: exec %s: %s\n", a->argv[0], strerror(e));

@@ -326,6 +326,7 @@ enum {
 	OPT_ROOTFS,
 	OPT_NO_PIVOT,
 	OPT_NAME,
+	OPT_SECURITY_OPT,
 };
 
 static const struct option run_options[] = {
@@ -357,6 +358,7 @@ static const struct option run_options[] = {
 	{"no-fsd", no_argument, NULL, OPT_NO_FSD},
 	{"rootfs", required_argument, NULL, OPT_ROOTFS},
 	{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+	{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -523,6 +525,12 @@ int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_err
 			break;
 		case OPT_NO_PIVOT:
 			st->no_pivot = true;
+			break;
+		case OPT_SECURITY_OPT:
+			if (strcmp(optarg, "seccomp=unconfined") != 0 &&
+			    strcmp(optarg, "seccomp:unconfined") != 0)
+				return BAD("--security-opt '%s': only seccomp=unconfined", optarg);
+			st->seccomp_unconfined = true;
 			break;
 		case '?':
 		default:

@@ -93,6 +93,7 @@ struct hutch_state {
 	size_t n_mounts;
 
 	bool tty, interactive, detach, auto_remove, read_only, no_pivot, fsd;
+	bool seccomp_unconfined; /* --security-opt seccomp=unconfined */
 };
 
 void hutch_state_init(struct hutch_state *st);

@@ -80,6 +80,15 @@ assert_eq "--no-pivot runs" "/bin/busybox 2" "$(echo $out)"
 out=$(hutch run --rm --rootfs "$ROOTFS" sh -c 'wc -c </proc/keys; grep -c " /proc/sys ro," /proc/self/mountinfo; echo 1 >/proc/sys/kernel/sysrq 2>/dev/null; echo $?')
 assert_eq "/proc/keys masked, /proc/sys read-only" "0 1 1" "$(echo $out)"
 
+out=$(hutch run --rm --rootfs "$ROOTFS" sh -c 'grep Seccomp: /proc/self/status; unshare -U true 2>/dev/null; echo $?')
+assert_eq "seccomp filter: no user namespaces of its own" "Seccomp: 2 1" "$(echo $out)"
+out=$(hutch run --rm --security-opt seccomp=unconfined --rootfs "$ROOTFS" sh -c 'grep Seccomp: /proc/self/status')
+assert_eq "--security-opt seccomp=unconfined" "Seccomp: 0" "$(echo $out)"
+name=sc-$$
+hutch run -d --name "$name" --rootfs "$ROOTFS" sleep 30 >/dev/null
+assert_eq "exec gets the filter too" "Seccomp: 2" "$(echo $(hutch exec "$name" grep Seccomp: /proc/self/status))"
+hutch rm -f "$name" >/dev/null
+
 echo "process settings"
 printf 'A=from-file\n# comment\nB=b\n' >"$T/envfile"
 out=$(hutch run --rm --env-file "$T/envfile" -e A=from-flag -e C=c --rootfs "$ROOTFS" sh -c 'echo $A $B $C $PATH')
