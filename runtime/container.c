@@ -484,10 +484,8 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	lim.pids_max = st->limits.pids_max;
 	lim.cpuset_cpus = st->limits.cpuset_cpus[0] ? st->limits.cpuset_cpus : NULL;
 	lim.cpuset_mems = st->limits.cpuset_mems[0] ? st->limits.cpuset_mems : NULL;
-	if (cgroup_set_limits(cg, &lim, err) < 0) {
-		hutch_error_wrap(err, "limits of %s", st->cgroup_path);
+	if (cgroup_set_limits(cg, &lim, err) < 0)
 		goto fail;
-	}
 
 	struct sync_msg msg;
 	if (cgroup_attach(cg, pid, err) < 0) {
