@@ -330,6 +330,18 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		a.join_fds[k] = -1;
 	a.init.tty_fd = -1;
 
+	/*
+	 * SIGCHLD and the signals forwarded to the container stay blocked from
+	 * here, so pty_relay's signalfd sees them all, even those that come
+	 * before it runs (the init and the command unblock their own).
+	 */
+	sigset_t blocked;
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGCHLD);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&blocked, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &blocked, NULL);
+
 	if ((r = hutch_mkdir_p(root, 0711)) < 0) {
 		hutch_error_setsys(err, -r, "create the state directory %s", root);
 		goto fail;
@@ -449,11 +461,6 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE)
 		flags |= CLONE_NEWUTS;
 
-	/* SIGCHLD stays blocked from here, so pty_relay's signalfd sees the init's end. */
-	sigset_t chld;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
 	fflush(NULL);
 	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 	if (pid < 0) {

@@ -59,6 +59,15 @@ assert_eq "a command ignoring SIGTERM is killed: 137" 137 "$(inspect_field stubb
 assert_contains "it got SIGTERM first" ignoring "$(hutch logs stubborn-$$)"
 hutch rm stubborn-$$ >/dev/null
 
+echo "signals to a foreground hutch run"
+"$HUTCH_BIN/hutch" --root "$HROOT" run --name fg-$$ --rootfs "$ROOTFS" sh -c 'trap "exit 9" TERM; echo ready; while :; do sleep 0.1; done' >"$T/fg.out" &
+fg=$!
+wait_for 10 grep -q ready "$T/fg.out"
+kill -TERM "$fg"
+wait "$fg"
+assert_eq "SIGTERM to hutch run reaches the command: its status" 9 $?
+hutch rm fg-$$ >/dev/null
+
 echo "rm -f, --rm"
 hutch run -d --name force-$$ --rootfs "$ROOTFS" sleep 60 >/dev/null
 hutch rm -f force-$$ >/dev/null
