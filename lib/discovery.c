@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "hutch/discovery.h"
+#include "hutch/state.h"
 #include "hutch/util.h"
 
 const char *sampler_runtime_name(enum sampler_runtime rt)
@@ -400,6 +401,18 @@ static int kube_names(const char *root, const char *id, char **ret_name, char **
 	return -ENOENT;
 }
 
+/* hutch's own registry: <root>/<id>/state.json (lib/state.c). */
+static int hutch_names(const char *root, const char *id, char **ret_name, char **ret_image)
+{
+	struct hutch_state st;
+	int r = hutch_state_read(root, id, &st);
+	if (r < 0)
+		return r == -EINVAL ? -ENOENT : r;
+	r = set_names(st.name, st.image[0] ? st.image : st.rootfs, ret_name, ret_image);
+	hutch_state_free(&st);
+	return r;
+}
+
 int discovery_lookup_names(const struct discovery_roots *roots, const struct discovery_id *id,
 			   char **ret_name, char **ret_image)
 {
@@ -409,6 +422,8 @@ int discovery_lookup_names(const struct discovery_roots *roots, const struct dis
 	if (!roots)
 		roots = &none;
 	switch (id->runtime) {
+	case SAMPLER_RUNTIME_HUTCH:
+		return hutch_names(roots->hutch, id->id, ret_name, ret_image);
 	case SAMPLER_RUNTIME_DOCKER:
 		return docker_names(root_or(roots->docker, "/var/lib/docker"), id->id, ret_name,
 				    ret_image);

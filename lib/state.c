@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: MIT
+/* The container registry: state.json under the runtime's root. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hutch/procfs.h"
+#include "hutch/state.h"
+#include "hutch/util.h"
+
+static const char *const status_names[] = {"created", "running", "exited"};
+static const char *const ns_names[] = {"pid", "net", "ipc", "uts", "mnt", "cgroup"};
+static const char *const ns_mode_names[] = {"private", "host", "container", "none"};
+
+const char *hutch_status_name(enum hutch_status s)
+{
+	return (unsigned)s < ARRAY_SIZE(status_names) ? status_names[s] : "unknown";
+}
+
+int hutch_status_from_name(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(status_names); i++)
+		if (strcmp(name, status_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *hutch_ns_kind_name(enum hutch_ns_kind k)
+{
+	return (unsigned)k < ARRAY_SIZE(ns_names) ? ns_names[k] : NULL;
+}
+
+void hutch_state_init(struct hutch_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->limits.memory_bytes = UINT64_MAX;
+	st->limits.memory_swap_bytes = UINT64_MAX;
+	st->limits.cpu_quota_us = UINT64_MAX;
+	st->limits.cpu_period_us = UINT64_MAX;
+	st->limits.cpu_shares = UINT64_MAX;
+	st->limits.pids_max = UINT64_MAX;
+	st->exit_code = -1;
+	st->fsd = true;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void hutch_state_free(struct hutch_state *st)
+{
+	if (!st)
+		return;
+	strv_free(st->argv);
+	strv_free(st->env);
+	for (size_t i = 0; i < st->n_mounts; i++) {
+		free(st->mounts[i].source);
+		free(st->mounts[i].destination);
+	}
+	free(st->mounts);
+	st->argv = st->env = NULL;
+	st->mounts = NULL;
+	st->n_mounts = 0;
+}
+
+/* json-c builders: a failed allocation leaves the object short, which to_json checks at the end. */
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	/* Unset values are left out rather than written as 2^64-1. */
+	if (v != UINT64_MAX)
+		json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void add_i64(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void add_bool(struct json_object *o, const char *k, bool v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+static struct json_object *strv_json(char **v)
+{
+	struct json_object *a = json_object_new_array();
+	for (size_t i = 0; a && v && v[i]; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+int hutch_state_to_json(const struct hutch_state *st, char **ret_json)
+{
+	if (!st || !ret_json)
+		return -EINVAL;
+	struct json_object *o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	add_str(o, "id", st->id);
+	add_str(o, "name", st->name);
+	add_str(o, "image", st->image);
+	add_str(o, "rootfs", st->rootfs);
+	json_object_object_add(o, "command", strv_json(st->argv));
+	json_object_object_add(o, "env", strv_json(st->env));
+	add_str(o, "workdir", st->workdir);
+	add_str(o, "user", st->user);
+	add_str(o, "hostname", st->hostname);
+	add_str(o, "cgroup_path", st->cgroup_path);
+	add_str(o, "log_path", st->log_path);
+	add_str(o, "status", hutch_status_name(st->status));
+	add_i64(o, "pid", st->pid);
+	add_u64(o, "pid_start_ticks", st->pid_start_ticks);
+	add_i64(o, "monitor_pid", st->monitor_pid);
+	add_i64(o, "exit_code", st->exit_code);
+	add_bool(o, "oom_killed", st->oom_killed);
+	add_u64(o, "created_ns", st->created_ns);
+	add_u64(o, "started_ns", st->started_ns);
+	add_u64(o, "finished_ns", st->finished_ns);
+
+	struct json_object *lim = json_object_new_object();
+	if (lim) {
+		add_u64(lim, "memory_bytes", st->limits.memory_bytes);
+		add_u64(lim, "memory_swap_bytes", st->limits.memory_swap_bytes);
+		add_u64(lim, "cpu_quota_us", st->limits.cpu_quota_us);
+		add_u64(lim, "cpu_period_us", st->limits.cpu_period_us);
+		add_u64(lim, "cpu_shares", st->limits.cpu_shares);
+		add_u64(lim, "pids_max", st->limits.pids_max);
+		add_str(lim, "cpuset_cpus", st->limits.cpuset_cpus);
+		add_str(lim, "cpuset_mems", st->limits.cpuset_mems);
+	}
+	json_object_object_add(o, "limits", lim);
+
+	struct json_object *ns = json_object_new_object();
+	for (int k = 0; ns && k < HUTCH_NS_COUNT; k++) {
+		const struct hutch_ns_spec *n = &st->ns[k];
+		char buf[HUTCH_ID_LEN + 16];
+		if (n->mode == HUTCH_NS_CONTAINER)
+			snprintf(buf, sizeof(buf), "container:%s", n->container);
+		else
+			snprintf(buf, sizeof(buf), "%s", ns_mode_names[n->mode]);
+		add_str(ns, ns_names[k], buf);
+	}
+	json_object_object_add(o, "namespaces", ns);
+
+	struct json_object *mounts = json_object_new_array();
+	for (size_t i = 0; mounts && i < st->n_mounts; i++) {
+		struct json_object *m = json_object_new_object();
+		if (!m)
+			break;
+		add_str(m, "source", st->mounts[i].source);
+		add_str(m, "destination", st->mounts[i].destination);
+		add_bool(m, "readonly", st->mounts[i].readonly);
+		json_object_array_add(mounts, m);
+	}
+	json_object_object_add(o, "mounts", mounts);
+
+	add_bool(o, "tty", st->tty);
+	add_bool(o, "interactive", st->interactive);
+	add_bool(o, "detach", st->detach);
+	add_bool(o, "auto_remove", st->auto_remove);
+	add_bool(o, "read_only", st->read_only);
+	add_bool(o, "no_pivot", st->no_pivot);
+	add_bool(o, "fsd", st->fsd);
+	add_bool(o, "seccomp_unconfined", st->seccomp_unconfined);
+
+	int r = 0;
+	if (!lim || !ns || !mounts) {
+		r = -ENOMEM;
+	} else {
+		const char *s = json_object_to_json_string_ext(
+			o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+		char *dup = s ? strdup(s) : NULL;
+		if (!dup)
+			r = -ENOMEM;
+		else
+			*ret_json = dup;
+	}
+	json_object_put(o);
+	return r;
+}
+
+static int get_str(struct json_object *o, const char *k, char *buf, size_t size)
+{
+	struct json_object *v;
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -EINVAL;
+	const char *s = json_object_get_string(v);
+	if (strlen(s) >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, s, strlen(s) + 1);
+	return 0;
+}
+
+static int get_u64(struct json_object *o, const char *k, uint64_t *ret)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0; /* left as it was: unset */
+	if (!json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	errno = 0;
+	uint64_t x = json_object_get_uint64(v);
+	if (errno || json_object_get_int64(v) < 0)
+		return -ERANGE;
+	*ret = x;
+	return 0;
+}
+
+static int get_i64(struct json_object *o, const char *k, int64_t lo, int64_t hi, int64_t *ret)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	int64_t x = json_object_get_int64(v);
+	if (x < lo || x > hi)
+		return -ERANGE;
+	*ret = x;
+	return 0;
+}
+
+static int get_bool(struct json_object *o, const char *k, bool *ret)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return -EINVAL;
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+static int get_strv(struct json_object *o, const char *k, char ***ret)
+{
+	struct json_object *a;
+	if (!json_object_object_get_ex(o, k, &a))
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return -EINVAL;
+	size_t n = json_object_array_length(a);
+	char **v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(e, json_type_string) ||
+		    !(v[i] = strdup(json_object_get_string(e)))) {
+			strv_free(v);
+			return json_object_is_type(e, json_type_string) ? -ENOMEM : -EINVAL;
+		}
+	}
+	*ret = v;
+	return 0;
+}
+
+static int parse_ns(const char *s, struct hutch_ns_spec *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (strncmp(s, "container:", 10) == 0) {
+		if (strlen(s + 10) == 0 || strlen(s + 10) > HUTCH_ID_LEN)
+			return -EINVAL;
+		ret->mode = HUTCH_NS_CONTAINER;
+		strcpy(ret->container, s + 10);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ns_mode_names); i++) {
+		if (i != HUTCH_NS_CONTAINER && strcmp(s, ns_mode_names[i]) == 0) {
+			ret->mode = (enum hutch_ns_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int state_from_object(struct json_object *o, struct hutch_state *st)
+{
+	int r;
+	char status[32];
+	int64_t x;
+	if (!json_object_is_type(o, json_type_object))
+		return -EINVAL;
+	if ((r = get_str(o, "id", st->id, sizeof(st->id))) < 0 ||
+	    (r = get_str(o, "name", st->name, sizeof(st->name))) < 0 ||
+	    (r = get_str(o, "image", st->image, sizeof(st->image))) < 0 ||
+	    (r = get_str(o, "rootfs", st->rootfs, sizeof(st->rootfs))) < 0 ||
+	    (r = get_strv(o, "command", &st->argv)) < 0 || (r = get_strv(o, "env", &st->env)) < 0 ||
+	    (r = get_str(o, "workdir", st->workdir, sizeof(st->workdir))) < 0 ||
+	    (r = get_str(o, "user", st->user, sizeof(st->user))) < 0 ||
+	    (r = get_str(o, "hostname", st->hostname, sizeof(st->hostname))) < 0 ||
+	    (r = get_str(o, "cgroup_path", st->cgroup_path, sizeof(st->cgroup_path))) < 0 ||
+	    (r = get_str(o, "log_path", st->log_path, sizeof(st->log_path))) < 0 ||
+	    (r = get_str(o, "status", status, sizeof(status))) < 0)
+		return r;
+	if (st->id[0] == '\0')
+		return -EINVAL;
+	r = hutch_status_from_name(status);
+	if (r < 0)
+		return r;
+	st->status = (enum hutch_status)r;
+	x = 0;
+	if ((r = get_i64(o, "pid", 0, INT32_MAX, &x)) < 0)
+		return r;
+	st->pid = (pid_t)x;
+	x = 0;
+	if ((r = get_i64(o, "monitor_pid", 0, INT32_MAX, &x)) < 0)
+		return r;
+	st->monitor_pid = (pid_t)x;
+	x = -1;
+	if ((r = get_i64(o, "exit_code", -1, 255, &x)) < 0)
+		return r;
+	st->exit_code = (int)x;
+	if ((r = get_u64(o, "pid_start_ticks", &st->pid_start_ticks)) < 0 ||
+	    (r = get_bool(o, "oom_killed", &st->oom_killed)) < 0 ||
+	    (r = get_u64(o, "created_ns", &st->created_ns)) < 0 ||
+	    (r = get_u64(o, "started_ns", &st->started_ns)) < 0 ||
+	    (r = get_u64(o, "finished_ns", &st->finished_ns)) < 0)
+		return r;
+
+	struct json_object *lim;
+	if (json_object_object_get_ex(o, "limits", &lim)) {
+		struct hutch_state_limits *l = &st->limits;
+		if (!json_object_is_type(lim, json_type_object))
+			return -EINVAL;
+		if ((r = get_u64(lim, "memory_bytes", &l->memory_bytes)) < 0 ||
+		    (r = get_u64(lim, "memory_swap_bytes", &l->memory_swap_bytes)) < 0 ||
+		    (r = get_u64(lim, "cpu_quota_us", &l->cpu_quota_us)) < 0 ||
+		    (r = get_u64(lim, "cpu_period_us", &l->cpu_period_us)) < 0 ||
+		    (r = get_u64(lim, "cpu_shares", &l->cpu_shares)) < 0 ||
+		    (r = get_u64(lim, "pids_max", &l->pids_max)) < 0 ||
+		    (r = get_str(lim, "cpuset_cpus", l->cpuset_cpus, sizeof(l->cpuset_cpus))) < 0 ||
+		    (r = get_str(lim, "cpuset_mems", l->cpuset_mems, sizeof(l->cpuset_mems))) < 0)
+			return r;
+	}
+
+	struct json_object *ns;
+	if (json_object_object_get_ex(o, "namespaces", &ns)) {
+		if (!json_object_is_type(ns, json_type_object))
+			return -EINVAL;
+		for (int k = 0; k < HUTCH_NS_COUNT; k++) {
+			char buf[HUTCH_ID_LEN + 16];
+			if ((r = get_str(ns, ns_names[k], buf, sizeof(buf))) < 0)
+				return r;
+			if (buf[0] && (r = parse_ns(buf, &st->ns[k])) < 0)
+				return r;
+		}
+	}
+
+	struct json_object *mounts;
+	if (json_object_object_get_ex(o, "mounts", &mounts)) {
+		if (!json_object_is_type(mounts, json_type_array))
+			return -EINVAL;
+		size_t n = json_object_array_length(mounts);
+		st->mounts = calloc(n ? n : 1, sizeof(*st->mounts));
+		if (!st->mounts)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *m = json_object_array_get_idx(mounts, i), *s, *d;
+			if (!json_object_is_type(m, json_type_object) ||
+			    !json_object_object_get_ex(m, "source", &s) ||
+			    !json_object_object_get_ex(m, "destination", &d) ||
+			    !json_object_is_type(s, json_type_string) ||
+			    !json_object_is_type(d, json_type_string))
+				return -EINVAL;
+			struct hutch_mount_spec *ms = &st->mounts[st->n_mounts];
+			ms->source = strdup(json_object_get_string(s));
+			ms->destination = strdup(json_object_get_string(d));
+			st->n_mounts++;
+			if (!ms->source || !ms->destination)
+				return -ENOMEM;
+			if ((r = get_bool(m, "readonly", &ms->readonly)) < 0)
+				return r;
+		}
+	}
+
+	if ((r = get_bool(o, "tty", &st->tty)) < 0 ||
+	    (r = get_bool(o, "interactive", &st->interactive)) < 0 ||
+	    (r = get_bool(o, "detach", &st->detach)) < 0 ||
+	    (r = get_bool(o, "auto_remove", &st->auto_remove)) < 0 ||
+	    (r = get_bool(o, "read_only", &st->read_only)) < 0 ||
+	    (r = get_bool(o, "no_pivot", &st->no_pivot)) < 0 ||
+	    (r = get_bool(o, "fsd", &st->fsd)) < 0 ||
+	    (r = get_bool(o, "seccomp_unconfined", &st->seccomp_unconfined)) < 0)
+		return r;
+	return 0;
+}
+
+int hutch_state_from_json(const char *json, struct hutch_state *ret)
+{
+	if (!json || !ret)
+		return -EINVAL;
+	struct json_object *o = json_tokener_parse(json);
+	if (!o)
+		return -EINVAL;
+	struct hutch_state st;
+	hutch_state_init(&st);
+	int r = state_from_object(o, &st);
+	json_object_put(o);
+	if (r < 0) {
+		hutch_state_free(&st);
+		return r;
+	}
+	*ret = st;
+	return 0;
+}
+
+const char *hutch_state_root(const char *root)
+{
+	return root && root[0] ? root : HUTCH_STATE_ROOT;
+}
+
+/* Ids and names are one path component: no '/', not "." or "..". */
+static bool valid_component(const char *s)
+{
+	return s && s[0] && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+int hutch_state_write(const char *root, const struct hutch_state *st)
+{
+	if (!st || !valid_component(st->id))
+		return -EINVAL;
+	_cleanup_free_ char *json = NULL;
+	int r = hutch_state_to_json(st, &json);
+	if (r < 0)
+		return r;
+	/*
+	 * Atomic for readers (a temporary renamed over the old file) but not
+	 * fsync'd: the state of running processes means nothing after a reboot,
+	 * and an fsync would cost a container start several milliseconds.
+	 */
+	char path[4096], tmp[4200];
+	snprintf(path, sizeof(path), "%s/%s/state.json", hutch_state_root(root), st->id);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(json), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, json + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			r = -errno;
+			close(fd);
+			unlink(tmp);
+			return r;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+int hutch_state_read(const char *root, const char *id, struct hutch_state *ret)
+{
+	if (!valid_component(id) || !ret)
+		return -EINVAL;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s/state.json", hutch_state_root(root), id);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = hutch_read_file(path, 4 << 20, &buf, &len);
+	if (r < 0)
+		return r;
+	return hutch_state_from_json(buf, ret);
+}
+
+void hutch_state_list_free(struct hutch_state *states, size_t n)
+{
+	for (size_t i = 0; states && i < n; i++)
+		hutch_state_free(&states[i]);
+	free(states);
+}
+
+static int by_created(const void *a, const void *b)
+{
+	const struct hutch_state *x = a, *y = b;
+	return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
+}
+
+int hutch_state_list(const char *root, struct hutch_state **ret_states, size_t *ret_n)
+{
+	_cleanup_closedir_ DIR *d = opendir(hutch_state_root(root));
+	if (!d) {
+		if (errno == ENOENT) {
+			*ret_states = NULL;
+			*ret_n = 0;
+			return 0;
+		}
+		return -errno;
+	}
+	struct hutch_state *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct hutch_state *nv = realloc(v, ncap * sizeof(*v));
+			if (!nv) {
+				hutch_state_list_free(v, n);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if (hutch_state_read(root, de->d_name, &v[n]) == 0)
+			n++;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_created);
+	*ret_states = v;
+	*ret_n = n;
+	return 0;
+}
+
+int hutch_state_find(const char *root, const char *name_or_id, struct hutch_state *ret)
+{
+	if (!name_or_id || !name_or_id[0] || !ret)
+		return -EINVAL;
+	struct hutch_state *v;
+	size_t n;
+	int r = hutch_state_list(root, &v, &n);
+	if (r < 0)
+		return r;
+	ssize_t found = -1;
+	bool ambiguous = false;
+	size_t len = strlen(name_or_id);
+	for (size_t i = 0; i < n && found < 0; i++)
+		if (strcmp(v[i].name, name_or_id) == 0 || strcmp(v[i].id, name_or_id) == 0)
+			found = (ssize_t)i;
+	for (size_t i = 0; i < n && found < 0; i++) {
+		if (strncmp(v[i].id, name_or_id, len) != 0)
+			continue;
+		for (size_t j = i + 1; j < n; j++)
+			if (strncmp(v[j].id, name_or_id, len) == 0)
+				ambiguous = true;
+		if (!ambiguous)
+			found = (ssize_t)i;
+		break;
+	}
+	if (found >= 0) {
+		*ret = v[found];
+		memset(&v[found], 0, sizeof(v[found]));
+		r = 0;
+	} else {
+		r = ambiguous ? -ENOTUNIQ : -ENOENT;
+	}
+	hutch_state_list_free(v, n);
+	return r;
+}
+
+int hutch_pid_start_ticks(pid_t pid, uint64_t *ret)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = hutch_read_file(path, 8192, &buf, &len);
+	if (r < 0)
+		return r;
+	struct procfs_pid_stat ps;
+	r = procfs_parse_pid_stat(buf, len, &ps);
+	if (r < 0)
+		return r;
+	*ret = ps.starttime_ticks;
+	return 0;
+}
+
+bool hutch_state_pid_alive(const struct hutch_state *st)
+{
+	uint64_t t;
+	if (!st || st->pid <= 0)
+		return false;
+	if (hutch_pid_start_ticks(st->pid, &t) < 0)
+		return false;
+	return st->pid_start_ticks == 0 || t == st->pid_start_ticks;
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/* hutch kill: send a signal to containers' init (which forwards it to the command). */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hutch.h"
+#include "verb.h"
+
+/* "KILL", "SIGKILL", "9" -> 9; -1 if unknown. */
+static int parse_signal(const char *s)
+{
+	uint64_t n;
+	if (hutch_parse_u64(s, &n) == 0)
+		return n > 0 && n < (uint64_t)NSIG ? (int)n : -1;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int i = 1; i < NSIG; i++) {
+		const char *abbrev = sigabbrev_np(i);
+		if (abbrev && strcasecmp(abbrev, s) == 0)
+			return i;
+	}
+	return -1;
+}
+
+int cmd_kill(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"signal", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int sig = SIGKILL, c;
+	verb_getopt_reset();
+	while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sig = parse_signal(optarg);
+			if (sig < 0)
+				return hutch_fail("kill", "--signal '%s': not a signal", optarg);
+			break;
+		case 'h':
+			printf("Usage: hutch kill [-s SIGNAL] NAME...\n\n"
+			       "Send a signal (default KILL) to containers. The container's init\n"
+			       "forwards it to the command; KILL ends the whole container.\n");
+			return 0;
+		default:
+			return VERB_BAD_FLAG("kill", argv);
+		}
+	}
+	if (optind >= argc)
+		return hutch_fail("kill", "a container NAME is needed");
+	int code = 0;
+	for (int i = optind; i < argc; i++) {
+		struct hutch_state st;
+		if (container_lookup("kill", argv[i], &st) != 0) {
+			code = EXIT_RUNTIME;
+			continue;
+		}
+		if (st.status != HUTCH_STATUS_RUNNING)
+			code = hutch_fail("kill", "container %s is not running", argv[i]);
+		else if (kill(st.pid, sig) < 0)
+			code = hutch_fail("kill", "signal %s: %s", argv[i], strerror(errno));
+		else
+			printf("%s\n", argv[i]);
+		hutch_state_free(&st);
+	}
+	return code;
+}

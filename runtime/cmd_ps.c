@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/* hutch ps: list containers. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hutch.h"
+#include "verb.h"
+
+static void human_age(uint64_t then_ns, char *buf, size_t size)
+{
+	uint64_t now = hutch_wall_ns();
+	uint64_t s = now > then_ns ? (now - then_ns) / 1000000000ull : 0;
+	if (s < 60)
+		snprintf(buf, size, "%llu seconds", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%llu minutes", (unsigned long long)s / 60);
+	else if (s < 172800)
+		snprintf(buf, size, "%llu hours", (unsigned long long)s / 3600);
+	else
+		snprintf(buf, size, "%llu days", (unsigned long long)s / 86400);
+}
+
+static void status_text(const struct hutch_state *st, char *buf, size_t size)
+{
+	char age[64];
+	if (st->status == HUTCH_STATUS_RUNNING) {
+		human_age(st->started_ns, age, sizeof(age));
+		snprintf(buf, size, "Up %s", age);
+	} else if (st->status == HUTCH_STATUS_CREATED) {
+		snprintf(buf, size, "Created");
+	} else if (st->exit_code >= 0) {
+		human_age(st->finished_ns ? st->finished_ns : st->created_ns, age, sizeof(age));
+		snprintf(buf, size, "Exited (%d) %s ago", st->exit_code, age);
+	} else {
+		snprintf(buf, size, "Exited (unknown)");
+	}
+}
+
+static void command_text(const struct hutch_state *st, char *buf, size_t size)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; st->argv && st->argv[i] && n + 1 < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? " " : "", st->argv[i]);
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	bool all = false, quiet = false, json = false;
+	int c;
+	verb_getopt_reset();
+	while ((c = getopt_long(argc, argv, "+aqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0)
+				return hutch_fail("ps", "--format '%s': only json", optarg);
+			json = true;
+			break;
+		case 'h':
+			printf("Usage: hutch ps [-a] [-q] [--format json]\n\n"
+			       "List running containers.\n\n"
+			       "  -a, --all        also stopped ones\n"
+			       "  -q, --quiet      ids only\n"
+			       "  --format json    one JSON object per line\n");
+			return 0;
+		default:
+			return VERB_BAD_FLAG("ps", argv);
+		}
+	}
+	if (optind < argc)
+		return hutch_fail("ps", "unexpected argument '%s'", argv[optind]);
+	struct hutch_state *v;
+	size_t n;
+	int r = hutch_state_list(hutch_globals.root, &v, &n);
+	if (r < 0)
+		return hutch_fail("ps", "list %s: %s", hutch_globals.root, strerror(-r));
+	if (!quiet && !json)
+		printf("%-12s  %-12s  %-22s  %-14s  %-24s  %s\n", "CONTAINER ID", "IMAGE",
+		       "COMMAND", "CREATED", "STATUS", "NAMES");
+	for (size_t i = 0; i < n; i++) {
+		struct hutch_state *st = &v[i];
+		container_refresh(st);
+		if (!all && st->status != HUTCH_STATUS_RUNNING)
+			continue;
+		char status[96], cmd[256], age[64], created[64];
+		status_text(st, status, sizeof(status));
+		command_text(st, cmd, sizeof(cmd));
+		if (quiet) {
+			printf("%.12s\n", st->id);
+		} else if (json) {
+			struct json_object *o = json_object_new_object();
+			format_time(st->created_ns, created, sizeof(created));
+			json_object_object_add(o, "ID", json_object_new_string(st->id));
+			json_object_object_add(o, "Names", json_object_new_string(st->name));
+			json_object_object_add(
+				o, "Image",
+				json_object_new_string(st->image[0] ? st->image : st->rootfs));
+			json_object_object_add(o, "Command", json_object_new_string(cmd));
+			json_object_object_add(o, "CreatedAt", json_object_new_string(created));
+			json_object_object_add(
+				o, "State", json_object_new_string(hutch_status_name(st->status)));
+			json_object_object_add(o, "Status", json_object_new_string(status));
+			json_object_object_add(
+				o, "Pid",
+				json_object_new_int(st->status == HUTCH_STATUS_RUNNING ? st->pid
+										       : 0));
+			json_object_object_add(o, "ExitCode", json_object_new_int(st->exit_code));
+			json_object_object_add(o, "CgroupPath",
+					       json_object_new_string(st->cgroup_path));
+			printf("%s\n",
+			       json_object_to_json_string_ext(
+				       o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+		} else {
+			char qcmd[260];
+			snprintf(qcmd, sizeof(qcmd), "\"%.20s%s\"", cmd,
+				 strlen(cmd) > 20 ? "…" : "");
+			human_age(st->created_ns, age, sizeof(age));
+			strcat(age, " ago");
+			printf("%-12.12s  %-12.12s  %-22s  %-14s  %-24s  %s\n", st->id,
+			       st->image[0] ? st->image : "(rootfs)", qcmd, age, status, st->name);
+		}
+	}
+	hutch_state_list_free(v, n);
+	return 0;
+}

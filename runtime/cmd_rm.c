@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/* hutch rm: remove stopped containers (-f: kill running ones first). */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hutch/cgroup.h"
+#include "hutch.h"
+#include "verb.h"
+
+int cmd_rm(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	bool force = false;
+	int c;
+	verb_getopt_reset();
+	while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			printf("Usage: hutch rm [-f] NAME...\n\n"
+			       "Remove containers: their state, files and cgroup.\n\n"
+			       "  -f, --force   kill a running container first\n");
+			return 0;
+		default:
+			return VERB_BAD_FLAG("rm", argv);
+		}
+	}
+	if (optind >= argc)
+		return hutch_fail("rm", "a container NAME is needed");
+	int code = 0;
+	for (int i = optind; i < argc; i++) {
+		struct hutch_state st;
+		if (container_lookup("rm", argv[i], &st) != 0) {
+			code = EXIT_RUNTIME;
+			continue;
+		}
+		if (st.status == HUTCH_STATUS_RUNNING && !force) {
+			code = hutch_fail("rm", "container %s is running: stop it first, or rm -f",
+					  argv[i]);
+		} else if (force && container_stop(&st, 0) < 0) {
+			code = hutch_fail("rm", "container %s did not stop", argv[i]);
+		} else {
+			/* A monitor that died left its cgroup: take it down here. */
+			const struct cgroup_layout *layout;
+			struct cgroup *cg;
+			if (cgroup_layout_detect(&layout) == 0 &&
+			    cgroup_open(layout, st.cgroup_path, &cg) == 0) {
+				struct hutch_error err = {0};
+				cgroup_kill_all(cg, SIGKILL);
+				cgroup_destroy(cg, &err);
+				cgroup_close(cg);
+			}
+			int r = container_remove_dir(st.id);
+			if (r < 0)
+				code = hutch_fail("rm", "remove %s/%s: %s", hutch_globals.root,
+						  st.id, strerror(-r));
+			else
+				printf("%s\n", argv[i]);
+		}
+		hutch_state_free(&st);
+	}
+	return code;
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+/* hutch stop: SIGTERM, a grace period, then SIGKILL. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hutch.h"
+#include "verb.h"
+
+static bool pid_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* Waits until the init is gone and its monitor has recorded the end (up to timeout_ms). */
+static bool wait_gone(const struct hutch_state *st, uint64_t timeout_ms, bool monitor_too)
+{
+	uint64_t deadline = hutch_now_ns() + timeout_ms * 1000000ull;
+	while (hutch_now_ns() < deadline) {
+		if (!hutch_state_pid_alive(st) &&
+		    (!monitor_too || st->monitor_pid == getpid() || !pid_alive(st->monitor_pid)))
+			return true;
+		nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
+	}
+	return false;
+}
+
+int container_stop(const struct hutch_state *st, uint64_t grace_s)
+{
+	if (st->status != HUTCH_STATUS_RUNNING || !hutch_state_pid_alive(st))
+		return 0;
+	if (grace_s > 0) {
+		kill(st->pid, SIGTERM);
+		if (wait_gone(st, grace_s * 1000, false)) {
+			wait_gone(st, 5000, true);
+			return 0;
+		}
+	}
+	kill(st->pid, SIGKILL);
+	return wait_gone(st, 10000, true) ? 0 : -ETIMEDOUT;
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"time", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	uint64_t grace = 10;
+	int c;
+	verb_getopt_reset();
+	while ((c = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (hutch_parse_u64(optarg, &grace) < 0 || grace > 86400)
+				return hutch_fail("stop", "--time '%s': seconds", optarg);
+			break;
+		case 'h':
+			printf("Usage: hutch stop [-t SECONDS] NAME...\n\n"
+			       "Stop containers: SIGTERM, then SIGKILL after the grace period "
+			       "(default 10 s).\n");
+			return 0;
+		default:
+			return VERB_BAD_FLAG("stop", argv);
+		}
+	}
+	if (optind >= argc)
+		return hutch_fail("stop", "a container NAME is needed");
+	int code = 0;
+	for (int i = optind; i < argc; i++) {
+		struct hutch_state st;
+		if (container_lookup("stop", argv[i], &st) != 0) {
+			code = EXIT_RUNTIME;
+			continue;
+		}
+		if (container_stop(&st, grace) < 0)
+			code = hutch_fail("stop", "container %s did not stop", argv[i]);
+		else
+			printf("%s\n", argv[i]);
+		hutch_state_free(&st);
+	}
+	return code;
+}

@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A container's life, from the host's side: reserve its name and state
+ * directory, make its cgroup, clone its init into new namespaces, wait for
+ * it to set its filesystem up, record it as running, wait for it to exit,
+ * record how, and clean up. Every failure path undoes what was done.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "hutch/cgroup.h"
+#include "hutch.h"
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+int rm_rf(const char *path)
+{
+	if (nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+		return -errno;
+	return access(path, F_OK) == 0 ? -ENOTEMPTY : 0;
+}
+
+int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t *ret_gid)
+{
+	char path[4200];
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/etc/passwd", root);
+	if (hutch_read_file(path, 4 << 20, &passwd, &len) < 0)
+		passwd = NULL;
+	snprintf(path, sizeof(path), "%s/etc/group", root);
+	if (hutch_read_file(path, 4 << 20, &group, &len) < 0)
+		group = NULL;
+	return spec_resolve_user(s, passwd, group, ret_uid, ret_gid);
+}
+
+int write_new_file(const char *path, const char *data)
+{
+	_cleanup_close_ int fd =
+		open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(data);
+	if (write(fd, data, len) != (ssize_t)len)
+		return -EIO;
+	return 0;
+}
+
+int container_remove_dir(const char *id)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/%s", hutch_globals.root, id);
+	return rm_rf(dir);
+}
+
+int container_lookup(const char *verb, const char *name, struct hutch_state *ret)
+{
+	int r = hutch_state_find(hutch_globals.root, name, ret);
+	if (r == -ENOENT || r == -EINVAL)
+		return hutch_fail(verb, "no such container: %s", name);
+	if (r == -ENOTUNIQ)
+		return hutch_fail(verb, "'%s' names more than one container; give more of the id",
+				  name);
+	if (r < 0)
+		return hutch_fail(verb, "read state of %s: %s", name, strerror(-r));
+	container_refresh(ret);
+	return 0;
+}
+
+void container_refresh(struct hutch_state *st)
+{
+	if (st->status != HUTCH_STATUS_EXITED && !hutch_state_pid_alive(st)) {
+		/* Its monitor did not live to record the end: the exit code is unknown. */
+		st->status = HUTCH_STATUS_EXITED;
+	}
+}
+
+static void new_id(char *buf)
+{
+	unsigned char raw[HUTCH_ID_LEN / 2];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		uint64_t x = hutch_now_ns() ^ ((uint64_t)getpid() << 32);
+		for (size_t i = 0; i < sizeof(raw); i++, x = x * 6364136223846793005ull + 1)
+			raw[i] = (unsigned char)(x >> 56);
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		sprintf(buf + 2 * i, "%02x", raw[i]);
+}
+
+/* The message the container's init sends when its setup is done (err 0) or failed. */
+struct sync_msg {
+	int err;
+	char msg[1000];
+};
+
+struct child_args {
+	struct hutch_state *st;
+	const char *dir;
+	int sync_fd;
+	int join_fds[HUTCH_NS_COUNT]; /* another container's namespaces to enter, or -1 */
+	int stdio[3];
+	const char *fsd_dir;
+	bool private_cgroupns;
+	struct init_args init;
+};
+
+static void send_msg(int fd, int e, const char *msg, int pass_fd)
+{
+	struct sync_msg m = {.err = e};
+	snprintf(m.msg, sizeof(m.msg), "%s", msg ? msg : "");
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (pass_fd >= 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+static int recv_msg(int fd, struct sync_msg *m, int *ret_fd, int flags)
+{
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+	while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | flags)) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(*m))
+		return -EPIPE;
+	m->msg[sizeof(m->msg) - 1] = '\0';
+	*ret_fd = -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+	return 0;
+}
+
+static int loopback_up(struct hutch_error *err)
+{
+	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return hutch_error_setsys(err, errno, "socket");
+	struct ifreq ifr = {0};
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return hutch_error_setsys(err, errno, "get flags of lo");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return hutch_error_setsys(err, errno, "bring lo up");
+	return 0;
+}
+
+/* The container's side until its init runs the command. */
+static int child_setup(struct child_args *a, struct hutch_error *err)
+{
+	struct hutch_state *st = a->st;
+	static const int ns_flags[HUTCH_NS_COUNT] = {[HUTCH_NS_NET] = CLONE_NEWNET,
+						     [HUTCH_NS_IPC] = CLONE_NEWIPC,
+						     [HUTCH_NS_UTS] = CLONE_NEWUTS};
+	for (int k = 0; k < HUTCH_NS_COUNT; k++) {
+		if (a->join_fds[k] < 0 || k == HUTCH_NS_PID)
+			continue;
+		if (setns(a->join_fds[k], ns_flags[k]) < 0)
+			return hutch_error_setsys(err, errno, "join the %s namespace of %s",
+						  hutch_ns_kind_name(k), st->ns[k].container);
+		close(a->join_fds[k]);
+	}
+	int r;
+	if ((st->ns[HUTCH_NS_NET].mode == HUTCH_NS_PRIVATE ||
+	     st->ns[HUTCH_NS_NET].mode == HUTCH_NS_NONE) &&
+	    (r = loopback_up(err)) < 0)
+		return r;
+	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE &&
+	    st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER &&
+	    sethostname(st->hostname, strlen(st->hostname)) < 0)
+		return hutch_error_setsys(err, errno, "set the host name");
+	struct mount_ctx m = {.st = st,
+			      .dir = a->dir,
+			      .fsd_dir = a->fsd_dir,
+			      .private_cgroupns = a->private_cgroupns};
+	return mounts_prepare(&m, err);
+}
+
+/* Once in the cgroup: the cgroup namespace, /sys/fs/cgroup, pivot_root, the pty. */
+static int child_finish(struct child_args *a, int *ret_master, struct hutch_error *err)
+{
+	struct hutch_state *st = a->st;
+	if (a->private_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return hutch_error_setsys(err, errno, "new cgroup namespace");
+	struct mount_ctx m = {.st = st,
+			      .dir = a->dir,
+			      .fsd_dir = a->fsd_dir,
+			      .private_cgroupns = a->private_cgroupns};
+	int r = mounts_finish(&m, err);
+	if (r < 0)
+		return r;
+	if (st->tty) {
+		/* The pty comes from the container's own devpts, so `tty` names it there. */
+		int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (master < 0)
+			return hutch_error_setsys(err, errno, "open /dev/ptmx");
+		char name[64];
+		if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0) {
+			close(master);
+			return hutch_error_setsys(err, errno, "unlock the pty");
+		}
+		a->init.tty_fd = open(name, O_RDWR | O_NOCTTY);
+		if (a->init.tty_fd < 0) {
+			close(master);
+			return hutch_error_setsys(err, errno, "open %s", name);
+		}
+		*ret_master = master;
+	}
+	return 0;
+}
+
+static __attribute__((noreturn)) void child_main(struct child_args *a)
+{
+	struct hutch_error err = {0};
+	for (int fd = 0; fd < 3; fd++)
+		if (a->stdio[fd] >= 0 && a->stdio[fd] != fd)
+			dup2(a->stdio[fd], fd);
+	int master = -1;
+	char go;
+	/*
+	 * The filesystem is built while the host puts us in the cgroup (a v1
+	 * attach waits for an RCU grace period); the cgroup namespace and
+	 * /sys/fs/cgroup wait for that, so they are rooted at our cgroup.
+	 */
+	/* A foreground container goes with the hutch that waits for it (a detached one's monitor never dies first). */
+	if (!a->st->detach)
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (child_setup(a, &err) < 0 || read(a->sync_fd, &go, 1) != 1 ||
+	    child_finish(a, &master, &err) < 0) {
+		send_msg(a->sync_fd, err.err ? err.err : EIO, err.msg, -1);
+		_exit(EXIT_RUNTIME);
+	}
+	send_msg(a->sync_fd, 0, NULL, master);
+	if (master >= 0)
+		close(master);
+	close(a->sync_fd);
+	_exit(init_run(&a->init));
+}
+
+/* Opens another container's namespace by its name, for --pid/--net/--ipc container:NAME. */
+static int open_joined_ns(struct hutch_state *st, enum hutch_ns_kind k, int *ret_fd,
+			  struct hutch_error *err)
+{
+	struct hutch_state other;
+	int r = hutch_state_find(hutch_globals.root, st->ns[k].container, &other);
+	if (r < 0)
+		return hutch_error_set(err, r == -ENOTUNIQ ? EINVAL : ENOENT,
+				       "--%s container:%s: no such container",
+				       hutch_ns_kind_name(k), st->ns[k].container);
+	bool alive = other.status == HUTCH_STATUS_RUNNING && hutch_state_pid_alive(&other);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)other.pid, hutch_ns_kind_name(k));
+	snprintf(st->ns[k].container, sizeof(st->ns[k].container), "%s", other.id);
+	hutch_state_free(&other);
+	if (!alive)
+		return hutch_error_set(err, EINVAL,
+				       "--%s container:%s: the container is not running",
+				       hutch_ns_kind_name(k), st->ns[k].container);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hutch_error_setsys(err, errno, "open %s", path);
+	*ret_fd = fd;
+	return 0;
+}
+
+static bool name_taken(const char *name)
+{
+	struct hutch_state *v;
+	size_t n;
+	bool taken = false;
+	if (hutch_state_list(hutch_globals.root, &v, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		taken |= strcmp(v[i].name, name) == 0;
+	hutch_state_list_free(v, n);
+	return taken;
+}
+
+static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_fd,
+		  struct hutch_error *err)
+{
+	const char *root = hutch_globals.root;
+	char dir[3800], path[4200];
+	struct cgroup *cg = NULL;
+	bool made_dir = false;
+	pid_t pid = -1;
+	int r, master = -1, log_fd = -1, null_fd = -1, sv[2] = {-1, -1};
+	struct child_args a = {.st = st, .dir = dir, .stdio = {-1, -1, -1}};
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+		a.join_fds[k] = -1;
+	a.init.tty_fd = -1;
+
+	/*
+	 * SIGCHLD and the signals forwarded to the container stay blocked from
+	 * here, so pty_relay's signalfd sees them all, even those that come
+	 * before it runs (the init and the command unblock their own).
+	 */
+	sigset_t blocked;
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGCHLD);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&blocked, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &blocked, NULL);
+
+	if ((r = hutch_mkdir_p(root, 0711)) < 0) {
+		hutch_error_setsys(err, -r, "create the state directory %s", root);
+		goto fail;
+	}
+	new_id(st->id);
+	snprintf(dir, sizeof(dir), "%s/%s", root, st->id);
+	if (!st->name[0])
+		snprintf(st->name, 13, "%.12s", st->id);
+	if (!st->hostname[0])
+		snprintf(st->hostname, 13, "%.12s", st->id);
+	if (cgroup_parent)
+		snprintf(st->cgroup_path, sizeof(st->cgroup_path), "%s%s/%s",
+			 cgroup_parent[0] == '/' ? "" : "/", cgroup_parent, st->id);
+	else
+		snprintf(st->cgroup_path, sizeof(st->cgroup_path), "/hutch/%s", st->id);
+	st->monitor_pid = getpid();
+	st->created_ns = hutch_wall_ns();
+	st->status = HUTCH_STATUS_CREATED;
+
+	/* The name check and the directory that reserves the name go together, under a lock. */
+	{
+		snprintf(path, sizeof(path), "%s/.lock", root);
+		_cleanup_close_ int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+			hutch_error_setsys(err, errno, "lock %s", path);
+			goto fail;
+		}
+		if (name_taken(st->name)) {
+			hutch_error_set(err, EEXIST, "the name '%s' is already in use", st->name);
+			goto fail;
+		}
+		if (mkdir(dir, 0700) < 0) {
+			hutch_error_setsys(err, errno, "mkdir %s", dir);
+			goto fail;
+		}
+		made_dir = true;
+		if ((r = hutch_state_write(root, st)) < 0) {
+			hutch_error_setsys(err, -r, "write the state of %s", st->id);
+			goto fail;
+		}
+	}
+
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+		if (st->ns[k].mode == HUTCH_NS_CONTAINER &&
+		    open_joined_ns(st, k, &a.join_fds[k], err) < 0)
+			goto fail;
+
+	/*
+	 * rootfs/ is where the container mounts its scratch tmpfs (its /etc
+	 * files, the overlay's mount point and, with --rm, the overlay's upper
+	 * layer: a container removed at exit leaves nothing to delete on disk).
+	 * Otherwise the upper layer is kept on disk until `hutch rm`.
+	 */
+	static const char *const subdirs[] = {"rootfs", "upper", "work"};
+	for (size_t i = 0; i < (st->auto_remove ? 1 : ARRAY_SIZE(subdirs)); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
+		if (mkdir(path, 0755) < 0) {
+			hutch_error_setsys(err, errno, "mkdir %s", path);
+			goto fail;
+		}
+	}
+
+	if (st->fsd) {
+		const char *fsd = getenv("HUTCH_FSD_DIR");
+		fsd = fsd && fsd[0] ? fsd : HUTCH_FSD_DIR;
+		a.fsd_dir = fsd_mounted(fsd) ? fsd : NULL;
+	}
+	a.private_cgroupns = st->ns[HUTCH_NS_CGROUP].mode == HUTCH_NS_PRIVATE;
+
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (st->detach) {
+		snprintf(st->log_path, sizeof(st->log_path), "%s/container.log", dir);
+		log_fd = open(st->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (log_fd < 0) {
+			hutch_error_setsys(err, errno, "create %s", st->log_path);
+			goto fail;
+		}
+		a.stdio[0] = null_fd;
+		a.stdio[1] = a.stdio[2] = log_fd;
+	} else if (!st->interactive || st->tty) {
+		a.stdio[0] = null_fd;
+	}
+
+	a.init.argv = st->argv;
+	a.init.env = st->env;
+	a.init.workdir = st->workdir;
+	a.init.seccomp = !st->seccomp_unconfined;
+	if (st->user[0]) {
+		if (spec_resolve_user_in(st->user, st->rootfs, &a.init.uid, &a.init.gid) < 0) {
+			hutch_error_set(err, ENOENT,
+					"-u %s: no such user or group in the image's /etc/passwd "
+					"or /etc/group",
+					st->user);
+			goto fail;
+		}
+		a.init.set_user = true;
+	}
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		hutch_error_setsys(err, errno, "socketpair");
+		goto fail;
+	}
+	a.sync_fd = sv[1];
+	if (a.join_fds[HUTCH_NS_PID] >= 0 && setns(a.join_fds[HUTCH_NS_PID], CLONE_NEWPID) < 0) {
+		hutch_error_setsys(err, errno, "join the pid namespace of %s",
+				   st->ns[HUTCH_NS_PID].container);
+		goto fail;
+	}
+	unsigned long flags = CLONE_NEWNS | SIGCHLD;
+	if (st->ns[HUTCH_NS_PID].mode == HUTCH_NS_PRIVATE)
+		flags |= CLONE_NEWPID;
+	if (st->ns[HUTCH_NS_NET].mode == HUTCH_NS_PRIVATE ||
+	    st->ns[HUTCH_NS_NET].mode == HUTCH_NS_NONE)
+		flags |= CLONE_NEWNET;
+	if (st->ns[HUTCH_NS_IPC].mode == HUTCH_NS_PRIVATE)
+		flags |= CLONE_NEWIPC;
+	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE)
+		flags |= CLONE_NEWUTS;
+
+	fflush(NULL);
+	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		hutch_error_setsys(err, errno, "clone the container's init");
+		goto fail;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_main(&a);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	/* The child builds its filesystem meanwhile. */
+	const struct cgroup_layout *layout;
+	if ((r = cgroup_layout_detect(&layout)) < 0) {
+		hutch_error_setsys(err, -r, "detect the cgroup layout");
+		goto fail;
+	}
+	if (cgroup_create(layout, st->cgroup_path, &cg, err) < 0)
+		goto fail;
+	struct cgroup_limits lim;
+	cgroup_limits_init(&lim);
+	lim.memory_bytes = st->limits.memory_bytes;
+	lim.memory_swap_bytes = st->limits.memory_swap_bytes;
+	lim.cpu_quota_us = st->limits.cpu_quota_us;
+	lim.cpu_period_us = st->limits.cpu_period_us;
+	lim.cpu_shares = st->limits.cpu_shares;
+	lim.pids_max = st->limits.pids_max;
+	lim.cpuset_cpus = st->limits.cpuset_cpus[0] ? st->limits.cpuset_cpus : NULL;
+	lim.cpuset_mems = st->limits.cpuset_mems[0] ? st->limits.cpuset_mems : NULL;
+	if (cgroup_set_limits(cg, &lim, err) < 0)
+		goto fail;
+
+	struct sync_msg msg;
+	if (cgroup_attach(cg, pid, err) < 0) {
+		/* A child that failed first says better why. */
+		if (recv_msg(sv[0], &msg, &master, MSG_DONTWAIT) == 0 && msg.err)
+			hutch_error_set(err, msg.err, "%s", msg.msg);
+		goto fail;
+	}
+	/* A child that failed already has closed its end: its message waits for us. */
+	send(sv[0], "g", 1, MSG_NOSIGNAL);
+	if (recv_msg(sv[0], &msg, &master, 0) < 0) {
+		hutch_error_set(err, EIO, "the container's init died while setting up");
+		goto fail;
+	}
+	if (msg.err) {
+		hutch_error_set(err, msg.err, "%s", msg.msg);
+		goto fail;
+	}
+	close(sv[0]);
+	sv[0] = -1;
+
+	st->pid = pid;
+	hutch_pid_start_ticks(pid, &st->pid_start_ticks);
+	st->status = HUTCH_STATUS_RUNNING;
+	st->started_ns = hutch_wall_ns();
+	if ((r = hutch_state_write(root, st)) < 0) {
+		hutch_error_setsys(err, -r, "write the state of %s", st->id);
+		goto fail;
+	}
+	if (notify_fd >= 0) {
+		char line[HUTCH_ID_LEN + 2];
+		snprintf(line, sizeof(line), "%s\n", st->id);
+		if (write(notify_fd, line, strlen(line)) < 0) {
+			/* the caller went away; the container runs on */
+		}
+		close(notify_fd);
+	}
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+		if (a.join_fds[k] >= 0)
+			close(TAKE_FD(a.join_fds[k]));
+
+	int status = pty_relay(master, st->interactive && !st->detach ? STDIN_FILENO : -1,
+			       st->detach ? log_fd : STDOUT_FILENO, pid, forwarded_signals,
+			       ARRAY_SIZE(forwarded_signals));
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (master >= 0)
+		close(master);
+
+	struct cgroup_stats cs;
+	cgroup_stats_init(&cs);
+	if (cgroup_read_stats(cg, CGROUP_STATS_MEMORY, &cs) == 0 &&
+	    hutch_known(cs.memory_oom_kill_events) && cs.memory_oom_kill_events > 0)
+		st->oom_killed = true;
+	cgroup_stats_free(&cs);
+	/* Processes of a container sharing the host's pid namespace outlive its init. */
+	cgroup_kill_all(cg, SIGKILL);
+	struct hutch_error derr = {0};
+	cgroup_destroy(cg, &derr);
+	cgroup_close(cg);
+
+	st->status = HUTCH_STATUS_EXITED;
+	st->exit_code = code;
+	st->finished_ns = hutch_wall_ns();
+	if (st->auto_remove)
+		container_remove_dir(st->id);
+	else
+		hutch_state_write(root, st);
+	if (log_fd >= 0)
+		close(log_fd);
+	if (null_fd >= 0)
+		close(null_fd);
+	return code;
+
+fail:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (cg) {
+		struct hutch_error derr2 = {0};
+		cgroup_kill_all(cg, SIGKILL);
+		cgroup_destroy(cg, &derr2);
+		cgroup_close(cg);
+	}
+	if (made_dir)
+		rm_rf(dir);
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+		if (a.join_fds[k] >= 0)
+			close(a.join_fds[k]);
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (master >= 0)
+		close(master);
+	if (log_fd >= 0)
+		close(log_fd);
+	if (null_fd >= 0)
+		close(null_fd);
+	return -(err->err ? err->err : EIO);
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* The hutch runtime's internals, shared by its verbs (one file each). */
+#ifndef HUTCH_RUNTIME_H
+#define HUTCH_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hutch/cgroup.h"
+#include "hutch/state.h"
+#include "hutch/util.h"
+
+/* docker's exit codes */
+#define EXIT_RUNTIME	   125 /* hutch's own error: bad flag or value, unknown container, ... */
+#define EXIT_CANNOT	   126 /* the command is not executable */
+#define EXIT_NOTFOUND	   127 /* the command is not found */
+
+#define HUTCH_IMAGES_DIR   "/var/lib/hutch/images"
+#define HUTCH_FSD_DIR	   "/var/lib/hutch-fsd"
+#define HUTCH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Global options, set by main before a verb runs. */
+struct hutch_globals {
+	const char *root; /* --root: the state directory */
+	char *args;	  /* the process's argument area (argv[0] to the end of the last), */
+	size_t args_len;  /* rewritten by the container's init to name itself */
+};
+extern struct hutch_globals hutch_globals;
+
+/* A verb: its name, its entry point (argv[0] is the verb) and a one-line summary. */
+struct hutch_verb {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+
+/* Reports an error once, as "hutch VERB: message", and returns EXIT_RUNTIME. */
+int hutch_fail(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- spec.c: flags of `hutch run` into a container's state (pure) ---- */
+struct run_opts {
+	struct hutch_state st; /* the container as asked */
+	const char *image;     /* IMAGE, or NULL with --rootfs */
+	const char *rootfs;    /* --rootfs DIR */
+	const char *cgroup_parent;
+	char **env_files; /* --env-file, NULL-terminated */
+	bool help;
+};
+void run_opts_init(struct run_opts *o);
+void run_opts_free(struct run_opts *o);
+/* Parses `hutch run`'s argv (argv[0] = "run"). -EINVAL with err set on bad input. */
+int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_error *err);
+/* --cpus 0.25 -> quota 25000 us over a 100000 us period. */
+int spec_parse_cpus(const char *s, uint64_t *ret_quota_us, uint64_t *ret_period_us);
+/* -v HOST:CTR[:ro|:rw]; both absolute. */
+int spec_parse_volume(const char *s, struct hutch_mount_spec *ret);
+/* host | container:NAME | none (none only where allow_none) */
+int spec_parse_ns(const char *s, bool allow_none, struct hutch_ns_spec *ret);
+/* -u UID[:GID], numeric. */
+int spec_parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid);
+/* -u USER[:GROUP], names or numbers: whether it reads as one. */
+bool spec_user_valid(const char *s);
+/*
+ * Resolves USER[:GROUP] against the text of the container's /etc/passwd and
+ * /etc/group (either may be NULL). A user's group defaults to its passwd
+ * entry's, a bare number's to the same number. -ENOENT for an unknown name.
+ */
+int spec_resolve_user(const char *s, const char *passwd, const char *group, uid_t *ret_uid,
+		      gid_t *ret_gid);
+/* The same, reading <root>/etc/passwd and <root>/etc/group. */
+int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t *ret_gid);
+/* Adds "K=V" to a NULL-terminated env list, replacing an earlier K. */
+int spec_env_set(char ***env, const char *kv);
+/* Parses an --env-file's text: K=V lines, '#' comments, blank lines; "K" alone takes the host's. */
+int spec_env_file_parse(const char *text, char ***env, struct hutch_error *err);
+/* Appends a copy of s to a NULL-terminated list. */
+int strv_push(char ***v, const char *s);
+void strv_free(char **v);
+size_t strv_len(char *const *v);
+
+/* Stops a running container: SIGTERM, grace_s seconds, SIGKILL; waits for its monitor. */
+int container_stop(const struct hutch_state *st, uint64_t grace_s);
+
+/* ---- image.c ---- */
+/* The image store's directory (env HUTCH_IMAGES_DIR overrides it). */
+const char *image_store_dir(void);
+/* Finds an image's directory; builds "busybox" from the host's busybox on first use. */
+int image_resolve(const char *name, char *buf, size_t size, struct hutch_error *err);
+
+/* ---- container.c ---- */
+/*
+ * Creates and runs the container described by st, waits for it and returns
+ * its exit code (0..255), or a negative errno with err set when the runtime
+ * failed; nothing it made is left behind then. notify_fd >= 0 (a detached
+ * run) gets the id once the container runs, or the error.
+ */
+int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_fd,
+		  struct hutch_error *err);
+/* Resolves a container by name or id for a verb; reports and returns EXIT_RUNTIME if none. */
+int container_lookup(const char *verb, const char *name, struct hutch_state *ret);
+/* The state with running containers whose process has gone marked exited. */
+void container_refresh(struct hutch_state *st);
+/* Removes <root>/<id> and everything in it. */
+int container_remove_dir(const char *id);
+/* Creates (or truncates) a file with data. */
+int write_new_file(const char *path, const char *data);
+/* rm -rf of a directory tree (does not cross mount points). */
+int rm_rf(const char *path);
+
+/* ---- init.c: the container's pid 1 ---- */
+struct init_args {
+	char **argv, **env;
+	const char *workdir;
+	uid_t uid;
+	gid_t gid;
+	bool set_user;
+	bool seccomp; /* load the default filter before exec */
+	int tty_fd;   /* the pty's slave for the command, or -1 */
+};
+/* Forks the command, forwards signals to it, reaps; returns the exit status to exit with. */
+int init_run(const struct init_args *a);
+/* The command's side: becomes the session leader of the tty, drops to the user, execs. Never returns. */
+void init_exec_command(const struct init_args *a) __attribute__((noreturn));
+
+/* ---- seccomp.c ---- */
+/* Loads the default deny-list filter on the calling process (kept across exec). */
+int seccomp_apply_default(void);
+
+/* ---- mounts.c: the container's filesystem, done by its init before the command ---- */
+struct mount_ctx {
+	const struct hutch_state *st;
+	const char *dir;     /* <root>/<id>: upper, work, rootfs mount point, etc files */
+	const char *fsd_dir; /* a mounted hutch-fsd (or lxcfs) to bind, or NULL */
+	bool private_cgroupns;
+};
+/* Before the init is in its cgroup: the overlay root, /proc, /dev, /sys, /etc files, volumes. */
+int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err);
+/* In its cgroup and cgroup namespace: /sys/fs/cgroup, --read-only, pivot_root. */
+int mounts_finish(const struct mount_ctx *m, struct hutch_error *err);
+/* Whether a FUSE filesystem is mounted at dir. */
+bool fsd_mounted(const char *dir);
+
+/* ---- pty.c ---- */
+/* Copies between in_fd (or -1) and the pty master, master -> out_fd, until child exits; returns its wait status. */
+int pty_relay(int master, int in_fd, int out_fd, pid_t child, const int *fwd_signals, size_t n_sig);
+
+/* Formats a wall clock time (ns) as RFC 3339 UTC; "" for 0. */
+void format_time(uint64_t ns, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The container's pid 1, as docker's --init: it forks the command, forwards
+ * every signal it gets to it, reaps whatever gets orphaned to it, and exits
+ * with the command's status (128+N when the command was killed by signal N).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "hutch.h"
+
+extern char **environ;
+
+/* docker's default capability set; everything else leaves the bounding set. */
+static const int default_caps[] = {
+	CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,	     CAP_FOWNER,
+	CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,	     CAP_SETUID,
+	CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+	CAP_KILL,    CAP_AUDIT_WRITE,
+};
+
+static void drop_capabilities(void)
+{
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+		bool keep = false;
+		for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
+			keep |= default_caps[i] == cap;
+		if (!keep)
+			prctl(PR_CAPBSET_DROP, cap, 0, 0,
+			      0); /* a cap this kernel lacks: EINVAL, fine */
+	}
+}
+
+void init_exec_command(const struct init_args *a)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (a->tty_fd >= 0) {
+		setsid();
+		if (ioctl(a->tty_fd, TIOCSCTTY, 0) < 0) {
+			fprintf(stderr, "hutch: set the controlling terminal: %s\n",
+				strerror(errno));
+			_exit(EXIT_CANNOT);
+		}
+		for (int fd = 0; fd < 3; fd++)
+			dup2(a->tty_fd, fd);
+		if (a->tty_fd > 2)
+			close(a->tty_fd);
+	}
+	environ = a->env;
+	const char *wd = a->workdir && a->workdir[0] ? a->workdir : "/";
+	if (chdir(wd) < 0) {
+		fprintf(stderr, "hutch: chdir %s: %s\n", wd, strerror(errno));
+		_exit(EXIT_CANNOT);
+	}
+	drop_capabilities();
+	if (a->set_user) {
+		if (setgroups(0, NULL) < 0 || setgid(a->gid) < 0 || setuid(a->uid) < 0) {
+			fprintf(stderr, "hutch: set user %u:%u: %s\n", a->uid, a->gid,
+				strerror(errno));
+			_exit(EXIT_CANNOT);
+		}
+	}
+	if (a->seccomp && seccomp_apply_default() < 0) {
+		fprintf(stderr, "hutch: load the seccomp filter\n");
+		_exit(EXIT_CANNOT);
+	}
+	execvp(a->argv[0], a->argv);
+	int e = errno;
+	fprintf(stderr, "hutch: exec %s: %s\n", a->argv[0], strerror(e));
+	_exit(e == ENOENT || e == ENOTDIR ? EXIT_NOTFOUND : EXIT_CANNOT);
+}
+
+static void noop(int sig)
+{
+	(void)sig;
+}
+
+int init_run(const struct init_args *a)
+{
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	/*
+	 * A pid 1 drops the signals it has no handler for, even from the
+	 * host; handlers (never run: the signals stay blocked and are taken
+	 * with sigwaitinfo) make it take them.
+	 */
+	struct sigaction sa = {.sa_handler = noop};
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL);
+	prctl(PR_SET_NAME, "hutch-init", 0, 0, 0);
+	/* ps in the container shows "hutch-init", not the hutch command line that made it. */
+	if (hutch_globals.args && hutch_globals.args_len > sizeof("hutch-init")) {
+		memset(hutch_globals.args, 0, hutch_globals.args_len);
+		strcpy(hutch_globals.args, "hutch-init");
+	}
+
+	pid_t cmd = fork();
+	if (cmd < 0) {
+		fprintf(stderr, "hutch: fork the command: %s\n", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (cmd == 0)
+		init_exec_command(a);
+	if (a->tty_fd >= 0)
+		close(a->tty_fd);
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(cmd, sig);
+			continue;
+		}
+		int status;
+		pid_t p;
+		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (p != cmd)
+				continue;
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			return 128 + WTERMSIG(status);
+		}
+	}
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/* hutch: the container runtime's command line, dispatched from a table of verbs. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hutch.h"
+
+struct hutch_globals hutch_globals = {.root = HUTCH_STATE_ROOT};
+
+static const struct hutch_verb verbs[] = {
+	{"run", cmd_run, "Create and run a container"},
+	{"exec", cmd_exec, "Run a command in a running container"},
+	{"ps", cmd_ps, "List containers"},
+	{"stop", cmd_stop, "Stop containers (SIGTERM, then SIGKILL)"},
+	{"kill", cmd_kill, "Send a signal to containers"},
+	{"rm", cmd_rm, "Remove containers"},
+	{"logs", cmd_logs, "Show a detached container's output"},
+	{"inspect", cmd_inspect, "Show containers' state as JSON"},
+	{"images", cmd_images, "List images"},
+	{"top", cmd_top, "Watch containers (the hutch top viewer)"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hutch [--root DIR] COMMAND [ARG...]\n\n"
+		"A container runtime with docker's habits.\n\n"
+		"Options:\n"
+		"  --root DIR   state directory (default %s)\n"
+		"  --version    print the version\n"
+		"  -h, --help   this help\n\nCommands:\n",
+		HUTCH_STATE_ROOT);
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(f, "\nRun 'hutch COMMAND --help' for a command's flags.\n"
+		   "Exit codes: 125 hutch's own error, 126 command not executable,\n"
+		   "127 command not found, 128+N killed by signal N, else the command's.\n");
+}
+
+int hutch_fail(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "hutch%s%s: ", verb ? " " : "", verb ? verb : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return EXIT_RUNTIME;
+}
+
+void format_time(uint64_t ns, char *buf, size_t size)
+{
+	if (!ns) {
+		snprintf(buf, size, "%s", "");
+		return;
+	}
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char base[32];
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%09lluZ", base, (unsigned long long)(ns % 1000000000ull));
+}
+
+#ifdef HUTCH_HAVE_VIEWER
+int viewer_top_main(int argc, char **argv);
+#endif
+
+/* The viewer (viewer/) plugs in here when it is built with the runtime. */
+int cmd_top(int argc, char **argv)
+{
+#ifdef HUTCH_HAVE_VIEWER
+	return viewer_top_main(argc, argv);
+#else
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("Usage: hutch top\n\nWatch containers (the hutch top viewer; not built in "
+		       "this binary).\n");
+		return 0;
+	}
+	return hutch_fail("top", "not built in");
+#endif
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"root", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	int c;
+	hutch_globals.args = argv[0];
+	hutch_globals.args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (optarg[0] != '/')
+				return hutch_fail(NULL, "--root '%s': an absolute path", optarg);
+			hutch_globals.root = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("hutch %s\n", HUTCH_VERSION);
+			return 0;
+		default:
+			return hutch_fail(NULL,
+					  "unknown flag or missing value: %s (see hutch --help)",
+					  argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+		if (strcmp(argv[optind], verbs[i].name) == 0) {
+			int r = verbs[i].main(argc - optind, argv + optind);
+			fflush(stdout);
+			return r;
+		}
+	}
+	return hutch_fail(NULL, "'%s' is not a hutch command (see hutch --help)", argv[optind]);
+}

@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: MIT
+/* `hutch run`'s flags into the container's state. Pure: no file is read here. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hutch.h"
+
+size_t strv_len(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int strv_push(char ***v, const char *s)
+{
+	size_t n = strv_len(*v);
+	char *dup = strdup(s);
+	char **nv = dup ? realloc(*v, (n + 2) * sizeof(*nv)) : NULL;
+	if (!nv) {
+		free(dup);
+		return -ENOMEM;
+	}
+	nv[n] = dup;
+	nv[n + 1] = NULL;
+	*v = nv;
+	return 0;
+}
+
+int spec_env_set(char ***env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv)
+		return -EINVAL;
+	size_t klen = (size_t)(eq - kv) + 1;
+	for (size_t i = 0; *env && (*env)[i]; i++) {
+		if (strncmp((*env)[i], kv, klen) == 0) {
+			char *dup = strdup(kv);
+			if (!dup)
+				return -ENOMEM;
+			free((*env)[i]);
+			(*env)[i] = dup;
+			return 0;
+		}
+	}
+	return strv_push(env, kv);
+}
+
+/* "K=V" as is; "K" alone takes the host's value of K (docker's habit) or is skipped. */
+static int env_add(char ***env, const char *s)
+{
+	if (!s[0] || s[0] == '=')
+		return -EINVAL;
+	if (strchr(s, '='))
+		return spec_env_set(env, s);
+	const char *v = getenv(s);
+	if (!v)
+		return 0;
+	size_t n = strlen(s) + strlen(v) + 2;
+	_cleanup_free_ char *kv = malloc(n);
+	if (!kv)
+		return -ENOMEM;
+	snprintf(kv, n, "%s=%s", s, v);
+	return spec_env_set(env, kv);
+}
+
+int spec_env_file_parse(const char *text, char ***env, struct hutch_error *err)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	char *save = NULL;
+	int lineno = 0;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		size_t l = strlen(line);
+		while (l && (line[l - 1] == '\r' || line[l - 1] == ' ' || line[l - 1] == '\t'))
+			line[--l] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		int r = env_add(env, line);
+		if (r < 0)
+			return hutch_error_set(err, -r, "line %d: bad variable '%s'", lineno, line);
+	}
+	return 0;
+}
+
+int spec_parse_cpus(const char *s, uint64_t *ret_quota_us, uint64_t *ret_period_us)
+{
+	char *end;
+	if (!s || !s[0] || s[0] == '-' || s[0] == '+' || s[0] == ' ')
+		return -EINVAL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || v != v || v <= 0 || v > 4096)
+		return -EINVAL;
+	uint64_t quota = (uint64_t)(v * 100000.0 + 0.5);
+	if (quota < 1000) /* the kernel's floor is 1 ms */
+		return -ERANGE;
+	*ret_quota_us = quota;
+	*ret_period_us = 100000;
+	return 0;
+}
+
+static bool abs_path_ok(const char *p)
+{
+	/* overlayfs and mount option strings do not take ',' or ':' in paths. */
+	return p[0] == '/' && !strchr(p, ',') && !strchr(p, ':') && !strstr(p, "/../") &&
+	       strcmp(p + strlen(p) - (strlen(p) >= 3 ? 3 : 0), "/..") != 0;
+}
+
+int spec_parse_volume(const char *s, struct hutch_mount_spec *ret)
+{
+	_cleanup_free_ char *copy = strdup(s ? s : "");
+	if (!copy)
+		return -ENOMEM;
+	char *host = copy, *ctr = strchr(copy, ':');
+	if (!ctr)
+		return -EINVAL;
+	*ctr++ = '\0';
+	char *mode = strchr(ctr, ':');
+	bool ro = false;
+	if (mode) {
+		*mode++ = '\0';
+		if (strcmp(mode, "ro") == 0)
+			ro = true;
+		else if (strcmp(mode, "rw") != 0)
+			return -EINVAL;
+	}
+	if (!abs_path_ok(host) || !abs_path_ok(ctr) || strcmp(ctr, "/") == 0)
+		return -EINVAL;
+	char *h = strdup(host), *c = strdup(ctr);
+	if (!h || !c) {
+		free(h);
+		free(c);
+		return -ENOMEM;
+	}
+	ret->source = h;
+	ret->destination = c;
+	ret->readonly = ro;
+	return 0;
+}
+
+int spec_parse_ns(const char *s, bool allow_none, struct hutch_ns_spec *ret)
+{
+	struct hutch_ns_spec ns = {0};
+	if (!s)
+		return -EINVAL;
+	if (strcmp(s, "host") == 0) {
+		ns.mode = HUTCH_NS_HOST;
+	} else if (allow_none && strcmp(s, "none") == 0) {
+		ns.mode = HUTCH_NS_NONE;
+	} else if (allow_none && strcmp(s, "bridge") == 0) {
+		ns.mode = HUTCH_NS_PRIVATE; /* docker's default name; we give loopback only */
+	} else if (strncmp(s, "container:", 10) == 0 && s[10] && strlen(s + 10) <= HUTCH_ID_LEN &&
+		   !strchr(s + 10, '/')) {
+		ns.mode = HUTCH_NS_CONTAINER;
+		strcpy(ns.container, s + 10);
+	} else {
+		return -EINVAL;
+	}
+	*ret = ns;
+	return 0;
+}
+
+static bool is_user_name(const char *s)
+{
+	if (!s[0] || strlen(s) > 32 || !((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_-.", *p)))
+			return false;
+	return true;
+}
+
+/* Finds name (or, with name NULL, the number id) in passwd/group text; returns field 2 (uid/gid) and 3. */
+static int db_lookup(const char *text, const char *name, uint64_t id, uint64_t *ret_id,
+		     uint64_t *ret_gid)
+{
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char buf[512];
+		if (len < sizeof(buf)) {
+			memcpy(buf, line, len);
+			buf[len] = '\0';
+			char *f[4] = {0};
+			char *cur = buf;
+			/* strsep keeps empty fields ("name::0:") that strtok would fold */
+			for (int i = 0; i < 4 && cur; i++)
+				f[i] = strsep(&cur, ":");
+			uint64_t fid, fgid = UINT64_MAX;
+			if (f[0] && f[2] && hutch_parse_u64(f[2], &fid) == 0 && fid < UINT32_MAX &&
+			    (name ? strcmp(f[0], name) == 0 : fid == id)) {
+				if (f[3])
+					hutch_parse_u64(f[3], &fgid);
+				*ret_id = fid;
+				if (ret_gid)
+					*ret_gid = fgid;
+				return 0;
+			}
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+int spec_resolve_user(const char *s, const char *passwd, const char *group, uid_t *ret_uid,
+		      gid_t *ret_gid)
+{
+	char buf[72];
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	char *g = strchr(buf, ':');
+	if (g)
+		*g++ = '\0';
+	uint64_t u, gg = UINT64_MAX;
+	if (hutch_parse_u64(buf, &u) == 0) {
+		if (u >= UINT32_MAX)
+			return -EINVAL;
+		/* A number: its passwd entry's group if there is one, else the same number. */
+		if (!passwd || db_lookup(passwd, NULL, u, &u, &gg) < 0 || gg >= UINT32_MAX)
+			gg = u;
+	} else if (is_user_name(buf)) {
+		if (!passwd || db_lookup(passwd, buf, 0, &u, &gg) < 0)
+			return -ENOENT;
+		if (gg >= UINT32_MAX)
+			gg = u;
+	} else {
+		return -EINVAL;
+	}
+	if (g) {
+		if (hutch_parse_u64(g, &gg) == 0) {
+			if (gg >= UINT32_MAX)
+				return -EINVAL;
+		} else if (is_user_name(g)) {
+			if (!group || db_lookup(group, g, 0, &gg, NULL) < 0)
+				return -ENOENT;
+		} else {
+			return -EINVAL;
+		}
+	}
+	*ret_uid = (uid_t)u;
+	*ret_gid = (gid_t)gg;
+	return 0;
+}
+
+bool spec_user_valid(const char *s)
+{
+	char buf[72];
+	if (!s || !s[0] || strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	char *g = strchr(buf, ':');
+	if (g)
+		*g++ = '\0';
+	uint64_t x;
+	bool ok = (hutch_parse_u64(buf, &x) == 0 && x < UINT32_MAX) || is_user_name(buf);
+	if (g)
+		ok = ok && ((hutch_parse_u64(g, &x) == 0 && x < UINT32_MAX) || is_user_name(g));
+	return ok;
+}
+
+int spec_parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid)
+{
+	return spec_resolve_user(s, NULL, NULL, ret_uid, ret_gid);
+}
+
+void run_opts_init(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	hutch_state_init(&o->st);
+}
+
+void run_opts_free(struct run_opts *o)
+{
+	hutch_state_free(&o->st);
+	strv_free(o->env_files);
+	o->env_files = NULL;
+}
+
+/* Names: docker's [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+static bool valid_name(const char *s)
+{
+	if (!s[0] || strlen(s) >= 64)
+		return false;
+	for (const char *p = s; *p; p++) {
+		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9');
+		if (!alnum && (p == s || !strchr("_.-", *p)))
+			return false;
+	}
+	return true;
+}
+
+enum {
+	OPT_RM = 1000,
+	OPT_MEMORY_SWAP,
+	OPT_CPUS,
+	OPT_CPU_SHARES,
+	OPT_CPUSET_CPUS,
+	OPT_CPUSET_MEMS,
+	OPT_PIDS_LIMIT,
+	OPT_ENV_FILE,
+	OPT_HOSTNAME,
+	OPT_READ_ONLY,
+	OPT_PID,
+	OPT_NET,
+	OPT_IPC,
+	OPT_UTS,
+	OPT_CGROUP_PARENT,
+	OPT_NO_FSD,
+	OPT_ROOTFS,
+	OPT_NO_PIVOT,
+	OPT_NAME,
+	OPT_SECURITY_OPT,
+};
+
+static const struct option run_options[] = {
+	{"name", required_argument, NULL, OPT_NAME},
+	{"detach", no_argument, NULL, 'd'},
+	{"rm", no_argument, NULL, OPT_RM},
+	{"interactive", no_argument, NULL, 'i'},
+	{"tty", no_argument, NULL, 't'},
+	{"memory", required_argument, NULL, 'm'},
+	{"memory-swap", required_argument, NULL, OPT_MEMORY_SWAP},
+	{"cpus", required_argument, NULL, OPT_CPUS},
+	{"cpu-shares", required_argument, NULL, OPT_CPU_SHARES},
+	{"cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS},
+	{"cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS},
+	{"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+	{"volume", required_argument, NULL, 'v'},
+	{"env", required_argument, NULL, 'e'},
+	{"env-file", required_argument, NULL, OPT_ENV_FILE},
+	{"workdir", required_argument, NULL, 'w'},
+	{"user", required_argument, NULL, 'u'},
+	{"hostname", required_argument, NULL, OPT_HOSTNAME},
+	{"read-only", no_argument, NULL, OPT_READ_ONLY},
+	{"pid", required_argument, NULL, OPT_PID},
+	{"net", required_argument, NULL, OPT_NET},
+	{"network", required_argument, NULL, OPT_NET},
+	{"ipc", required_argument, NULL, OPT_IPC},
+	{"uts", required_argument, NULL, OPT_UTS},
+	{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
+	{"no-fsd", no_argument, NULL, OPT_NO_FSD},
+	{"rootfs", required_argument, NULL, OPT_ROOTFS},
+	{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+	{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+#define BAD(...) hutch_error_set(err, EINVAL, __VA_ARGS__)
+
+static int copy_str(char *dst, size_t size, const char *s)
+{
+	if (strlen(s) >= size)
+		return -ENAMETOOLONG;
+	strcpy(dst, s);
+	return 0;
+}
+
+int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_error *err)
+{
+	struct hutch_state *st = &ret->st;
+	uint64_t v;
+	int c, r;
+	optind = 0; /* also resets getopt's state between calls */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+dithm:v:e:w:u:", run_options, NULL)) != -1) {
+		const char *opt = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+		switch (c) {
+		case 'h':
+			ret->help = true;
+			return 0;
+		case OPT_NAME:
+			if (!valid_name(optarg))
+				return BAD("--name '%s': a name is [a-zA-Z0-9][a-zA-Z0-9_.-]*, "
+					   "under 64 characters",
+					   optarg);
+			strcpy(st->name, optarg);
+			break;
+		case 'd':
+			st->detach = true;
+			break;
+		case OPT_RM:
+			st->auto_remove = true;
+			break;
+		case 'i':
+			st->interactive = true;
+			break;
+		case 't':
+			st->tty = true;
+			break;
+		case 'm':
+			if (hutch_parse_size(optarg, &v) < 0 || v < 6 * 1024 * 1024)
+				return BAD("--memory '%s': a size of at least 6m (b, k, m, g "
+					   "suffixes)",
+					   optarg);
+			st->limits.memory_bytes = v;
+			break;
+		case OPT_MEMORY_SWAP:
+			if (strcmp(optarg, "-1") == 0)
+				v = HUTCH_UNLIMITED;
+			else if (hutch_parse_size(optarg, &v) < 0)
+				return BAD("--memory-swap '%s': a size or -1", optarg);
+			st->limits.memory_swap_bytes = v;
+			break;
+		case OPT_CPUS:
+			if (spec_parse_cpus(optarg, &st->limits.cpu_quota_us,
+					    &st->limits.cpu_period_us) < 0)
+				return BAD("--cpus '%s': a number of CPUs above 0.01, like 0.5",
+					   optarg);
+			break;
+		case OPT_CPU_SHARES:
+			if (hutch_parse_u64(optarg, &v) < 0 || v < 2 || v > 262144)
+				return BAD("--cpu-shares '%s': a number from 2 to 262144", optarg);
+			st->limits.cpu_shares = v;
+			break;
+		case OPT_CPUSET_CPUS:
+		case OPT_CPUSET_MEMS: {
+			struct hutch_cpuset set;
+			if (hutch_cpuset_parse(optarg, &set) < 0 || hutch_cpuset_count(&set) == 0)
+				return BAD("%s '%s': a list like 0-2,4", opt, optarg);
+			char *dst = c == OPT_CPUSET_CPUS ? st->limits.cpuset_cpus
+							 : st->limits.cpuset_mems;
+			if (hutch_cpuset_format(&set, dst, sizeof(st->limits.cpuset_cpus)) < 0)
+				return BAD("%s '%s': too long", opt, optarg);
+			break;
+		}
+		case OPT_PIDS_LIMIT:
+			if (strcmp(optarg, "-1") == 0 || strcmp(optarg, "0") == 0)
+				v = HUTCH_UNLIMITED;
+			else if (hutch_parse_u64(optarg, &v) < 0 || v > INT32_MAX)
+				return BAD("--pids-limit '%s': a number, or -1 for no limit",
+					   optarg);
+			st->limits.pids_max = v;
+			break;
+		case 'v': {
+			struct hutch_mount_spec m;
+			if (spec_parse_volume(optarg, &m) < 0)
+				return BAD("-v '%s': HOST:CONTAINER[:ro], both absolute paths "
+					   "without ',' or ':'",
+					   optarg);
+			struct hutch_mount_spec *nm =
+				realloc(st->mounts, (st->n_mounts + 1) * sizeof(*nm));
+			if (!nm) {
+				free(m.source);
+				free(m.destination);
+				return hutch_error_set(err, ENOMEM, "out of memory");
+			}
+			st->mounts = nm;
+			st->mounts[st->n_mounts++] = m;
+			break;
+		}
+		case 'e':
+			if ((r = env_add(&st->env, optarg)) < 0)
+				return BAD("-e '%s': KEY=VALUE or KEY", optarg);
+			break;
+		case OPT_ENV_FILE:
+			if (strv_push(&ret->env_files, optarg) < 0)
+				return hutch_error_set(err, ENOMEM, "out of memory");
+			break;
+		case 'w':
+			if (optarg[0] != '/' ||
+			    copy_str(st->workdir, sizeof(st->workdir), optarg) < 0)
+				return BAD("-w '%s': an absolute path", optarg);
+			break;
+		case 'u':
+			if (!spec_user_valid(optarg))
+				return BAD("-u '%s': USER[:GROUP], names or numbers", optarg);
+			strcpy(st->user, optarg);
+			break;
+		case OPT_HOSTNAME:
+			if (!optarg[0] || copy_str(st->hostname, 64, optarg) < 0 ||
+			    strchr(optarg, '/'))
+				return BAD("--hostname '%s': a host name under 64 characters",
+					   optarg);
+			break;
+		case OPT_READ_ONLY:
+			st->read_only = true;
+			break;
+		case OPT_PID:
+		case OPT_NET:
+		case OPT_IPC: {
+			enum hutch_ns_kind k = c == OPT_PID   ? HUTCH_NS_PID
+					       : c == OPT_NET ? HUTCH_NS_NET
+							      : HUTCH_NS_IPC;
+			if (spec_parse_ns(optarg, c == OPT_NET, &st->ns[k]) < 0)
+				return BAD("%s '%s': host%s or container:NAME", opt, optarg,
+					   c == OPT_NET ? ", none" : "");
+			break;
+		}
+		case OPT_UTS:
+			if (strcmp(optarg, "host") != 0)
+				return BAD("--uts '%s': only host", optarg);
+			st->ns[HUTCH_NS_UTS].mode = HUTCH_NS_HOST;
+			break;
+		case OPT_CGROUP_PARENT:
+			if (!optarg[0] || strstr(optarg, "..") || strlen(optarg) > 512)
+				return BAD("--cgroup-parent '%s': a cgroup path", optarg);
+			ret->cgroup_parent = optarg;
+			break;
+		case OPT_NO_FSD:
+			st->fsd = false;
+			break;
+		case OPT_ROOTFS:
+			if (optarg[0] != '/' || !abs_path_ok(optarg))
+				return BAD("--rootfs '%s': an absolute path without ',' or ':'",
+					   optarg);
+			ret->rootfs = optarg;
+			break;
+		case OPT_NO_PIVOT:
+			st->no_pivot = true;
+			break;
+		case OPT_SECURITY_OPT:
+			if (strcmp(optarg, "seccomp=unconfined") != 0 &&
+			    strcmp(optarg, "seccomp:unconfined") != 0)
+				return BAD("--security-opt '%s': only seccomp=unconfined", optarg);
+			st->seccomp_unconfined = true;
+			break;
+		case '?':
+		default:
+			if (optopt && optopt < 256)
+				return BAD("unknown flag or missing value: -%c", optopt);
+			return BAD("unknown flag or missing value: %s", opt);
+		}
+	}
+	if (!ret->rootfs) {
+		if (optind >= argc)
+			return BAD("an IMAGE (or --rootfs DIR) is needed");
+		ret->image = argv[optind++];
+		if (!valid_name(ret->image))
+			return BAD("image '%s': not an image name", ret->image);
+		snprintf(st->image, sizeof(st->image), "%s", ret->image);
+	}
+	for (int i = optind; i < argc; i++)
+		if (strv_push(&st->argv, argv[i]) < 0)
+			return hutch_error_set(err, ENOMEM, "out of memory");
+	if (!st->argv && ret->rootfs)
+		return BAD("--rootfs needs a command");
+	if (st->ns[HUTCH_NS_NET].mode == HUTCH_NS_HOST && st->hostname[0])
+		return BAD("--hostname cannot go with --net host");
+	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_HOST && st->hostname[0])
+		return BAD("--hostname cannot go with --uts host");
+	if (st->limits.memory_swap_bytes != UINT64_MAX &&
+	    st->limits.memory_swap_bytes != HUTCH_UNLIMITED) {
+		if (st->limits.memory_bytes == UINT64_MAX)
+			return BAD("--memory-swap needs --memory");
+		if (st->limits.memory_swap_bytes < st->limits.memory_bytes)
+			return BAD("--memory-swap must be at least --memory");
+	}
+	return 0;
+}
