@@ -154,9 +154,42 @@ static void table_remove(struct fsd_state *s, struct ctr *c)
 	pthread_mutex_unlock(&s->table_lock);
 }
 
+/* pid is the init of namespace ns_ino when it is pid 1 there and still in it. */
+static bool is_ns_init(pid_t pid, const struct procfs_pid_status *ps, uint64_t ns_ino)
+{
+	uint64_t ino;
+	return ps->n_nspid > 0 && ps->nspid[ps->n_nspid - 1] == 1 &&
+	       procfs_pidns_inode(pid, &ino) >= 0 && ino == ns_ino;
+}
+
+/*
+ * The init of namespace ns_ino, looked for among every process. For readers
+ * that entered the namespace with setns (hutch exec, docker exec, nsenter):
+ * their parents are outside it. Paid once per new container, not per read.
+ */
+static int scan_ns_init(size_t depth, uint64_t ns_ino, pid_t *ret)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	int r = procfs_list_pids(&pids, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct procfs_pid_status ps;
+		if (procfs_read_pid_status(pids[i], &ps) < 0 || ps.n_nspid != depth)
+			continue;
+		if (is_ns_init(pids[i], &ps, ns_ino)) {
+			*ret = pids[i];
+			return 0;
+		}
+	}
+	return -ESRCH;
+}
+
 /* The host pid of the init of pid's namespace: up the parents to the one that is pid 1 there. */
 static int find_ns_init(pid_t pid, uint64_t ns_ino, pid_t *ret, size_t *ret_depth)
 {
+	size_t depth = 0;
 	for (int i = 0; i < MAX_ANCESTORS; i++) {
 		struct procfs_pid_status ps;
 		int r = procfs_read_pid_status(pid, &ps);
@@ -164,14 +197,17 @@ static int find_ns_init(pid_t pid, uint64_t ns_ino, pid_t *ret, size_t *ret_dept
 			return r;
 		if (ps.n_nspid == 0)
 			return -EOPNOTSUPP; /* kernels before 4.1 have no NSpid */
+		if (depth == 0)
+			depth = ps.n_nspid;
+		if (ps.n_nspid < depth) {
+			/* The chain left the namespace: the reader was setns'd in. */
+			*ret_depth = depth;
+			return scan_ns_init(depth, ns_ino, ret);
+		}
 		if (ps.nspid[ps.n_nspid - 1] == 1) {
-			*ret_depth = ps.n_nspid;
-			uint64_t ino;
-			r = procfs_pidns_inode(pid, &ino);
-			if (r < 0)
-				return r;
-			if (ino != ns_ino)
+			if (!is_ns_init(pid, &ps, ns_ino))
 				return -ESRCH; /* the reader's namespace went away meanwhile */
+			*ret_depth = ps.n_nspid;
 			*ret = pid;
 			return 0;
 		}

@@ -78,16 +78,13 @@ int procfs_read_pid_status(pid_t pid, struct procfs_pid_status *ret)
 	return procfs_parse_pid_status(buf, len, ret);
 }
 
-int procfs_list_tasks(pid_t pid, pid_t **ret_tids, size_t *ret_n)
+/* The numeric entries of a /proc directory (pids or thread ids), in directory order. */
+static int list_numeric_dir(const char *path, pid_t **ret_ids, size_t *ret_n)
 {
-	char path[64];
-	int r = pid_path(pid, "task", path, sizeof(path));
-	if (r < 0)
-		return r;
 	_cleanup_closedir_ DIR *d = opendir(path);
 	if (!d)
 		return gone(-errno);
-	_cleanup_free_ pid_t *tids = NULL;
+	_cleanup_free_ pid_t *ids = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
@@ -97,17 +94,31 @@ int procfs_list_tasks(pid_t pid, pid_t **ret_tids, size_t *ret_n)
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
-			pid_t *t = realloc(tids, ncap * sizeof(*t));
+			pid_t *t = realloc(ids, ncap * sizeof(*t));
 			if (!t)
 				return -ENOMEM;
-			tids = t;
+			ids = t;
 			cap = ncap;
 		}
-		tids[n++] = (pid_t)v;
+		ids[n++] = (pid_t)v;
 	}
-	*ret_tids = TAKE_PTR(tids);
+	*ret_ids = TAKE_PTR(ids);
 	*ret_n = n;
 	return 0;
+}
+
+int procfs_list_tasks(pid_t pid, pid_t **ret_tids, size_t *ret_n)
+{
+	char path[64];
+	int r = pid_path(pid, "task", path, sizeof(path));
+	if (r < 0)
+		return r;
+	return list_numeric_dir(path, ret_tids, ret_n);
+}
+
+int procfs_list_pids(pid_t **ret_pids, size_t *ret_n)
+{
+	return list_numeric_dir("/proc", ret_pids, ret_n);
 }
 
 int procfs_pidns_inode(pid_t pid, uint64_t *ret_inode)

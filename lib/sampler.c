@@ -293,9 +293,16 @@ static void lookup_names(struct sampler *s, struct sc *c)
 	c->name_tries++;
 	char *name = NULL, *image = NULL;
 	if (c->did.runtime == SAMPLER_RUNTIME_HUTCH) {
-		/* hutch's names are the ids it was given; its state adds the image. */
-		name = strdup(c->did.id);
-		image = strdup("");
+		/* hutch's state names the container and its image; a container
+		 * whose state is gone (or another root's) goes by its id. */
+		struct discovery_roots roots =
+			s->opts.roots ? *s->opts.roots : (struct discovery_roots){0};
+		if (!roots.hutch)
+			roots.hutch = s->opts.hutch_root;
+		if (discovery_lookup_names(&roots, &c->did, &name, &image) < 0) {
+			name = strdup(c->did.id);
+			image = strdup("");
+		}
 	} else if (discovery_lookup_names(s->opts.roots, &c->did, &name, &image) < 0) {
 		return;
 	}

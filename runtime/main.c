@@ -66,7 +66,7 @@ void format_time(uint64_t ns, char *buf, size_t size)
 }
 
 #ifdef HUTCH_HAVE_VIEWER
-int viewer_top_main(int argc, char **argv);
+#include "viewer.h"
 #endif
 
 /* The viewer (viewer/) plugs in here when it is built with the runtime. */

@@ -35,16 +35,17 @@ step "this host's cgroup layout, read from /proc/self/mountinfo"
 awk '$0 ~ / - cgroup2? / { split($0, a, " - "); split(a[2], f, " "); printf "  %-8s %-32s %s\n", f[1], $5, f[3] }' /proc/self/mountinfo
 
 fsd_dir=/var/lib/hutch-fsd
+fsd_mounted() { awk -v d="$fsd_dir" '$5 == d && / - fuse/ { found = 1 } END { exit !found }' /proc/self/mountinfo; }
 if [ -x "$bin/hutch-fsd" ]; then
 	step "starting hutch-fsd at $fsd_dir (lxcfs's layout)"
-	if grep -q " $fsd_dir fuse" /proc/self/mountinfo; then
+	if fsd_mounted; then
 		echo "  already mounted; using the running one"
 	else
 		mkdir -p "$fsd_dir"
 		hutch-fsd "$fsd_dir" 2>"$tmp/fsd.log" &
 		fsd_pid=$!
-		for _ in $(seq 50); do grep -q " $fsd_dir fuse" /proc/self/mountinfo && break; sleep 0.1; done
-		grep -q " $fsd_dir fuse" /proc/self/mountinfo || { cat "$tmp/fsd.log"; exit 1; }
+		for _ in $(seq 50); do fsd_mounted && break; sleep 0.1; done
+		fsd_mounted || { cat "$tmp/fsd.log"; exit 1; }
 		ls "$fsd_dir/proc" | sed 's/^/  proc\//'
 	fi
 fi
@@ -61,19 +62,25 @@ cat "$tmp/collector.log"
 
 if [ -x "$bin/hutch" ]; then
 	step "running a container: 256 MiB, half a CPU, busy"
-	bash scripts/make-busybox-rootfs.sh >/dev/null
+	# An image of busybox plus the host's procps tools (busybox's own free and
+	# uptime ask the kernel through sysinfo(2), which no FUSE daemon can change).
+	export HUTCH_IMAGES_DIR=$tmp/images
+	bash scripts/make-busybox-rootfs.sh --image demo >/dev/null
+	bash scripts/add-host-tools.sh "$HUTCH_IMAGES_DIR/demo" free top uptime nproc getconf
 	ctr=hutch-demo-$$
-	hutch run -d --name "$ctr" -m 256m --cpus 0.5 busybox sh -c 'while :; do :; done'
-	echo "  hutch run -d --name $ctr -m 256m --cpus 0.5 busybox sh -c 'while :; do :; done'"
+	echo "  \$ hutch run -d --name $ctr -m 256m --cpus 0.5 demo sh -c 'while :; do :; done'"
+	hutch run -d --name "$ctr" -m 256m --cpus 0.5 demo sh -c 'while :; do :; done' | sed 's/^/  /'
 	sleep 2
-	for cmd in "free -m" "top -bn1" "uptime" "nproc" "grep -c ^processor /proc/cpuinfo"; do
+	for cmd in "/usr/bin/free -m" "/usr/bin/top -bn1" "/usr/bin/uptime" "/usr/bin/nproc" \
+		"/usr/bin/getconf _NPROCESSORS_ONLN" "grep -c ^processor /proc/cpuinfo"; do
 		echo "  \$ hutch exec $ctr $cmd"
 		# shellcheck disable=SC2086
-		hutch exec "$ctr" $cmd 2>&1 | head -8 | sed 's/^/    /'
+		{ hutch exec -e TERM=xterm "$ctr" $cmd 2>&1 || true; } | head -7 | sed 's/^/    /'
 	done
+	echo "  nproc counts the CPUs the scheduler lets it use (sched_getaffinity): --cpus sets a quota, not"
+	echo "  an affinity, so it says 2 as under docker; programs that ask sysconf or /proc see 1."
 	echo "  (the host has $(nproc) CPUs and $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo))"
-	cg_id=$(hutch inspect "$ctr" | awk -F'"' '/"cgroup"/ { print $4; exit }')
-	[ -n "$cg_id" ] || cg_id=/hutch/$(hutch inspect "$ctr" | awk -F'"' '/"id"/ { print $4; exit }')
+	cg_id=$(hutch inspect "$ctr" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["cgroup_path"])')
 else
 	step "runtime not built yet: a plain cgroup instead, 256 MiB and half a CPU, busy"
 	cg_id=/hutch-demo-$$

@@ -20,6 +20,8 @@ int procfs_read_pid_status(pid_t pid, struct procfs_pid_status *ret);
 int procfs_read_task_stat(pid_t pid, pid_t tid, struct procfs_pid_stat *ret);
 /* The thread ids of a process (/proc/PID/task), in directory order. */
 int procfs_list_tasks(pid_t pid, pid_t **ret_tids, size_t *ret_n);
+/* Every process of the caller's pid namespace (/proc), in directory order. */
+int procfs_list_pids(pid_t **ret_pids, size_t *ret_n);
 /* The inode of the pid namespace a process is in (/proc/PID/ns/pid). */
 int procfs_pidns_inode(pid_t pid, uint64_t *ret_inode);
 /* /proc/PID/cgroup as text (NUL-terminated, owned by the caller). */
