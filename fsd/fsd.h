@@ -61,6 +61,8 @@ struct fsd_view {
 	unsigned user_hz;
 	/* The container's init start, seconds since boot; negative when unknown. */
 	double init_start_s;
+	/* Seconds since boot when the view was taken (CLOCK_BOOTTIME); negative when unknown. */
+	double now_s;
 	/* From the background sampler; has_tasks false before the first sample. */
 	bool has_tasks;
 	uint64_t tasks_running, tasks_blocked, tasks_total, last_pid;

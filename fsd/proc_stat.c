@@ -2,9 +2,12 @@
 /*
  * proc/stat: "cpu" and "cpuN" lines for the visible CPUs (renumbered from 0)
  * from the container's own CPU time, and the container's own processes,
- * procs_running and procs_blocked. Each visible CPU's idle time is what the
- * host CPU's clock gave minus what the container used, so top's percentages
- * are the container's share of its CPUs. The other lines are the host's.
+ * procs_running and procs_blocked. Each visible CPU's idle time is the time
+ * since the container's init started minus what the container used (the
+ * host CPU's clock when the start is unknown), so top's percentages are the
+ * container's share of its CPUs in its first frame (averages since start)
+ * as in later ones (deltas), as proc/uptime's idle says. The other lines are
+ * the host's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -68,6 +71,11 @@ int fsd_render_stat(const char *host, size_t len, const struct fsd_view *v, stru
 	    st->cpu_user_ns + st->cpu_system_ns > 0)
 		user_frac = (double)st->cpu_user_ns / (double)(st->cpu_user_ns + st->cpu_system_ns);
 	uint64_t host_avg = hs.n_cpus ? line_total(&hs.total) / hs.n_cpus : line_total(&hs.total);
+	bool since_start = v->init_start_s >= 0 && v->now_s >= v->init_start_s;
+	uint64_t age_ticks =
+		since_start
+			? (uint64_t)((v->now_s - v->init_start_s) * (v->user_hz ? v->user_hz : 100))
+			: 0;
 
 	size_t cap = n_vis ? n_vis : 1;
 	uint64_t(*lines)[PROCFS_CPU_TIME_COUNT] = calloc(cap, sizeof(*lines));
@@ -86,7 +94,7 @@ int fsd_render_stat(const char *host, size_t len, const struct fsd_view *v, stru
 			uint64_t used_ns = per_cpu ? (c < st->n_percpu ? st->percpu_usage_ns[c] : 0)
 						   : st->cpu_usage_ns / n_vis;
 			uint64_t used = used_ns / ns_per_tick;
-			uint64_t clock = h ? line_total(h) : host_avg;
+			uint64_t clock = since_start ? age_ticks : h ? line_total(h) : host_avg;
 			t[PROCFS_CPU_USER] = (uint64_t)((double)used * user_frac);
 			t[PROCFS_CPU_SYSTEM] = used - t[PROCFS_CPU_USER];
 			t[PROCFS_CPU_IDLE] = clock > used ? clock - used : 0;

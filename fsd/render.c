@@ -99,6 +99,7 @@ void fsd_view_init(struct fsd_view *v, const struct cgroup_stats *st)
 		.st = st,
 		.user_hz = 100,
 		.init_start_s = -1,
+		.now_s = -1,
 		.tasks_running = HUTCH_UNKNOWN,
 		.tasks_blocked = HUTCH_UNKNOWN,
 		.tasks_total = HUTCH_UNKNOWN,

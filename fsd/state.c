@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hutch/procfs.h"
@@ -479,6 +480,9 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, st
 	fsd_view_init(&v, &c->stats);
 	v.user_hz = s->user_hz;
 	v.init_start_s = (double)c->init_start_ticks / s->user_hz;
+	struct timespec boot;
+	if (clock_gettime(CLOCK_BOOTTIME, &boot) == 0)
+		v.now_s = (double)boot.tv_sec + (double)boot.tv_nsec / 1e9;
 	struct hutch_cpuset online;
 	int r = host_online(&online);
 	if (r < 0)
