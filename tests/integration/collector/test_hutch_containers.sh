@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The collector over hutch's own containers: named and imaged from hutch's
+# state (/run/hutch), a busy container's CPU counter grows about as fast as the
+# kernel's count for its process, its limits are the spec, an OOM-killed
+# container is counted, traffic over its own loopback shows on its network
+# series, and a removed container's series are gone.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/common.sh"
+need_root
+need_bin hutch-collector hutch
+need_cmd curl python3
+command -v busybox >/dev/null || skip "needs busybox (busybox-static)"
+grep -qw overlay /proc/filesystems || skip "needs overlayfs"
+
+T=$(mktemp -d /tmp/hutch-test-colhutch-XXXXXX)
+export HUTCH_IMAGES_DIR=$T/images
+export HUTCH_FSD_DIR=$T/no-fsd # the host's files: this test is about the collector
+busy=$(test_id)-busy
+hog=$(test_id)-hog
+on_exit "rm -rf '$T'"
+on_exit "hutch rm -f $busy $hog"
+bash "$HUTCH_SRC/scripts/make-busybox-rootfs.sh" --image busybox >/dev/null || { fail "make the busybox image"; exit 1; }
+
+hutch run -d --name "$busy" -m 96m --cpus 0.5 busybox \
+	sh -c 'ping -c 50 -i 0.01 -s 1000 127.0.0.1 >/dev/null; while :; do :; done' >/dev/null
+hutch run -d --name "$hog" -m 32m --memory-swap 32m busybox \
+	sh -c 'sleep 1; head -c 200m /dev/zero | tail >/dev/null; sleep 60' >/dev/null
+collector_start
+cg=$(hutch inspect "$busy" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["cgroup_path"])')
+sel="id=\"$cg\""
+wait_for 10 test -n "$(metric container_cpu_usage_seconds_total "$sel")" || { fail "no series for $cg"; exit 1; }
+
+line=$(curl -sf "$COLLECTOR_URL/metrics" | grep -F "container_spec_memory_limit_bytes{" | grep -F "$sel")
+assert_contains "named from hutch's state" "name=\"$busy\"" "$line"
+assert_contains "imaged from hutch's state" 'image="busybox"' "$line"
+assert_eq "memory limit" $((96 << 20)) "$(metric container_spec_memory_limit_bytes "$sel")"
+assert_eq "cpu quota" 50000 "$(metric container_spec_cpu_quota "$sel")"
+assert_eq "cpu period" 100000 "$(metric container_spec_cpu_period "$sel")"
+
+# CPU: the counter grows as the kernel counts the container's busy shell.
+pid=$(hutch inspect "$busy" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["pid"])')
+cpu_s() { # the CPU seconds of every process in the container, from the kernel
+	local p t=0
+	for p in $(pgrep -P "$pid") "$pid"; do
+		t=$(awk -v t="$t" -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", t + ($14 + $15) / hz }' "/proc/$p/stat" 2>/dev/null || echo "$t")
+	done
+	echo "$t"
+}
+sleep 1
+c0=$(metric container_cpu_usage_seconds_total "$sel"); k0=$(cpu_s); t0=$(date +%s.%N)
+sleep 2
+c1=$(metric container_cpu_usage_seconds_total "$sel"); k1=$(cpu_s); t1=$(date +%s.%N)
+rate=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
+krate=$(awk -v a="$k0" -v b="$k1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
+echo "  busy container: counter ${rate} s/s, kernel ${krate} s/s, quota 0.5"
+assert_between "cpu counter grows with the kernel's count (+-0.1)" \
+	"$(awk -v k="$krate" 'BEGIN { print k - 0.1 }')" "$(awk -v k="$krate" 'BEGIN { print k + 0.1 }')" "$rate"
+assert_between "and within the quota" 0.05 0.56 "$rate"
+check "throttled periods counted" awk -v v="$(metric container_cpu_cfs_throttled_periods_total "$sel")" 'BEGIN { exit !(v > 0) }'
+
+# Network: 50 pings of 1000 bytes over the container's own loopback.
+rx=$(metric container_network_receive_bytes_total "interface=\"lo\",$sel")
+assert_between "loopback bytes in the container's namespace" 100000 120000 "$rx"
+
+# OOM: the hog's shell pipeline is killed by the kernel in its 32 MiB cgroup.
+hcg=$(hutch inspect "$hog" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["cgroup_path"])')
+wait_for 15 awk -v v="$(metric container_oom_events_total "id=\"$hcg\"")" 'BEGIN { exit !(v >= 1) }'
+assert_between "OOM counted on the hog" 1 5 "$(metric container_oom_events_total "id=\"$hcg\"")"
+assert_eq "no OOM on the busy one" 0 "$(metric container_oom_events_total "$sel")"
+
+hutch rm -f "$busy" >/dev/null
+wait_for 10 test -z "$(metric container_cpu_usage_seconds_total "$sel")"
+assert_eq "a removed container's series are gone" "" "$(metric container_cpu_usage_seconds_total "$sel")"
