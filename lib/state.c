@@ -214,7 +214,9 @@ static int get_u64(struct json_object *o, const char *k, uint64_t *ret)
 		return -EINVAL;
 	errno = 0;
 	uint64_t x = json_object_get_uint64(v);
-	if (errno || json_object_get_int64(v) < 0)
+	/* json-c saturates numbers past 2^64-1 to it, which is also the unset value
+	 * that is never written: both are out of range here. */
+	if (errno || json_object_get_int64(v) < 0 || x == UINT64_MAX)
 		return -ERANGE;
 	*ret = x;
 	return 0;

@@ -50,7 +50,8 @@ round
 fds0=$(fds)
 for _ in 1 2 3; do round; done
 fds1=$(fds)
-assert_between "no leaked files after 3 rounds (was $fds0)" $((fds0 - 5)) $((fds0 + 5)) "$fds1"
+# Only growth is a leak: other tests' cgroups on the host may vanish meanwhile.
+assert_between "no leaked files after 3 rounds (was $fds0)" 0 $((fds0 + 5)) "$fds1"
 
 # Awkward names: the id label escapes them and the answer stays valid.
 weird='we"ird\name-ü'
