@@ -73,7 +73,21 @@ void format_time(uint64_t ns, char *buf, size_t size)
 int cmd_top(int argc, char **argv)
 {
 #ifdef HUTCH_HAVE_VIEWER
-	return viewer_top_main(argc, argv);
+	/* The viewer names hutch's containers from the same state directory as the
+	 * other verbs: `hutch --root DIR top` reads DIR (an explicit --hutch-root after
+	 * it still wins, getopt taking the last). */
+	char hutch_root_opt[] = "--hutch-root";
+	char **av = calloc((size_t)argc + 3, sizeof(*av));
+	if (!av)
+		return hutch_fail("top", "out of memory");
+	av[0] = argv[0];
+	av[1] = hutch_root_opt;
+	av[2] = (char *)hutch_globals.root;
+	for (int i = 1; i < argc; i++)
+		av[i + 2] = argv[i];
+	int r = viewer_top_main(argc + 2, av);
+	free(av);
+	return r;
 #else
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("Usage: hutch top\n\nWatch containers (the hutch top viewer; not built in "

@@ -17,6 +17,7 @@ void viewer_snapshot_init(struct viewer_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->host.load1 = s->host.load5 = s->host.load15 = -1;
+	s->host.probe_runqlat = -1;
 	s->host.cpu_cores = s->host.memory_bytes = s->host.memory_available_bytes = HUTCH_UNKNOWN;
 }
 
@@ -25,6 +26,7 @@ static void sample_free(struct viewer_sample *v)
 	free(v->id);
 	free(v->name);
 	free(v->runtime_id);
+	free(v->runqlat);
 }
 
 void viewer_snapshot_clear(struct viewer_snapshot *s)
@@ -83,6 +85,8 @@ struct viewer_sample *viewer_snapshot_add(struct viewer_snapshot *s, const char 
 		&v->processes,
 		&v->threads,
 		&v->pids_max,
+		&v->process_forks,
+		&v->process_execs,
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
 		*counters[i] = HUTCH_UNKNOWN;
@@ -592,4 +596,138 @@ void viewer_sparkline(const double *values, size_t n, double max, char *buf, siz
 		buf[o] = levels[lev];
 	}
 	buf[o] = '\0';
+}
+
+static bool same_bound(double a, double b)
+{
+	if (isinf(a) || isinf(b))
+		return a == b;
+	return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
+}
+
+static bool hist_valid(const struct viewer_hist *h)
+{
+	if (h->n == 0 || h->n > VIEWER_HIST_MAX || !isinf(h->le[h->n - 1]) ||
+	    h->cum[h->n - 1] != h->count)
+		return false;
+	for (size_t i = 1; i < h->n; i++)
+		if (!(h->le[i] > h->le[i - 1]) || h->cum[i] < h->cum[i - 1])
+			return false;
+	return true;
+}
+
+int viewer_hist_delta(const struct viewer_hist *prev, const struct viewer_hist *cur,
+		      struct viewer_hist *ret)
+{
+	if (!cur || !hist_valid(cur) || (prev && !hist_valid(prev)))
+		return -EINVAL;
+	*ret = *cur;
+	if (!prev)
+		return 0;
+	if (prev->count > cur->count)
+		return -ERANGE;
+	/* prev's cumulative count at each of cur's bounds: that of its last bucket at or
+	 * below the bound. Each of prev's bounds must be one of cur's (buckets only fill). */
+	size_t j = 0;
+	for (size_t i = 0; i < cur->n; i++) {
+		if (j < prev->n && prev->le[j] < cur->le[i] && !same_bound(prev->le[j], cur->le[i]))
+			return -ERANGE; /* a bound of prev's between two of cur's */
+		if (j < prev->n && same_bound(prev->le[j], cur->le[i]))
+			j++;
+		uint64_t at = j > 0 ? prev->cum[j - 1] : 0;
+		if (at > cur->cum[i])
+			return -ERANGE;
+		ret->cum[i] = cur->cum[i] - at;
+	}
+	ret->count = cur->count - prev->count;
+	ret->sum = cur->sum >= prev->sum ? cur->sum - prev->sum : 0;
+	return 0;
+}
+
+double viewer_hist_quantile(const struct viewer_hist *h, double q)
+{
+	if (!h || h->n == 0 || h->count == 0 || isnan(q) || q < 0 || q > 1)
+		return NAN;
+	double rank = q * (double)h->count;
+	size_t i = 0;
+	while (i < h->n - 1 && (double)h->cum[i] < rank)
+		i++;
+	if (isinf(h->le[i])) {
+		/* Above every finite bound: the highest one, as Prometheus says. */
+		return h->n >= 2 ? h->le[h->n - 2] : NAN;
+	}
+	double lo = 0, below = 0;
+	if (i > 0) {
+		lo = h->le[i - 1];
+		below = (double)h->cum[i - 1];
+	} else if (h->le[0] <= 0) {
+		return h->le[0];
+	}
+	double in = (double)h->cum[i] - below;
+	if (in <= 0)
+		return h->le[i];
+	return lo + (h->le[i] - lo) * ((rank - below) / in);
+}
+
+double viewer_hist_mean(const struct viewer_hist *h)
+{
+	if (!h || h->count == 0)
+		return NAN;
+	return h->sum / (double)h->count;
+}
+
+void viewer_fmt_seconds(double s, char *buf, size_t size)
+{
+	if (isnan(s) || s < 0)
+		snprintf(buf, size, "-");
+	else if (s < 1e-6)
+		snprintf(buf, size, "%.0fns", s * 1e9);
+	else if (s < 1e-3)
+		snprintf(buf, size, "%.1fus", s * 1e6);
+	else if (s < 1)
+		snprintf(buf, size, "%.2fms", s * 1e3);
+	else
+		snprintf(buf, size, "%.2fs", s);
+}
+
+void viewer_runqlat_line(const struct viewer_snapshot *prev, const struct viewer_sample *p,
+			 const struct viewer_snapshot *cur, const struct viewer_sample *c,
+			 char *buf, size_t size)
+{
+	if (strcmp(cur->host.layout, "remote") != 0) {
+		snprintf(buf, size, "run-queue latency: needs hutch-collector's probes (--url)");
+		return;
+	}
+	if (!c->runqlat) {
+		snprintf(buf, size, "run-queue latency: %s",
+			 cur->host.probe_runqlat == 0  ? "the collector's runqlat probe is off"
+			 : cur->host.probe_runqlat < 0 ? "not served by this collector (no probes)"
+						       : "no wait recorded for this container yet");
+		return;
+	}
+	struct viewer_hist d;
+	const struct viewer_hist *ph = p ? p->runqlat : NULL;
+	const char *over = "last interval";
+	char span[32] = "";
+	if (ph && viewer_hist_delta(ph, c->runqlat, &d) == 0) {
+		if (cur->at_ns > prev->at_ns)
+			snprintf(span, sizeof(span), " %.1fs",
+				 (double)(cur->at_ns - prev->at_ns) / 1e9);
+	} else {
+		if (viewer_hist_delta(NULL, c->runqlat, &d) < 0) {
+			snprintf(buf, size, "run-queue latency: - (malformed histogram)");
+			return;
+		}
+		over = "since the probe started";
+	}
+	if (d.count == 0) {
+		snprintf(buf, size, "run-queue latency (%s%s): no waits", over, span);
+		return;
+	}
+	char p50[16], p99[16], mean[16];
+	viewer_fmt_seconds(viewer_hist_quantile(&d, 0.5), p50, sizeof(p50));
+	viewer_fmt_seconds(viewer_hist_quantile(&d, 0.99), p99, sizeof(p99));
+	viewer_fmt_seconds(viewer_hist_mean(&d), mean, sizeof(mean));
+	snprintf(buf, size, "run-queue latency (%s%s, %llu waits): p50 %s  p99 %s  mean %s", over,
+		 span, (unsigned long long)d.count, p50, p99, mean);
 }

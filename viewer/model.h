@@ -20,6 +20,41 @@
 #include "hutch/cgroup.h"
 #include "hutch/discovery.h"
 
+/*
+ * A histogram as cumulative counts at increasing upper bounds, the last bound +Inf
+ * (classic Prometheus buckets; a native histogram's sparse buckets are turned into
+ * this too). Bounds missing from one scrape to the next are empty buckets.
+ */
+#define VIEWER_HIST_MAX 72
+struct viewer_hist {
+	size_t n;
+	double le[VIEWER_HIST_MAX];
+	uint64_t cum[VIEWER_HIST_MAX];
+	uint64_t count;
+	double sum;
+};
+/* cur minus prev (prev NULL: cur itself). -ERANGE when a count went backwards
+ * (the series was reset) or prev has a bucket cur lacks; -EINVAL on a malformed one. */
+int viewer_hist_delta(const struct viewer_hist *prev, const struct viewer_hist *cur,
+		      struct viewer_hist *ret);
+/* The q-quantile (0..1) as Prometheus' histogram_quantile computes it: the bucket
+ * holding rank q*count, linear inside it (from 0 for the first bucket); the highest
+ * finite bound when it falls in +Inf. NAN for an empty histogram or a bad q. */
+double viewer_hist_quantile(const struct viewer_hist *h, double q);
+/* sum / count, NAN when empty. */
+double viewer_hist_mean(const struct viewer_hist *h);
+/* Seconds as "850ns", "12.5us", "3.20ms", "1.50s"; "-" for NAN. */
+void viewer_fmt_seconds(double s, char *buf, size_t size);
+
+struct viewer_snapshot;
+struct viewer_sample;
+/* The detail view's run-queue latency line for c (p: its previous sample, or NULL):
+ * p50, p99 and mean of the histogram's growth between the two snapshots, or why
+ * there is none (host mode has no probes). */
+void viewer_runqlat_line(const struct viewer_snapshot *prev, const struct viewer_sample *p,
+			 const struct viewer_snapshot *cur, const struct viewer_sample *c,
+			 char *buf, size_t size);
+
 /* One cgroup at one instant. Any counter may be HUTCH_UNKNOWN; limits may be HUTCH_UNLIMITED. */
 struct viewer_sample {
 	char *id;   /* cgroup path */
@@ -43,12 +78,17 @@ struct viewer_sample {
 	uint64_t io_read_bytes, io_write_bytes;
 	uint64_t processes, threads, pids_max;
 	char cpuset_cpus[256];
+	/* From a collector's eBPF probes (--url); NULL / HUTCH_UNKNOWN without them. */
+	struct viewer_hist *runqlat; /* container_cpu_runqueue_latency_seconds, owned */
+	uint64_t process_forks, process_execs;
 };
 
 struct viewer_host {
 	uint64_t cpu_cores, memory_bytes, memory_available_bytes;
 	double load1, load5, load15; /* negative when unknown */
 	char layout[16];	     /* "v1", "hybrid", "v2", or "remote" */
+	/* hutch_collector_probe_up{probe="runqlat"}: 1 up, 0 off, -1 not said (host mode). */
+	int probe_runqlat;
 };
 
 struct viewer_snapshot {

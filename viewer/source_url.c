@@ -262,6 +262,11 @@ enum fam {
 	F_START,
 	F_CORES,
 	F_MACHINE_MEM,
+	F_OOM_KILLS,
+	F_FORKS,
+	F_EXECS,
+	F_RUNQLAT,
+	F_PROBE_UP,
 	F_COUNT,
 };
 static const char *const fam_names[F_COUNT] = {
@@ -290,6 +295,11 @@ static const char *const fam_names[F_COUNT] = {
 	[F_START] = "container_start_time_seconds",
 	[F_CORES] = "machine_cpu_cores",
 	[F_MACHINE_MEM] = "machine_memory_bytes",
+	[F_OOM_KILLS] = "container_oom_kills_total",
+	[F_FORKS] = "container_process_forks_total",
+	[F_EXECS] = "container_process_execs_total",
+	[F_RUNQLAT] = "container_cpu_runqueue_latency_seconds",
+	[F_PROBE_UP] = "hutch_collector_probe_up",
 };
 
 static uint64_t *field(struct viewer_sample *v, enum fam f)
@@ -341,6 +351,12 @@ static uint64_t *field(struct viewer_sample *v, enum fam f)
 		return &v->pids_max;
 	case F_START:
 		return &v->start_wall_ns;
+	case F_OOM_KILLS:
+		return &v->memory_oom_kill_events;
+	case F_FORKS:
+		return &v->process_forks;
+	case F_EXECS:
+		return &v->process_execs;
 	default:
 		return NULL;
 	}
@@ -368,9 +384,92 @@ static struct viewer_sample *sample_for(struct viewer_snapshot *s, const metric_
 	return v;
 }
 
+/* Adds a bucket to a histogram being built; past the last slot, counts go to +Inf. */
+static void hist_push(struct viewer_hist *h, double le, uint64_t cum)
+{
+	if (h->n < VIEWER_HIST_MAX - 1) {
+		h->le[h->n] = le;
+		h->cum[h->n] = cum;
+		h->n++;
+	}
+}
+
+/*
+ * A protobuf histogram as cumulative counts. Native buckets (schema, zero bucket,
+ * positive spans with delta counts) where the metric has them, as the collector's
+ * runqlat sends them; else the classic buckets. false when neither makes sense.
+ */
+static bool hist_from_pb(const Io__Prometheus__Client__Histogram *ph, struct viewer_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (!ph->has_sample_count)
+		return false;
+	h->count = ph->sample_count;
+	h->sum = ph->has_sample_sum && !isnan(ph->sample_sum) ? ph->sample_sum : 0;
+	bool native = ph->has_schema && (ph->n_positive_span > 0 || ph->has_zero_count) &&
+		      ph->schema >= -4 && ph->schema <= 8;
+	uint64_t cum = 0;
+	if (native) {
+		cum = ph->has_zero_count ? ph->zero_count : 0;
+		hist_push(h, ph->has_zero_threshold ? ph->zero_threshold : 0, cum);
+		double step = ldexp(1.0, -ph->schema); /* log2 of the bucket's growth */
+		int64_t idx = 0, count = 0;
+		size_t d = 0;
+		for (size_t i = 0; i < ph->n_positive_span; i++) {
+			const Io__Prometheus__Client__BucketSpan *sp = ph->positive_span[i];
+			idx += sp->has_offset ? sp->offset : 0;
+			for (uint32_t k = 0; k < (sp->has_length ? sp->length : 0); k++, idx++) {
+				if (d >= ph->n_positive_delta)
+					return false;
+				count += ph->positive_delta[d++];
+				if (count < 0)
+					return false;
+				cum += (uint64_t)count;
+				double le = exp2((double)idx * step);
+				if (h->n > 0 && !(le > h->le[h->n - 1]))
+					return false;
+				hist_push(h, le, cum);
+			}
+		}
+	} else {
+		for (size_t i = 0; i < ph->n_bucket; i++) {
+			const Io__Prometheus__Client__Bucket *b = ph->bucket[i];
+			if (!b->has_upper_bound || !b->has_cumulative_count ||
+			    isnan(b->upper_bound))
+				return false;
+			if (isinf(b->upper_bound))
+				break; /* +Inf comes from sample_count below */
+			if ((h->n > 0 && !(b->upper_bound > h->le[h->n - 1])) ||
+			    b->cumulative_count < cum)
+				return false;
+			cum = b->cumulative_count;
+			hist_push(h, b->upper_bound, cum);
+		}
+	}
+	if (cum > h->count)
+		return false;
+	h->le[h->n] = INFINITY;
+	h->cum[h->n] = h->count;
+	h->n++;
+	return true;
+}
+
 static void apply(struct viewer_snapshot *s, enum fam f, const family_t *fam, const metric_t *m)
 {
 	double val;
+	if (f == F_RUNQLAT) {
+		struct viewer_hist h;
+		if (!m->histogram || !hist_from_pb(m->histogram, &h))
+			return;
+		struct viewer_sample *v = sample_for(s, m);
+		if (!v)
+			return;
+		if (!v->runqlat)
+			v->runqlat = malloc(sizeof(*v->runqlat));
+		if (v->runqlat)
+			*v->runqlat = h;
+		return;
+	}
 	if (!value_of(fam, m, &val))
 		return;
 	if (f == F_CORES) {
@@ -379,6 +478,12 @@ static void apply(struct viewer_snapshot *s, enum fam f, const family_t *fam, co
 	}
 	if (f == F_MACHINE_MEM) {
 		s->host.memory_bytes = to_u64(val);
+		return;
+	}
+	if (f == F_PROBE_UP) {
+		const char *probe = label(m, "probe");
+		if (probe && strcmp(probe, "runqlat") == 0)
+			s->host.probe_runqlat = val > 0 ? 1 : 0;
 		return;
 	}
 	if (f == F_CPU) {
@@ -418,6 +523,7 @@ int viewer_snapshot_from_metrics(const unsigned char *buf, size_t len, bool all,
 {
 	viewer_snapshot_clear(ret);
 	snprintf(ret->host.layout, sizeof(ret->host.layout), "remote");
+	ret->host.probe_runqlat = -1;
 	size_t p = 0;
 	while (p < len) {
 		uint64_t size = 0;
@@ -456,6 +562,7 @@ int viewer_snapshot_from_metrics(const unsigned char *buf, size_t len, bool all,
 			free(v->id);
 			free(v->name);
 			free(v->runtime_id);
+			free(v->runqlat);
 			continue;
 		}
 		v->memory_limit_bytes = v->memory_own_limit_bytes;

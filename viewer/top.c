@@ -42,6 +42,8 @@ static void usage(FILE *out)
 	      "                           read a hutch-collector's /metrics (protobuf) instead\n"
 	      "      --timeout SECONDS    how long --url may take to answer (default 3)\n"
 	      "      --root-cgroup PATH   only the cgroups below PATH (default /)\n"
+	      "      --hutch-root DIR     hutch's state directory, for container names\n"
+	      "                           (default /run/hutch; `hutch --root DIR top` sets it)\n"
 	      "      --no-color           no colours on the screen\n"
 	      "  -h, --help               this help\n"
 	      "      --version            print the version\n"
@@ -125,7 +127,7 @@ out:
 
 int viewer_top_main(int argc, char **argv)
 {
-	enum { OPT_URL = 256, OPT_TIMEOUT, OPT_ROOT, OPT_NO_COLOR, OPT_VERSION };
+	enum { OPT_URL = 256, OPT_TIMEOUT, OPT_ROOT, OPT_HUTCH_ROOT, OPT_NO_COLOR, OPT_VERSION };
 	static const struct option longopts[] = {
 		{"batch", no_argument, NULL, 'b'},
 		{"iterations", required_argument, NULL, 'n'},
@@ -137,6 +139,7 @@ int viewer_top_main(int argc, char **argv)
 		{"url", required_argument, NULL, OPT_URL},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"root-cgroup", required_argument, NULL, OPT_ROOT},
+		{"hutch-root", required_argument, NULL, OPT_HUTCH_ROOT},
 		{"no-color", no_argument, NULL, OPT_NO_COLOR},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -221,6 +224,14 @@ int viewer_top_main(int argc, char **argv)
 				return VIEWER_EXIT_USAGE;
 			}
 			o.host.root_cgroup = optarg;
+			break;
+		case OPT_HUTCH_ROOT:
+			if (optarg[0] != '/') {
+				fprintf(stderr, "hutch top: --hutch-root %s: need a path from /\n",
+					optarg);
+				return VIEWER_EXIT_USAGE;
+			}
+			o.host.hutch_root = optarg;
 			break;
 		case OPT_NO_COLOR:
 			o.color = false;

@@ -408,6 +408,15 @@ static void draw_detail(struct ui *u)
 		 fmt_count(s->memory_oom_kill_events, b, sizeof(b)),
 		 fmt_count(s->memory_failcnt, c, sizeof(c)));
 	mvaddnstr(y++, 0, line, COLS);
+	const struct viewer_sample *ps = viewer_snapshot_find(&u->prev, s->id);
+	viewer_runqlat_line(&u->prev, ps, &u->cur, s, line, sizeof(line));
+	mvaddnstr(y++, 0, line, COLS);
+	if (hutch_known(s->process_forks) || hutch_known(s->process_execs)) {
+		snprintf(line, sizeof(line), "processes forked: %s, execs: %s",
+			 fmt_count(s->process_forks, a, sizeof(a)),
+			 fmt_count(s->process_execs, b, sizeof(b)));
+		mvaddnstr(y++, 0, line, COLS);
+	}
 	char rx[16], tx[16], ior[16], iow[16], up[16];
 	viewer_fmt_rate(r->net_rx_bps, rx, sizeof(rx));
 	viewer_fmt_rate(r->net_tx_bps, tx, sizeof(tx));
