@@ -228,7 +228,10 @@ int main(int argc, char **argv)
 	if (cgroup_layout_detect(&layout) == 0)
 		log_info("%s cgroups; CPUs %s", cgroup_layout_kind_name(layout->kind),
 			 so.cfs ? "cut to CFS quotas" : "from cpusets only (--no-cfs)");
+	sigset_t old_mask;
+	fsd_block_stop_signals(&old_mask);
 	r = fsd_state_start_sampler(state);
+	fsd_restore_signals(&old_mask);
 	if (r < 0) {
 		log_error("cannot start the sampler thread: %s", strerror(-r));
 		fsd_state_free(state);

@@ -343,6 +343,21 @@ static const struct fuse_lowlevel_ops ops = {
 	.release = op_release,
 };
 
+void fsd_block_stop_signals(sigset_t *ret_old)
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, ret_old);
+}
+
+void fsd_restore_signals(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *state,
 		    struct hutch_error *err)
 {
@@ -402,12 +417,16 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 			r = hutch_error_set(err, ENOMEM, "out of memory");
 			goto out_unmount;
 		}
+		sigset_t old_mask;
+		fsd_block_stop_signals(&old_mask);
 		for (unsigned i = 0; i < ctx.n_workers; i++)
 			if ((r = pthread_create(&ctx.workers[i], NULL, worker_main, &ctx)) != 0) {
 				ctx.n_workers = i;
+				fsd_restore_signals(&old_mask);
 				r = hutch_error_set(err, r, "cannot start worker threads");
 				goto out_workers;
 			}
+		fsd_restore_signals(&old_mask);
 		log_info("serving %s (%u render threads)", opts->mountpoint, ctx.n_workers);
 		lr = fuse_session_loop(se);
 	}

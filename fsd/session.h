@@ -7,6 +7,7 @@
 #ifndef HUTCH_FSD_SESSION_H
 #define HUTCH_FSD_SESSION_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "state.h"
@@ -26,5 +27,15 @@ struct fsd_session_options {
  */
 int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *state,
 		    struct hutch_error *err);
+
+/*
+ * Threads other than the one in the FUSE loop must not take SIGTERM, SIGINT
+ * or SIGHUP: libfuse's handler only sets a flag, and the loop sees it when a
+ * signal interrupts its read of /dev/fuse. A signal taken by a sleeping
+ * sampler or worker left the loop blocked until the next request. Create
+ * every other thread between these two calls (threads inherit the mask).
+ */
+void fsd_block_stop_signals(sigset_t *ret_old);
+void fsd_restore_signals(const sigset_t *old);
 
 #endif
