@@ -10,6 +10,7 @@
 #include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +63,36 @@ static const struct node nodes[] = {
 /* The tree never changes: the kernel may keep names and attributes for long. */
 #define TREE_TIMEOUT_S 86400.0
 
-/* An open that needs the slow path (a render, a new container), for a worker. */
+/*
+ * An open file: the snapshot its reads are slices of. A read at offset 0
+ * after a first pass (top and free keep /proc/stat and /proc/meminfo open
+ * and read them again from the start every frame) takes a newer snapshot,
+ * as a read of /proc would: one pass, one consistent text.
+ */
+struct handle {
+	int refs; /* atomic: the open file, and a read waiting for a worker */
+	enum fsd_file file;
+	pthread_mutex_t lock; /* snap, passed */
+	struct fsd_snap *snap;
+	bool passed; /* a read at offset 0 was answered */
+};
+
+/*
+ * A snapshot read again from the start is renewed when older than this.
+ * procps top reads /proc/stat twice a moment apart (tens of ms) for its first
+ * frame: the CPU lines must move between them. Other files: the cache interval.
+ */
+#define STAT_FRESH_NS 1000000ull
+
+/* An open or a re-read that needs the slow path (a render, a new container), for a worker. */
 struct pending_open {
 	fuse_req_t req;
 	fuse_ino_t ino;
 	struct fuse_file_info fi;
 	enum fsd_file file;
 	pid_t pid;
+	struct handle *reread; /* a read at offset 0 to answer from a newer snapshot */
+	size_t size;
 	struct pending_open *next;
 };
 
@@ -76,7 +100,8 @@ struct session_ctx {
 	struct fsd_state *state;
 	struct fuse_session *se;
 	struct timespec started;
-	bool inline_slow; /* libfuse's multi-threaded loop: every worker may render */
+	uint64_t cache_ns; /* the state's cache interval */
+	bool inline_slow;  /* libfuse's multi-threaded loop: every worker may render */
 
 	pthread_mutex_t lock; /* the queue */
 	pthread_cond_t cond;
@@ -200,32 +225,114 @@ static void raise_size(struct session_ctx *ctx, fuse_ino_t ino, const struct fsd
 		log_debug("raise the size of inode %lu: %s", (unsigned long)ino, strerror(-r));
 }
 
+static void snap_hold(struct fsd_snap *snap)
+{
+	atomic_fetch_add((_Atomic int *)&snap->refs, 1);
+}
+
+static void handle_unref(struct handle *h)
+{
+	if (h && atomic_fetch_sub((_Atomic int *)&h->refs, 1) == 1) {
+		fsd_snap_unref(h->snap);
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+	}
+}
+
+/* How old a snapshot read again from the start may be; 0 = the cache interval. */
+static uint64_t reread_age(enum fsd_file file)
+{
+	return file == FSD_STAT ? STAT_FRESH_NS : 0;
+}
+
 static void reply_open(struct session_ctx *ctx, fuse_req_t req, fuse_ino_t ino,
-		       struct fuse_file_info *fi, int r, struct fsd_snap *snap)
+		       struct fuse_file_info *fi, enum fsd_file file, int r, struct fsd_snap *snap)
 {
 	if (r < 0) {
 		/* A reader that is gone gets no answer anyway; others get the errno. */
 		fuse_reply_err(req, r == -ESRCH ? ENOENT : -r);
 		return;
 	}
+	struct handle *h = malloc(sizeof(*h));
+	if (!h) {
+		fsd_snap_unref(snap);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	h->refs = 1;
+	h->file = file;
+	pthread_mutex_init(&h->lock, NULL);
+	h->snap = snap;
+	h->passed = false;
 	raise_size(ctx, ino, snap);
-	fi->fh = (uint64_t)(uintptr_t)snap;
+	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->noflush = 1;
 	/* If the reader was interrupted or died meanwhile, no release will come. */
 	if (fuse_reply_open(req, fi) != 0)
-		fsd_snap_unref(snap);
+		handle_unref(h);
+}
+
+/* Answers a read of h at off from its snapshot, or from snap (referenced) put in its place. */
+static void reply_read(struct session_ctx *ctx, fuse_req_t req, fuse_ino_t ino, struct handle *h,
+		       struct fsd_snap *fresh, size_t size, off_t off)
+{
+	pthread_mutex_lock(&h->lock);
+	if (fresh) {
+		fsd_snap_unref(h->snap);
+		h->snap = fresh;
+	}
+	struct fsd_snap *snap = h->snap;
+	snap_hold(snap);
+	if (off == 0)
+		h->passed = true;
+	pthread_mutex_unlock(&h->lock);
+	if (fresh)
+		raise_size(ctx, ino, fresh);
+	if (off < 0 || (uint64_t)off >= snap->len) {
+		fuse_reply_buf(req, NULL, 0);
+	} else {
+		size_t left = snap->len - (size_t)off;
+		fuse_reply_buf(req, snap->data + off, left < size ? left : size);
+	}
+	fsd_snap_unref(snap);
 }
 
 static void open_slow(struct session_ctx *ctx, struct pending_open *p)
 {
 	struct fsd_snap *snap = NULL;
-	int r = fsd_state_open(ctx->state, p->pid, p->file, &snap);
+	int r = fsd_state_open(ctx->state, p->pid, p->file, p->reread ? reread_age(p->file) : 0,
+			       &snap);
 	if (r < 0 && r != -ESRCH && r != -ENOENT)
 		log_debug("open %s for pid %d: %s", fsd_files[p->file].path, (int)p->pid,
 			  strerror(-r));
-	reply_open(ctx, p->req, p->ino, &p->fi, r, snap);
+	if (p->reread) {
+		/* No newer snapshot (the reader is gone, the cgroup too): the old one. */
+		reply_read(ctx, p->req, p->ino, p->reread, r < 0 ? NULL : snap, p->size, 0);
+		handle_unref(p->reread);
+		return;
+	}
+	reply_open(ctx, p->req, p->ino, &p->fi, p->file, r, snap);
+}
+
+/* Hands p (copied) to a worker; false when it must be done here. */
+static bool queue_slow(struct session_ctx *ctx, const struct pending_open *p)
+{
+	struct pending_open *q = ctx->inline_slow ? NULL : malloc(sizeof(*q));
+	if (!q)
+		return false;
+	*q = *p;
+	q->next = NULL;
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->tail)
+		ctx->tail->next = q;
+	else
+		ctx->head = q;
+	ctx->tail = q;
+	pthread_cond_signal(&ctx->cond);
+	pthread_mutex_unlock(&ctx->lock);
+	return true;
 }
 
 static void *worker_main(void *u)
@@ -278,46 +385,58 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		.pid = fuse_req_ctx(req)->pid,
 	};
 	struct fsd_snap *snap = NULL;
-	int r = fsd_state_open_cached(ctx->state, p.pid, p.file, &snap);
+	int r = fsd_state_open_cached(ctx->state, p.pid, p.file, 0, &snap);
 	if (r != 0) {
-		reply_open(ctx, req, ino, fi, r < 0 ? r : 0, snap);
+		reply_open(ctx, req, ino, fi, p.file, r < 0 ? r : 0, snap);
 		return;
 	}
-	struct pending_open *q = ctx->inline_slow ? NULL : malloc(sizeof(*q));
-	if (!q) {
+	if (!queue_slow(ctx, &p))
 		open_slow(ctx, &p);
-		return;
-	}
-	*q = p;
-	pthread_mutex_lock(&ctx->lock);
-	if (ctx->tail)
-		ctx->tail->next = q;
-	else
-		ctx->head = q;
-	ctx->tail = q;
-	pthread_cond_signal(&ctx->cond);
-	pthread_mutex_unlock(&ctx->lock);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct fsd_snap *snap = (struct fsd_snap *)(uintptr_t)fi->fh;
-	if (!snap) {
+	struct session_ctx *ctx = fuse_req_userdata(req);
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	if (!h) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	if (off < 0 || (uint64_t)off >= snap->len) {
-		fuse_reply_buf(req, NULL, 0);
-		return;
+	if (off == 0) {
+		/* Read again from the start: a newer snapshot when this one is old. */
+		uint64_t age = reread_age(h->file);
+		pthread_mutex_lock(&h->lock);
+		bool renew = h->passed &&
+			     hutch_now_ns() - h->snap->born_ns >= (age ? age : ctx->cache_ns);
+		pthread_mutex_unlock(&h->lock);
+		if (renew) {
+			struct pending_open p = {
+				.req = req,
+				.ino = ino,
+				.file = h->file,
+				.pid = fuse_req_ctx(req)->pid,
+				.reread = h,
+				.size = size,
+			};
+			struct fsd_snap *snap = NULL;
+			int r = fsd_state_open_cached(ctx->state, p.pid, p.file, age, &snap);
+			if (r != 0) {
+				reply_read(ctx, req, ino, h, r > 0 ? snap : NULL, size, 0);
+				return;
+			}
+			atomic_fetch_add((_Atomic int *)&h->refs, 1);
+			if (!queue_slow(ctx, &p))
+				open_slow(ctx, &p);
+			return;
+		}
 	}
-	size_t left = snap->len - (size_t)off;
-	fuse_reply_buf(req, snap->data + off, left < size ? left : size);
+	reply_read(ctx, req, ino, h, NULL, size, off);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fsd_snap_unref((struct fsd_snap *)(uintptr_t)fi->fh);
+	handle_unref((struct handle *)(uintptr_t)fi->fh);
 	fi->fh = 0;
 	fuse_reply_err(req, 0);
 }
@@ -346,7 +465,11 @@ static const struct fuse_lowlevel_ops ops = {
 int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *state,
 		    struct hutch_error *err)
 {
-	struct session_ctx ctx = {.state = state, .inline_slow = opts->mt_loop};
+	struct session_ctx ctx = {
+		.state = state,
+		.inline_slow = opts->mt_loop,
+		.cache_ns = opts->cache_ns ? opts->cache_ns : 100 * 1000000ull,
+	};
 	clock_gettime(CLOCK_REALTIME, &ctx.started);
 	pthread_mutex_init(&ctx.lock, NULL);
 	pthread_cond_init(&ctx.cond, NULL);
