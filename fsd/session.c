@@ -109,6 +109,8 @@ struct session_ctx {
 	bool stopping;
 	pthread_t *workers;
 	unsigned n_workers;
+	/* Per inode, a size the kernel's inode has at least (raise_size), 0 unknown. */
+	_Atomic size_t raised[INO_FIRST_FILE + FSD_FILE_COUNT];
 };
 
 static const struct node *node_get(fuse_ino_t ino)
@@ -145,6 +147,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			.entry_timeout = TREE_TIMEOUT_S,
 		};
 		node_attr(ctx, i, &e.attr);
+		atomic_store(&ctx->raised[i], 0); /* the reply sets the size to 0 */
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -160,6 +163,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	struct stat st;
 	node_attr(ctx, ino, &st);
+	atomic_store(&ctx->raised[ino], 0); /* the reply sets the size to 0 */
 	fuse_reply_attr(req, &st, TREE_TIMEOUT_S);
 }
 
@@ -213,7 +217,8 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
  */
 static void raise_size(struct session_ctx *ctx, fuse_ino_t ino, const struct fsd_snap *snap)
 {
-	if (snap->len < 2)
+	/* Already as large (stores only grow the size; what shrinks it resets raised). */
+	if (snap->len < 2 || snap->len <= atomic_load(&ctx->raised[ino]))
 		return;
 	size_t start = snap->len - 1;
 	if (start % 4096 == 0)
@@ -223,6 +228,27 @@ static void raise_size(struct session_ctx *ctx, fuse_ino_t ino, const struct fsd
 	int r = fuse_lowlevel_notify_store(ctx->se, ino, (off_t)start, &bv, 0);
 	if (r < 0 && r != -ENOENT)
 		log_debug("raise the size of inode %lu: %s", (unsigned long)ino, strerror(-r));
+	size_t had = atomic_load(&ctx->raised[ino]);
+	while (r == 0 && had < snap->len &&
+	       !atomic_compare_exchange_weak(&ctx->raised[ino], &had, snap->len))
+		;
+}
+
+/*
+ * A short answer to a read the page cache may have sent (whole pages inside
+ * the raised size: splice, sendfile) shrinks the kernel's size to where it
+ * ended: the next open raises it again. read() of a direct_io file never
+ * changes the size; its reads (a reader's buffer, usually past the size)
+ * keep the raised size and spare every open its store.
+ */
+static void note_short_read(struct session_ctx *ctx, fuse_ino_t ino, size_t size, off_t off,
+			    size_t n)
+{
+	if (n >= size || off % 4096 || size % 4096 || ino >= ARRAY_SIZE(ctx->raised))
+		return;
+	size_t had = atomic_load(&ctx->raised[ino]);
+	if ((size_t)off + size <= (had + 4095) / 4096 * 4096)
+		atomic_store(&ctx->raised[ino], 0);
 }
 
 static void snap_hold(struct fsd_snap *snap)
@@ -290,12 +316,13 @@ static void reply_read(struct session_ctx *ctx, fuse_req_t req, fuse_ino_t ino, 
 	pthread_mutex_unlock(&h->lock);
 	if (fresh)
 		raise_size(ctx, ino, fresh);
-	if (off < 0 || (uint64_t)off >= snap->len) {
-		fuse_reply_buf(req, NULL, 0);
-	} else {
+	size_t n = 0;
+	if (off >= 0 && (uint64_t)off < snap->len) {
 		size_t left = snap->len - (size_t)off;
-		fuse_reply_buf(req, snap->data + off, left < size ? left : size);
+		n = left < size ? left : size;
 	}
+	note_short_read(ctx, ino, size, off, n);
+	fuse_reply_buf(req, n ? snap->data + off : NULL, n);
 	fsd_snap_unref(snap);
 }
 
