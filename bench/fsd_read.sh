@@ -7,6 +7,10 @@
 # cgroup, read meminfo, stat and cpuinfo in a loop for SECONDS through one
 # daemon at a time: the daemon's CPU use and the reads it served.
 #   ITER=2000 ROUNDS=5 READERS=50 SECONDS_LOOP=10 bench/fsd_read.sh
+# PIN=CPU runs both daemons and the readers on that one CPU: on a VM whose
+# idle vCPUs halt, a wakeup across vCPUs (each FUSE round trip has two) costs
+# far more than the daemons' own work, and where the scheduler puts the
+# reader and the daemon's thread decides most of an unpinned run's figures.
 # Other engineers load the machine at the same time: figures vary by run.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,14 +48,16 @@ cc -O2 -o "$tmp/fsd_read" "$src/bench/fsd_read.c"
 for d in $dirs; do mkdir "$d/$cg"; done
 cs=$(mnt cpuset)
 cat "$cs/cpuset.mems" >"$cs/$cg/cpuset.mems"
-cat "$cs/cpuset.cpus" >"$cs/$cg/cpuset.cpus"
+if [ -n "${PIN:-}" ]; then echo "$PIN" >"$cs/$cg/cpuset.cpus"; else cat "$cs/cpuset.cpus" >"$cs/$cg/cpuset.cpus"; fi
 echo $((512 * 1024 * 1024)) >"$(mnt memory)/$cg/memory.limit_in_bytes"
 echo 100000 >"$(mnt cpu)/$cg/cpu.cfs_quota_us"
 
 mkdir -p "$tmp/hutch" "$tmp/lxcfs"
-"$build/bin/hutch-fsd" "$tmp/hutch" 2>"$tmp/fsd.log" &
+pin=()
+[ -n "${PIN:-}" ] && pin=(taskset -c "$PIN")
+"${pin[@]}" "$build/bin/hutch-fsd" "$tmp/hutch" 2>"$tmp/fsd.log" &
 fsd_pid=$!
-lxcfs --enable-cfs -f -p "$tmp/lxcfs.pid" "$tmp/lxcfs" >"$tmp/lxcfs.log" 2>&1 &
+"${pin[@]}" lxcfs --enable-cfs -f -p "$tmp/lxcfs.pid" "$tmp/lxcfs" >"$tmp/lxcfs.log" 2>&1 &
 lx_pid=$!
 for _ in $(seq 100); do
 	[ -e "$tmp/hutch/proc/meminfo" ] && [ -e "$tmp/lxcfs/proc/meminfo" ] && break
@@ -69,7 +75,7 @@ args=()
 for f in $files; do args+=("/$f" "$tmp/lxcfs/$f" "$tmp/hutch/$f"); done
 in_cg "$tmp/fsd_read" lat "$ITER" "$ROUNDS" "${args[@]}" >"$tmp/lat"
 echo "hutch-fsd vs lxcfs $(lxcfs --version 2>&1 | head -1) --enable-cfs: read latency (open+read+close), us, median of $ROUNDS x $ITER"
-echo "reader in a 512 MiB / 1 CPU cgroup and its own pid namespace; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "reader in a 512 MiB / 1 CPU cgroup and its own pid namespace${PIN:+, daemons and reader on CPU $PIN}; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-32s %10s %10s %10s %14s\n' file "host /proc" lxcfs hutch-fsd "lxcfs/hutch"
 for f in $files; do
 	h=$(awk -v p="/$f" '$1 == p { print $2 }' "$tmp/lat")

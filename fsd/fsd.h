@@ -67,6 +67,15 @@ struct fsd_view {
 	bool has_tasks;
 	uint64_t tasks_running, tasks_blocked, tasks_total, last_pid;
 	double load1, load5, load15;
+	/*
+	 * proc/stat's last CPU lines (n_cpu_floor rows of PROCFS_CPU_TIME_COUNT,
+	 * by visible index), kept by the caller between renders: no counter goes
+	 * backwards (a container may use more than its visible CPUs for a moment,
+	 * and the user/system split moves by a tick), which would show top a
+	 * negative delta. NULL: none kept. The stat renderer updates them.
+	 */
+	uint64_t *cpu_floor;
+	size_t n_cpu_floor;
 };
 void fsd_view_init(struct fsd_view *v, const struct cgroup_stats *st);
 

@@ -214,6 +214,7 @@ int main(int argc, char **argv)
 		return EXIT_MOUNTPOINT;
 	sess.mountpoint = real;
 	so.cache_ns = (uint64_t)cache_ms * 1000000ull;
+	sess.cache_ns = so.cache_ns;
 	so.sample_interval_ns = (uint64_t)sample_ms * 1000000ull;
 	raise_nofile();
 

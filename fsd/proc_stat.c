@@ -102,6 +102,14 @@ int fsd_render_stat(const char *host, size_t len, const struct fsd_view *v, stru
 			for (int i = 0; i < PROCFS_CPU_TIME_COUNT; i++)
 				t[i] = hutch_known(h->ticks[i]) ? h->ticks[i] : 0;
 		}
+		if (v->cpu_floor && idx < v->n_cpu_floor) {
+			uint64_t *f = v->cpu_floor + (size_t)idx * PROCFS_CPU_TIME_COUNT;
+			for (int i = 0; i < PROCFS_CPU_TIME_COUNT; i++) {
+				if (t[i] < f[i])
+					t[i] = f[i];
+				f[i] = t[i];
+			}
+		}
 		for (int i = 0; i < PROCFS_CPU_TIME_COUNT; i++)
 			sum[i] += t[i];
 		idx++;

@@ -10,6 +10,7 @@
 #include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +63,36 @@ static const struct node nodes[] = {
 /* The tree never changes: the kernel may keep names and attributes for long. */
 #define TREE_TIMEOUT_S 86400.0
 
-/* An open that needs the slow path (a render, a new container), for a worker. */
+/*
+ * An open file: the snapshot its reads are slices of. A read at offset 0
+ * after a first pass (top and free keep /proc/stat and /proc/meminfo open
+ * and read them again from the start every frame) takes a newer snapshot,
+ * as a read of /proc would: one pass, one consistent text.
+ */
+struct handle {
+	int refs; /* atomic: the open file, and a read waiting for a worker */
+	enum fsd_file file;
+	pthread_mutex_t lock; /* snap, passed */
+	struct fsd_snap *snap;
+	bool passed; /* a read at offset 0 was answered */
+};
+
+/*
+ * A snapshot read again from the start is renewed when older than this.
+ * procps top reads /proc/stat twice a moment apart (tens of ms) for its first
+ * frame: the CPU lines must move between them. Other files: the cache interval.
+ */
+#define STAT_FRESH_NS 1000000ull
+
+/* An open or a re-read that needs the slow path (a render, a new container), for a worker. */
 struct pending_open {
 	fuse_req_t req;
 	fuse_ino_t ino;
 	struct fuse_file_info fi;
 	enum fsd_file file;
 	pid_t pid;
+	struct handle *reread; /* a read at offset 0 to answer from a newer snapshot */
+	size_t size;
 	struct pending_open *next;
 };
 
@@ -76,7 +100,8 @@ struct session_ctx {
 	struct fsd_state *state;
 	struct fuse_session *se;
 	struct timespec started;
-	bool inline_slow; /* libfuse's multi-threaded loop: every worker may render */
+	uint64_t cache_ns; /* the state's cache interval */
+	bool inline_slow;  /* libfuse's multi-threaded loop: every worker may render */
 
 	pthread_mutex_t lock; /* the queue */
 	pthread_cond_t cond;
@@ -84,6 +109,8 @@ struct session_ctx {
 	bool stopping;
 	pthread_t *workers;
 	unsigned n_workers;
+	/* Per inode, a size the kernel's inode has at least (raise_size), 0 unknown. */
+	_Atomic size_t raised[INO_FIRST_FILE + FSD_FILE_COUNT];
 };
 
 static const struct node *node_get(fuse_ino_t ino)
@@ -120,6 +147,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			.entry_timeout = TREE_TIMEOUT_S,
 		};
 		node_attr(ctx, i, &e.attr);
+		atomic_store(&ctx->raised[i], 0); /* the reply sets the size to 0 */
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -135,6 +163,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	struct stat st;
 	node_attr(ctx, ino, &st);
+	atomic_store(&ctx->raised[ino], 0); /* the reply sets the size to 0 */
 	fuse_reply_attr(req, &st, TREE_TIMEOUT_S);
 }
 
@@ -188,7 +217,8 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
  */
 static void raise_size(struct session_ctx *ctx, fuse_ino_t ino, const struct fsd_snap *snap)
 {
-	if (snap->len < 2)
+	/* Already as large (stores only grow the size; what shrinks it resets raised). */
+	if (snap->len < 2 || snap->len <= atomic_load(&ctx->raised[ino]))
 		return;
 	size_t start = snap->len - 1;
 	if (start % 4096 == 0)
@@ -198,34 +228,138 @@ static void raise_size(struct session_ctx *ctx, fuse_ino_t ino, const struct fsd
 	int r = fuse_lowlevel_notify_store(ctx->se, ino, (off_t)start, &bv, 0);
 	if (r < 0 && r != -ENOENT)
 		log_debug("raise the size of inode %lu: %s", (unsigned long)ino, strerror(-r));
+	size_t had = atomic_load(&ctx->raised[ino]);
+	while (r == 0 && had < snap->len &&
+	       !atomic_compare_exchange_weak(&ctx->raised[ino], &had, snap->len))
+		;
+}
+
+/*
+ * A short answer to a read the page cache may have sent (whole pages inside
+ * the raised size: splice, sendfile) shrinks the kernel's size to where it
+ * ended: the next open raises it again. read() of a direct_io file never
+ * changes the size; its reads (a reader's buffer, usually past the size)
+ * keep the raised size and spare every open its store.
+ */
+static void note_short_read(struct session_ctx *ctx, fuse_ino_t ino, size_t size, off_t off,
+			    size_t n)
+{
+	if (n >= size || off % 4096 || size % 4096 || ino >= ARRAY_SIZE(ctx->raised))
+		return;
+	size_t had = atomic_load(&ctx->raised[ino]);
+	if ((size_t)off + size <= (had + 4095) / 4096 * 4096)
+		atomic_store(&ctx->raised[ino], 0);
+}
+
+static void snap_hold(struct fsd_snap *snap)
+{
+	atomic_fetch_add((_Atomic int *)&snap->refs, 1);
+}
+
+static void handle_unref(struct handle *h)
+{
+	if (h && atomic_fetch_sub((_Atomic int *)&h->refs, 1) == 1) {
+		fsd_snap_unref(h->snap);
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+	}
+}
+
+/* How old a snapshot read again from the start may be; 0 = the cache interval. */
+static uint64_t reread_age(enum fsd_file file)
+{
+	return file == FSD_STAT ? STAT_FRESH_NS : 0;
 }
 
 static void reply_open(struct session_ctx *ctx, fuse_req_t req, fuse_ino_t ino,
-		       struct fuse_file_info *fi, int r, struct fsd_snap *snap)
+		       struct fuse_file_info *fi, enum fsd_file file, int r, struct fsd_snap *snap)
 {
 	if (r < 0) {
 		/* A reader that is gone gets no answer anyway; others get the errno. */
 		fuse_reply_err(req, r == -ESRCH ? ENOENT : -r);
 		return;
 	}
+	struct handle *h = malloc(sizeof(*h));
+	if (!h) {
+		fsd_snap_unref(snap);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	h->refs = 1;
+	h->file = file;
+	pthread_mutex_init(&h->lock, NULL);
+	h->snap = snap;
+	h->passed = false;
 	raise_size(ctx, ino, snap);
-	fi->fh = (uint64_t)(uintptr_t)snap;
+	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->noflush = 1;
 	/* If the reader was interrupted or died meanwhile, no release will come. */
 	if (fuse_reply_open(req, fi) != 0)
-		fsd_snap_unref(snap);
+		handle_unref(h);
+}
+
+/* Answers a read of h at off from its snapshot, or from snap (referenced) put in its place. */
+static void reply_read(struct session_ctx *ctx, fuse_req_t req, fuse_ino_t ino, struct handle *h,
+		       struct fsd_snap *fresh, size_t size, off_t off)
+{
+	pthread_mutex_lock(&h->lock);
+	if (fresh) {
+		fsd_snap_unref(h->snap);
+		h->snap = fresh;
+	}
+	struct fsd_snap *snap = h->snap;
+	snap_hold(snap);
+	if (off == 0)
+		h->passed = true;
+	pthread_mutex_unlock(&h->lock);
+	if (fresh)
+		raise_size(ctx, ino, fresh);
+	size_t n = 0;
+	if (off >= 0 && (uint64_t)off < snap->len) {
+		size_t left = snap->len - (size_t)off;
+		n = left < size ? left : size;
+	}
+	note_short_read(ctx, ino, size, off, n);
+	fuse_reply_buf(req, n ? snap->data + off : NULL, n);
+	fsd_snap_unref(snap);
 }
 
 static void open_slow(struct session_ctx *ctx, struct pending_open *p)
 {
 	struct fsd_snap *snap = NULL;
-	int r = fsd_state_open(ctx->state, p->pid, p->file, &snap);
+	int r = fsd_state_open(ctx->state, p->pid, p->file, p->reread ? reread_age(p->file) : 0,
+			       &snap);
 	if (r < 0 && r != -ESRCH && r != -ENOENT)
 		log_debug("open %s for pid %d: %s", fsd_files[p->file].path, (int)p->pid,
 			  strerror(-r));
-	reply_open(ctx, p->req, p->ino, &p->fi, r, snap);
+	if (p->reread) {
+		/* No newer snapshot (the reader is gone, the cgroup too): the old one. */
+		reply_read(ctx, p->req, p->ino, p->reread, r < 0 ? NULL : snap, p->size, 0);
+		handle_unref(p->reread);
+		return;
+	}
+	reply_open(ctx, p->req, p->ino, &p->fi, p->file, r, snap);
+}
+
+/* Hands p (copied) to a worker; false when it must be done here. */
+static bool queue_slow(struct session_ctx *ctx, const struct pending_open *p)
+{
+	struct pending_open *q = ctx->inline_slow ? NULL : malloc(sizeof(*q));
+	if (!q)
+		return false;
+	*q = *p;
+	q->next = NULL;
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->tail)
+		ctx->tail->next = q;
+	else
+		ctx->head = q;
+	ctx->tail = q;
+	pthread_cond_signal(&ctx->cond);
+	pthread_mutex_unlock(&ctx->lock);
+	return true;
 }
 
 static void *worker_main(void *u)
@@ -278,46 +412,58 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		.pid = fuse_req_ctx(req)->pid,
 	};
 	struct fsd_snap *snap = NULL;
-	int r = fsd_state_open_cached(ctx->state, p.pid, p.file, &snap);
+	int r = fsd_state_open_cached(ctx->state, p.pid, p.file, 0, &snap);
 	if (r != 0) {
-		reply_open(ctx, req, ino, fi, r < 0 ? r : 0, snap);
+		reply_open(ctx, req, ino, fi, p.file, r < 0 ? r : 0, snap);
 		return;
 	}
-	struct pending_open *q = ctx->inline_slow ? NULL : malloc(sizeof(*q));
-	if (!q) {
+	if (!queue_slow(ctx, &p))
 		open_slow(ctx, &p);
-		return;
-	}
-	*q = p;
-	pthread_mutex_lock(&ctx->lock);
-	if (ctx->tail)
-		ctx->tail->next = q;
-	else
-		ctx->head = q;
-	ctx->tail = q;
-	pthread_cond_signal(&ctx->cond);
-	pthread_mutex_unlock(&ctx->lock);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct fsd_snap *snap = (struct fsd_snap *)(uintptr_t)fi->fh;
-	if (!snap) {
+	struct session_ctx *ctx = fuse_req_userdata(req);
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	if (!h) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	if (off < 0 || (uint64_t)off >= snap->len) {
-		fuse_reply_buf(req, NULL, 0);
-		return;
+	if (off == 0) {
+		/* Read again from the start: a newer snapshot when this one is old. */
+		uint64_t age = reread_age(h->file);
+		pthread_mutex_lock(&h->lock);
+		bool renew = h->passed &&
+			     hutch_now_ns() - h->snap->born_ns >= (age ? age : ctx->cache_ns);
+		pthread_mutex_unlock(&h->lock);
+		if (renew) {
+			struct pending_open p = {
+				.req = req,
+				.ino = ino,
+				.file = h->file,
+				.pid = fuse_req_ctx(req)->pid,
+				.reread = h,
+				.size = size,
+			};
+			struct fsd_snap *snap = NULL;
+			int r = fsd_state_open_cached(ctx->state, p.pid, p.file, age, &snap);
+			if (r != 0) {
+				reply_read(ctx, req, ino, h, r > 0 ? snap : NULL, size, 0);
+				return;
+			}
+			atomic_fetch_add((_Atomic int *)&h->refs, 1);
+			if (!queue_slow(ctx, &p))
+				open_slow(ctx, &p);
+			return;
+		}
 	}
-	size_t left = snap->len - (size_t)off;
-	fuse_reply_buf(req, snap->data + off, left < size ? left : size);
+	reply_read(ctx, req, ino, h, NULL, size, off);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fsd_snap_unref((struct fsd_snap *)(uintptr_t)fi->fh);
+	handle_unref((struct handle *)(uintptr_t)fi->fh);
 	fi->fh = 0;
 	fuse_reply_err(req, 0);
 }
@@ -361,7 +507,11 @@ void fsd_restore_signals(const sigset_t *old)
 int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *state,
 		    struct hutch_error *err)
 {
-	struct session_ctx ctx = {.state = state, .inline_slow = opts->mt_loop};
+	struct session_ctx ctx = {
+		.state = state,
+		.inline_slow = opts->mt_loop,
+		.cache_ns = opts->cache_ns ? opts->cache_ns : 100 * 1000000ull,
+	};
 	clock_gettime(CLOCK_REALTIME, &ctx.started);
 	pthread_mutex_init(&ctx.lock, NULL);
 	pthread_cond_init(&ctx.cond, NULL);

@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "state.h"
 
@@ -16,6 +17,7 @@ struct fsd_session_options {
 	const char *mountpoint;
 	unsigned
 		max_threads; /* render threads (or, with mt_loop, libfuse's threads); 0 = default */
+	uint64_t cache_ns;   /* the state's cache interval (fsd_state_options.cache_ns) */
 	bool mt_loop;	     /* libfuse's multi-threaded loop instead of ours */
 	bool debug;	     /* libfuse's request tracing */
 };

@@ -55,6 +55,8 @@ struct ctr {
 	uint64_t running, blocked, total, last_pid;
 	struct fsd_load load;
 	uint64_t load_at;
+	uint64_t *cpu_floor; /* proc/stat's last CPU lines (fsd_view.cpu_floor) */
+	size_t n_cpu_floor;
 };
 
 struct host_file {
@@ -102,6 +104,7 @@ static struct fsd_snap *snap_new(const char *data, size_t len)
 	if (!snap)
 		return NULL;
 	snap->refs = 1;
+	snap->born_ns = hutch_now_ns();
 	snap->len = len;
 	if (len)
 		memcpy(snap->data, data, len);
@@ -120,6 +123,7 @@ static void ctr_free(struct ctr *c)
 	for (int f = 0; f < FSD_FILE_COUNT; f++)
 		fsd_snap_unref(c->snaps[f]);
 	free(c->cgroup_text);
+	free(c->cpu_floor);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -461,10 +465,11 @@ static int host_online(struct hutch_cpuset *ret)
 }
 
 /* Renders file for c into a new snapshot. Called with c->lock held. */
-static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, struct fsd_snap **ret)
+static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, uint64_t max_age,
+		      struct fsd_snap **ret)
 {
 	uint64_t now = hutch_now_ns();
-	if (!c->stats_at || now - c->stats_at >= s->o.cache_ns) {
+	if (!c->stats_at || now - c->stats_at >= max_age) {
 		unsigned mask = CGROUP_STATS_ALL;
 		if (c->spec_at && now - c->spec_at < SPEC_NS)
 			mask &= ~(unsigned)CGROUP_STATS_SPEC;
@@ -488,6 +493,18 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, st
 	if (r < 0)
 		return r;
 	fsd_visible_cpus(&c->stats, &online, s->o.cfs, &v.visible, &v.cpus_cut);
+	size_t n_vis = hutch_cpuset_count(&v.visible);
+	if (file == FSD_STAT && n_vis > c->n_cpu_floor) {
+		uint64_t *f = realloc(c->cpu_floor, n_vis * PROCFS_CPU_TIME_COUNT * sizeof(*f));
+		if (f) {
+			memset(f + c->n_cpu_floor * PROCFS_CPU_TIME_COUNT, 0,
+			       (n_vis - c->n_cpu_floor) * PROCFS_CPU_TIME_COUNT * sizeof(*f));
+			c->cpu_floor = f;
+			c->n_cpu_floor = n_vis;
+		}
+	}
+	v.cpu_floor = c->cpu_floor;
+	v.n_cpu_floor = c->n_cpu_floor;
 	if (c->has_tasks) {
 		v.has_tasks = true;
 		v.tasks_running = c->running;
@@ -512,18 +529,21 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, st
 		*ret = snap_new(out.data, out.len);
 		if (!*ret)
 			r = -ENOMEM;
+		else
+			(*ret)->born_ns = c->stats_at; /* as old as its numbers */
 	}
 	fsd_buf_free(&out);
 	atomic_fetch_add(&s->renders, 1);
 	return r;
 }
 
-static int host_open(struct fsd_state *s, enum fsd_file file, struct fsd_snap **ret)
+static int host_open(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
+		     struct fsd_snap **ret)
 {
 	uint64_t now = hutch_now_ns();
 	struct host_file *h = &s->host[file];
 	pthread_mutex_lock(&s->host_lock);
-	if (h->snap && now - h->at < s->o.cache_ns) {
+	if (h->snap && now - h->at < max_age) {
 		*ret = snap_ref(h->snap);
 		pthread_mutex_unlock(&s->host_lock);
 		return 0;
@@ -547,17 +567,24 @@ static int host_open(struct fsd_state *s, enum fsd_file file, struct fsd_snap **
 	return 0;
 }
 
-int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file,
+/* The age a snapshot may have: the cache interval, or less when asked. */
+static uint64_t age_limit(const struct fsd_state *s, uint64_t max_age)
+{
+	return max_age && max_age < s->o.cache_ns ? max_age : s->o.cache_ns;
+}
+
+int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age,
 		   struct fsd_snap **ret_snap)
 {
 	if ((unsigned)file >= FSD_FILE_COUNT)
 		return -EINVAL;
+	max_age = age_limit(s, max_age);
 	uint64_t ns_ino;
 	int r = procfs_pidns_inode(reader, &ns_ino);
 	if (r < 0)
 		return r;
 	if (ns_ino == s->self_ns)
-		return host_open(s, file, ret_snap);
+		return host_open(s, file, max_age, ret_snap);
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct ctr *c;
@@ -566,7 +593,7 @@ int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file,
 			return r;
 		if (c->host_like) {
 			ctr_unref(s, c);
-			return host_open(s, file, ret_snap);
+			return host_open(s, file, max_age, ret_snap);
 		}
 		pthread_mutex_lock(&c->lock);
 		bool sampled = c->has_tasks;
@@ -577,14 +604,14 @@ int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file,
 				c); /* the first read of a container: counts before the sampler's */
 		uint64_t now = hutch_now_ns();
 		pthread_mutex_lock(&c->lock);
-		if (c->snaps[file] && now - c->snap_at[file] < s->o.cache_ns) {
+		if (c->snaps[file] && now - c->snap_at[file] < max_age) {
 			*ret_snap = snap_ref(c->snaps[file]);
 			pthread_mutex_unlock(&c->lock);
 			ctr_unref(s, c);
 			return 0;
 		}
 		struct fsd_snap *snap = NULL;
-		r = ctr_render(s, c, file, &snap);
+		r = ctr_render(s, c, file, max_age, &snap);
 		if (r >= 0) {
 			fsd_snap_unref(c->snaps[file]);
 			c->snaps[file] = snap_ref(snap);
@@ -606,13 +633,14 @@ int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file,
 	return -EIO;
 }
 
-static int host_cached(struct fsd_state *s, enum fsd_file file, struct fsd_snap **ret)
+static int host_cached(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
+		       struct fsd_snap **ret)
 {
 	uint64_t now = hutch_now_ns();
 	struct host_file *h = &s->host[file];
 	int hit = 0;
 	pthread_mutex_lock(&s->host_lock);
-	if (h->snap && now - h->at < s->o.cache_ns) {
+	if (h->snap && now - h->at < max_age) {
 		*ret = snap_ref(h->snap);
 		hit = 1;
 	}
@@ -620,17 +648,18 @@ static int host_cached(struct fsd_state *s, enum fsd_file file, struct fsd_snap 
 	return hit;
 }
 
-int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file,
+int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age,
 			  struct fsd_snap **ret_snap)
 {
 	if ((unsigned)file >= FSD_FILE_COUNT)
 		return -EINVAL;
+	max_age = age_limit(s, max_age);
 	uint64_t ns_ino;
 	int r = procfs_pidns_inode(reader, &ns_ino);
 	if (r < 0)
 		return r;
 	if (ns_ino == s->self_ns)
-		return host_cached(s, file, ret_snap);
+		return host_cached(s, file, max_age, ret_snap);
 	struct ctr *c;
 	pthread_mutex_lock(&s->table_lock);
 	for (c = s->buckets[ns_ino % N_BUCKETS]; c; c = c->next)
@@ -647,8 +676,7 @@ int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file,
 	if (pthread_mutex_trylock(&c->lock) == 0) {
 		if (now - c->validated_at < VALIDATE_NS && c->has_tasks && ctr_alive(c)) {
 			host_like = c->host_like;
-			if (!host_like && c->snaps[file] &&
-			    now - c->snap_at[file] < s->o.cache_ns) {
+			if (!host_like && c->snaps[file] && now - c->snap_at[file] < max_age) {
 				*ret_snap = snap_ref(c->snaps[file]);
 				hit = 1;
 			}
@@ -658,7 +686,7 @@ int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file,
 	if (hit || host_like)
 		atomic_store(&c->last_used_ns, now);
 	ctr_unref(s, c);
-	return host_like ? host_cached(s, file, ret_snap) : hit;
+	return host_like ? host_cached(s, file, max_age, ret_snap) : hit;
 }
 
 static bool wait_stop(struct fsd_state *s, uint64_t ns)

@@ -25,7 +25,8 @@ struct fsd_state_options {
 
 /* One rendered file, shared read-only by every open of it while it is fresh. */
 struct fsd_snap {
-	int refs; /* atomic */
+	int refs;	  /* atomic */
+	uint64_t born_ns; /* when it was rendered (hutch_now_ns) */
 	size_t len;
 	char data[];
 };
@@ -40,9 +41,11 @@ void fsd_state_free(struct fsd_state *s);
 /*
  * The text of file as the process reader sees it: its container's view, or
  * the host's file when it is in the host's pid namespace (or in a container
- * without a cgroup of its own). -ESRCH when the reader is gone.
+ * without a cgroup of its own). A cached snapshot (and the stats under it)
+ * is reused while younger than max_age_ns, 0 meaning the cache interval (a
+ * longer one is cut to it). -ESRCH when the reader is gone.
  */
-int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file,
+int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age_ns,
 		   struct fsd_snap **ret_snap);
 
 /*
@@ -52,7 +55,7 @@ int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file,
  * a cgroup or waits for a lock held by a render.
  */
 int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file,
-			  struct fsd_snap **ret_snap);
+			  uint64_t max_age_ns, struct fsd_snap **ret_snap);
 
 /* Counters for the log and tests. */
 struct fsd_state_counters {

@@ -352,6 +352,32 @@ static void test_stat_v2(void **state)
 	fixture_close(&f);
 }
 
+/* No counter goes backwards between renders: the floor kept by the caller holds. */
+static void test_stat_floor(void **state)
+{
+	struct fixture f;
+	open_v2(&f);
+	uint64_t floor[PROCFS_CPU_TIME_COUNT] = {0};
+	floor[PROCFS_CPU_IDLE] = 5000000; /* an idle shown before, above the clock now */
+	floor[PROCFS_CPU_SYSTEM] = 60;	  /* a system time shown before, above the split now */
+	f.v.cpu_floor = floor;
+	f.v.n_cpu_floor = 1;
+	char *t = render(FSD_STAT, PROC "stat", &f.v);
+	unsigned long long c0[10], all[10];
+	stat_line(t, "cpu0", c0);
+	stat_line(t, "cpu", all);
+	assert_int_equal(c0[0], 200);
+	assert_int_equal(c0[2], 60);
+	assert_int_equal(c0[3], 5000000);
+	assert_memory_equal(all, c0, sizeof(all));
+	/* The floor now holds what was shown. */
+	assert_int_equal(floor[PROCFS_CPU_USER], 200);
+	assert_int_equal(floor[PROCFS_CPU_SYSTEM], 60);
+	assert_int_equal(floor[PROCFS_CPU_IDLE], 5000000);
+	free(t);
+	fixture_close(&f);
+}
+
 static void test_stat_hybrid_percpu(void **state)
 {
 	struct fixture f;
@@ -536,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_visible_cpus),
 		cmocka_unit_test(test_cpuinfo),
 		cmocka_unit_test(test_stat_v2),
+		cmocka_unit_test(test_stat_floor),
 		cmocka_unit_test(test_stat_hybrid_percpu),
 		cmocka_unit_test(test_uptime),
 		cmocka_unit_test(test_loadavg),

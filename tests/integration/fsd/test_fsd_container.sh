@@ -69,6 +69,11 @@ host_total=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
 assert_eq "a host reader sees the host's MemTotal" "$host_total" "$(awk '/^MemTotal/ { print $2 }' "$mp/proc/meminfo")"
 assert_eq "a host reader sees the host's cpuinfo" "$(grep -c ^processor /proc/cpuinfo)" "$(grep -c ^processor "$mp/proc/cpuinfo")"
 assert_eq "a host reader sees the host's online CPUs" "$(cat /sys/devices/system/cpu/online)" "$(cat "$mp/sys/devices/system/cpu/online")"
+# sendfile reads through the page cache up to the inode's size, which one
+# container's short read shrinks: a bigger file read next is still whole.
+assert_eq "host sendfile after a container's" "$(md5sum <"$mp/proc/cpuinfo")" "$(busybox cat "$mp/proc/cpuinfo" | md5sum)"
+assert_eq "container sendfile after the host's" "$(val cpuinfo-cat)" "$(in_ctr "$cg" "$mp" 'busybox cat /proc/cpuinfo | md5sum')"
+assert_eq "host sendfile after a container's, again" "$(md5sum <"$mp/proc/cpuinfo")" "$(busybox cat "$mp/proc/cpuinfo" | md5sum)"
 check "the tree lists lxcfs's files" test "$(cd "$mp" && find . -type f | sort | tr '\n' ' ')" = "./proc/cpuinfo ./proc/diskstats ./proc/loadavg ./proc/meminfo ./proc/pressure/cpu ./proc/pressure/io ./proc/pressure/memory ./proc/stat ./proc/swaps ./proc/uptime ./sys/devices/system/cpu/online "
 check "files are read-only" bash -c "! (echo x >'$mp/proc/meminfo') 2>/dev/null"
 
@@ -81,6 +86,18 @@ assert_eq "--no-cfs online list" 0-1 "$(in_ctr "$cg" "$mp2" 'cat /sys/devices/sy
 # A process using memory shows up in free's used column.
 used=$(in_ctr "$cg" "$mp" 'head -c 100000000 /dev/zero | tail -c 1 >/dev/null; A=$(head -c 64000000 /dev/zero | tr "\0" x); sleep 0.3; free -b | awk "/^Mem:/ { print \$3 }"; : "${#A}"')
 assert_between "free's used grows with a 64 MB string in the container" $((60 * 1000 * 1000)) $((250 * 1024 * 1024)) "$used"
+
+# A busy container: top's first frame (two reads of one open /proc/stat a
+# moment apart) shows it busy, not "0.0 us, 100.0 id" from one cached text.
+# In a small container the two reads are a few ms apart, less than the
+# file's 10 ms tick, so a frame may see no tick pass (100.0 id, as top on the
+# host can): of 8 runs, at least one must show the busy loop.
+busy=$(in_ctr "$cg" "$mp" '
+	(while :; do :; done) & sleep 0.5
+	for i in 1 2 3 4 5 6 7 8; do top -bn1 | grep -m1 "^%Cpu"; done; kill $!')
+echo "$busy" | sed 's/^/    busy: /'
+n_busy=$(awk -F, '{ for (i = 1; i <= NF; i++) if ($i ~ / id/) { sub(/ id.*/, "", $i); if ($i + 0 < 70) n++ } } END { print n + 0 }' <<<"$busy")
+assert_between "top -bn1's first frame shows a busy container busy (runs of 8)" 1 8 "$n_busy"
 
 # libfuse's own multi-threaded loop serves the same.
 mp3=$FSD_TMP/mnt-mt
