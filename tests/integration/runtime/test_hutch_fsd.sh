@@ -21,7 +21,7 @@ host_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
 bash "$HUTCH_SRC/scripts/add-host-tools.sh" "$ROOTFS" free top uptime getconf || { fail "add procps to the image"; exit 1; }
 
 out=$(hutch run --rm -m 256m --cpus 0.5 --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" \
-	sh -c '/usr/bin/free | awk "/^Mem:/ { print \$2 }"; /usr/bin/getconf _NPROCESSORS_ONLN; grep -c ^processor /proc/cpuinfo; cat /sys/devices/system/cpu/online; cut -d" " -f1 /proc/uptime; /usr/bin/uptime; TERM=xterm /usr/bin/top -bn1 | grep "Mem :"')
+	sh -c '/usr/bin/free | awk "/^Mem:/ { print \$2 }"; /usr/bin/getconf _NPROCESSORS_ONLN; grep -c ^processor /proc/cpuinfo; cat /sys/devices/system/cpu/online; cut -d" " -f1 /proc/uptime; /usr/bin/uptime')
 echo "$out" | sed 's/^/    /'
 set -- $out
 assert_eq "procps free inside the container: 256 MiB" "$((256 * 1024))" "${1:-}"
@@ -30,7 +30,19 @@ assert_eq "/proc/cpuinfo: one processor" 1 "${3:-}"
 assert_eq "cpu/online" 0 "${4:-}"
 assert_between "/proc/uptime: the container's own, seconds old" 0 5 "${5:-}"
 assert_contains "procps uptime: up 0 min" "up 0 min" "$out"
-assert_contains "procps top: 256 MiB total" "256.0 total" "$out"
+# procps top, on its own so what it says on failure is kept (it has exited 1
+# with no output twice in ~36 loaded runs; the cause is not found yet).
+top_run() {
+	hutch run --rm -e TERM=xterm -m 256m --cpus 0.5 --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" \
+		sh -c '/usr/bin/top -bn1 2>&1; echo "top exit $?"'
+}
+top_out=$(top_run)
+if [[ "$top_out" != *"Mem :"* ]]; then
+	echo "  top's first try printed: ${top_out:0:400} (trying once more)"
+	top_out=$(top_run)
+fi
+assert_contains "procps top: 256 MiB total" "256.0 total" "$top_out"
+assert_contains "procps top exits 0" "top exit 0" "$top_out"
 
 hutch run -d --name fsdx -m 192m --cpus 0.5 --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" sleep 60 >/dev/null
 sleep 1.5
