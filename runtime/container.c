@@ -124,6 +124,8 @@ struct child_args {
 	int stdio[3];
 	const char *fsd_dir;
 	bool private_cgroupns;
+	struct cgroup *cg;
+	bool in_unified; /* born in the unified cgroup (CLONE_INTO_CGROUP) */
 	struct init_args init;
 };
 
@@ -218,13 +220,17 @@ static int child_setup(struct child_args *a, struct hutch_error *err)
 static int child_finish(struct child_args *a, int *ret_master, struct hutch_error *err)
 {
 	struct hutch_state *st = a->st;
+	/* Single-threaded, it joins its v1 cgroups itself: no grace period to wait for. */
+	int r = cgroup_attach_self(a->cg, a->in_unified, err);
+	if (r < 0)
+		return r;
 	if (a->private_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return hutch_error_setsys(err, errno, "new cgroup namespace");
 	struct mount_ctx m = {.st = st,
 			      .dir = a->dir,
 			      .fsd_dir = a->fsd_dir,
 			      .private_cgroupns = a->private_cgroupns};
-	int r = mounts_finish(&m, err);
+	r = mounts_finish(&m, err);
 	if (r < 0)
 		return r;
 	if (st->tty) {
@@ -256,9 +262,9 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 	int master = -1;
 	char go;
 	/*
-	 * The filesystem is built while the host puts us in the cgroup (a v1
-	 * attach waits for an RCU grace period); the cgroup namespace and
-	 * /sys/fs/cgroup wait for that, so they are rooted at our cgroup.
+	 * The filesystem is built while the host sets the cgroup's limits; then
+	 * the init joins the cgroup, and the cgroup namespace and /sys/fs/cgroup
+	 * follow, rooted at it.
 	 */
 	/* A foreground container goes with the hutch that waits for it (a detached one's monitor never dies first). */
 	if (!a->st->detach)
@@ -312,6 +318,44 @@ static bool name_taken(const char *name)
 		taken |= strcmp(v[i].name, name) == 0;
 	hutch_state_list_free(v, n);
 	return taken;
+}
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* clone3's arguments up to cgroup (CLONE_ARGS_SIZE_VER2), as <linux/sched.h> has them. */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+		set_tid_size, cgroup;
+};
+
+/*
+ * Forks the container's init with the namespaces of flags, straight into
+ * the unified cgroup of cgroup_fd when it is >= 0 and the kernel can
+ * (*ret_in_unified says whether it did).
+ */
+static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified)
+{
+	*ret_in_unified = false;
+#ifdef SYS_clone3
+	if (cgroup_fd >= 0) {
+		struct clone3_args ca = {.flags = (flags & ~0xffUL) | CLONE_INTO_CGROUP,
+					 .exit_signal = flags & 0xff,
+					 .cgroup = (uint64_t)cgroup_fd};
+		long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid >= 0) {
+			*ret_in_unified = pid > 0;
+			return (pid_t)pid;
+		}
+		/* An older kernel: the init joins the unified cgroup by itself. */
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP)
+			return -1;
+	}
+#else
+	(void)cgroup_fd;
+#endif
+	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }
 
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -461,19 +505,10 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE)
 		flags |= CLONE_NEWUTS;
 
-	fflush(NULL);
-	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
-	if (pid < 0) {
-		hutch_error_setsys(err, errno, "clone the container's init");
-		goto fail;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		child_main(&a);
-	}
-	close(sv[1]);
-	sv[1] = -1;
-	/* The child builds its filesystem meanwhile. */
+	/*
+	 * The cgroup exists before the init, which is born in its unified
+	 * directory and joins the v1 ones itself once the limits are set.
+	 */
 	const struct cgroup_layout *layout;
 	if ((r = cgroup_layout_detect(&layout)) < 0) {
 		hutch_error_setsys(err, -r, "detect the cgroup layout");
@@ -481,6 +516,30 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	}
 	if (cgroup_create(layout, st->cgroup_path, &cg, err) < 0)
 		goto fail;
+	a.cg = cg;
+	int unified_fd = -1;
+	if (cgroup_open_unified(cg, &unified_fd) < 0)
+		unified_fd = -1;
+
+	fflush(NULL);
+	pid = clone_init(flags, unified_fd, &a.in_unified);
+	if (pid < 0) {
+		hutch_error_setsys(err, errno, "clone the container's init");
+		if (unified_fd >= 0)
+			close(unified_fd);
+		goto fail;
+	}
+	if (pid == 0) {
+		if (unified_fd >= 0)
+			close(unified_fd);
+		close(sv[0]);
+		child_main(&a);
+	}
+	if (unified_fd >= 0)
+		close(unified_fd);
+	close(sv[1]);
+	sv[1] = -1;
+	/* The child builds its filesystem meanwhile. */
 	struct cgroup_limits lim;
 	cgroup_limits_init(&lim);
 	lim.memory_bytes = st->limits.memory_bytes;
@@ -495,12 +554,6 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		goto fail;
 
 	struct sync_msg msg;
-	if (cgroup_attach(cg, pid, err) < 0) {
-		/* A child that failed first says better why. */
-		if (recv_msg(sv[0], &msg, &master, MSG_DONTWAIT) == 0 && msg.err)
-			hutch_error_set(err, msg.err, "%s", msg.msg);
-		goto fail;
-	}
 	/* A child that failed already has closed its end: its message waits for us. */
 	send(sv[0], "g", 1, MSG_NOSIGNAL);
 	if (recv_msg(sv[0], &msg, &master, 0) < 0) {
