@@ -345,7 +345,7 @@ static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified
 					 .cgroup = (uint64_t)cgroup_fd};
 		long pid = syscall(SYS_clone3, &ca, sizeof(ca));
 		if (pid >= 0) {
-			*ret_in_unified = pid > 0;
+			*ret_in_unified = true; /* in the parent and in the child */
 			return (pid_t)pid;
 		}
 		/* An older kernel: the init joins the unified cgroup by itself. */
