@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -121,6 +122,7 @@ struct child_args {
 	const char *dir;
 	int sync_fd;
 	int join_fds[HUTCH_NS_COUNT]; /* another container's namespaces to enter, or -1 */
+	int made_fds[HUTCH_NS_COUNT]; /* new namespaces made ahead (ns_prep), or -1 */
 	int stdio[3];
 	const char *fsd_dir;
 	bool private_cgroupns;
@@ -200,13 +202,22 @@ static int child_setup(struct child_args *a, struct hutch_error *err)
 						  hutch_ns_kind_name(k), st->ns[k].container);
 		close(a->join_fds[k]);
 	}
+	for (int k = 0; k < HUTCH_NS_COUNT; k++) {
+		if (a->made_fds[k] < 0)
+			continue;
+		if (setns(a->made_fds[k], ns_flags[k]) < 0)
+			return hutch_error_setsys(err, errno, "enter the new %s namespace",
+						  hutch_ns_kind_name(k));
+		close(a->made_fds[k]);
+	}
+	/* Namespaces made ahead come with lo up and the host name set. */
 	int r;
 	if ((st->ns[HUTCH_NS_NET].mode == HUTCH_NS_PRIVATE ||
 	     st->ns[HUTCH_NS_NET].mode == HUTCH_NS_NONE) &&
-	    (r = loopback_up(err)) < 0)
+	    a->made_fds[HUTCH_NS_NET] < 0 && (r = loopback_up(err)) < 0)
 		return r;
 	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE &&
-	    st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER &&
+	    st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER && a->made_fds[HUTCH_NS_UTS] < 0 &&
 	    sethostname(st->hostname, strlen(st->hostname)) < 0)
 		return hutch_error_setsys(err, errno, "set the host name");
 	struct mount_ctx m = {.st = st,
@@ -358,6 +369,97 @@ static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified
 	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }
 
+/*
+ * The container's new network, IPC and UTS namespaces, made by a thread of
+ * hutch while it does the rest of the setup (a network namespace alone
+ * costs more than a millisecond), lo up and the host name set; the init
+ * enters them with setns.
+ */
+struct ns_prep {
+	pthread_t thread;
+	bool running;
+	int flags; /* CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS: which to make */
+	bool set_hostname;
+	const char *hostname;
+	int fds[HUTCH_NS_COUNT];
+	struct hutch_error err;
+	int r;
+};
+
+static void *ns_prep_main(void *p)
+{
+	struct ns_prep *np = p;
+	static const struct {
+		int flag;
+		enum hutch_ns_kind kind;
+	} kinds[] = {{CLONE_NEWNET, HUTCH_NS_NET},
+		     {CLONE_NEWIPC, HUTCH_NS_IPC},
+		     {CLONE_NEWUTS, HUTCH_NS_UTS}};
+	/* Namespaces are per thread: these are this thread's alone. */
+	if (unshare(np->flags) < 0) {
+		np->r = hutch_error_setsys(&np->err, errno, "new namespaces");
+		return NULL;
+	}
+	if ((np->flags & CLONE_NEWNET) && (np->r = loopback_up(&np->err)) < 0)
+		return NULL;
+	if ((np->flags & CLONE_NEWUTS) && np->set_hostname &&
+	    sethostname(np->hostname, strlen(np->hostname)) < 0) {
+		np->r = hutch_error_setsys(&np->err, errno, "set the host name");
+		return NULL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (!(np->flags & kinds[i].flag))
+			continue;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/thread-self/ns/%s",
+			 hutch_ns_kind_name(kinds[i].kind));
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			np->r = hutch_error_setsys(&np->err, errno, "open %s", path);
+			return NULL;
+		}
+		np->fds[kinds[i].kind] = fd;
+	}
+	return NULL;
+}
+
+static void ns_prep_start(struct ns_prep *np, const struct hutch_state *st)
+{
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+		np->fds[k] = -1;
+	np->flags = 0;
+	if (st->ns[HUTCH_NS_NET].mode == HUTCH_NS_PRIVATE ||
+	    st->ns[HUTCH_NS_NET].mode == HUTCH_NS_NONE)
+		np->flags |= CLONE_NEWNET;
+	if (st->ns[HUTCH_NS_IPC].mode == HUTCH_NS_PRIVATE)
+		np->flags |= CLONE_NEWIPC;
+	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE)
+		np->flags |= CLONE_NEWUTS;
+	np->set_hostname = st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER;
+	np->hostname = st->hostname;
+	/* Without the thread, clone makes them as before. */
+	np->running = np->flags && pthread_create(&np->thread, NULL, ns_prep_main, np) == 0;
+}
+
+/* Waits for the thread; the namespaces it made go to made_fds. */
+static int ns_prep_finish(struct ns_prep *np, int *made_fds, struct hutch_error *err)
+{
+	if (!np->running)
+		return 0;
+	pthread_join(np->thread, NULL);
+	np->running = false;
+	if (np->r < 0) {
+		*err = np->err;
+		for (int k = 0; k < HUTCH_NS_COUNT; k++)
+			if (np->fds[k] >= 0)
+				close(TAKE_FD(np->fds[k]));
+		return np->r;
+	}
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+		made_fds[k] = TAKE_FD(np->fds[k]);
+	return 0;
+}
+
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_fd,
@@ -370,8 +472,9 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	pid_t pid = -1;
 	int r, master = -1, log_fd = -1, null_fd = -1, sv[2] = {-1, -1};
 	struct child_args a = {.st = st, .dir = dir, .stdio = {-1, -1, -1}};
+	struct ns_prep np = {.running = false};
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
-		a.join_fds[k] = -1;
+		a.join_fds[k] = a.made_fds[k] = -1;
 	a.init.tty_fd = -1;
 
 	/*
@@ -396,6 +499,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		snprintf(st->name, 13, "%.12s", st->id);
 	if (!st->hostname[0])
 		snprintf(st->hostname, 13, "%.12s", st->id);
+	ns_prep_start(&np, st);
 	if (cgroup_parent)
 		snprintf(st->cgroup_path, sizeof(st->cgroup_path), "%s%s/%s",
 			 cgroup_parent[0] == '/' ? "" : "/", cgroup_parent, st->id);
@@ -504,6 +608,14 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		flags |= CLONE_NEWIPC;
 	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE)
 		flags |= CLONE_NEWUTS;
+	if (ns_prep_finish(&np, a.made_fds, err) < 0)
+		goto fail;
+	if (a.made_fds[HUTCH_NS_NET] >= 0)
+		flags &= ~(unsigned long)CLONE_NEWNET;
+	if (a.made_fds[HUTCH_NS_IPC] >= 0)
+		flags &= ~(unsigned long)CLONE_NEWIPC;
+	if (a.made_fds[HUTCH_NS_UTS] >= 0)
+		flags &= ~(unsigned long)CLONE_NEWUTS;
 
 	/*
 	 * The cgroup exists before the init, which is born in its unified
@@ -583,9 +695,12 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		}
 		close(notify_fd);
 	}
-	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+	for (int k = 0; k < HUTCH_NS_COUNT; k++) {
 		if (a.join_fds[k] >= 0)
 			close(TAKE_FD(a.join_fds[k]));
+		if (a.made_fds[k] >= 0)
+			close(TAKE_FD(a.made_fds[k]));
+	}
 
 	int status = pty_relay(master, st->interactive && !st->detach ? STDIN_FILENO : -1,
 			       st->detach ? log_fd : STDOUT_FILENO, pid, forwarded_signals,
@@ -620,6 +735,14 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	return code;
 
 fail:
+	if (np.running) {
+		struct hutch_error perr = {0};
+		int made[HUTCH_NS_COUNT];
+		if (ns_prep_finish(&np, made, &perr) == 0)
+			for (int k = 0; k < HUTCH_NS_COUNT; k++)
+				if (made[k] >= 0)
+					close(made[k]);
+	}
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -633,9 +756,12 @@ fail:
 	}
 	if (made_dir)
 		rm_rf(dir);
-	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+	for (int k = 0; k < HUTCH_NS_COUNT; k++) {
 		if (a.join_fds[k] >= 0)
 			close(a.join_fds[k]);
+		if (a.made_fds[k] >= 0)
+			close(a.made_fds[k]);
+	}
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)
