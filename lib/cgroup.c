@@ -665,6 +665,9 @@ int cgroup_attach(struct cgroup *cg, pid_t pid, struct hutch_error *err)
  * because a killed process leaves it a moment after it died. */
 static int rmdir_tree(const char *dir, struct hutch_error *err)
 {
+	/* Usually a leaf: no need to read the directory (kernfs readdir is not cheap). */
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : hutch_error_setsys(err, errno, "open %s", dir);

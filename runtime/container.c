@@ -288,6 +288,15 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 	send_msg(a->sync_fd, 0, NULL, master);
 	if (master >= 0)
 		close(master);
+	/* The seccomp filter hutch compiled meanwhile (empty: compile it here). */
+	if (a->init.seccomp) {
+		ssize_t n;
+		while ((n = recv(a->sync_fd, a->init.prog.insns, sizeof(a->init.prog.insns), 0)) <
+			       0 &&
+		       errno == EINTR)
+			;
+		a->init.prog.len = n > 0 && n % 8 == 0 ? (size_t)n / 8 : 0;
+	}
 	close(a->sync_fd);
 	_exit(init_run(&a->init));
 }
@@ -608,14 +617,6 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		flags |= CLONE_NEWIPC;
 	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE)
 		flags |= CLONE_NEWUTS;
-	if (ns_prep_finish(&np, a.made_fds, err) < 0)
-		goto fail;
-	if (a.made_fds[HUTCH_NS_NET] >= 0)
-		flags &= ~(unsigned long)CLONE_NEWNET;
-	if (a.made_fds[HUTCH_NS_IPC] >= 0)
-		flags &= ~(unsigned long)CLONE_NEWIPC;
-	if (a.made_fds[HUTCH_NS_UTS] >= 0)
-		flags &= ~(unsigned long)CLONE_NEWUTS;
 
 	/*
 	 * The cgroup exists before the init, which is born in its unified
@@ -632,6 +633,18 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	int unified_fd = -1;
 	if (cgroup_open_unified(cg, &unified_fd) < 0)
 		unified_fd = -1;
+
+	if (ns_prep_finish(&np, a.made_fds, err) < 0) {
+		if (unified_fd >= 0)
+			close(unified_fd);
+		goto fail;
+	}
+	if (a.made_fds[HUTCH_NS_NET] >= 0)
+		flags &= ~(unsigned long)CLONE_NEWNET;
+	if (a.made_fds[HUTCH_NS_IPC] >= 0)
+		flags &= ~(unsigned long)CLONE_NEWIPC;
+	if (a.made_fds[HUTCH_NS_UTS] >= 0)
+		flags &= ~(unsigned long)CLONE_NEWUTS;
 
 	fflush(NULL);
 	pid = clone_init(flags, unified_fd, &a.in_unified);
@@ -668,6 +681,12 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	struct sync_msg msg;
 	/* A child that failed already has closed its end: its message waits for us. */
 	send(sv[0], "g", 1, MSG_NOSIGNAL);
+	/* While the init finishes its filesystem, libseccomp compiles the command's filter. */
+	if (a.init.seccomp) {
+		static struct seccomp_prog prog;
+		size_t len = seccomp_build_default(&prog) == 0 ? prog.len * 8 : 0;
+		send(sv[0], len ? (void *)prog.insns : (void *)"", len, MSG_NOSIGNAL);
+	}
 	if (recv_msg(sv[0], &msg, &master, 0) < 0) {
 		hutch_error_set(err, EIO, "the container's init died while setting up");
 		goto fail;
@@ -709,14 +728,22 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	if (master >= 0)
 		close(master);
 
-	struct cgroup_stats cs;
-	cgroup_stats_init(&cs);
-	if (cgroup_read_stats(cg, CGROUP_STATS_MEMORY, &cs) == 0 &&
-	    hutch_known(cs.memory_oom_kill_events) && cs.memory_oom_kill_events > 0)
-		st->oom_killed = true;
-	cgroup_stats_free(&cs);
-	/* Processes of a container sharing the host's pid namespace outlive its init. */
-	cgroup_kill_all(cg, SIGKILL);
+	/* OOMKilled is for inspect: a --rm container leaves nothing to inspect. */
+	if (!st->auto_remove) {
+		struct cgroup_stats cs;
+		cgroup_stats_init(&cs);
+		if (cgroup_read_stats(cg, CGROUP_STATS_MEMORY, &cs) == 0 &&
+		    hutch_known(cs.memory_oom_kill_events) && cs.memory_oom_kill_events > 0)
+			st->oom_killed = true;
+		cgroup_stats_free(&cs);
+	}
+	/*
+	 * Processes of a container sharing another pid namespace outlive its
+	 * init; in its own, the kernel killed and reaped them all before the
+	 * init was.
+	 */
+	if (st->ns[HUTCH_NS_PID].mode != HUTCH_NS_PRIVATE)
+		cgroup_kill_all(cg, SIGKILL);
 	struct hutch_error derr = {0};
 	cgroup_destroy(cg, &derr);
 	cgroup_close(cg);
