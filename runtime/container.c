@@ -122,7 +122,7 @@ struct child_args {
 	const char *dir;
 	int sync_fd;
 	int join_fds[HUTCH_NS_COUNT]; /* another container's namespaces to enter, or -1 */
-	int made_fds[HUTCH_NS_COUNT]; /* new namespaces made ahead (ns_prep), or -1 */
+	int made_flags; /* new namespaces a thread of hutch makes (ns_prep), sent to us */
 	int stdio[3];
 	const char *fsd_dir;
 	bool private_cgroupns;
@@ -187,6 +187,73 @@ static int loopback_up(struct hutch_error *err)
 	return 0;
 }
 
+/* The order in which made namespaces travel. */
+static const struct {
+	int flag;
+	enum hutch_ns_kind kind;
+} made_kinds[] = {
+	{CLONE_NEWNET, HUTCH_NS_NET}, {CLONE_NEWIPC, HUTCH_NS_IPC}, {CLONE_NEWUTS, HUTCH_NS_UTS}};
+
+/* Sends n namespace fds (none when the thread failed) in one message. */
+static void send_fds(int sock, const int *fds, size_t n)
+{
+	char byte = 'n';
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	char cbuf[CMSG_SPACE(sizeof(int) * ARRAY_SIZE(made_kinds))] = {0};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (n > 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	}
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+/* The init's side: receives the namespaces hutch's thread made and enters them. */
+static int enter_made_ns(void *arg, struct hutch_error *err)
+{
+	struct child_args *a = arg;
+	if (!a->made_flags)
+		return 0;
+	int fds[ARRAY_SIZE(made_kinds)];
+	size_t want = 0, got = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(made_kinds); i++)
+		want += (a->made_flags & made_kinds[i].flag) != 0;
+	char byte;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	char cbuf[CMSG_SPACE(sizeof(fds))];
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+	while ((n = recvmsg(a->sync_fd, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			memcpy(fds, CMSG_DATA(c), sizeof(int) * (got < want ? got : want));
+		}
+	if (got != want)
+		return hutch_error_set(err, EIO, "the container's new namespaces were not made");
+	size_t j = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(made_kinds); i++) {
+		if (!(a->made_flags & made_kinds[i].flag))
+			continue;
+		int fd = fds[j++];
+		if (setns(fd, made_kinds[i].flag) < 0)
+			return hutch_error_setsys(err, errno, "enter the new %s namespace",
+						  hutch_ns_kind_name(made_kinds[i].kind));
+		close(fd);
+	}
+	return 0;
+}
+
 /* The container's side until its init runs the command. */
 static int child_setup(struct child_args *a, struct hutch_error *err)
 {
@@ -202,28 +269,22 @@ static int child_setup(struct child_args *a, struct hutch_error *err)
 						  hutch_ns_kind_name(k), st->ns[k].container);
 		close(a->join_fds[k]);
 	}
-	for (int k = 0; k < HUTCH_NS_COUNT; k++) {
-		if (a->made_fds[k] < 0)
-			continue;
-		if (setns(a->made_fds[k], ns_flags[k]) < 0)
-			return hutch_error_setsys(err, errno, "enter the new %s namespace",
-						  hutch_ns_kind_name(k));
-		close(a->made_fds[k]);
-	}
 	/* Namespaces made ahead come with lo up and the host name set. */
 	int r;
 	if ((st->ns[HUTCH_NS_NET].mode == HUTCH_NS_PRIVATE ||
 	     st->ns[HUTCH_NS_NET].mode == HUTCH_NS_NONE) &&
-	    a->made_fds[HUTCH_NS_NET] < 0 && (r = loopback_up(err)) < 0)
+	    !(a->made_flags & CLONE_NEWNET) && (r = loopback_up(err)) < 0)
 		return r;
 	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE &&
-	    st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER && a->made_fds[HUTCH_NS_UTS] < 0 &&
+	    st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER && !(a->made_flags & CLONE_NEWUTS) &&
 	    sethostname(st->hostname, strlen(st->hostname)) < 0)
 		return hutch_error_setsys(err, errno, "set the host name");
 	struct mount_ctx m = {.st = st,
 			      .dir = a->dir,
 			      .fsd_dir = a->fsd_dir,
-			      .private_cgroupns = a->private_cgroupns};
+			      .private_cgroupns = a->private_cgroupns,
+			      .enter_ns = enter_made_ns,
+			      .enter_arg = a};
 	return mounts_prepare(&m, err);
 }
 
@@ -483,7 +544,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	struct child_args a = {.st = st, .dir = dir, .stdio = {-1, -1, -1}};
 	struct ns_prep np = {.running = false};
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
-		a.join_fds[k] = a.made_fds[k] = -1;
+		a.join_fds[k] = -1;
 	a.init.tty_fd = -1;
 
 	/*
@@ -634,17 +695,11 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	if (cgroup_open_unified(cg, &unified_fd) < 0)
 		unified_fd = -1;
 
-	if (ns_prep_finish(&np, a.made_fds, err) < 0) {
-		if (unified_fd >= 0)
-			close(unified_fd);
-		goto fail;
+	/* What the thread makes, the clone does not; the init gets them while it mounts. */
+	if (np.running) {
+		a.made_flags = np.flags;
+		flags &= ~(unsigned long)np.flags;
 	}
-	if (a.made_fds[HUTCH_NS_NET] >= 0)
-		flags &= ~(unsigned long)CLONE_NEWNET;
-	if (a.made_fds[HUTCH_NS_IPC] >= 0)
-		flags &= ~(unsigned long)CLONE_NEWIPC;
-	if (a.made_fds[HUTCH_NS_UTS] >= 0)
-		flags &= ~(unsigned long)CLONE_NEWUTS;
 
 	fflush(NULL);
 	pid = clone_init(flags, unified_fd, &a.in_unified);
@@ -677,6 +732,19 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	lim.cpuset_mems = st->limits.cpuset_mems[0] ? st->limits.cpuset_mems : NULL;
 	if (cgroup_set_limits(cg, &lim, err) < 0)
 		goto fail;
+	if (a.made_flags) {
+		int made[HUTCH_NS_COUNT], fds[ARRAY_SIZE(made_kinds)];
+		size_t n = 0;
+		r = ns_prep_finish(&np, made, err);
+		for (size_t i = 0; r == 0 && i < ARRAY_SIZE(made_kinds); i++)
+			if (made[made_kinds[i].kind] >= 0)
+				fds[n++] = made[made_kinds[i].kind];
+		send_fds(sv[0], fds, n);
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
+		if (r < 0)
+			goto fail;
+	}
 
 	struct sync_msg msg;
 	/* A child that failed already has closed its end: its message waits for us. */
@@ -714,12 +782,9 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		}
 		close(notify_fd);
 	}
-	for (int k = 0; k < HUTCH_NS_COUNT; k++) {
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		if (a.join_fds[k] >= 0)
 			close(TAKE_FD(a.join_fds[k]));
-		if (a.made_fds[k] >= 0)
-			close(TAKE_FD(a.made_fds[k]));
-	}
 
 	int status = pty_relay(master, st->interactive && !st->detach ? STDIN_FILENO : -1,
 			       st->detach ? log_fd : STDOUT_FILENO, pid, forwarded_signals,
@@ -783,12 +848,9 @@ fail:
 	}
 	if (made_dir)
 		rm_rf(dir);
-	for (int k = 0; k < HUTCH_NS_COUNT; k++) {
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		if (a.join_fds[k] >= 0)
 			close(a.join_fds[k]);
-		if (a.made_fds[k] >= 0)
-			close(a.made_fds[k]);
-	}
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)

@@ -156,6 +156,9 @@ struct mount_ctx {
 	const char *dir;     /* <root>/<id>: upper, work, rootfs mount point, etc files */
 	const char *fsd_dir; /* a mounted hutch-fsd (or lxcfs) to bind, or NULL */
 	bool private_cgroupns;
+	/* Called before the first mount that needs the net and IPC namespaces (mqueue, sysfs). */
+	int (*enter_ns)(void *arg, struct hutch_error *err);
+	void *enter_arg;
 };
 /* Before the init is in its cgroup: the overlay root, /proc, /dev, /sys, /etc files, volumes. */
 int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err);
