@@ -680,15 +680,16 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		flags |= CLONE_NEWUTS;
 
 	/*
-	 * The cgroup exists before the init, which is born in its unified
-	 * directory and joins the v1 ones itself once the limits are set.
+	 * The unified cgroup exists before the init, which is born in it; the
+	 * v1 ones are made meanwhile, and the init joins them itself once the
+	 * limits are set.
 	 */
 	const struct cgroup_layout *layout;
 	if ((r = cgroup_layout_detect(&layout)) < 0) {
 		hutch_error_setsys(err, -r, "detect the cgroup layout");
 		goto fail;
 	}
-	if (cgroup_create(layout, st->cgroup_path, &cg, err) < 0)
+	if (cgroup_create_unified_first(layout, st->cgroup_path, &cg, err) < 0)
 		goto fail;
 	a.cg = cg;
 	int unified_fd = -1;
@@ -720,6 +721,8 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	close(sv[1]);
 	sv[1] = -1;
 	/* The child builds its filesystem meanwhile. */
+	if (cgroup_create_rest(cg, err) < 0)
+		goto fail;
 	struct cgroup_limits lim;
 	cgroup_limits_init(&lim);
 	lim.memory_bytes = st->limits.memory_bytes;

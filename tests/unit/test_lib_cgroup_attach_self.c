@@ -95,6 +95,53 @@ static void test_hybrid_attach_self(void **state)
 	fixture_rmtree(root);
 }
 
+static bool exists(const char *root, const char *rel)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return access(path, F_OK) == 0;
+}
+
+/* The two-step create: the unified directory first, the v1 ones after. */
+static void test_create_unified_first(void **state)
+{
+	(void)state;
+	char *root = fixture_copy("hybrid");
+	assert_non_null(root);
+	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
+	assert_non_null(l);
+	struct cgroup *cg = NULL;
+	struct hutch_error err = {0};
+	char cmd[13000];
+	assert_int_equal(cgroup_create_unified_first(l, "/hutch-test-new/x", &cg, &err), 0);
+	assert_true(exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
+	assert_false(exists(root, "sys/fs/cgroup/memory/hutch-test-new"));
+	assert_false(exists(root, "sys/fs/cgroup/pids/hutch-test-new"));
+	int fd = -1;
+	assert_int_equal(cgroup_open_unified(cg, &fd), 0);
+	close(fd);
+	/* A fixture's new cpuset has no files of its own: give it filled ones. */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/cpuset/hutch-test-new/x", root);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p '%s' && echo 0 > '%s/cpuset.cpus' && echo 0 > '%s/cpuset.mems'", path,
+		 path, path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cgroup_create_rest(cg, &err), 0);
+	assert_true(exists(root, "sys/fs/cgroup/memory/hutch-test-new/x"));
+	assert_true(exists(root, "sys/fs/cgroup/pids/hutch-test-new/x"));
+	assert_true(exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
+	/* cgroupfs has no files to remove first; the fixture's cpuset does. */
+	snprintf(cmd, sizeof(cmd), "rm -f '%s'/cpuset.*", path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cgroup_destroy(cg, &err), 0);
+	assert_false(exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
+	assert_false(exists(root, "sys/fs/cgroup/memory/hutch-test-new/x"));
+	cgroup_close(cg);
+	cgroup_layout_free(l);
+	fixture_rmtree(root);
+}
+
 /* Pure v1 has no unified directory to be born in. */
 static void test_v1_no_unified(void **state)
 {
@@ -118,6 +165,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hybrid_attach_self),
 		cmocka_unit_test(test_v1_no_unified),
+		cmocka_unit_test(test_create_unified_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -264,6 +264,16 @@ int cgroup_kill_all(struct cgroup *cg, int sig);
  */
 int cgroup_create(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
 		  struct hutch_error *err);
+/*
+ * cgroup_create in two steps, for a process cloned into the unified cgroup
+ * (CLONE_INTO_CGROUP) while the rest is made: the first makes only the
+ * unified directory (when there is one), the second everything (the
+ * unified one is reused). After a failure of either, cgroup_destroy and
+ * cgroup_close clean up.
+ */
+int cgroup_create_unified_first(const struct cgroup_layout *layout, const char *path,
+				struct cgroup **ret, struct hutch_error *err);
+int cgroup_create_rest(struct cgroup *cg, struct hutch_error *err);
 int cgroup_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, struct hutch_error *err);
 /* Moves a process into the cgroup in every hierarchy. */
 int cgroup_attach(struct cgroup *cg, pid_t pid, struct hutch_error *err);
