@@ -3,6 +3,8 @@
 # and a CPU limit against `runc run` of the same busybox rootfs with the same
 # limits (Debian's runc), alternating run by run, in one script. Prints both
 # medians and the ratio. Needs root. Usage: bench/runtime_start.sh [RUNS]
+# HUTCH_BASELINE=/path/to/an/older/hutch adds it as a third contender (a
+# before/after comparison in the same run).
 set -euo pipefail
 runs=${1:-40}
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,14 +37,18 @@ json.dump(c, open(p, "w"), indent=1)
 PY
 
 echo "runtime_start: $runs runs each, alternating; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$runs" "$T" "$hutch" "$$" <<'PY'
+python3 - "$runs" "$T" "$hutch" "$$" "${HUTCH_BASELINE:-}" <<'PY'
 import os, statistics, subprocess, sys, time
-runs, T, hutch, tag = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+runs, T, hutch, tag, base = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+def hutch_cmd(binary):
+    return [binary, "--root", T + "/run/hutch", "run", "--rm", "-m", "64m", "--cpus", "0.5",
+            "--rootfs", T + "/bundle/rootfs", "/bin/true"]
 cmds = {
     "runc": ["runc", "--root", T + "/run/runc", "run", "-b", T + "/bundle", "bench-" + tag],
-    "hutch": [hutch, "--root", T + "/run/hutch", "run", "--rm", "-m", "64m", "--cpus", "0.5",
-              "--rootfs", T + "/bundle/rootfs", "/bin/true"],
+    "hutch": hutch_cmd(hutch),
 }
+if base:
+    cmds["base"] = hutch_cmd(base)
 times = {k: [] for k in cmds}
 for name, cmd in cmds.items():  # warm-up, and a check that both work
     subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL)
@@ -59,5 +65,7 @@ med = {k: statistics.median(v) for k, v in times.items()}
 for k, v in times.items():
     print("  %-6s median %7.2f ms   min %7.2f ms   p90 %7.2f ms" % (
         k, med[k], min(v), sorted(v)[int(len(v) * 0.9) - 1]))
-print("  ratio runc/hutch (median): %.2fx" % (med["runc"] / med["hutch"]))
+for k in cmds:
+    if k != "runc":
+        print("  ratio runc/%s (median): %.2fx" % (k, med["runc"] / med[k]))
 PY

@@ -611,6 +611,69 @@ void cgroup_rmdir_made(char **made, size_t n_made)
 	}
 }
 
+/* The cgroup's struct for creating it: its managed hierarchies only. */
+static int cgroup_new_for_create(const struct cgroup_layout *layout, const char *path,
+				 struct cgroup **ret, struct hutch_error *err)
+{
+	if (!layout || !path_valid(path) || strcmp(path, "/") == 0)
+		return hutch_error_set(err, EINVAL, "create cgroup %s: invalid path",
+				       path ? path : "(null)");
+	if (!layout->ops)
+		return hutch_error_set(err, EOPNOTSUPP, "create cgroup %s: no cgroup hierarchy",
+				       path);
+	_cleanup_cgroup_ struct cgroup *cg = cgroup_new(layout);
+	if (!cg)
+		return hutch_error_set(err, ENOMEM, "create cgroup %s: out of memory", path);
+	for (size_t h = 0; h < layout->n_hierarchies; h++) {
+		if (!cgroup_hierarchy_managed(layout, (int)h))
+			continue;
+		cg->paths[h] = strdup(path);
+		if (!cg->paths[h])
+			return hutch_error_set(err, ENOMEM, "create cgroup %s: out of memory",
+					       path);
+	}
+	int r = cgroup_finish_open(cg);
+	if (r < 0)
+		return hutch_error_setsys(err, -r, "create cgroup %s", path);
+	*ret = TAKE_PTR(cg);
+	return 0;
+}
+
+int cgroup_create_unified_first(const struct cgroup_layout *layout, const char *path,
+				struct cgroup **ret, struct hutch_error *err)
+{
+	struct cgroup *cg = NULL;
+	int r = cgroup_new_for_create(layout, path, &cg, err);
+	if (r < 0)
+		return r;
+	int h = layout->unified;
+	char dir[4096];
+	if (h >= 0 && cg->paths[h] && cgroup_hierarchy_dir(cg, h, dir, sizeof(dir)) == 0) {
+		char *made[64] = {0};
+		size_t n_made = 0;
+		r = cgroup_mkdir_tracked(layout->hierarchies[h].mount_point, dir, made,
+					 ARRAY_SIZE(made), &n_made);
+		for (size_t i = 0; i < n_made; i++)
+			free(made[i]);
+		if (r < 0) {
+			cgroup_close(cg);
+			return hutch_error_setsys(err, -r, "create cgroup %s: mkdir %s", path, dir);
+		}
+	}
+	*ret = cg;
+	return 0;
+}
+
+int cgroup_create_rest(struct cgroup *cg, struct hutch_error *err)
+{
+	if (!cg)
+		return hutch_error_set(err, EINVAL, "create cgroup: invalid argument");
+	int r = cg->layout->ops->create(cg, err);
+	if (r < 0)
+		return hutch_error_wrap(err, "create cgroup %s", cg->name);
+	return 0;
+}
+
 int cgroup_create(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
 		  struct hutch_error *err)
 {
@@ -665,6 +728,9 @@ int cgroup_attach(struct cgroup *cg, pid_t pid, struct hutch_error *err)
  * because a killed process leaves it a moment after it died. */
 static int rmdir_tree(const char *dir, struct hutch_error *err)
 {
+	/* Usually a leaf: no need to read the directory (kernfs readdir is not cheap). */
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : hutch_error_setsys(err, errno, "open %s", dir);

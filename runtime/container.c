@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -121,9 +122,12 @@ struct child_args {
 	const char *dir;
 	int sync_fd;
 	int join_fds[HUTCH_NS_COUNT]; /* another container's namespaces to enter, or -1 */
+	int made_flags; /* new namespaces a thread of hutch makes (ns_prep), sent to us */
 	int stdio[3];
 	const char *fsd_dir;
 	bool private_cgroupns;
+	struct cgroup *cg;
+	bool in_unified; /* born in the unified cgroup (CLONE_INTO_CGROUP) */
 	struct init_args init;
 };
 
@@ -183,6 +187,73 @@ static int loopback_up(struct hutch_error *err)
 	return 0;
 }
 
+/* The order in which made namespaces travel. */
+static const struct {
+	int flag;
+	enum hutch_ns_kind kind;
+} made_kinds[] = {
+	{CLONE_NEWNET, HUTCH_NS_NET}, {CLONE_NEWIPC, HUTCH_NS_IPC}, {CLONE_NEWUTS, HUTCH_NS_UTS}};
+
+/* Sends n namespace fds (none when the thread failed) in one message. */
+static void send_fds(int sock, const int *fds, size_t n)
+{
+	char byte = 'n';
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	char cbuf[CMSG_SPACE(sizeof(int) * ARRAY_SIZE(made_kinds))] = {0};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (n > 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	}
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+/* The init's side: receives the namespaces hutch's thread made and enters them. */
+static int enter_made_ns(void *arg, struct hutch_error *err)
+{
+	struct child_args *a = arg;
+	if (!a->made_flags)
+		return 0;
+	int fds[ARRAY_SIZE(made_kinds)];
+	size_t want = 0, got = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(made_kinds); i++)
+		want += (a->made_flags & made_kinds[i].flag) != 0;
+	char byte;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	char cbuf[CMSG_SPACE(sizeof(fds))];
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+	while ((n = recvmsg(a->sync_fd, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			memcpy(fds, CMSG_DATA(c), sizeof(int) * (got < want ? got : want));
+		}
+	if (got != want)
+		return hutch_error_set(err, EIO, "the container's new namespaces were not made");
+	size_t j = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(made_kinds); i++) {
+		if (!(a->made_flags & made_kinds[i].flag))
+			continue;
+		int fd = fds[j++];
+		if (setns(fd, made_kinds[i].flag) < 0)
+			return hutch_error_setsys(err, errno, "enter the new %s namespace",
+						  hutch_ns_kind_name(made_kinds[i].kind));
+		close(fd);
+	}
+	return 0;
+}
+
 /* The container's side until its init runs the command. */
 static int child_setup(struct child_args *a, struct hutch_error *err)
 {
@@ -198,19 +269,22 @@ static int child_setup(struct child_args *a, struct hutch_error *err)
 						  hutch_ns_kind_name(k), st->ns[k].container);
 		close(a->join_fds[k]);
 	}
+	/* Namespaces made ahead come with lo up and the host name set. */
 	int r;
 	if ((st->ns[HUTCH_NS_NET].mode == HUTCH_NS_PRIVATE ||
 	     st->ns[HUTCH_NS_NET].mode == HUTCH_NS_NONE) &&
-	    (r = loopback_up(err)) < 0)
+	    !(a->made_flags & CLONE_NEWNET) && (r = loopback_up(err)) < 0)
 		return r;
 	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE &&
-	    st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER &&
+	    st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER && !(a->made_flags & CLONE_NEWUTS) &&
 	    sethostname(st->hostname, strlen(st->hostname)) < 0)
 		return hutch_error_setsys(err, errno, "set the host name");
 	struct mount_ctx m = {.st = st,
 			      .dir = a->dir,
 			      .fsd_dir = a->fsd_dir,
-			      .private_cgroupns = a->private_cgroupns};
+			      .private_cgroupns = a->private_cgroupns,
+			      .enter_ns = enter_made_ns,
+			      .enter_arg = a};
 	return mounts_prepare(&m, err);
 }
 
@@ -218,13 +292,17 @@ static int child_setup(struct child_args *a, struct hutch_error *err)
 static int child_finish(struct child_args *a, int *ret_master, struct hutch_error *err)
 {
 	struct hutch_state *st = a->st;
+	/* Single-threaded, it joins its v1 cgroups itself: no grace period to wait for. */
+	int r = cgroup_attach_self(a->cg, a->in_unified, err);
+	if (r < 0)
+		return r;
 	if (a->private_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return hutch_error_setsys(err, errno, "new cgroup namespace");
 	struct mount_ctx m = {.st = st,
 			      .dir = a->dir,
 			      .fsd_dir = a->fsd_dir,
 			      .private_cgroupns = a->private_cgroupns};
-	int r = mounts_finish(&m, err);
+	r = mounts_finish(&m, err);
 	if (r < 0)
 		return r;
 	if (st->tty) {
@@ -256,9 +334,9 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 	int master = -1;
 	char go;
 	/*
-	 * The filesystem is built while the host puts us in the cgroup (a v1
-	 * attach waits for an RCU grace period); the cgroup namespace and
-	 * /sys/fs/cgroup wait for that, so they are rooted at our cgroup.
+	 * The filesystem is built while the host sets the cgroup's limits; then
+	 * the init joins the cgroup, and the cgroup namespace and /sys/fs/cgroup
+	 * follow, rooted at it.
 	 */
 	/* A foreground container goes with the hutch that waits for it (a detached one's monitor never dies first). */
 	if (!a->st->detach)
@@ -271,6 +349,15 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 	send_msg(a->sync_fd, 0, NULL, master);
 	if (master >= 0)
 		close(master);
+	/* The seccomp filter hutch compiled meanwhile (empty: compile it here). */
+	if (a->init.seccomp) {
+		ssize_t n;
+		while ((n = recv(a->sync_fd, a->init.prog.insns, sizeof(a->init.prog.insns), 0)) <
+			       0 &&
+		       errno == EINTR)
+			;
+		a->init.prog.len = n > 0 && n % 8 == 0 ? (size_t)n / 8 : 0;
+	}
 	close(a->sync_fd);
 	_exit(init_run(&a->init));
 }
@@ -314,6 +401,135 @@ static bool name_taken(const char *name)
 	return taken;
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* clone3's arguments up to cgroup (CLONE_ARGS_SIZE_VER2), as <linux/sched.h> has them. */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+		set_tid_size, cgroup;
+};
+
+/*
+ * Forks the container's init with the namespaces of flags, straight into
+ * the unified cgroup of cgroup_fd when it is >= 0 and the kernel can
+ * (*ret_in_unified says whether it did).
+ */
+static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified)
+{
+	*ret_in_unified = false;
+#ifdef SYS_clone3
+	if (cgroup_fd >= 0) {
+		struct clone3_args ca = {.flags = (flags & ~0xffUL) | CLONE_INTO_CGROUP,
+					 .exit_signal = flags & 0xff,
+					 .cgroup = (uint64_t)cgroup_fd};
+		long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid >= 0) {
+			*ret_in_unified = true; /* in the parent and in the child */
+			return (pid_t)pid;
+		}
+		/* An older kernel: the init joins the unified cgroup by itself. */
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP)
+			return -1;
+	}
+#else
+	(void)cgroup_fd;
+#endif
+	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+}
+
+/*
+ * The container's new network, IPC and UTS namespaces, made by a thread of
+ * hutch while it does the rest of the setup (a network namespace alone
+ * costs more than a millisecond), lo up and the host name set; the init
+ * enters them with setns.
+ */
+struct ns_prep {
+	pthread_t thread;
+	bool running;
+	int flags; /* CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS: which to make */
+	bool set_hostname;
+	const char *hostname;
+	int fds[HUTCH_NS_COUNT];
+	struct hutch_error err;
+	int r;
+};
+
+static void *ns_prep_main(void *p)
+{
+	struct ns_prep *np = p;
+	static const struct {
+		int flag;
+		enum hutch_ns_kind kind;
+	} kinds[] = {{CLONE_NEWNET, HUTCH_NS_NET},
+		     {CLONE_NEWIPC, HUTCH_NS_IPC},
+		     {CLONE_NEWUTS, HUTCH_NS_UTS}};
+	/* Namespaces are per thread: these are this thread's alone. */
+	if (unshare(np->flags) < 0) {
+		np->r = hutch_error_setsys(&np->err, errno, "new namespaces");
+		return NULL;
+	}
+	if ((np->flags & CLONE_NEWNET) && (np->r = loopback_up(&np->err)) < 0)
+		return NULL;
+	if ((np->flags & CLONE_NEWUTS) && np->set_hostname &&
+	    sethostname(np->hostname, strlen(np->hostname)) < 0) {
+		np->r = hutch_error_setsys(&np->err, errno, "set the host name");
+		return NULL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (!(np->flags & kinds[i].flag))
+			continue;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/thread-self/ns/%s",
+			 hutch_ns_kind_name(kinds[i].kind));
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			np->r = hutch_error_setsys(&np->err, errno, "open %s", path);
+			return NULL;
+		}
+		np->fds[kinds[i].kind] = fd;
+	}
+	return NULL;
+}
+
+static void ns_prep_start(struct ns_prep *np, const struct hutch_state *st)
+{
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+		np->fds[k] = -1;
+	np->flags = 0;
+	if (st->ns[HUTCH_NS_NET].mode == HUTCH_NS_PRIVATE ||
+	    st->ns[HUTCH_NS_NET].mode == HUTCH_NS_NONE)
+		np->flags |= CLONE_NEWNET;
+	if (st->ns[HUTCH_NS_IPC].mode == HUTCH_NS_PRIVATE)
+		np->flags |= CLONE_NEWIPC;
+	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE)
+		np->flags |= CLONE_NEWUTS;
+	np->set_hostname = st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER;
+	np->hostname = st->hostname;
+	/* Without the thread, clone makes them as before. */
+	np->running = np->flags && pthread_create(&np->thread, NULL, ns_prep_main, np) == 0;
+}
+
+/* Waits for the thread; the namespaces it made go to made_fds. */
+static int ns_prep_finish(struct ns_prep *np, int *made_fds, struct hutch_error *err)
+{
+	if (!np->running)
+		return 0;
+	pthread_join(np->thread, NULL);
+	np->running = false;
+	if (np->r < 0) {
+		*err = np->err;
+		for (int k = 0; k < HUTCH_NS_COUNT; k++)
+			if (np->fds[k] >= 0)
+				close(TAKE_FD(np->fds[k]));
+		return np->r;
+	}
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+		made_fds[k] = TAKE_FD(np->fds[k]);
+	return 0;
+}
+
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_fd,
@@ -326,6 +542,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	pid_t pid = -1;
 	int r, master = -1, log_fd = -1, null_fd = -1, sv[2] = {-1, -1};
 	struct child_args a = {.st = st, .dir = dir, .stdio = {-1, -1, -1}};
+	struct ns_prep np = {.running = false};
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		a.join_fds[k] = -1;
 	a.init.tty_fd = -1;
@@ -352,6 +569,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		snprintf(st->name, 13, "%.12s", st->id);
 	if (!st->hostname[0])
 		snprintf(st->hostname, 13, "%.12s", st->id);
+	ns_prep_start(&np, st);
 	if (cgroup_parent)
 		snprintf(st->cgroup_path, sizeof(st->cgroup_path), "%s%s/%s",
 			 cgroup_parent[0] == '/' ? "" : "/", cgroup_parent, st->id);
@@ -461,25 +679,49 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_PRIVATE)
 		flags |= CLONE_NEWUTS;
 
-	fflush(NULL);
-	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
-	if (pid < 0) {
-		hutch_error_setsys(err, errno, "clone the container's init");
-		goto fail;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		child_main(&a);
-	}
-	close(sv[1]);
-	sv[1] = -1;
-	/* The child builds its filesystem meanwhile. */
+	/*
+	 * The unified cgroup exists before the init, which is born in it; the
+	 * v1 ones are made meanwhile, and the init joins them itself once the
+	 * limits are set.
+	 */
 	const struct cgroup_layout *layout;
 	if ((r = cgroup_layout_detect(&layout)) < 0) {
 		hutch_error_setsys(err, -r, "detect the cgroup layout");
 		goto fail;
 	}
-	if (cgroup_create(layout, st->cgroup_path, &cg, err) < 0)
+	if (cgroup_create_unified_first(layout, st->cgroup_path, &cg, err) < 0)
+		goto fail;
+	a.cg = cg;
+	int unified_fd = -1;
+	if (cgroup_open_unified(cg, &unified_fd) < 0)
+		unified_fd = -1;
+
+	/* What the thread makes, the clone does not; the init gets them while it mounts. */
+	if (np.running) {
+		a.made_flags = np.flags;
+		flags &= ~(unsigned long)np.flags;
+	}
+
+	fflush(NULL);
+	pid = clone_init(flags, unified_fd, &a.in_unified);
+	if (pid < 0) {
+		hutch_error_setsys(err, errno, "clone the container's init");
+		if (unified_fd >= 0)
+			close(unified_fd);
+		goto fail;
+	}
+	if (pid == 0) {
+		if (unified_fd >= 0)
+			close(unified_fd);
+		close(sv[0]);
+		child_main(&a);
+	}
+	if (unified_fd >= 0)
+		close(unified_fd);
+	close(sv[1]);
+	sv[1] = -1;
+	/* The child builds its filesystem meanwhile. */
+	if (cgroup_create_rest(cg, err) < 0)
 		goto fail;
 	struct cgroup_limits lim;
 	cgroup_limits_init(&lim);
@@ -493,16 +735,29 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	lim.cpuset_mems = st->limits.cpuset_mems[0] ? st->limits.cpuset_mems : NULL;
 	if (cgroup_set_limits(cg, &lim, err) < 0)
 		goto fail;
+	if (a.made_flags) {
+		int made[HUTCH_NS_COUNT], fds[ARRAY_SIZE(made_kinds)];
+		size_t n = 0;
+		r = ns_prep_finish(&np, made, err);
+		for (size_t i = 0; r == 0 && i < ARRAY_SIZE(made_kinds); i++)
+			if (made[made_kinds[i].kind] >= 0)
+				fds[n++] = made[made_kinds[i].kind];
+		send_fds(sv[0], fds, n);
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
+		if (r < 0)
+			goto fail;
+	}
 
 	struct sync_msg msg;
-	if (cgroup_attach(cg, pid, err) < 0) {
-		/* A child that failed first says better why. */
-		if (recv_msg(sv[0], &msg, &master, MSG_DONTWAIT) == 0 && msg.err)
-			hutch_error_set(err, msg.err, "%s", msg.msg);
-		goto fail;
-	}
 	/* A child that failed already has closed its end: its message waits for us. */
 	send(sv[0], "g", 1, MSG_NOSIGNAL);
+	/* While the init finishes its filesystem, libseccomp compiles the command's filter. */
+	if (a.init.seccomp) {
+		static struct seccomp_prog prog;
+		size_t len = seccomp_build_default(&prog) == 0 ? prog.len * 8 : 0;
+		send(sv[0], len ? (void *)prog.insns : (void *)"", len, MSG_NOSIGNAL);
+	}
 	if (recv_msg(sv[0], &msg, &master, 0) < 0) {
 		hutch_error_set(err, EIO, "the container's init died while setting up");
 		goto fail;
@@ -541,14 +796,22 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	if (master >= 0)
 		close(master);
 
-	struct cgroup_stats cs;
-	cgroup_stats_init(&cs);
-	if (cgroup_read_stats(cg, CGROUP_STATS_MEMORY, &cs) == 0 &&
-	    hutch_known(cs.memory_oom_kill_events) && cs.memory_oom_kill_events > 0)
-		st->oom_killed = true;
-	cgroup_stats_free(&cs);
-	/* Processes of a container sharing the host's pid namespace outlive its init. */
-	cgroup_kill_all(cg, SIGKILL);
+	/* OOMKilled is for inspect: a --rm container leaves nothing to inspect. */
+	if (!st->auto_remove) {
+		struct cgroup_stats cs;
+		cgroup_stats_init(&cs);
+		if (cgroup_read_stats(cg, CGROUP_STATS_MEMORY, &cs) == 0 &&
+		    hutch_known(cs.memory_oom_kill_events) && cs.memory_oom_kill_events > 0)
+			st->oom_killed = true;
+		cgroup_stats_free(&cs);
+	}
+	/*
+	 * Processes of a container sharing another pid namespace outlive its
+	 * init; in its own, the kernel killed and reaped them all before the
+	 * init was.
+	 */
+	if (st->ns[HUTCH_NS_PID].mode != HUTCH_NS_PRIVATE)
+		cgroup_kill_all(cg, SIGKILL);
 	struct hutch_error derr = {0};
 	cgroup_destroy(cg, &derr);
 	cgroup_close(cg);
@@ -567,6 +830,14 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	return code;
 
 fail:
+	if (np.running) {
+		struct hutch_error perr = {0};
+		int made[HUTCH_NS_COUNT];
+		if (ns_prep_finish(&np, made, &perr) == 0)
+			for (int k = 0; k < HUTCH_NS_COUNT; k++)
+				if (made[k] >= 0)
+					close(made[k]);
+	}
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

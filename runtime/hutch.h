@@ -119,6 +119,12 @@ int write_new_file(const char *path, const char *data);
 /* rm -rf of a directory tree (does not cross mount points). */
 int rm_rf(const char *path);
 
+/* A compiled seccomp filter: len BPF instructions (struct sock_filter, 8 bytes each). */
+struct seccomp_prog {
+	unsigned char insns[4096];
+	size_t len;
+};
+
 /* ---- init.c: the container's pid 1 ---- */
 struct init_args {
 	char **argv, **env;
@@ -127,7 +133,9 @@ struct init_args {
 	gid_t gid;
 	bool set_user;
 	bool seccomp; /* load the default filter before exec */
-	int tty_fd;   /* the pty's slave for the command, or -1 */
+	/* that filter compiled ahead (seccomp_build_default), or len 0: compile it then */
+	struct seccomp_prog prog;
+	int tty_fd; /* the pty's slave for the command, or -1 */
 };
 /* Forks the command, forwards signals to it, reaps; returns the exit status to exit with. */
 int init_run(const struct init_args *a);
@@ -137,6 +145,10 @@ void init_exec_command(const struct init_args *a) __attribute__((noreturn));
 /* ---- seccomp.c ---- */
 /* Loads the default deny-list filter on the calling process (kept across exec). */
 int seccomp_apply_default(void);
+/* Compiles the default filter without loading it (libseccomp's work, done ahead). */
+int seccomp_build_default(struct seccomp_prog *ret);
+/* Loads a compiled filter as seccomp_apply_default would (no_new_privs first). */
+int seccomp_load_prog(const struct seccomp_prog *prog);
 
 /* ---- mounts.c: the container's filesystem, done by its init before the command ---- */
 struct mount_ctx {
@@ -144,6 +156,9 @@ struct mount_ctx {
 	const char *dir;     /* <root>/<id>: upper, work, rootfs mount point, etc files */
 	const char *fsd_dir; /* a mounted hutch-fsd (or lxcfs) to bind, or NULL */
 	bool private_cgroupns;
+	/* Called before the first mount that needs the net and IPC namespaces (mqueue, sysfs). */
+	int (*enter_ns)(void *arg, struct hutch_error *err);
+	void *enter_arg;
 };
 /* Before the init is in its cgroup: the overlay root, /proc, /dev, /sys, /etc files, volumes. */
 int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err);

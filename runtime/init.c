@@ -71,7 +71,8 @@ void init_exec_command(const struct init_args *a)
 			_exit(EXIT_CANNOT);
 		}
 	}
-	if (a->seccomp && seccomp_apply_default() < 0) {
+	if (a->seccomp &&
+	    (a->prog.len ? seccomp_load_prog(&a->prog) : seccomp_apply_default()) < 0) {
 		fprintf(stderr, "hutch: load the seccomp filter\n");
 		_exit(EXIT_CANNOT);
 	}

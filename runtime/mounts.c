@@ -334,6 +334,8 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 	if ((r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0)
 		return r;
+	if (m->enter_ns && (r = m->enter_ns(m->enter_arg, err)) < 0)
+		return r;
 	if ((r = setup_dev(rootfs, err)) < 0)
 		return r;
 	pathf(p, sizeof(p), "%s/sys", rootfs);

@@ -7,8 +7,14 @@
  * namespace flags the filter can see.
  */
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "hutch.h"
 
@@ -71,11 +77,11 @@ static const char *const denied[] = {
 	"open_tree",
 };
 
-int seccomp_apply_default(void)
+static scmp_filter_ctx default_filter(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
-		return -ENOMEM;
+		return NULL;
 	int r = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(denied) && r == 0; i++) {
 		int nr = seccomp_syscall_resolve_name(denied[i]);
@@ -88,8 +94,49 @@ int seccomp_apply_default(void)
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
 				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
-	if (r == 0)
-		r = seccomp_load(ctx);
+	if (r < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int seccomp_apply_default(void)
+{
+	scmp_filter_ctx ctx = default_filter();
+	if (!ctx)
+		return -ENOMEM;
+	int r = seccomp_load(ctx);
 	seccomp_release(ctx);
 	return r;
+}
+
+int seccomp_build_default(struct seccomp_prog *ret)
+{
+	ret->len = 0;
+	scmp_filter_ctx ctx = default_filter();
+	if (!ctx)
+		return -ENOMEM;
+	/* libseccomp 2.5 exports to a file descriptor only. */
+	_cleanup_close_ int fd = memfd_create("hutch-seccomp", MFD_CLOEXEC);
+	int r = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (r < 0)
+		return r;
+	ssize_t n = pread(fd, ret->insns, sizeof(ret->insns), 0);
+	if (n <= 0 || n % sizeof(struct sock_filter) != 0 || (size_t)n == sizeof(ret->insns))
+		return -EIO;
+	ret->len = (size_t)n / sizeof(struct sock_filter);
+	return 0;
+}
+
+int seccomp_load_prog(const struct seccomp_prog *prog)
+{
+	struct sock_fprog fp = {.len = (unsigned short)prog->len,
+				.filter = (struct sock_filter *)(void *)prog->insns};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+		return -errno;
+	return 0;
 }

@@ -264,9 +264,29 @@ int cgroup_kill_all(struct cgroup *cg, int sig);
  */
 int cgroup_create(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
 		  struct hutch_error *err);
+/*
+ * cgroup_create in two steps, for a process cloned into the unified cgroup
+ * (CLONE_INTO_CGROUP) while the rest is made: the first makes only the
+ * unified directory (when there is one), the second everything (the
+ * unified one is reused). After a failure of either, cgroup_destroy and
+ * cgroup_close clean up.
+ */
+int cgroup_create_unified_first(const struct cgroup_layout *layout, const char *path,
+				struct cgroup **ret, struct hutch_error *err);
+int cgroup_create_rest(struct cgroup *cg, struct hutch_error *err);
 int cgroup_set_limits(struct cgroup *cg, const struct cgroup_limits *lim, struct hutch_error *err);
 /* Moves a process into the cgroup in every hierarchy. */
 int cgroup_attach(struct cgroup *cg, pid_t pid, struct hutch_error *err);
+/*
+ * Moves the calling process, which must be single-threaded, into the cgroup
+ * without the global lock (and its RCU grace period) a move by pid takes: v1
+ * hierarchies through their tasks file; the unified one through cgroup.procs
+ * (which does take it) unless skip_unified, for a process cloned into it with
+ * CLONE_INTO_CGROUP and the fd of cgroup_open_unified.
+ */
+int cgroup_attach_self(struct cgroup *cg, bool skip_unified, struct hutch_error *err);
+/* An O_DIRECTORY fd of the cgroup's unified directory; -ENOENT when it has none. */
+int cgroup_open_unified(const struct cgroup *cg, int *ret_fd);
 /*
  * Removes the cgroup's directories in every hierarchy it was created in,
  * child cgroups first (they must hold no process; a cgroup whose last
