@@ -573,17 +573,29 @@ static uint64_t age_limit(const struct fsd_state *s, uint64_t max_age)
 	return max_age && max_age < s->o.cache_ns ? max_age : s->o.cache_ns;
 }
 
-int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age,
-		   struct fsd_snap **ret_snap)
+/* The reader's pid namespace; true in *ret_host when it is the daemon's own (the host's files). */
+static int reader_ns(const struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t *ret_ns,
+		     bool *ret_host)
 {
 	if ((unsigned)file >= FSD_FILE_COUNT)
 		return -EINVAL;
-	max_age = age_limit(s, max_age);
-	uint64_t ns_ino;
-	int r = procfs_pidns_inode(reader, &ns_ino);
+	int r = procfs_pidns_inode(reader, ret_ns);
 	if (r < 0)
 		return r;
-	if (ns_ino == s->self_ns)
+	*ret_host = *ret_ns == s->self_ns;
+	return 0;
+}
+
+int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age,
+		   struct fsd_snap **ret_snap)
+{
+	uint64_t ns_ino;
+	bool host;
+	int r = reader_ns(s, reader, file, &ns_ino, &host);
+	if (r < 0)
+		return r;
+	max_age = age_limit(s, max_age);
+	if (host)
 		return host_open(s, file, max_age, ret_snap);
 
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -598,10 +610,9 @@ int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64
 		pthread_mutex_lock(&c->lock);
 		bool sampled = c->has_tasks;
 		pthread_mutex_unlock(&c->lock);
+		/* The first read of a container: counts before the sampler's. */
 		if (!sampled)
-			ctr_sample(
-				s,
-				c); /* the first read of a container: counts before the sampler's */
+			ctr_sample(s, c);
 		uint64_t now = hutch_now_ns();
 		pthread_mutex_lock(&c->lock);
 		if (c->snaps[file] && now - c->snap_at[file] < max_age) {
@@ -651,14 +662,13 @@ static int host_cached(struct fsd_state *s, enum fsd_file file, uint64_t max_age
 int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age,
 			  struct fsd_snap **ret_snap)
 {
-	if ((unsigned)file >= FSD_FILE_COUNT)
-		return -EINVAL;
-	max_age = age_limit(s, max_age);
 	uint64_t ns_ino;
-	int r = procfs_pidns_inode(reader, &ns_ino);
+	bool host;
+	int r = reader_ns(s, reader, file, &ns_ino, &host);
 	if (r < 0)
 		return r;
-	if (ns_ino == s->self_ns)
+	max_age = age_limit(s, max_age);
+	if (host)
 		return host_cached(s, file, max_age, ret_snap);
 	struct ctr *c;
 	pthread_mutex_lock(&s->table_lock);

@@ -677,26 +677,10 @@ int cgroup_create_rest(struct cgroup *cg, struct hutch_error *err)
 int cgroup_create(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
 		  struct hutch_error *err)
 {
-	if (!layout || !path_valid(path) || strcmp(path, "/") == 0)
-		return hutch_error_set(err, EINVAL, "create cgroup %s: invalid path",
-				       path ? path : "(null)");
-	if (!layout->ops)
-		return hutch_error_set(err, EOPNOTSUPP, "create cgroup %s: no cgroup hierarchy",
-				       path);
-	_cleanup_cgroup_ struct cgroup *cg = cgroup_new(layout);
-	if (!cg)
-		return hutch_error_set(err, ENOMEM, "create cgroup %s: out of memory", path);
-	for (size_t h = 0; h < layout->n_hierarchies; h++) {
-		if (!cgroup_hierarchy_managed(layout, (int)h))
-			continue;
-		cg->paths[h] = strdup(path);
-		if (!cg->paths[h])
-			return hutch_error_set(err, ENOMEM, "create cgroup %s: out of memory",
-					       path);
-	}
-	int r = cgroup_finish_open(cg);
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = cgroup_new_for_create(layout, path, &cg, err);
 	if (r < 0)
-		return hutch_error_setsys(err, -r, "create cgroup %s", path);
+		return r;
 	r = layout->ops->create(cg, err);
 	if (r < 0)
 		return hutch_error_wrap(err, "create cgroup %s", path);

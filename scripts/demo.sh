@@ -18,10 +18,16 @@ bin=$src/build/bin
 export PATH=$bin:$PATH
 
 tmp=$(mktemp -d /tmp/hutch-demo-XXXXXX)
+cgroup_mounts() { awk '$0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo; }
+# hutch's default cgroup parent: removed at the end if the demo's container made it.
+parents_before=$(for m in $(cgroup_mounts); do if [ -d "$m/hutch" ]; then echo "$m/hutch"; fi; done)
 fsd_pid= col_pid= ctr= cg_dirs=() load_pid=
 cleanup() {
 	set +e
 	[ -n "$ctr" ] && hutch rm -f "$ctr" >/dev/null 2>&1
+	for m in $(cgroup_mounts); do
+		[ -d "$m/hutch" ] && ! grep -qxF "$m/hutch" <<<"$parents_before" && rmdir "$m/hutch"
+	done
 	[ -n "$load_pid" ] && kill -KILL "$load_pid" 2>/dev/null && wait "$load_pid" 2>/dev/null
 	for d in "${cg_dirs[@]}"; do rmdir "$d" 2>/dev/null; done
 	[ -n "$col_pid" ] && kill -TERM "$col_pid" 2>/dev/null && wait "$col_pid" 2>/dev/null

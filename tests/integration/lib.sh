@@ -112,3 +112,20 @@ kill_pid() {
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null || true
 }
+
+# hutch's default cgroup parent (/hutch in every hierarchy) is made by the first
+# container that needs it. A test that made it removes it when it ends (rmdir:
+# only when empty), so the host is left as the test found it.
+_hutch_parents_before=$(awk '$0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo |
+	while read -r m; do [ -d "$m/hutch" ] && echo "$m/hutch"; done)
+_remove_new_hutch_parents() {
+	local m
+	for m in $(awk '$0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo); do
+		[ -d "$m/hutch" ] || continue
+		grep -qxF "$m/hutch" <<<"$_hutch_parents_before" && continue
+		rmdir "$m/hutch" 2>/dev/null
+	done
+	return 0
+}
+# Registered first, so it runs last, after the test's own cleanups.
+_cleanups=("_remove_new_hutch_parents" "${_cleanups[@]}")

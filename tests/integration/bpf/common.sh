@@ -28,36 +28,3 @@ key_hex() {
 	done
 	echo "$out"
 }
-
-# prom_start DIR PORT [FLAGS...]: a Prometheus on loopback scraping the collector every second.
-prom_start() {
-	local dir=$1 port=$2
-	shift 2
-	mkdir -p "$dir/data"
-	cat >"$dir/prometheus.yml" <<YML
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: hutch-bpf-test
-    static_configs:
-      - targets: ['127.0.0.1:$COLLECTOR_PORT']
-YML
-	prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
-		--web.listen-address="127.0.0.1:$port" "$@" >"$dir/log" 2>&1 &
-	PROM_PID=$!
-	on_exit "kill_pid $PROM_PID"
-	wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$port/-/ready" || {
-		tail -5 "$dir/log"
-		return 1
-	}
-}
-
-# prom_query PORT PROMQL: the first result's value, or "" when there is none (yet).
-prom_query() {
-	curl -sf "http://127.0.0.1:$1/api/v1/query" --data-urlencode "query=$2" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "")' 2>/dev/null
-}
-prom_has_value() { [ -n "$(prom_query "$1" "$2")" ]; }

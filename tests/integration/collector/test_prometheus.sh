@@ -19,57 +19,24 @@ collector_start
 tmp=$(mktemp -d /tmp/hutch-test-prometheus-XXXXXX)
 on_exit "rm -rf '$tmp'"
 
-# prom_start DIR PORT [FLAGS...]: a Prometheus scraping the collector every second.
-prom_start() {
-	local dir=$1 port=$2
-	shift 2
-	mkdir -p "$dir/data"
-	cat >"$dir/prometheus.yml" <<YML
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: hutch-test
-    static_configs:
-      - targets: ['127.0.0.1:$COLLECTOR_PORT']
-YML
-	prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
-		--web.listen-address="127.0.0.1:$port" "$@" >"$dir/log" 2>&1 &
-	PROM_PID=$!
-	on_exit "kill_pid $PROM_PID"
-	wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$port/-/ready" || {
-		tail -5 "$dir/log"
-		return 1
-	}
-}
-
-# query PORT PROMQL: the first result's value, or "" when there is none yet.
-query() {
-	curl -sf "http://127.0.0.1:$1/api/v1/query" --data-urlencode "query=$2" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "")' 2>/dev/null
-}
-
-has_value() { [ -n "$(query "$1" "$2")" ]; }
 
 p1=$((COLLECTOR_PORT + 1))
 check "prometheus starts" prom_start "$tmp/p1" "$p1"
-wait_for 30 has_value "$p1" "container_spec_memory_limit_bytes{id=\"/$name\"}"
+wait_for 30 prom_has_value "$p1" "container_spec_memory_limit_bytes{id=\"/$name\"}"
 assert_eq "PromQL: the cgroup's memory limit" $((48 << 20)) \
-	"$(query "$p1" "container_spec_memory_limit_bytes{id=\"/$name\"}")"
-assert_eq "PromQL: one process in it" 1 "$(query "$p1" "container_processes{id=\"/$name\"}")"
-assert_eq "target is up" 1 "$(query "$p1" 'up{job="hutch-test"}')"
-n=$(query "$p1" 'count(container_cpu_usage_seconds_total{job="hutch-test",cpu="total"})')
+	"$(prom_query "$p1" "container_spec_memory_limit_bytes{id=\"/$name\"}")"
+assert_eq "PromQL: one process in it" 1 "$(prom_query "$p1" "container_processes{id=\"/$name\"}")"
+assert_eq "target is up" 1 "$(prom_query "$p1" 'up{job="hutch-test"}')"
+n=$(prom_query "$p1" 'count(container_cpu_usage_seconds_total{job="hutch-test",cpu="total"})')
 assert_between "every cgroup's cpu series" 1 100000 "$n"
 # The failcnt counter (no _total) keeps cAdvisor's name through OpenMetrics.
-assert_eq "failcnt keeps its name" 0 "$(query "$p1" "container_memory_failcnt{id=\"/$name\"}")"
+assert_eq "failcnt keeps its name" 0 "$(prom_query "$p1" "container_memory_failcnt{id=\"/$name\"}")"
 kill_pid "$PROM_PID"
 
 p2=$((COLLECTOR_PORT + 2))
 check "prometheus with native histograms starts" prom_start "$tmp/p2" "$p2" --enable-feature=native-histograms
-wait_for 30 has_value "$p2" "histogram_count(hutch_collector_scrape_duration_seconds)"
-c=$(query "$p2" "histogram_count(hutch_collector_scrape_duration_seconds)")
+wait_for 30 prom_has_value "$p2" "histogram_count(hutch_collector_scrape_duration_seconds)"
+c=$(prom_query "$p2" "histogram_count(hutch_collector_scrape_duration_seconds)")
 assert_between "PromQL over the native histogram (protobuf)" 1 100000 "$c"
 assert_eq "PromQL over protobuf: the memory limit" $((48 << 20)) \
-	"$(query "$p2" "container_spec_memory_limit_bytes{id=\"/$name\"}")"
+	"$(prom_query "$p2" "container_spec_memory_limit_bytes{id=\"/$name\"}")"
