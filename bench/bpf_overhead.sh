@@ -1,45 +1,76 @@
 #!/usr/bin/env bash
 # Cost of hutch-collector's eBPF probes on a context-switch-heavy load, in one
-# run: `perf bench sched pipe` (two tasks ping-ponging over a pipe: every op
-# is two context switches and a wakeup or two, the events the runqlat probe
-# handles), alternately without and with a collector whose probes are
-# attached, pinned to one CPU (the worst case: nothing but switches; "spread"
-# lets them run on any CPU). It measures the CPU time per op of the two tasks
-# (the probes run in their context switches). Prints the medians, the
-# slowdown (median of the paired rounds), and then, from one more round with
-# kernel.bpf_stats_enabled, the probes' own cost per event as the kernel
-# measures it (the stats add their own clock reads to each figure).
-#   ROUNDS=41 LOOPS=30000 PROBES=all MODES="pinned spread" SPREAD_LOOPS=20000 bench/bpf_overhead.sh
-# Other helpers load the machine at the same time: figures vary by run.
+# run. The load: two processes pinned to one CPU ping-pong a byte over pipes
+# (as `perf bench sched pipe`: every round trip is two context switches and
+# two wakeups, nothing else), the worst case for the run-queue probe, which
+# runs on every context switch.
+#
+# 1. bench/bpf_switch_cost.c measures CPU time per round trip in short
+#    batches with and without, alternating, starting and stopping the probes
+#    between batches through the collector's own probe code; the figure is
+#    the median of the pairs' ratios. Beside the probes it measures, the same
+#    way, two references (bench/bpf/): a program on a tracepoint the load never
+#    hits (the method's own bias: should read ~0%), and an empty program on
+#    sched_switch (the kernel's price of running any program on every context
+#    switch: the floor for any probe of this kind).
+# 2. The kernel's own count of each program's time per run (BPF_ENABLE_STATS;
+#    the empty program shows what the statistics add to each figure).
+# 3. End to end: `perf bench sched pipe` without and with a running
+#    hutch-collector (ROUNDS pairs, alternating), as a cross-check.
+#   PAIRS=301 LOOPS=2000 ROUNDS=11 LOOPS_E2E=30000 CPU=0 FIFO= bench/bpf_overhead.sh
+# FIFO=1 runs the ping-pong as SCHED_FIFO, so that other work on a shared
+# machine cannot run on its CPU during a batch (on a quiet machine leave it off).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${HUTCH_BUILD:-$src/build}
-ROUNDS=${ROUNDS:-41}
-LOOPS=${LOOPS:-30000}
-SPREAD_LOOPS=${SPREAD_LOOPS:-20000}
-# "spread" (not pinned) is mostly noise on a small VM: the two tasks land on one CPU
-# or on two from run to run, and cross-CPU wakeups cost 10x more; off by default.
-MODES=${MODES:-pinned}
-PROBES=${PROBES:-all}
+PAIRS=${PAIRS:-301}
+LOOPS=${LOOPS:-2000}
+ROUNDS=${ROUNDS:-11}
+LOOPS_E2E=${LOOPS_E2E:-30000}
 CPU=${CPU:-0}
+PROBES=${PROBES:-all}
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-[ -x "$build/bin/hutch-collector" ] || { echo "build hutch-collector first ($build)"; exit 1; }
+cost=$build/bin/bpf_switch_cost
+[ -x "$build/bin/hutch-collector" ] && [ -x "$cost" ] ||
+	{ echo "build hutch-collector and bpf_switch_cost first ($build; needs the eBPF toolchain)"; exit 1; }
 command -v perf >/dev/null || { echo "SKIP: needs perf (linux-perf)"; exit 77; }
+clang=$(command -v clang || command -v clang-14) || { echo "SKIP: needs clang"; exit 77; }
+[ -f "$build/bpf/gen/vmlinux.h" ] || { echo "no $build/bpf/gen/vmlinux.h (build first)"; exit 1; }
 
 tmp=$(mktemp -d /tmp/hutch-test-bench-bpf-XXXXXX)
 cpid=
-stats0=$(cat /proc/sys/kernel/bpf_stats_enabled)
 cleanup() {
 	if [ -n "$cpid" ]; then kill -TERM "$cpid" 2>/dev/null || true; wait "$cpid" 2>/dev/null || true; fi
-	echo "$stats0" >/proc/sys/kernel/bpf_stats_enabled
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+for ref in floor control; do
+	"$clang" -g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$build/bpf/gen" \
+		-c "$src/bench/bpf/switch_$ref.bpf.c" -o "$tmp/$ref.bpf.o"
+done
 
+fifo=()
+[ -n "${FIFO:-}" ] && fifo=(-f)
+args=(-r "$PAIRS" -l "$LOOPS" -c "$CPU" "${fifo[@]}")
+slowdown() { sed -n 's/.*median of the pairs: \([-+0-9.]*\)%.*/\1/p'; }
+echo "probes' cost on a pinned pipe ping-pong ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "1. CPU time per round trip, with and without, alternating:"
+"$cost" "${args[@]}" -o "$tmp/control.bpf.o" | tee "$tmp/control" | sed 's/^/   /'
+"$cost" "${args[@]}" -o "$tmp/floor.bpf.o" | tee "$tmp/floor" | sed 's/^/   /'
+"$cost" "${args[@]}" -p "$PROBES" | tee "$tmp/probes" | sed 's/^/   /'
+c=$(slowdown <"$tmp/control") f=$(slowdown <"$tmp/floor") p=$(slowdown <"$tmp/probes")
+awk -v c="$c" -v f="$f" -v p="$p" 'BEGIN {
+	printf "   => probes %+.2f%% (target < 2%%); an empty sched_switch program %+.2f%%; the probes above it %+.2f%%; control %+.2f%%\n", p, f, p - f, c }'
+
+echo "2. each program's time per run (the kernel's statistics):"
+"$cost" -s -r 50 -l "$LOOPS" -c "$CPU" -o "$tmp/floor.bpf.o" | sed -n 's/^  /   /p'
+"$cost" -s -r 50 -l "$LOOPS" -c "$CPU" -p "$PROBES" | sed -n 's/^  /   /p'
+
+[ "$ROUNDS" -gt 0 ] || exit 0
+echo "3. end to end: perf bench sched pipe -l $LOOPS_E2E pinned to CPU $CPU, without and with hutch-collector --probes=$PROBES, $ROUNDS pairs:"
 port=$((20000 + ($$ * 7 + RANDOM) % 12000))
 collector_up() {
-	"$build/bin/hutch-collector" --web.listen-address="127.0.0.1:$port" --probes="$PROBES" \
-		2>"$tmp/log" &
+	"$build/bin/hutch-collector" --web.listen-address="127.0.0.1:$port" --probes="$PROBES" 2>"$tmp/log" &
 	cpid=$!
 	for _ in $(seq 100); do
 		grep -q listening "$tmp/log" && return 0
@@ -55,74 +86,30 @@ collector_down() {
 	wait "$cpid" || true
 	cpid=
 }
-# CPU time per op of one run, in microseconds: pipe_us pinned|spread. The CPU time of
-# the two tasks (perf stat's task-clock, which includes the probes' work in their
-# context switches), not the wall time: other load on a shared machine moves the wall
-# time far more than the probes do.
+# CPU time per op of the two tasks (perf stat's task-clock, which includes the
+# probes' work in their context switches), in microseconds.
 pipe_us() {
-	local loops=$LOOPS pin=(taskset -c "$CPU")
-	if [ "$1" = spread ]; then
-		loops=$SPREAD_LOOPS
-		pin=()
-	fi
-	perf stat -x, -e task-clock -o "$tmp/stat" "${pin[@]}" perf bench sched pipe -l "$loops" \
+	perf stat -x, -e task-clock -o "$tmp/stat" taskset -c "$CPU" perf bench sched pipe -l "$LOOPS_E2E" \
 		>/dev/null 2>&1
-	awk -F, -v n="$loops" '$3 == "task-clock" { printf "%.4f\n", $1 * 1000 / n }' "$tmp/stat"
+	awk -F, -v n="$LOOPS_E2E" '$3 == "task-clock" { printf "%.4f\n", $1 * 1000 / n }' "$tmp/stat"
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-echo "perf bench sched pipe, $ROUNDS rounds each way, probes: $PROBES ($(nproc) CPUs)"
-echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
-for mode in $MODES; do
-	if [ "$mode" = pinned ]; then
-		echo "pinned to CPU $CPU, $LOOPS ops per run:"
+: >"$tmp/ratio"
+for r in $(seq "$ROUNDS"); do
+	if [ $((r % 2)) = 1 ]; then
+		a=$(pipe_us)
+		collector_up
+		b=$(pipe_us)
+		collector_down
 	else
-		echo "spread over the CPUs, $SPREAD_LOOPS ops per run:"
+		collector_up
+		b=$(pipe_us)
+		collector_down
+		a=$(pipe_us)
 	fi
-	: >"$tmp/without"
-	: >"$tmp/with"
-	: >"$tmp/ratio"
-	for r in $(seq "$ROUNDS"); do
-		# Alternate which goes first, so a drift in the machine's load cancels out.
-		if [ $((r % 2)) = 1 ]; then
-			a=$(pipe_us $mode)
-			collector_up
-			b=$(pipe_us $mode)
-			collector_down
-		else
-			collector_up
-			b=$(pipe_us $mode)
-			collector_down
-			a=$(pipe_us $mode)
-		fi
-		echo "$a" >>"$tmp/without"
-		echo "$b" >>"$tmp/with"
-		awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$tmp/ratio"
-		printf '  round %d: without %s us/op, with probes %s us/op (CPU time)\n' "$r" "$a" "$b"
-	done
-	m0=$(median <"$tmp/without")
-	m1=$(median <"$tmp/with")
-	mr=$(median <"$tmp/ratio")
-	awk -v a="$m0" -v b="$m1" -v r="$mr" -v m="$mode" 'BEGIN {
-		printf "  %s: median without %.3f us/op, with probes %.3f us/op (%+.0f ns per op)\n", m, a, b, (b - a) * 1000
-		printf "  %s: slowdown, median of the paired rounds: %+.2f%% (target < 2%%)\n", m, (r - 1) * 100 }'
+	awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$tmp/ratio"
+	echo "$a $b" >>"$tmp/pairs"
 done
-
-# The kernel's own account of the programs (run count and time), one more round.
-echo 1 >/proc/sys/kernel/bpf_stats_enabled
-collector_up
-pipe_us pinned >/dev/null
-bpftool prog show -j >"$tmp/progs.json"
-collector_down
-python3 - "$tmp/progs.json" <<'PY'
-import json, sys
-progs = json.load(open(sys.argv[1]))
-print("per-event cost (kernel.bpf_stats_enabled, one round):")
-for p in progs:
-    n = p.get("name", "")
-    if not (n.startswith("runqlat_") or n.startswith("churn_") or n.startswith("oomkill_") or n.startswith("netcg_")):
-        continue
-    cnt, ns = p.get("run_cnt", 0), p.get("run_time_ns", 0)
-    if cnt:
-        print("  %-20s %10d runs  %6.1f ns/run" % (n, cnt, ns / cnt))
-PY
+printf '   median without %s us/op, with %s us/op\n' "$(cut -d' ' -f1 "$tmp/pairs" | median)" \
+	"$(cut -d' ' -f2 "$tmp/pairs" | median)"
+awk -v r="$(median <"$tmp/ratio")" 'BEGIN { printf "   => slowdown, median of the pairs: %+.2f%%\n", (r - 1) * 100 }'
