@@ -17,7 +17,9 @@
 #    the empty program shows what the statistics add to each figure).
 # 3. End to end: `perf bench sched pipe` without and with a running
 #    hutch-collector (ROUNDS pairs, alternating), as a cross-check.
-#   PAIRS=301 LOOPS=2000 ROUNDS=11 LOOPS_E2E=30000 CPU=0 FIFO= bench/bpf_overhead.sh
+# 4. The same with `stress-ng --switch` on every CPU, not pinned (context
+#    switches between CPUs, as a loaded host has them).
+#   PAIRS=301 LOOPS=2000 ROUNDS=11 LOOPS_E2E=30000 SWITCH_OPS=200000 CPU=0 FIFO= bench/bpf_overhead.sh
 # FIFO=1 runs the ping-pong as SCHED_FIFO, so that other work on a shared
 # machine cannot run on its CPU during a batch (on a quiet machine leave it off).
 set -euo pipefail
@@ -27,6 +29,7 @@ PAIRS=${PAIRS:-301}
 LOOPS=${LOOPS:-2000}
 ROUNDS=${ROUNDS:-11}
 LOOPS_E2E=${LOOPS_E2E:-30000}
+SWITCH_OPS=${SWITCH_OPS:-200000}
 CPU=${CPU:-0}
 PROBES=${PROBES:-all}
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -67,7 +70,6 @@ echo "2. each program's time per run (the kernel's statistics):"
 "$cost" -s -r 50 -l "$LOOPS" -c "$CPU" -p "$PROBES" | sed -n 's/^  /   /p'
 
 [ "$ROUNDS" -gt 0 ] || exit 0
-echo "3. end to end: perf bench sched pipe -l $LOOPS_E2E pinned to CPU $CPU, without and with hutch-collector --probes=$PROBES, $ROUNDS pairs:"
 port=$((20000 + ($$ * 7 + RANDOM) % 12000))
 collector_up() {
 	"$build/bin/hutch-collector" --web.listen-address="127.0.0.1:$port" --probes="$PROBES" 2>"$tmp/log" &
@@ -86,30 +88,45 @@ collector_down() {
 	wait "$cpid" || true
 	cpid=
 }
-# CPU time per op of the two tasks (perf stat's task-clock, which includes the
-# probes' work in their context switches), in microseconds.
-pipe_us() {
-	perf stat -x, -e task-clock -o "$tmp/stat" taskset -c "$CPU" perf bench sched pipe -l "$LOOPS_E2E" \
-		>/dev/null 2>&1
-	awk -F, -v n="$LOOPS_E2E" '$3 == "task-clock" { printf "%.4f\n", $1 * 1000 / n }' "$tmp/stat"
-}
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-: >"$tmp/ratio"
-for r in $(seq "$ROUNDS"); do
-	if [ $((r % 2)) = 1 ]; then
-		a=$(pipe_us)
-		collector_up
-		b=$(pipe_us)
-		collector_down
-	else
-		collector_up
-		b=$(pipe_us)
-		collector_down
-		a=$(pipe_us)
-	fi
-	awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$tmp/ratio"
-	echo "$a $b" >>"$tmp/pairs"
-done
-printf '   median without %s us/op, with %s us/op\n' "$(cut -d' ' -f1 "$tmp/pairs" | median)" \
-	"$(cut -d' ' -f2 "$tmp/pairs" | median)"
-awk -v r="$(median <"$tmp/ratio")" 'BEGIN { printf "   => slowdown, median of the pairs: %+.2f%%\n", (r - 1) * 100 }'
+# CPU time per op (perf stat's task-clock of the load: the probes' work in its
+# context switches included), in microseconds: cpu_us OPS COMMAND...
+cpu_us() {
+	local ops=$1
+	shift
+	perf stat -x, -e task-clock -o "$tmp/stat" "$@" >/dev/null 2>&1
+	awk -F, -v n="$ops" '$3 == "task-clock" { printf "%.4f\n", $1 * 1000 / n }' "$tmp/stat"
+}
+# end_to_end TITLE OPS COMMAND...: ROUNDS pairs without and with a running collector.
+end_to_end() {
+	local title=$1 ops=$2 a b
+	shift 2
+	echo "$title, without and with hutch-collector --probes=$PROBES, $ROUNDS pairs:"
+	: >"$tmp/pairs"
+	for r in $(seq "$ROUNDS"); do
+		if [ $((r % 2)) = 1 ]; then
+			a=$(cpu_us "$ops" "$@")
+			collector_up
+			b=$(cpu_us "$ops" "$@")
+			collector_down
+		else
+			collector_up
+			b=$(cpu_us "$ops" "$@")
+			collector_down
+			a=$(cpu_us "$ops" "$@")
+		fi
+		echo "$a $b" >>"$tmp/pairs"
+	done
+	printf '   median CPU time per op: without %s us, with %s us\n' \
+		"$(cut -d' ' -f1 "$tmp/pairs" | median)" "$(cut -d' ' -f2 "$tmp/pairs" | median)"
+	awk -v r="$(awk '{ print $2 / $1 }' "$tmp/pairs" | median)" \
+		'BEGIN { printf "   => slowdown, median of the pairs: %+.2f%% (target < 2%%)\n", (r - 1) * 100 }'
+}
+end_to_end "3. end to end: perf bench sched pipe -l $LOOPS_E2E pinned to CPU $CPU" "$LOOPS_E2E" \
+	taskset -c "$CPU" perf bench sched pipe -l "$LOOPS_E2E"
+# The issue's other example: stress-ng's switch workers (pairs over a pipe), on
+# every CPU, not pinned; op = one context switch.
+if command -v stress-ng >/dev/null; then
+	end_to_end "4. end to end: stress-ng --switch $(nproc) --switch-ops $SWITCH_OPS, not pinned" \
+		"$SWITCH_OPS" stress-ng --switch "$(nproc)" --switch-ops "$SWITCH_OPS" -q
+fi
