@@ -452,6 +452,7 @@ struct ns_prep {
 	bool set_hostname;
 	const char *hostname;
 	int fds[HUTCH_NS_COUNT];
+	int sock; /* the container's sync socket: the thread sends the fds itself */
 	struct hutch_error err;
 	int r;
 };
@@ -493,8 +494,32 @@ static void *ns_prep_main(void *p)
 	return NULL;
 }
 
-static void ns_prep_start(struct ns_prep *np, const struct hutch_state *st)
+/*
+ * The thread's body: makes the namespaces, then sends them to the init at
+ * once (the message waits in the socket until the init, cloned meanwhile or
+ * later, reads it: it is the first on the socket, hutch sends nothing before
+ * joining the thread). On failure it sends none; the init gives up and hutch
+ * reports the thread's error.
+ */
+static void *ns_prep_thread(void *p)
 {
+	struct ns_prep *np = p;
+	ns_prep_main(np);
+	int fds[ARRAY_SIZE(made_kinds)];
+	size_t n = 0;
+	for (size_t i = 0; np->r == 0 && i < ARRAY_SIZE(made_kinds); i++)
+		if (np->fds[made_kinds[i].kind] >= 0)
+			fds[n++] = np->fds[made_kinds[i].kind];
+	send_fds(np->sock, fds, n);
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+		if (np->fds[k] >= 0)
+			close(TAKE_FD(np->fds[k]));
+	return NULL;
+}
+
+static void ns_prep_start(struct ns_prep *np, const struct hutch_state *st, int sock)
+{
+	np->sock = sock;
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		np->fds[k] = -1;
 	np->flags = 0;
@@ -508,26 +533,19 @@ static void ns_prep_start(struct ns_prep *np, const struct hutch_state *st)
 	np->set_hostname = st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER;
 	np->hostname = st->hostname;
 	/* Without the thread, clone makes them as before. */
-	np->running = np->flags && pthread_create(&np->thread, NULL, ns_prep_main, np) == 0;
+	np->running = np->flags && pthread_create(&np->thread, NULL, ns_prep_thread, np) == 0;
 }
 
-/* Waits for the thread; the namespaces it made go to made_fds. */
-static int ns_prep_finish(struct ns_prep *np, int *made_fds, struct hutch_error *err)
+/* Waits for the thread (it has sent what it made to the init); its error, if any. */
+static int ns_prep_finish(struct ns_prep *np, struct hutch_error *err)
 {
 	if (!np->running)
 		return 0;
 	pthread_join(np->thread, NULL);
 	np->running = false;
-	if (np->r < 0) {
+	if (np->r < 0)
 		*err = np->err;
-		for (int k = 0; k < HUTCH_NS_COUNT; k++)
-			if (np->fds[k] >= 0)
-				close(TAKE_FD(np->fds[k]));
-		return np->r;
-	}
-	for (int k = 0; k < HUTCH_NS_COUNT; k++)
-		made_fds[k] = TAKE_FD(np->fds[k]);
-	return 0;
+	return np->r;
 }
 
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -569,7 +587,12 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		snprintf(st->name, 13, "%.12s", st->id);
 	if (!st->hostname[0])
 		snprintf(st->hostname, 13, "%.12s", st->id);
-	ns_prep_start(&np, st);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		hutch_error_setsys(err, errno, "socketpair");
+		goto fail;
+	}
+	a.sync_fd = sv[1];
+	ns_prep_start(&np, st, sv[0]);
 	if (cgroup_parent)
 		snprintf(st->cgroup_path, sizeof(st->cgroup_path), "%s%s/%s",
 			 cgroup_parent[0] == '/' ? "" : "/", cgroup_parent, st->id);
@@ -658,11 +681,6 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		a.init.set_user = true;
 	}
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		hutch_error_setsys(err, errno, "socketpair");
-		goto fail;
-	}
-	a.sync_fd = sv[1];
 	if (a.join_fds[HUTCH_NS_PID] >= 0 && setns(a.join_fds[HUTCH_NS_PID], CLONE_NEWPID) < 0) {
 		hutch_error_setsys(err, errno, "join the pid namespace of %s",
 				   st->ns[HUTCH_NS_PID].container);
@@ -735,19 +753,9 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	lim.cpuset_mems = st->limits.cpuset_mems[0] ? st->limits.cpuset_mems : NULL;
 	if (cgroup_set_limits(cg, &lim, err) < 0)
 		goto fail;
-	if (a.made_flags) {
-		int made[HUTCH_NS_COUNT], fds[ARRAY_SIZE(made_kinds)];
-		size_t n = 0;
-		r = ns_prep_finish(&np, made, err);
-		for (size_t i = 0; r == 0 && i < ARRAY_SIZE(made_kinds); i++)
-			if (made[made_kinds[i].kind] >= 0)
-				fds[n++] = made[made_kinds[i].kind];
-		send_fds(sv[0], fds, n);
-		for (size_t i = 0; i < n; i++)
-			close(fds[i]);
-		if (r < 0)
-			goto fail;
-	}
+	/* The thread sent the init its namespaces; "g" must come after them. */
+	if (ns_prep_finish(&np, err) < 0)
+		goto fail;
 
 	struct sync_msg msg;
 	/* A child that failed already has closed its end: its message waits for us. */
@@ -819,9 +827,14 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	st->status = HUTCH_STATUS_EXITED;
 	st->exit_code = code;
 	st->finished_ns = hutch_wall_ns();
-	if (st->auto_remove)
-		container_remove_dir(st->id);
-	else
+	if (st->auto_remove) {
+		/* What a --rm container leaves: its state and the empty mount point (else rm -rf). */
+		snprintf(path, sizeof(path), "%s/state.json", dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/rootfs", dir);
+		if (rmdir(path) < 0 || rmdir(dir) < 0)
+			container_remove_dir(st->id);
+	} else
 		hutch_state_write(root, st);
 	if (log_fd >= 0)
 		close(log_fd);
@@ -832,11 +845,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 fail:
 	if (np.running) {
 		struct hutch_error perr = {0};
-		int made[HUTCH_NS_COUNT];
-		if (ns_prep_finish(&np, made, &perr) == 0)
-			for (int k = 0; k < HUTCH_NS_COUNT; k++)
-				if (made[k] >= 0)
-					close(made[k]);
+		ns_prep_finish(&np, &perr);
 	}
 	if (pid > 0) {
 		kill(pid, SIGKILL);

@@ -135,7 +135,8 @@ struct init_args {
 	bool seccomp; /* load the default filter before exec */
 	/* that filter compiled ahead (seccomp_build_default), or len 0: compile it then */
 	struct seccomp_prog prog;
-	int tty_fd; /* the pty's slave for the command, or -1 */
+	int tty_fd;	     /* the pty's slave for the command, or -1 */
+	bool signals_caught; /* every signal has a handler (the init's): exec resets them */
 };
 /* Forks the command, forwards signals to it, reaps; returns the exit status to exit with. */
 int init_run(const struct init_args *a);

@@ -134,7 +134,15 @@ static int setup_dev(const char *rootfs, struct hutch_error *err)
 	    (r = do_mount("shm", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  "mode=1777,size=65536k", err)) < 0)
 		return r;
-	pathf(p, sizeof(p), "%s/mqueue", dev);
+	return 0;
+}
+
+/* /dev/mqueue shows the IPC namespace of whoever mounts it: the init, once in the container's. */
+static int setup_mqueue(const char *rootfs, struct hutch_error *err)
+{
+	char p[4200];
+	int r;
+	pathf(p, sizeof(p), "%s/dev/mqueue", rootfs);
 	if ((r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("mqueue", p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0)
 		return r;
@@ -242,12 +250,16 @@ static const char *const readonly_paths[] = {
 	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
 };
 
-static int mask_paths(const char *rootfs, struct hutch_error *err)
+/* Masks and makes read-only those of the paths above that start with prefix ("proc/", "sys/"). */
+static int mask_paths(const char *rootfs, const char *prefix, struct hutch_error *err)
 {
 	char p[4400];
 	int r;
+	size_t plen = strlen(prefix);
 	for (size_t i = 0; i < ARRAY_SIZE(masked_paths); i++) {
 		struct stat sb;
+		if (strncmp(masked_paths[i], prefix, plen) != 0)
+			continue;
 		pathf(p, sizeof(p), "%s/%s", rootfs, masked_paths[i]);
 		if (stat(p, &sb) < 0)
 			continue;
@@ -260,6 +272,8 @@ static int mask_paths(const char *rootfs, struct hutch_error *err)
 			return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++) {
+		if (strncmp(readonly_paths[i], prefix, plen) != 0)
+			continue;
 		pathf(p, sizeof(p), "%s/%s", rootfs, readonly_paths[i]);
 		if (access(p, F_OK) < 0)
 			continue;
@@ -330,24 +344,19 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 	if ((r = do_mount("overlay", rootfs, "overlay", 0, opts, err)) < 0)
 		return hutch_error_wrap(err, "root filesystem over %s", st->rootfs);
 
+	/*
+	 * First what needs none of the namespaces a thread of hutch may still
+	 * be making (network, IPC, UTS), then, in them, what shows them:
+	 * /dev/mqueue and /sys.
+	 */
 	pathf(p, sizeof(p), "%s/proc", rootfs);
 	if ((r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0)
 		return r;
-	if (m->enter_ns && (r = m->enter_ns(m->enter_arg, err)) < 0)
-		return r;
 	if ((r = setup_dev(rootfs, err)) < 0)
 		return r;
-	pathf(p, sizeof(p), "%s/sys", rootfs);
-	if ((r = make_target(p, true, err)) < 0 ||
-	    (r = do_mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-			  err)) < 0)
+	if ((r = mask_paths(rootfs, "proc/", err)) < 0)
 		return r;
-	if (m->fsd_dir && (r = setup_fsd(rootfs, m->fsd_dir, err)) < 0)
-		return hutch_error_wrap(err, "hutch-fsd files from %s", m->fsd_dir);
-	if ((r = mask_paths(rootfs, err)) < 0)
-		return r;
-
 	static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
 	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
 		pathf(src, sizeof(src), "%s/%s", scratch, etc_files[i]);
@@ -359,6 +368,22 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 		if ((r = bind(src, p, false, err)) < 0)
 			return r;
 	}
+
+	if (m->enter_ns && (r = m->enter_ns(m->enter_arg, err)) < 0)
+		return r;
+	if ((r = setup_mqueue(rootfs, err)) < 0)
+		return r;
+	pathf(p, sizeof(p), "%s/sys", rootfs);
+	if ((r = make_target(p, true, err)) < 0 ||
+	    (r = do_mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+			  err)) < 0)
+		return r;
+	if ((r = mask_paths(rootfs, "sys/", err)) < 0)
+		return r;
+	/* hutch-fsd's files: binds over /proc's and /sys's (none of them masked). */
+	if (m->fsd_dir && (r = setup_fsd(rootfs, m->fsd_dir, err)) < 0)
+		return hutch_error_wrap(err, "hutch-fsd files from %s", m->fsd_dir);
+	/* Volumes last: over anything above, /sys's or /dev/mqueue's paths too. */
 	for (size_t i = 0; i < st->n_mounts; i++) {
 		pathf(p, sizeof(p), "%s%s", rootfs, st->mounts[i].destination);
 		if ((r = bind(st->mounts[i].source, p, st->mounts[i].readonly, err)) < 0)
