@@ -548,6 +548,68 @@ static int ns_prep_finish(struct ns_prep *np, struct hutch_error *err)
 	return np->r;
 }
 
+/*
+ * The container's mount namespace, held by hutch from the init's start: when
+ * the init exits it is not the last user, and the namespace's teardown (every
+ * mount, the overlay, each with its RCU grace period) runs in a thread of
+ * hutch alongside the cgroup's removal instead of in the init's exit, before
+ * hutch hears of it. The thread is made early and waits to be told.
+ */
+struct mnt_release {
+	pthread_t thread;
+	int fd, go[2];
+	bool running;
+};
+
+static void *mnt_release_main(void *p)
+{
+	struct mnt_release *mr = p;
+	char c;
+	while (read(mr->go[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(TAKE_FD(mr->fd));
+	return NULL;
+}
+
+static void mnt_release_start(struct mnt_release *mr, pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	/* An init already gone tears its namespace down itself, as without this. */
+	mr->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (mr->fd < 0)
+		return;
+	if (pipe2(mr->go, O_CLOEXEC) < 0) {
+		close(TAKE_FD(mr->fd));
+		return;
+	}
+	mr->running = pthread_create(&mr->thread, NULL, mnt_release_main, mr) == 0;
+	if (!mr->running) {
+		close(TAKE_FD(mr->fd));
+		close(TAKE_FD(mr->go[0]));
+		close(TAKE_FD(mr->go[1]));
+	}
+}
+
+/* Tells the thread to let the namespace go; mnt_release_finish waits for it. */
+static void mnt_release_go(struct mnt_release *mr)
+{
+	if (mr->running && write(mr->go[1], "x", 1) < 0) {
+		/* a pipe's first byte always fits */
+	}
+}
+
+static void mnt_release_finish(struct mnt_release *mr)
+{
+	if (!mr->running)
+		return;
+	mnt_release_go(mr);
+	pthread_join(mr->thread, NULL);
+	mr->running = false;
+	close(TAKE_FD(mr->go[0]));
+	close(TAKE_FD(mr->go[1]));
+}
+
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_fd,
@@ -561,6 +623,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	int r, master = -1, log_fd = -1, null_fd = -1, sv[2] = {-1, -1};
 	struct child_args a = {.st = st, .dir = dir, .stdio = {-1, -1, -1}};
 	struct ns_prep np = {.running = false};
+	struct mnt_release mr = {.fd = -1, .go = {-1, -1}};
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		a.join_fds[k] = -1;
 	a.init.tty_fd = -1;
@@ -776,6 +839,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	}
 	close(sv[0]);
 	sv[0] = -1;
+	mnt_release_start(&mr, pid);
 
 	st->pid = pid;
 	hutch_pid_start_ticks(pid, &st->pid_start_ticks);
@@ -820,9 +884,11 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	 */
 	if (st->ns[HUTCH_NS_PID].mode != HUTCH_NS_PRIVATE)
 		cgroup_kill_all(cg, SIGKILL);
+	mnt_release_go(&mr);
 	struct hutch_error derr = {0};
 	cgroup_destroy(cg, &derr);
 	cgroup_close(cg);
+	mnt_release_finish(&mr);
 
 	st->status = HUTCH_STATUS_EXITED;
 	st->exit_code = code;
@@ -852,6 +918,7 @@ fail:
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
+	mnt_release_finish(&mr);
 	if (cg) {
 		struct hutch_error derr2 = {0};
 		cgroup_kill_all(cg, SIGKILL);
