@@ -621,6 +621,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	bool made_dir = false;
 	pid_t pid = -1;
 	int r, master = -1, log_fd = -1, null_fd = -1, sv[2] = {-1, -1};
+	int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
 	struct child_args a = {.st = st, .dir = dir, .stdio = {-1, -1, -1}};
 	struct ns_prep np = {.running = false};
 	struct mnt_release mr = {.fd = -1, .go = {-1, -1}};
@@ -716,17 +717,33 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	a.private_cgroupns = st->ns[HUTCH_NS_CGROUP].mode == HUTCH_NS_PRIVATE;
 
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (st->detach) {
+	/*
+	 * The log: a detached container's output, and a foreground one's too
+	 * (as docker keeps it, for `hutch logs` after the run), which hutch
+	 * then copies to the terminal and the log. A --rm container keeps
+	 * none (nothing is left to ask), and its output goes straight out.
+	 */
+	if (st->detach || !st->auto_remove) {
 		snprintf(st->log_path, sizeof(st->log_path), "%s/container.log", dir);
 		log_fd = open(st->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (log_fd < 0) {
 			hutch_error_setsys(err, errno, "create %s", st->log_path);
 			goto fail;
 		}
+	}
+	if (st->detach) {
 		a.stdio[0] = null_fd;
 		a.stdio[1] = a.stdio[2] = log_fd;
 	} else if (!st->interactive || st->tty) {
 		a.stdio[0] = null_fd;
+	}
+	if (!st->detach && log_fd >= 0 && !st->tty) {
+		if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
+			hutch_error_setsys(err, errno, "pipe");
+			goto fail;
+		}
+		a.stdio[1] = out_pipe[1];
+		a.stdio[2] = err_pipe[1];
 	}
 
 	a.init.argv = st->argv;
@@ -801,6 +818,11 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		close(unified_fd);
 	close(sv[1]);
 	sv[1] = -1;
+	/* The init has the pipes' writing ends: their end of file is the container's. */
+	if (out_pipe[1] >= 0)
+		close(TAKE_FD(out_pipe[1]));
+	if (err_pipe[1] >= 0)
+		close(TAKE_FD(err_pipe[1]));
 	/* The child builds its filesystem meanwhile. */
 	if (cgroup_create_rest(cg, err) < 0)
 		goto fail;
@@ -861,9 +883,14 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		if (a.join_fds[k] >= 0)
 			close(TAKE_FD(a.join_fds[k]));
 
-	int status = pty_relay(master, st->interactive && !st->detach ? STDIN_FILENO : -1,
-			       st->detach ? log_fd : STDOUT_FILENO, pid, forwarded_signals,
-			       ARRAY_SIZE(forwarded_signals));
+	struct relay_io io = {.master = master,
+			      .in_fd = st->interactive && !st->detach ? STDIN_FILENO : -1,
+			      .out_fd = st->detach ? log_fd : STDOUT_FILENO,
+			      .out_pipe = out_pipe[0],
+			      .err_pipe = err_pipe[0],
+			      .err_fd = STDERR_FILENO,
+			      .log_fd = st->detach ? -1 : log_fd};
+	int status = io_relay(&io, pid, forwarded_signals, ARRAY_SIZE(forwarded_signals));
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (master >= 0)
 		close(master);
@@ -906,6 +933,12 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		close(log_fd);
 	if (null_fd >= 0)
 		close(null_fd);
+	for (int i = 0; i < 2; i++) {
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+	}
 	return code;
 
 fail:
@@ -940,5 +973,11 @@ fail:
 		close(log_fd);
 	if (null_fd >= 0)
 		close(null_fd);
+	for (int i = 0; i < 2; i++) {
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+	}
 	return -(err->err ? err->err : EIO);
 }

@@ -171,6 +171,18 @@ bool fsd_mounted(const char *dir);
 /* ---- pty.c ---- */
 /* Copies between in_fd (or -1) and the pty master, master -> out_fd, until child exits; returns its wait status. */
 int pty_relay(int master, int in_fd, int out_fd, pid_t child, const int *fwd_signals, size_t n_sig);
+/* What io_relay copies; -1 for what there is not. */
+struct relay_io {
+	int master;   /* a pty's master: in_fd goes to it, its output to out_fd */
+	int in_fd;    /* the user's input, for the master */
+	int out_fd;   /* where the master's or out_pipe's bytes go */
+	int out_pipe; /* the command's stdout, as a pipe */
+	int err_pipe; /* the command's stderr, as a pipe, to err_fd */
+	int err_fd;
+	int log_fd; /* every output byte is also appended here (the container's log) */
+};
+/* pty_relay with the command's output also kept in a log, or coming through pipes. */
+int io_relay(const struct relay_io *io, pid_t child, const int *fwd_signals, size_t n_sig);
 
 /* Formats a wall clock time (ns) as RFC 3339 UTC; "" for 0. */
 void format_time(uint64_t ns, char *buf, size_t size);

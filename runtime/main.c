@@ -20,7 +20,7 @@ static const struct hutch_verb verbs[] = {
 	{"stop", cmd_stop, "Stop containers (SIGTERM, then SIGKILL)"},
 	{"kill", cmd_kill, "Send a signal to containers"},
 	{"rm", cmd_rm, "Remove containers"},
-	{"logs", cmd_logs, "Show a detached container's output"},
+	{"logs", cmd_logs, "Show a container's output"},
 	{"inspect", cmd_inspect, "Show containers' state as JSON"},
 	{"images", cmd_images, "List images"},
 	{"top", cmd_top, "Watch containers (the hutch top viewer)"},
