@@ -58,6 +58,20 @@ int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t 
 	return spec_resolve_user(s, passwd, group, ret_uid, ret_gid);
 }
 
+int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max)
+{
+	char path[4200];
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/etc/passwd", root);
+	if (hutch_read_file(path, 4 << 20, &passwd, &len) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/etc/group", root);
+	if (hutch_read_file(path, 4 << 20, &group, &len) < 0)
+		return 0;
+	return spec_user_groups(passwd, group, uid, ret, max);
+}
+
 int write_new_file(const char *path, const char *data)
 {
 	_cleanup_close_ int fd =
@@ -759,6 +773,8 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 			goto fail;
 		}
 		a.init.set_user = true;
+		a.init.n_groups = (size_t)spec_user_groups_in(st->rootfs, a.init.uid, a.init.groups,
+							      ARRAY_SIZE(a.init.groups));
 	}
 
 	if (a.join_fds[HUTCH_NS_PID] >= 0 && setns(a.join_fds[HUTCH_NS_PID], CLONE_NEWPID) < 0) {

@@ -18,6 +18,7 @@
 
 #define HUTCH_IMAGES_DIR   "/var/lib/hutch/images"
 #define HUTCH_FSD_DIR	   "/var/lib/hutch-fsd"
+#define HUTCH_MAX_GROUPS   64 /* supplementary groups a -u user gets, at most */
 #define HUTCH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Global options, set by main before a verb runs. */
@@ -81,6 +82,14 @@ int spec_resolve_user(const char *s, const char *passwd, const char *group, uid_
 		      gid_t *ret_gid);
 /* The same, reading <root>/etc/passwd and <root>/etc/group. */
 int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t *ret_gid);
+/*
+ * The supplementary groups of uid: the gids of the /etc/group lines that list
+ * its name (its first passwd entry's) as a member, at most max, no repeats.
+ * Returns how many (0 for a uid without a passwd entry).
+ */
+int spec_user_groups(const char *passwd, const char *group, uid_t uid, gid_t *ret, size_t max);
+/* The same, reading <root>/etc/passwd and <root>/etc/group. */
+int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max);
 /* Adds "K=V" to a NULL-terminated env list, replacing an earlier K. */
 int spec_env_set(char ***env, const char *kv);
 /* Parses an --env-file's text: K=V lines, '#' comments, blank lines; "K" alone takes the host's. */
@@ -132,6 +141,8 @@ struct init_args {
 	uid_t uid;
 	gid_t gid;
 	bool set_user;
+	gid_t groups[HUTCH_MAX_GROUPS]; /* supplementary groups with set_user */
+	size_t n_groups;
 	bool seccomp; /* load the default filter before exec */
 	/* that filter compiled ahead (seccomp_build_default), or len 0: compile it then */
 	struct seccomp_prog prog;

@@ -73,8 +73,8 @@ void init_exec_command(const struct init_args *a)
 		 * its memory, where libc's set*id would try to act for threads
 		 * of hutch's it still counts (the init is a clone, not a fork).
 		 */
-		if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setgid, a->gid) < 0 ||
-		    syscall(SYS_setuid, a->uid) < 0) {
+		if (syscall(SYS_setgroups, a->n_groups, a->groups) < 0 ||
+		    syscall(SYS_setgid, a->gid) < 0 || syscall(SYS_setuid, a->uid) < 0) {
 			fprintf(stderr, "hutch: set user %u:%u: %s\n", a->uid, a->gid,
 				strerror(errno));
 			_exit(EXIT_CANNOT);
