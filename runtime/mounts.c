@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -307,6 +308,66 @@ static int setup_fsd(const char *rootfs, const char *fsd, struct hutch_error *er
 	return 0;
 }
 
+/*
+ * The host's path of dest inside rootfs, with the image's symlinks followed
+ * as the container would (an absolute link, or "..", stays in rootfs): the
+ * deepest existing part of dest is opened with RESOLVE_IN_ROOT and named by
+ * the kernel, and what does not exist yet is appended (make_target creates it
+ * under that, inside rootfs). A volume's target then never leads outside.
+ */
+static int secure_join(const char *rootfs, const char *dest, char *buf, size_t size,
+		       struct hutch_error *err)
+{
+	_cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return hutch_error_setsys(err, errno, "open %s", rootfs);
+	char part[4096];
+	pathf(part, sizeof(part), "%s", dest[0] == '/' ? dest + 1 : dest);
+	if (!part[0] && dest[0] && dest[1])
+		return hutch_error_set(err, ENAMETOOLONG, "%s: too long", dest);
+	/* The longest prefix that exists, cut back one component at a time. */
+	size_t len = strlen(part);
+	for (;;) {
+		struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+				       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+		char prefix[4096];
+		memcpy(prefix, part, len);
+		prefix[len] = '\0';
+		int fd = len ? (int)syscall(SYS_openat2, root, prefix, &how, sizeof(how))
+			     : fcntl(root, F_DUPFD_CLOEXEC, 0);
+		if (fd >= 0) {
+			char link[64], real[4096];
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			ssize_t n = readlink(link, real, sizeof(real) - 1);
+			close(fd);
+			if (n < 0)
+				return hutch_error_setsys(err, errno, "resolve %s", dest);
+			real[n] = '\0';
+			const char *tail = part[len] == '/' ? part + len + 1 : part + len;
+			pathf(buf, size, "%s%s%s", real, tail[0] ? "/" : "", tail);
+			if (!buf[0])
+				return hutch_error_set(err, ENAMETOOLONG, "%s: too long", dest);
+			/* What did not resolve must not exist: a dangling symlink would lead the mount out. */
+			const char *slash = strchr(tail, '/');
+			char first[4200];
+			struct stat sb;
+			pathf(first, sizeof(first), "%s/%.*s", real,
+			      (int)(slash ? (size_t)(slash - tail) : strlen(tail)), tail);
+			if (tail[0] && lstat(first, &sb) == 0)
+				return hutch_error_set(
+					err, ELOOP, "%s: a symlink in the image that leads nowhere",
+					dest);
+			return 0;
+		}
+		if (errno != ENOENT)
+			return hutch_error_setsys(err, errno, "resolve %s in the image", dest);
+		while (len > 0 && part[len - 1] != '/')
+			len--;
+		while (len > 0 && part[len - 1] == '/')
+			len--;
+	}
+}
+
 /* <dir>/rootfs: the container's scratch tmpfs; the root filesystem is mounted at its merged/. */
 static void root_path(const struct mount_ctx *m, char *buf, size_t size)
 {
@@ -385,8 +446,8 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 		return hutch_error_wrap(err, "hutch-fsd files from %s", m->fsd_dir);
 	/* Volumes last: over anything above, /sys's or /dev/mqueue's paths too. */
 	for (size_t i = 0; i < st->n_mounts; i++) {
-		pathf(p, sizeof(p), "%s%s", rootfs, st->mounts[i].destination);
-		if ((r = bind(st->mounts[i].source, p, st->mounts[i].readonly, err)) < 0)
+		if ((r = secure_join(rootfs, st->mounts[i].destination, p, sizeof(p), err)) < 0 ||
+		    (r = bind(st->mounts[i].source, p, st->mounts[i].readonly, err)) < 0)
 			return hutch_error_wrap(err, "volume %s:%s", st->mounts[i].source,
 						st->mounts[i].destination);
 	}
