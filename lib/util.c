@@ -214,6 +214,11 @@ int hutch_mkdir_p(const char *path, mode_t mode)
 	size_t len = strlen(path);
 	if (len == 0 || len >= sizeof(buf))
 		return -EINVAL;
+	/* Mostly the parent is there already: one mkdir then, not one per component. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')

@@ -114,6 +114,8 @@ int cmd_exec(int argc, char **argv)
 			goto out;
 		}
 		ia.set_user = true;
+		ia.n_groups =
+			(size_t)spec_user_groups_in(root, ia.uid, ia.groups, ARRAY_SIZE(ia.groups));
 	}
 
 	for (int k = 0; k < HUTCH_NS_COUNT; k++) {

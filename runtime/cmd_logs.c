@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* hutch logs: a detached container's output, from its log file. */
+/* hutch logs: a container's output, from its log file (kept unless it ran with --rm). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,7 +38,8 @@ int cmd_logs(int argc, char **argv)
 			break;
 		case 'h':
 			printf("Usage: hutch logs [-f] [--tail N] NAME\n\n"
-			       "Show the output of a container run with -d.\n\n"
+			       "Show a container's output (detached or not; --rm ones keep "
+			       "none).\n\n"
 			       "  -f, --follow   keep printing new output until the container "
 			       "exits\n"
 			       "  -n, --tail N   only the last N lines\n");
@@ -55,9 +56,7 @@ int cmd_logs(int argc, char **argv)
 	int code = 0;
 	_cleanup_close_ int fd = st.log_path[0] ? open(st.log_path, O_RDONLY | O_CLOEXEC) : -1;
 	if (fd < 0) {
-		code = hutch_fail("logs",
-				  "container %s has no log (only containers run with -d have)",
-				  argv[optind]);
+		code = hutch_fail("logs", "container %s has no log", argv[optind]);
 		goto out;
 	}
 	_cleanup_free_ char *buf = NULL;

@@ -58,6 +58,20 @@ int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t 
 	return spec_resolve_user(s, passwd, group, ret_uid, ret_gid);
 }
 
+int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max)
+{
+	char path[4200];
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/etc/passwd", root);
+	if (hutch_read_file(path, 4 << 20, &passwd, &len) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/etc/group", root);
+	if (hutch_read_file(path, 4 << 20, &group, &len) < 0)
+		return 0;
+	return spec_user_groups(passwd, group, uid, ret, max);
+}
+
 int write_new_file(const char *path, const char *data)
 {
 	_cleanup_close_ int fd =
@@ -452,6 +466,7 @@ struct ns_prep {
 	bool set_hostname;
 	const char *hostname;
 	int fds[HUTCH_NS_COUNT];
+	int sock; /* the container's sync socket: the thread sends the fds itself */
 	struct hutch_error err;
 	int r;
 };
@@ -493,8 +508,32 @@ static void *ns_prep_main(void *p)
 	return NULL;
 }
 
-static void ns_prep_start(struct ns_prep *np, const struct hutch_state *st)
+/*
+ * The thread's body: makes the namespaces, then sends them to the init at
+ * once (the message waits in the socket until the init, cloned meanwhile or
+ * later, reads it: it is the first on the socket, hutch sends nothing before
+ * joining the thread). On failure it sends none; the init gives up and hutch
+ * reports the thread's error.
+ */
+static void *ns_prep_thread(void *p)
 {
+	struct ns_prep *np = p;
+	ns_prep_main(np);
+	int fds[ARRAY_SIZE(made_kinds)];
+	size_t n = 0;
+	for (size_t i = 0; np->r == 0 && i < ARRAY_SIZE(made_kinds); i++)
+		if (np->fds[made_kinds[i].kind] >= 0)
+			fds[n++] = np->fds[made_kinds[i].kind];
+	send_fds(np->sock, fds, n);
+	for (int k = 0; k < HUTCH_NS_COUNT; k++)
+		if (np->fds[k] >= 0)
+			close(TAKE_FD(np->fds[k]));
+	return NULL;
+}
+
+static void ns_prep_start(struct ns_prep *np, const struct hutch_state *st, int sock)
+{
+	np->sock = sock;
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		np->fds[k] = -1;
 	np->flags = 0;
@@ -508,26 +547,81 @@ static void ns_prep_start(struct ns_prep *np, const struct hutch_state *st)
 	np->set_hostname = st->ns[HUTCH_NS_NET].mode != HUTCH_NS_CONTAINER;
 	np->hostname = st->hostname;
 	/* Without the thread, clone makes them as before. */
-	np->running = np->flags && pthread_create(&np->thread, NULL, ns_prep_main, np) == 0;
+	np->running = np->flags && pthread_create(&np->thread, NULL, ns_prep_thread, np) == 0;
 }
 
-/* Waits for the thread; the namespaces it made go to made_fds. */
-static int ns_prep_finish(struct ns_prep *np, int *made_fds, struct hutch_error *err)
+/* Waits for the thread (it has sent what it made to the init); its error, if any. */
+static int ns_prep_finish(struct ns_prep *np, struct hutch_error *err)
 {
 	if (!np->running)
 		return 0;
 	pthread_join(np->thread, NULL);
 	np->running = false;
-	if (np->r < 0) {
+	if (np->r < 0)
 		*err = np->err;
-		for (int k = 0; k < HUTCH_NS_COUNT; k++)
-			if (np->fds[k] >= 0)
-				close(TAKE_FD(np->fds[k]));
-		return np->r;
+	return np->r;
+}
+
+/*
+ * The container's mount namespace, held by hutch from the init's start: when
+ * the init exits it is not the last user, and the namespace's teardown (every
+ * mount, the overlay, each with its RCU grace period) runs in a thread of
+ * hutch alongside the cgroup's removal instead of in the init's exit, before
+ * hutch hears of it. The thread is made early and waits to be told.
+ */
+struct mnt_release {
+	pthread_t thread;
+	int fd, go[2];
+	bool running;
+};
+
+static void *mnt_release_main(void *p)
+{
+	struct mnt_release *mr = p;
+	char c;
+	while (read(mr->go[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(TAKE_FD(mr->fd));
+	return NULL;
+}
+
+static void mnt_release_start(struct mnt_release *mr, pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	/* An init already gone tears its namespace down itself, as without this. */
+	mr->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (mr->fd < 0)
+		return;
+	if (pipe2(mr->go, O_CLOEXEC) < 0) {
+		close(TAKE_FD(mr->fd));
+		return;
 	}
-	for (int k = 0; k < HUTCH_NS_COUNT; k++)
-		made_fds[k] = TAKE_FD(np->fds[k]);
-	return 0;
+	mr->running = pthread_create(&mr->thread, NULL, mnt_release_main, mr) == 0;
+	if (!mr->running) {
+		close(TAKE_FD(mr->fd));
+		close(TAKE_FD(mr->go[0]));
+		close(TAKE_FD(mr->go[1]));
+	}
+}
+
+/* Tells the thread to let the namespace go; mnt_release_finish waits for it. */
+static void mnt_release_go(struct mnt_release *mr)
+{
+	if (mr->running && write(mr->go[1], "x", 1) < 0) {
+		/* a pipe's first byte always fits */
+	}
+}
+
+static void mnt_release_finish(struct mnt_release *mr)
+{
+	if (!mr->running)
+		return;
+	mnt_release_go(mr);
+	pthread_join(mr->thread, NULL);
+	mr->running = false;
+	close(TAKE_FD(mr->go[0]));
+	close(TAKE_FD(mr->go[1]));
 }
 
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -541,8 +635,10 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	bool made_dir = false;
 	pid_t pid = -1;
 	int r, master = -1, log_fd = -1, null_fd = -1, sv[2] = {-1, -1};
+	int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
 	struct child_args a = {.st = st, .dir = dir, .stdio = {-1, -1, -1}};
 	struct ns_prep np = {.running = false};
+	struct mnt_release mr = {.fd = -1, .go = {-1, -1}};
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		a.join_fds[k] = -1;
 	a.init.tty_fd = -1;
@@ -569,7 +665,12 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		snprintf(st->name, 13, "%.12s", st->id);
 	if (!st->hostname[0])
 		snprintf(st->hostname, 13, "%.12s", st->id);
-	ns_prep_start(&np, st);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		hutch_error_setsys(err, errno, "socketpair");
+		goto fail;
+	}
+	a.sync_fd = sv[1];
+	ns_prep_start(&np, st, sv[0]);
 	if (cgroup_parent)
 		snprintf(st->cgroup_path, sizeof(st->cgroup_path), "%s%s/%s",
 			 cgroup_parent[0] == '/' ? "" : "/", cgroup_parent, st->id);
@@ -630,17 +731,33 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	a.private_cgroupns = st->ns[HUTCH_NS_CGROUP].mode == HUTCH_NS_PRIVATE;
 
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (st->detach) {
+	/*
+	 * The log: a detached container's output, and a foreground one's too
+	 * (as docker keeps it, for `hutch logs` after the run), which hutch
+	 * then copies to the terminal and the log. A --rm container keeps
+	 * none (nothing is left to ask), and its output goes straight out.
+	 */
+	if (st->detach || !st->auto_remove) {
 		snprintf(st->log_path, sizeof(st->log_path), "%s/container.log", dir);
 		log_fd = open(st->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (log_fd < 0) {
 			hutch_error_setsys(err, errno, "create %s", st->log_path);
 			goto fail;
 		}
+	}
+	if (st->detach) {
 		a.stdio[0] = null_fd;
 		a.stdio[1] = a.stdio[2] = log_fd;
 	} else if (!st->interactive || st->tty) {
 		a.stdio[0] = null_fd;
+	}
+	if (!st->detach && log_fd >= 0 && !st->tty) {
+		if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
+			hutch_error_setsys(err, errno, "pipe");
+			goto fail;
+		}
+		a.stdio[1] = out_pipe[1];
+		a.stdio[2] = err_pipe[1];
 	}
 
 	a.init.argv = st->argv;
@@ -656,13 +773,10 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 			goto fail;
 		}
 		a.init.set_user = true;
+		a.init.n_groups = (size_t)spec_user_groups_in(st->rootfs, a.init.uid, a.init.groups,
+							      ARRAY_SIZE(a.init.groups));
 	}
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		hutch_error_setsys(err, errno, "socketpair");
-		goto fail;
-	}
-	a.sync_fd = sv[1];
 	if (a.join_fds[HUTCH_NS_PID] >= 0 && setns(a.join_fds[HUTCH_NS_PID], CLONE_NEWPID) < 0) {
 		hutch_error_setsys(err, errno, "join the pid namespace of %s",
 				   st->ns[HUTCH_NS_PID].container);
@@ -720,6 +834,11 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		close(unified_fd);
 	close(sv[1]);
 	sv[1] = -1;
+	/* The init has the pipes' writing ends: their end of file is the container's. */
+	if (out_pipe[1] >= 0)
+		close(TAKE_FD(out_pipe[1]));
+	if (err_pipe[1] >= 0)
+		close(TAKE_FD(err_pipe[1]));
 	/* The child builds its filesystem meanwhile. */
 	if (cgroup_create_rest(cg, err) < 0)
 		goto fail;
@@ -735,19 +854,9 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	lim.cpuset_mems = st->limits.cpuset_mems[0] ? st->limits.cpuset_mems : NULL;
 	if (cgroup_set_limits(cg, &lim, err) < 0)
 		goto fail;
-	if (a.made_flags) {
-		int made[HUTCH_NS_COUNT], fds[ARRAY_SIZE(made_kinds)];
-		size_t n = 0;
-		r = ns_prep_finish(&np, made, err);
-		for (size_t i = 0; r == 0 && i < ARRAY_SIZE(made_kinds); i++)
-			if (made[made_kinds[i].kind] >= 0)
-				fds[n++] = made[made_kinds[i].kind];
-		send_fds(sv[0], fds, n);
-		for (size_t i = 0; i < n; i++)
-			close(fds[i]);
-		if (r < 0)
-			goto fail;
-	}
+	/* The thread sent the init its namespaces; "g" must come after them. */
+	if (ns_prep_finish(&np, err) < 0)
+		goto fail;
 
 	struct sync_msg msg;
 	/* A child that failed already has closed its end: its message waits for us. */
@@ -768,6 +877,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	}
 	close(sv[0]);
 	sv[0] = -1;
+	mnt_release_start(&mr, pid);
 
 	st->pid = pid;
 	hutch_pid_start_ticks(pid, &st->pid_start_ticks);
@@ -789,9 +899,14 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		if (a.join_fds[k] >= 0)
 			close(TAKE_FD(a.join_fds[k]));
 
-	int status = pty_relay(master, st->interactive && !st->detach ? STDIN_FILENO : -1,
-			       st->detach ? log_fd : STDOUT_FILENO, pid, forwarded_signals,
-			       ARRAY_SIZE(forwarded_signals));
+	struct relay_io io = {.master = master,
+			      .in_fd = st->interactive && !st->detach ? STDIN_FILENO : -1,
+			      .out_fd = st->detach ? log_fd : STDOUT_FILENO,
+			      .out_pipe = out_pipe[0],
+			      .err_pipe = err_pipe[0],
+			      .err_fd = STDERR_FILENO,
+			      .log_fd = st->detach ? -1 : log_fd};
+	int status = io_relay(&io, pid, forwarded_signals, ARRAY_SIZE(forwarded_signals));
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (master >= 0)
 		close(master);
@@ -812,37 +927,47 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	 */
 	if (st->ns[HUTCH_NS_PID].mode != HUTCH_NS_PRIVATE)
 		cgroup_kill_all(cg, SIGKILL);
+	mnt_release_go(&mr);
 	struct hutch_error derr = {0};
 	cgroup_destroy(cg, &derr);
 	cgroup_close(cg);
+	mnt_release_finish(&mr);
 
 	st->status = HUTCH_STATUS_EXITED;
 	st->exit_code = code;
 	st->finished_ns = hutch_wall_ns();
-	if (st->auto_remove)
-		container_remove_dir(st->id);
-	else
+	if (st->auto_remove) {
+		/* What a --rm container leaves: its state and the empty mount point (else rm -rf). */
+		snprintf(path, sizeof(path), "%s/state.json", dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/rootfs", dir);
+		if (rmdir(path) < 0 || rmdir(dir) < 0)
+			container_remove_dir(st->id);
+	} else
 		hutch_state_write(root, st);
 	if (log_fd >= 0)
 		close(log_fd);
 	if (null_fd >= 0)
 		close(null_fd);
+	for (int i = 0; i < 2; i++) {
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+	}
 	return code;
 
 fail:
 	if (np.running) {
 		struct hutch_error perr = {0};
-		int made[HUTCH_NS_COUNT];
-		if (ns_prep_finish(&np, made, &perr) == 0)
-			for (int k = 0; k < HUTCH_NS_COUNT; k++)
-				if (made[k] >= 0)
-					close(made[k]);
+		ns_prep_finish(&np, &perr);
 	}
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
+	mnt_release_finish(&mr);
 	if (cg) {
 		struct hutch_error derr2 = {0};
 		cgroup_kill_all(cg, SIGKILL);
@@ -864,5 +989,11 @@ fail:
 		close(log_fd);
 	if (null_fd >= 0)
 		close(null_fd);
+	for (int i = 0; i < 2; i++) {
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+	}
 	return -(err->err ? err->err : EIO);
 }

@@ -18,6 +18,7 @@
 
 #define HUTCH_IMAGES_DIR   "/var/lib/hutch/images"
 #define HUTCH_FSD_DIR	   "/var/lib/hutch-fsd"
+#define HUTCH_MAX_GROUPS   64 /* supplementary groups a -u user gets, at most */
 #define HUTCH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Global options, set by main before a verb runs. */
@@ -81,6 +82,14 @@ int spec_resolve_user(const char *s, const char *passwd, const char *group, uid_
 		      gid_t *ret_gid);
 /* The same, reading <root>/etc/passwd and <root>/etc/group. */
 int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t *ret_gid);
+/*
+ * The supplementary groups of uid: the gids of the /etc/group lines that list
+ * its name (its first passwd entry's) as a member, at most max, no repeats.
+ * Returns how many (0 for a uid without a passwd entry).
+ */
+int spec_user_groups(const char *passwd, const char *group, uid_t uid, gid_t *ret, size_t max);
+/* The same, reading <root>/etc/passwd and <root>/etc/group. */
+int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max);
 /* Adds "K=V" to a NULL-terminated env list, replacing an earlier K. */
 int spec_env_set(char ***env, const char *kv);
 /* Parses an --env-file's text: K=V lines, '#' comments, blank lines; "K" alone takes the host's. */
@@ -132,10 +141,13 @@ struct init_args {
 	uid_t uid;
 	gid_t gid;
 	bool set_user;
+	gid_t groups[HUTCH_MAX_GROUPS]; /* supplementary groups with set_user */
+	size_t n_groups;
 	bool seccomp; /* load the default filter before exec */
 	/* that filter compiled ahead (seccomp_build_default), or len 0: compile it then */
 	struct seccomp_prog prog;
-	int tty_fd; /* the pty's slave for the command, or -1 */
+	int tty_fd;	     /* the pty's slave for the command, or -1 */
+	bool signals_caught; /* every signal has a handler (the init's): exec resets them */
 };
 /* Forks the command, forwards signals to it, reaps; returns the exit status to exit with. */
 int init_run(const struct init_args *a);
@@ -170,6 +182,18 @@ bool fsd_mounted(const char *dir);
 /* ---- pty.c ---- */
 /* Copies between in_fd (or -1) and the pty master, master -> out_fd, until child exits; returns its wait status. */
 int pty_relay(int master, int in_fd, int out_fd, pid_t child, const int *fwd_signals, size_t n_sig);
+/* What io_relay copies; -1 for what there is not. */
+struct relay_io {
+	int master;   /* a pty's master: in_fd goes to it, its output to out_fd */
+	int in_fd;    /* the user's input, for the master */
+	int out_fd;   /* where the master's or out_pipe's bytes go */
+	int out_pipe; /* the command's stdout, as a pipe */
+	int err_pipe; /* the command's stderr, as a pipe, to err_fd */
+	int err_fd;
+	int log_fd; /* every output byte is also appended here (the container's log) */
+};
+/* pty_relay with the command's output also kept in a log, or coming through pipes. */
+int io_relay(const struct relay_io *io, pid_t child, const int *fwd_signals, size_t n_sig);
 
 /* Formats a wall clock time (ns) as RFC 3339 UTC; "" for 0. */
 void format_time(uint64_t ns, char *buf, size_t size);

@@ -5,13 +5,14 @@
  * with the command's status (128+N when the command was killed by signal N).
  */
 #include <errno.h>
-#include <grp.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "hutch.h"
@@ -42,8 +43,10 @@ void init_exec_command(const struct init_args *a)
 {
 	sigset_t none;
 	sigemptyset(&none);
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
+	/* exec resets caught signals by itself; only ignored ones need it here. */
+	if (!a->signals_caught)
+		for (int s = 1; s < NSIG; s++)
+			signal(s, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (a->tty_fd >= 0) {
 		setsid();
@@ -65,7 +68,13 @@ void init_exec_command(const struct init_args *a)
 	}
 	drop_capabilities();
 	if (a->set_user) {
-		if (setgroups(0, NULL) < 0 || setgid(a->gid) < 0 || setuid(a->uid) < 0) {
+		/*
+		 * The system calls themselves: the init spawns the command sharing
+		 * its memory, where libc's set*id would try to act for threads
+		 * of hutch's it still counts (the init is a clone, not a fork).
+		 */
+		if (syscall(SYS_setgroups, a->n_groups, a->groups) < 0 ||
+		    syscall(SYS_setgid, a->gid) < 0 || syscall(SYS_setuid, a->uid) < 0) {
 			fprintf(stderr, "hutch: set user %u:%u: %s\n", a->uid, a->gid,
 				strerror(errno));
 			_exit(EXIT_CANNOT);
@@ -85,6 +94,14 @@ void init_exec_command(const struct init_args *a)
 static void noop(int sig)
 {
 	(void)sig;
+}
+
+/* The command's stack until it execs: it runs in the init's memory, vfork-style. */
+static char command_stack[256 * 1024] __attribute__((aligned(64)));
+
+static int command_main(void *arg)
+{
+	init_exec_command(arg);
 }
 
 int init_run(const struct init_args *a)
@@ -108,13 +125,19 @@ int init_run(const struct init_args *a)
 		strcpy(hutch_globals.args, "hutch-init");
 	}
 
-	pid_t cmd = fork();
+	/*
+	 * vfork-style: the command shares the init's memory until its exec
+	 * (the init waits meanwhile), so nothing of the init's address space is
+	 * copied for a process that replaces it at once.
+	 */
+	struct init_args ca = *a;
+	ca.signals_caught = true;
+	pid_t cmd = clone(command_main, command_stack + sizeof(command_stack),
+			  CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
 	if (cmd < 0) {
 		fprintf(stderr, "hutch: fork the command: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	if (cmd == 0)
-		init_exec_command(a);
 	if (a->tty_fd >= 0)
 		close(a->tty_fd);
 

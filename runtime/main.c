@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* hutch: the container runtime's command line, dispatched from a table of verbs. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hutch.h"
 
@@ -17,7 +20,7 @@ static const struct hutch_verb verbs[] = {
 	{"stop", cmd_stop, "Stop containers (SIGTERM, then SIGKILL)"},
 	{"kill", cmd_kill, "Send a signal to containers"},
 	{"rm", cmd_rm, "Remove containers"},
-	{"logs", cmd_logs, "Show a detached container's output"},
+	{"logs", cmd_logs, "Show a container's output"},
 	{"inspect", cmd_inspect, "Show containers' state as JSON"},
 	{"images", cmd_images, "List images"},
 	{"top", cmd_top, "Watch containers (the hutch top viewer)"},
@@ -65,37 +68,54 @@ void format_time(uint64_t ns, char *buf, size_t size)
 	snprintf(buf, size, "%s.%09lluZ", base, (unsigned long long)(ns % 1000000000ull));
 }
 
-#ifdef HUTCH_HAVE_VIEWER
-#include "viewer.h"
-#endif
-
-/* The viewer (viewer/) plugs in here when it is built with the runtime. */
+/*
+ * `hutch top` is the viewer, a program of its own (hutch-top, built from
+ * viewer/): hutch runs it rather than linking ncurses, so that every other
+ * verb, above all `run`, starts without loading what only the viewer needs.
+ * It is looked for next to this hutch, then on PATH ($HUTCH_TOP overrides).
+ */
 int cmd_top(int argc, char **argv)
 {
-#ifdef HUTCH_HAVE_VIEWER
-	/* The viewer names hutch's containers from the same state directory as the
-	 * other verbs: `hutch --root DIR top` reads DIR (an explicit --hutch-root after
-	 * it still wins, getopt taking the last). */
-	char hutch_root_opt[] = "--hutch-root";
+	char self[PATH_MAX], top[PATH_MAX + 16];
+	const char *prog = getenv("HUTCH_TOP");
+	if (!prog || !prog[0]) {
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		prog = "hutch-top";
+		if (n > 0) {
+			self[n] = '\0';
+			char *slash = strrchr(self, '/');
+			if (slash) {
+				*slash = '\0';
+				snprintf(top, sizeof(top), "%s/hutch-top", self);
+				if (access(top, X_OK) == 0)
+					prog = top;
+			}
+		}
+	}
+	/*
+	 * The viewer names hutch's containers from the same state directory as
+	 * the other verbs: `hutch --root DIR top` reads DIR (an explicit
+	 * --hutch-root after it still wins, getopt taking the last).
+	 */
 	char **av = calloc((size_t)argc + 3, sizeof(*av));
 	if (!av)
 		return hutch_fail("top", "out of memory");
-	av[0] = argv[0];
-	av[1] = hutch_root_opt;
+	av[0] = (char *)"hutch-top";
+	av[1] = (char *)"--hutch-root";
 	av[2] = (char *)hutch_globals.root;
 	for (int i = 1; i < argc; i++)
 		av[i + 2] = argv[i];
-	int r = viewer_top_main(argc + 2, av);
+	fflush(NULL);
+	execvp(prog, av);
+	int e = errno;
 	free(av);
-	return r;
-#else
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: hutch top\n\nWatch containers (the hutch top viewer; not built in "
-		       "this binary).\n");
+		printf("Usage: hutch top [FLAGS]\n\nWatch containers: runs the hutch top viewer "
+		       "(hutch-top), which is not installed here.\n");
 		return 0;
 	}
-	return hutch_fail("top", "not built in");
-#endif
+	return hutch_fail("top", "run %s: %s (is the viewer, hutch-top, installed?)", prog,
+			  strerror(e));
 }
 
 int main(int argc, char **argv)

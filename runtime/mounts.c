@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -134,7 +135,15 @@ static int setup_dev(const char *rootfs, struct hutch_error *err)
 	    (r = do_mount("shm", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  "mode=1777,size=65536k", err)) < 0)
 		return r;
-	pathf(p, sizeof(p), "%s/mqueue", dev);
+	return 0;
+}
+
+/* /dev/mqueue shows the IPC namespace of whoever mounts it: the init, once in the container's. */
+static int setup_mqueue(const char *rootfs, struct hutch_error *err)
+{
+	char p[4200];
+	int r;
+	pathf(p, sizeof(p), "%s/dev/mqueue", rootfs);
 	if ((r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("mqueue", p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0)
 		return r;
@@ -242,12 +251,16 @@ static const char *const readonly_paths[] = {
 	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
 };
 
-static int mask_paths(const char *rootfs, struct hutch_error *err)
+/* Masks and makes read-only those of the paths above that start with prefix ("proc/", "sys/"). */
+static int mask_paths(const char *rootfs, const char *prefix, struct hutch_error *err)
 {
 	char p[4400];
 	int r;
+	size_t plen = strlen(prefix);
 	for (size_t i = 0; i < ARRAY_SIZE(masked_paths); i++) {
 		struct stat sb;
+		if (strncmp(masked_paths[i], prefix, plen) != 0)
+			continue;
 		pathf(p, sizeof(p), "%s/%s", rootfs, masked_paths[i]);
 		if (stat(p, &sb) < 0)
 			continue;
@@ -260,6 +273,8 @@ static int mask_paths(const char *rootfs, struct hutch_error *err)
 			return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++) {
+		if (strncmp(readonly_paths[i], prefix, plen) != 0)
+			continue;
 		pathf(p, sizeof(p), "%s/%s", rootfs, readonly_paths[i]);
 		if (access(p, F_OK) < 0)
 			continue;
@@ -291,6 +306,66 @@ static int setup_fsd(const char *rootfs, const char *fsd, struct hutch_error *er
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * The host's path of dest inside rootfs, with the image's symlinks followed
+ * as the container would (an absolute link, or "..", stays in rootfs): the
+ * deepest existing part of dest is opened with RESOLVE_IN_ROOT and named by
+ * the kernel, and what does not exist yet is appended (make_target creates it
+ * under that, inside rootfs). A volume's target then never leads outside.
+ */
+static int secure_join(const char *rootfs, const char *dest, char *buf, size_t size,
+		       struct hutch_error *err)
+{
+	_cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return hutch_error_setsys(err, errno, "open %s", rootfs);
+	char part[4096];
+	pathf(part, sizeof(part), "%s", dest[0] == '/' ? dest + 1 : dest);
+	if (!part[0] && dest[0] && dest[1])
+		return hutch_error_set(err, ENAMETOOLONG, "%s: too long", dest);
+	/* The longest prefix that exists, cut back one component at a time. */
+	size_t len = strlen(part);
+	for (;;) {
+		struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+				       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+		char prefix[4096];
+		memcpy(prefix, part, len);
+		prefix[len] = '\0';
+		int fd = len ? (int)syscall(SYS_openat2, root, prefix, &how, sizeof(how))
+			     : fcntl(root, F_DUPFD_CLOEXEC, 0);
+		if (fd >= 0) {
+			char link[64], real[4096];
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			ssize_t n = readlink(link, real, sizeof(real) - 1);
+			close(fd);
+			if (n < 0)
+				return hutch_error_setsys(err, errno, "resolve %s", dest);
+			real[n] = '\0';
+			const char *tail = part[len] == '/' ? part + len + 1 : part + len;
+			pathf(buf, size, "%s%s%s", real, tail[0] ? "/" : "", tail);
+			if (!buf[0])
+				return hutch_error_set(err, ENAMETOOLONG, "%s: too long", dest);
+			/* What did not resolve must not exist: a dangling symlink would lead the mount out. */
+			const char *slash = strchr(tail, '/');
+			char first[4200];
+			struct stat sb;
+			pathf(first, sizeof(first), "%s/%.*s", real,
+			      (int)(slash ? (size_t)(slash - tail) : strlen(tail)), tail);
+			if (tail[0] && lstat(first, &sb) == 0)
+				return hutch_error_set(
+					err, ELOOP, "%s: a symlink in the image that leads nowhere",
+					dest);
+			return 0;
+		}
+		if (errno != ENOENT)
+			return hutch_error_setsys(err, errno, "resolve %s in the image", dest);
+		while (len > 0 && part[len - 1] != '/')
+			len--;
+		while (len > 0 && part[len - 1] == '/')
+			len--;
+	}
 }
 
 /* <dir>/rootfs: the container's scratch tmpfs; the root filesystem is mounted at its merged/. */
@@ -330,24 +405,19 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 	if ((r = do_mount("overlay", rootfs, "overlay", 0, opts, err)) < 0)
 		return hutch_error_wrap(err, "root filesystem over %s", st->rootfs);
 
+	/*
+	 * First what needs none of the namespaces a thread of hutch may still
+	 * be making (network, IPC, UTS), then, in them, what shows them:
+	 * /dev/mqueue and /sys.
+	 */
 	pathf(p, sizeof(p), "%s/proc", rootfs);
 	if ((r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0)
 		return r;
-	if (m->enter_ns && (r = m->enter_ns(m->enter_arg, err)) < 0)
-		return r;
 	if ((r = setup_dev(rootfs, err)) < 0)
 		return r;
-	pathf(p, sizeof(p), "%s/sys", rootfs);
-	if ((r = make_target(p, true, err)) < 0 ||
-	    (r = do_mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-			  err)) < 0)
+	if ((r = mask_paths(rootfs, "proc/", err)) < 0)
 		return r;
-	if (m->fsd_dir && (r = setup_fsd(rootfs, m->fsd_dir, err)) < 0)
-		return hutch_error_wrap(err, "hutch-fsd files from %s", m->fsd_dir);
-	if ((r = mask_paths(rootfs, err)) < 0)
-		return r;
-
 	static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
 	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
 		pathf(src, sizeof(src), "%s/%s", scratch, etc_files[i]);
@@ -359,9 +429,25 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 		if ((r = bind(src, p, false, err)) < 0)
 			return r;
 	}
+
+	if (m->enter_ns && (r = m->enter_ns(m->enter_arg, err)) < 0)
+		return r;
+	if ((r = setup_mqueue(rootfs, err)) < 0)
+		return r;
+	pathf(p, sizeof(p), "%s/sys", rootfs);
+	if ((r = make_target(p, true, err)) < 0 ||
+	    (r = do_mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+			  err)) < 0)
+		return r;
+	if ((r = mask_paths(rootfs, "sys/", err)) < 0)
+		return r;
+	/* hutch-fsd's files: binds over /proc's and /sys's (none of them masked). */
+	if (m->fsd_dir && (r = setup_fsd(rootfs, m->fsd_dir, err)) < 0)
+		return hutch_error_wrap(err, "hutch-fsd files from %s", m->fsd_dir);
+	/* Volumes last: over anything above, /sys's or /dev/mqueue's paths too. */
 	for (size_t i = 0; i < st->n_mounts; i++) {
-		pathf(p, sizeof(p), "%s%s", rootfs, st->mounts[i].destination);
-		if ((r = bind(st->mounts[i].source, p, st->mounts[i].readonly, err)) < 0)
+		if ((r = secure_join(rootfs, st->mounts[i].destination, p, sizeof(p), err)) < 0 ||
+		    (r = bind(st->mounts[i].source, p, st->mounts[i].readonly, err)) < 0)
 			return hutch_error_wrap(err, "volume %s:%s", st->mounts[i].source,
 						st->mounts[i].destination);
 	}

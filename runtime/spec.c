@@ -258,6 +258,69 @@ int spec_resolve_user(const char *s, const char *passwd, const char *group, uid_
 	return 0;
 }
 
+/* Whether a group line's member list (comma-separated) names the user. */
+static bool member_of(const char *members, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *m = members; m && *m;) {
+		const char *comma = strchr(m, ',');
+		size_t len = comma ? (size_t)(comma - m) : strlen(m);
+		if (len == n && strncmp(m, name, n) == 0)
+			return true;
+		m = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
+int spec_user_groups(const char *passwd, const char *group, uid_t uid, gid_t *ret, size_t max)
+{
+	char name[72] = "";
+	/* The user's name: the first passwd entry with its uid. */
+	for (const char *line = passwd; line && *line && !name[0];) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char buf[512];
+		if (len < sizeof(buf)) {
+			memcpy(buf, line, len);
+			buf[len] = '\0';
+			char *cur = buf, *f[3] = {0};
+			for (int i = 0; i < 3 && cur; i++)
+				f[i] = strsep(&cur, ":");
+			uint64_t id;
+			if (f[0] && f[2] && strlen(f[0]) < sizeof(name) &&
+			    hutch_parse_u64(f[2], &id) == 0 && id == uid)
+				strcpy(name, f[0]);
+		}
+		line = end ? end + 1 : NULL;
+	}
+	size_t n = 0;
+	if (!name[0])
+		return 0;
+	for (const char *line = group; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char buf[4096];
+		if (len < sizeof(buf)) {
+			memcpy(buf, line, len);
+			buf[len] = '\0';
+			char *cur = buf, *f[4] = {0};
+			for (int i = 0; i < 4 && cur; i++)
+				f[i] = strsep(&cur, ":");
+			uint64_t gid;
+			bool dup = false;
+			if (f[2] && f[3] && hutch_parse_u64(f[2], &gid) == 0 && gid < UINT32_MAX &&
+			    member_of(f[3], name)) {
+				for (size_t i = 0; i < n; i++)
+					dup |= ret[i] == (gid_t)gid;
+				if (!dup && n < max)
+					ret[n++] = (gid_t)gid;
+			}
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return (int)n;
+}
+
 bool spec_user_valid(const char *s)
 {
 	char buf[72];

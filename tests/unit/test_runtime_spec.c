@@ -122,6 +122,18 @@ static void test_ns_user(void **state)
 	assert_int_equal(spec_resolve_user("broken", passwd, group, &u, &g), -ENOENT);
 	assert_int_equal(spec_resolve_user("web:nogroup", passwd, group, &u, &g), -ENOENT);
 	assert_int_equal(spec_resolve_user("Web!", passwd, group, &u, &g), -EINVAL);
+	gid_t groups[4];
+	static const char group2[] = "root:x:0:\nstaff::50:web\nwww:x:60:root,web,x\n"
+				     "staff2::50:web\nwebby::70:webx,xweb\nlast:x:80:web";
+	assert_int_equal(spec_user_groups(passwd, group2, 33, groups, 4), 3);
+	assert_int_equal(groups[0], 50); /* 50 once */
+	assert_int_equal(groups[1], 60);
+	assert_int_equal(groups[2], 80); /* last line, no newline */
+	assert_int_equal(spec_user_groups(passwd, group2, 33, groups, 1), 1);
+	assert_int_equal(spec_user_groups(passwd, group2, 0, groups, 4), 1); /* root in www */
+	assert_int_equal(groups[0], 60);
+	assert_int_equal(spec_user_groups(passwd, group2, 1234, groups, 4), 0); /* no entry */
+	assert_int_equal(spec_user_groups(NULL, group2, 33, groups, 4), 0);
 	assert_true(spec_user_valid("web:staff"));
 	assert_true(spec_user_valid("1000"));
 	assert_false(spec_user_valid("web:"));

@@ -102,6 +102,29 @@ assert_eq "-u NAME from the image's /etc/passwd" "uid=65534(nobody) gid=65534(no
 out=$(hutch run --rm -u nosuchuser --rootfs "$ROOTFS" id 2>&1)
 assert_eq "-u of an unknown name" 125 $?
 assert_contains "says so" "no such user" "$out"
+# Volume targets through the image's symlinks stay in the root filesystem:
+# an absolute link is the container's path, a dangling one is refused.
+mkdir -p "$T/vsrc" && echo vol-data >"$T/vsrc/f"
+ln -s "$T/outside" "$ROOTFS/escape"
+mkdir -p "$ROOTFS$T/outside"
+out=$(hutch run --rm -v "$T/vsrc:/escape/vol" --rootfs "$ROOTFS" cat /escape/vol/f)
+assert_eq "a volume under an absolute symlink of the image" vol-data "$out"
+check "... mounted in the rootfs, nothing made on the host's $T/outside" test ! -e "$T/outside"
+ln -s /nonexistent-$$/x "$ROOTFS/dangling"
+out=$(hutch run --rm -v "$T/vsrc:/dangling/vol" --rootfs "$ROOTFS" true 2>&1)
+assert_eq "a volume under a dangling symlink: refused" 125 $?
+assert_contains "... says so" "leads nowhere" "$out"
+check "... nothing made on the host" test ! -e /nonexistent-$$
+rm -f "$ROOTFS/escape" "$ROOTFS/dangling"
+# Supplementary groups: the image's /etc/group lines that list the user.
+echo "app:x:1234:1234::/:/bin/sh" >>"$ROOTFS/etc/passwd"
+printf 'app:x:1234:\naudio:x:29:app\nvideo:x:44:other,app\nstaff:x:50:apple\n' >>"$ROOTFS/etc/group"
+out=$(hutch run --rm -u app --rootfs "$ROOTFS" sh -c 'id -u; id -g; grep ^Groups: /proc/self/status')
+assert_eq "-u NAME: its supplementary groups from /etc/group" "1234 1234 Groups: 29 44" "$(echo $out)"
+out=$(hutch run --rm -u 1234:50 --rootfs "$ROOTFS" sh -c 'id -g; grep ^Groups: /proc/self/status')
+assert_eq "-u UID:GID: the uid's groups too" "50 Groups: 29 44" "$(echo $out)"
+out=$(hutch run --rm -u nobody --rootfs "$ROOTFS" grep ^Groups: /proc/self/status)
+assert_eq "-u of a user in no group: none" "Groups:" "$(echo $out)"
 out=$(hutch run --rm --rootfs "$ROOTFS" sh -c 'grep CapBnd /proc/self/status')
 assert_eq "docker's default capability bounding set" "CapBnd:	00000000a80425fb" "$out"
 
