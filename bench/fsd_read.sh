@@ -108,13 +108,13 @@ echo
 echo "$READERS readers in their own pid namespaces, reading meminfo, stat and cpuinfo in a loop for ${SECONDS_LOOP}s:"
 printf '%-10s %12s %12s %16s\n' daemon "CPU %" "reads/s" "CPU us/read"
 hz=$(getconf CLK_TCK)
-for d in lxcfs hutch; do
-	pid=$([ $d = lxcfs ] && echo "$lx_pid" || echo "$fsd_pid")
+for d in lxcfs hutch ${COMPARE:+old}; do
+	case $d in lxcfs) pid=$lx_pid ;; hutch) pid=$fsd_pid ;; old) pid=$old_pid ;; esac
 	t0=$(cpu_ticks "$pid")
 	for i in $(seq "$READERS"); do
 		in_cg "$tmp/fsd_read" loop "$SECONDS_LOOP" "$tmp/$d/proc/meminfo" "$tmp/$d/proc/stat" "$tmp/$d/proc/cpuinfo" >"$tmp/loop-$d-$i" &
 	done
-	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$")
+	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$" -e "^${old_pid:-x}\$")
 	t1=$(cpu_ticks "$pid")
 	reads=$(cat "$tmp"/loop-$d-* | awk '{ n += $1; f += $2 } END { print n, f }')
 	awk -v t="$((t1 - t0))" -v hz="$hz" -v s="$SECONDS_LOOP" -v r="${reads% *}" -v d="$d" \
