@@ -548,10 +548,10 @@ static void *answer_main(void *u)
  * process may run on (this one among them), or libfuse's loop on this thread
  * when there is one CPU. Returns what fuse_session_loop returns.
  */
-static int answer_loop(struct session_ctx *ctx, const char *mountpoint)
+static int answer_loop(struct session_ctx *ctx, const char *mountpoint, bool one)
 {
 	cpu_set_t mask;
-	int n_cpus = sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : 1;
+	int n_cpus = !one && sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : 1;
 	struct answerer *ans = n_cpus > 1 ? calloc((size_t)n_cpus, sizeof(*ans)) : NULL;
 	int fd = fuse_session_fd(ctx->se);
 	int fl = fcntl(fd, F_GETFL);
@@ -681,7 +681,7 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 				goto out_workers;
 			}
 		fsd_restore_signals(&old_mask);
-		lr = answer_loop(&ctx, opts->mountpoint);
+		lr = answer_loop(&ctx, opts->mountpoint, opts->one_answerer);
 	}
 	/* A signal ends the loop with the signal's number: that is the clean way out. */
 	if (lr < 0)
