@@ -499,6 +499,8 @@ static const struct fuse_lowlevel_ops ops = {
  * longest): the one on the reader's CPU is woken without an interprocessor
  * wakeup and is first to take the request; the others find nothing.
  */
+#define MAX_ANSWERERS 4
+
 struct answerer {
 	struct session_ctx *ctx;
 	int cpu; /* -1: not pinned */
@@ -546,12 +548,16 @@ static void *answer_main(void *u)
 /*
  * Serves requests until the session ends: one answering thread per CPU this
  * process may run on (this one among them), or libfuse's loop on this thread
- * when there is one CPU. Returns what fuse_session_loop returns.
+ * when there is one CPU, or more than MAX_ANSWERERS. Returns what
+ * fuse_session_loop returns.
  */
 static int answer_loop(struct session_ctx *ctx, const char *mountpoint, bool one)
 {
 	cpu_set_t mask;
 	int n_cpus = !one && sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : 1;
+	/* Every request wakes every answering thread: not worth it past a few CPUs. */
+	if (n_cpus > MAX_ANSWERERS)
+		n_cpus = 1;
 	struct answerer *ans = n_cpus > 1 ? calloc((size_t)n_cpus, sizeof(*ans)) : NULL;
 	int fd = fuse_session_fd(ctx->se);
 	int fl = fcntl(fd, F_GETFL);
