@@ -38,8 +38,12 @@ static void usage(FILE *f)
 		   "  --cache-ms N       reuse a container's rendered file for N ms (default 100)\n"
 		   "  --sample-ms N      count each container's tasks for its load average\n"
 		   "                     every N ms (default 5000, the kernel's interval)\n"
-		   "  --threads N        N threads render files (default 4); one more reads\n"
+		   "  --threads N        N threads render files (default 4); one per CPU reads\n"
 		   "                     requests and answers those a cached file serves\n"
+		   "  --one-answerer     one thread reads requests, wherever the scheduler puts\n"
+		   "                     it (by default one per CPU on hosts of 2 to 4 CPUs,\n"
+		   "                     each answering the readers of its CPU: faster on an\n"
+		   "                     idle host, more CPU per read)\n"
 		   "  --mt-loop          libfuse's multi-threaded loop instead (every request\n"
 		   "                     on a pool thread; --threads caps the pool)\n"
 		   "  -d, --debug        log every FUSE request (libfuse's debug output)\n"
@@ -140,6 +144,7 @@ int main(int argc, char **argv)
 		OPT_SAMPLE_MS,
 		OPT_THREADS,
 		OPT_MT_LOOP,
+		OPT_ONE_ANSWERER,
 		OPT_VERSION
 	};
 	static const struct option long_opts[] = {
@@ -148,6 +153,7 @@ int main(int argc, char **argv)
 		{"sample-ms", required_argument, NULL, OPT_SAMPLE_MS},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"mt-loop", no_argument, NULL, OPT_MT_LOOP},
+		{"one-answerer", no_argument, NULL, OPT_ONE_ANSWERER},
 		{"debug", no_argument, NULL, 'd'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -176,6 +182,9 @@ int main(int argc, char **argv)
 		case OPT_THREADS:
 			if (parse_uint("--threads", optarg, 1024, &sess.max_threads) < 0)
 				return EXIT_USAGE;
+			break;
+		case OPT_ONE_ANSWERER:
+			sess.one_answerer = true;
 			break;
 		case OPT_MT_LOOP:
 			sess.mt_loop = true;

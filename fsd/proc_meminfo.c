@@ -52,6 +52,8 @@ int fsd_render_meminfo(const char *host, size_t len, const struct fsd_view *v, s
 	uint64_t free_b = total - usage;
 	uint64_t af = or0(st->memory_active_file_bytes), inf = or0(st->memory_inactive_file_bytes);
 	uint64_t aa = or0(st->memory_active_anon_bytes), ia = or0(st->memory_inactive_anon_bytes);
+	uint64_t sr = or0(st->memory_slab_reclaimable_bytes);
+	uint64_t su = or0(st->memory_slab_unreclaimable_bytes);
 	/* Page cache is what the kernel would reclaim before an OOM: free plus file pages. */
 	uint64_t avail = minu(free_b + af + inf, total);
 	uint64_t swap_total, swap_used;
@@ -75,11 +77,11 @@ int fsd_render_meminfo(const char *host, size_t len, const struct fsd_view *v, s
 		{"AnonPages", minu(or0(st->memory_rss_bytes), usage)},
 		{"Mapped", minu(or0(st->memory_mapped_file_bytes), usage)},
 		{"Shmem", minu(or0(st->memory_shmem_bytes), usage)},
-		/* memcg v1 has no slab numbers: the host's would exceed small limits. */
-		{"Slab", 0},
-		{"SReclaimable", 0},
-		{"SUnreclaim", 0},
-		{"KReclaimable", 0},
+		/* v2's slab lines; memcg v1 has none (0: the host's would exceed small limits). */
+		{"Slab", minu(sr + su, usage)},
+		{"SReclaimable", minu(sr, usage)},
+		{"SUnreclaim", minu(su, usage)},
+		{"KReclaimable", minu(sr, usage)},
 	};
 
 	size_t pos = 0, n;

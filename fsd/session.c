@@ -8,12 +8,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -109,6 +112,7 @@ struct session_ctx {
 	bool stopping;
 	pthread_t *workers;
 	unsigned n_workers;
+	int stop_fd; /* eventfd: an answering thread saw the session end */
 	/* Per inode, a size the kernel's inode has at least (raise_size), 0 unknown. */
 	_Atomic size_t raised[INO_FIRST_FILE + FSD_FILE_COUNT];
 };
@@ -489,6 +493,111 @@ static const struct fuse_lowlevel_ops ops = {
 	.release = op_release,
 };
 
+/*
+ * An answering thread, pinned to one CPU. Every thread polls /dev/fuse (a
+ * poll wakes them all, where a read wakes only the one that waited
+ * longest): the one on the reader's CPU is woken without an interprocessor
+ * wakeup and is first to take the request; the others find nothing.
+ */
+#define MAX_ANSWERERS 4
+
+struct answerer {
+	struct session_ctx *ctx;
+	int cpu; /* -1: not pinned */
+	pthread_t thread;
+	bool started;
+};
+
+static void *answer_main(void *u)
+{
+	struct answerer *a = u;
+	struct session_ctx *ctx = a->ctx;
+	if (a->cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(a->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+	struct fuse_buf fbuf = {.mem = NULL};
+	struct pollfd p[2] = {
+		{.fd = fuse_session_fd(ctx->se), .events = POLLIN},
+		{.fd = ctx->stop_fd, .events = POLLIN},
+	};
+	while (!fuse_session_exited(ctx->se)) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		int res = fuse_session_receive_buf(ctx->se, &fbuf);
+		if (res == -EINTR || res == -EAGAIN)
+			continue;
+		if (res <= 0)
+			break;
+		fuse_session_process_buf(ctx->se, &fbuf);
+	}
+	free(fbuf.mem);
+	uint64_t one = 1;
+	if (write(ctx->stop_fd, &one, sizeof(one)) < 0)
+		log_debug("wake the answering threads: %s", strerror(errno));
+	return NULL;
+}
+
+/*
+ * Serves requests until the session ends: one answering thread per CPU this
+ * process may run on (this one among them), or libfuse's loop on this thread
+ * when there is one CPU, or more than MAX_ANSWERERS. Returns what
+ * fuse_session_loop returns.
+ */
+static int answer_loop(struct session_ctx *ctx, const char *mountpoint, bool one)
+{
+	cpu_set_t mask;
+	int n_cpus = !one && sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : 1;
+	/* Every request wakes every answering thread: not worth it past a few CPUs. */
+	if (n_cpus > MAX_ANSWERERS)
+		n_cpus = 1;
+	struct answerer *ans = n_cpus > 1 ? calloc((size_t)n_cpus, sizeof(*ans)) : NULL;
+	int fd = fuse_session_fd(ctx->se);
+	int fl = fcntl(fd, F_GETFL);
+	if (ans)
+		ctx->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (!ans || ctx->stop_fd < 0 || fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		if (ans && ctx->stop_fd >= 0)
+			close(ctx->stop_fd);
+		free(ans);
+		log_info("serving %s (one answering thread, %u render threads)", mountpoint,
+			 ctx->n_workers);
+		return fuse_session_loop(ctx->se);
+	}
+	int k = 0;
+	sigset_t old_mask;
+	fsd_block_stop_signals(&old_mask);
+	for (int cpu = 0; cpu < CPU_SETSIZE && k < n_cpus; cpu++) {
+		if (!CPU_ISSET(cpu, &mask))
+			continue;
+		ans[k].ctx = ctx;
+		ans[k].cpu = cpu;
+		if (k > 0 && pthread_create(&ans[k].thread, NULL, answer_main, &ans[k]) == 0)
+			ans[k].started = true;
+		k++;
+	}
+	fsd_restore_signals(&old_mask);
+	log_info("serving %s (%d answering threads, one per CPU, %u render threads)", mountpoint,
+		 n_cpus, ctx->n_workers);
+	/* This thread takes the stop signals: it ends the others through stop_fd. */
+	answer_main(&ans[0]);
+	for (int i = 1; i < k; i++)
+		if (ans[i].started)
+			pthread_join(ans[i].thread, NULL);
+	free(ans);
+	close(ctx->stop_fd);
+	fcntl(fd, F_SETFL, fl);
+	/* The session has exited: this returns its status (the signal) at once. */
+	return fuse_session_loop(ctx->se);
+}
+
 void fsd_block_stop_signals(sigset_t *ret_old)
 {
 	sigset_t stop;
@@ -509,6 +618,7 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 {
 	struct session_ctx ctx = {
 		.state = state,
+		.stop_fd = -1,
 		.inline_slow = opts->mt_loop,
 		.cache_ns = opts->cache_ns ? opts->cache_ns : 100 * 1000000ull,
 	};
@@ -577,8 +687,7 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 				goto out_workers;
 			}
 		fsd_restore_signals(&old_mask);
-		log_info("serving %s (%u render threads)", opts->mountpoint, ctx.n_workers);
-		lr = fuse_session_loop(se);
+		lr = answer_loop(&ctx, opts->mountpoint, opts->one_answerer);
 	}
 	/* A signal ends the loop with the signal's number: that is the clean way out. */
 	if (lr < 0)

@@ -19,6 +19,7 @@ struct fsd_session_options {
 		max_threads; /* render threads (or, with mt_loop, libfuse's threads); 0 = default */
 	uint64_t cache_ns;   /* the state's cache interval (fsd_state_options.cache_ns) */
 	bool mt_loop;	     /* libfuse's multi-threaded loop instead of ours */
+	bool one_answerer;   /* one thread reads requests, not one per CPU */
 	bool debug;	     /* libfuse's request tracing */
 };
 

@@ -11,12 +11,14 @@
  * container's entry is never handed to the next namespace with its inode.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +30,24 @@
 #define SPEC_NS	      1000000000ull
 #define N_BUCKETS     256
 #define MAX_ANCESTORS 256
+#define MAX_READERS   1024
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd of one thread */
+#endif
+
+/*
+ * A reader (a thread id from a FUSE request) and its pid namespace. The
+ * first open of a thread reads its namespace from /proc; a thread that comes
+ * back gets a pidfd, and from then on a poll of it (no /proc lookup, a
+ * tenth of the cost) proves the thread id still names the thread whose
+ * namespace is cached: a pid is reused only after its thread is gone.
+ */
+struct reader {
+	pid_t tid;	 /* 0: free */
+	int pidfd;	 /* -1: seen once, namespace not cached */
+	uint64_t ns_ino; /* with pidfd */
+};
 
 struct ctr {
 	uint64_t ns_ino;
@@ -76,6 +96,10 @@ struct fsd_state {
 
 	pthread_mutex_t host_lock;
 	struct host_file host[FSD_FILE_COUNT];
+
+	pthread_mutex_t readers_lock;
+	struct reader *readers; /* n_readers slots, by thread id */
+	size_t n_readers;
 
 	pthread_t sampler;
 	bool sampler_running;
@@ -573,13 +597,69 @@ static uint64_t age_limit(const struct fsd_state *s, uint64_t max_age)
 	return max_age && max_age < s->o.cache_ns ? max_age : s->o.cache_ns;
 }
 
+static bool pidfd_alive(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	return poll(&p, 1, 0) == 0;
+}
+
+static int pin_reader(pid_t tid)
+{
+	int fd = pidfd_open(tid, PIDFD_THREAD);
+	if (fd < 0 && errno == EINVAL)
+		fd = pidfd_open(tid, 0); /* before 6.9: thread group leaders only */
+	return fd;
+}
+
+/* The pid namespace of the thread reader: cached (see struct reader) or from /proc. */
+static int reader_pidns(struct fsd_state *s, pid_t reader, uint64_t *ret_ns)
+{
+	if (reader <= 0)
+		return -ESRCH;
+	struct reader *slot = s->n_readers ? &s->readers[(size_t)reader % s->n_readers] : NULL;
+	bool again = false;
+	if (slot) {
+		pthread_mutex_lock(&s->readers_lock);
+		if (slot->tid == reader && slot->pidfd >= 0) {
+			if (pidfd_alive(slot->pidfd)) {
+				*ret_ns = slot->ns_ino;
+				pthread_mutex_unlock(&s->readers_lock);
+				return 0;
+			}
+			close(slot->pidfd); /* gone: the thread id may be another's now */
+			slot->pidfd = -1;
+			slot->tid = 0;
+		}
+		again = slot->tid == reader;
+		pthread_mutex_unlock(&s->readers_lock);
+	}
+	/* The pidfd first: alive after the /proc read, it names the thread read. */
+	int fd = again ? pin_reader(reader) : -1;
+	int r = procfs_pidns_inode(reader, ret_ns);
+	if (r < 0 || (fd >= 0 && !pidfd_alive(fd))) {
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	if (r < 0 || !slot)
+		return r;
+	pthread_mutex_lock(&s->readers_lock);
+	if (slot->pidfd >= 0)
+		close(slot->pidfd);
+	slot->tid = reader;
+	slot->pidfd = fd;
+	slot->ns_ino = *ret_ns;
+	pthread_mutex_unlock(&s->readers_lock);
+	return 0;
+}
+
 /* The reader's pid namespace; true in *ret_host when it is the daemon's own (the host's files). */
-static int reader_ns(const struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t *ret_ns,
+static int reader_ns(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t *ret_ns,
 		     bool *ret_host)
 {
 	if ((unsigned)file >= FSD_FILE_COUNT)
 		return -EINVAL;
-	int r = procfs_pidns_inode(reader, ret_ns);
+	int r = reader_pidns(s, reader, ret_ns);
 	if (r < 0)
 		return r;
 	*ret_host = *ret_ns == s->self_ns;
@@ -772,12 +852,24 @@ int fsd_state_new(const struct fsd_state_options *opts, struct fsd_state **ret)
 	s->user_hz = hz > 0 ? (unsigned)hz : 100;
 	pthread_mutex_init(&s->table_lock, NULL);
 	pthread_mutex_init(&s->host_lock, NULL);
+	pthread_mutex_init(&s->readers_lock, NULL);
 	pthread_mutex_init(&s->stop_lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->stop_cond, &ca);
 	pthread_condattr_destroy(&ca);
+	/* A pidfd per cached reader: at most a quarter of the descriptors. */
+	struct rlimit rl;
+	s->n_readers = MAX_READERS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < s->n_readers)
+		s->n_readers = (size_t)(rl.rlim_cur / 4);
+	s->readers = s->n_readers ? calloc(s->n_readers, sizeof(*s->readers)) : NULL;
+	if (!s->readers)
+		s->n_readers = 0;
+	for (size_t i = 0; i < s->n_readers; i++)
+		s->readers[i].pidfd = -1;
 	int r = cgroup_layout_detect(&s->layout);
 	if (r >= 0)
 		r = procfs_pidns_inode(0, &s->self_ns);
@@ -818,8 +910,13 @@ void fsd_state_free(struct fsd_state *s)
 	}
 	for (int f = 0; f < FSD_FILE_COUNT; f++)
 		fsd_snap_unref(s->host[f].snap);
+	for (size_t i = 0; i < s->n_readers; i++)
+		if (s->readers[i].pidfd >= 0)
+			close(s->readers[i].pidfd);
+	free(s->readers);
 	pthread_mutex_destroy(&s->table_lock);
 	pthread_mutex_destroy(&s->host_lock);
+	pthread_mutex_destroy(&s->readers_lock);
 	pthread_mutex_destroy(&s->stop_lock);
 	pthread_cond_destroy(&s->stop_cond);
 	free(s);

@@ -89,8 +89,18 @@ static int v2_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 
 	/* v2's memory.stat is hierarchical already; anon and file are v1's rss and cache. */
 	static const char *const keys[] = {
-		"file",		 "anon",	"shmem",	 "file_mapped", "active_anon",
-		"inactive_anon", "active_file", "inactive_file", "pgfault",	"pgmajfault",
+		"file",
+		"anon",
+		"shmem",
+		"file_mapped",
+		"active_anon",
+		"inactive_anon",
+		"active_file",
+		"inactive_file",
+		"pgfault",
+		"pgmajfault",
+		"slab_reclaimable",
+		"slab_unreclaimable",
 	};
 	uint64_t v[ARRAY_SIZE(keys)];
 	TRY(cgroup_read_keyed(cg, V2_MEM_STAT, &v2_files[V2_MEM_STAT], keys, ARRAY_SIZE(keys), v));
@@ -104,6 +114,8 @@ static int v2_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 	st->memory_inactive_file_bytes = v[7];
 	st->memory_pgfault = v[8];
 	st->memory_pgmajfault = v[9];
+	st->memory_slab_reclaimable_bytes = v[10];
+	st->memory_slab_unreclaimable_bytes = v[11];
 	st->memory_working_set_bytes =
 		cgroup_working_set(st->memory_usage_bytes, st->memory_inactive_file_bytes);
 

@@ -147,6 +147,11 @@ static void test_meminfo_v2_swap(void **state)
 	assert_int_equal(meminfo_kb(t, "Cached"), 10240);
 	assert_int_equal(meminfo_kb(t, "Shmem"), 4);
 	assert_int_equal(meminfo_kb(t, "Mapped"), 2048);
+	/* memory.stat's slab_reclaimable 524288, slab_unreclaimable 262144 */
+	assert_int_equal(meminfo_kb(t, "Slab"), 768);
+	assert_int_equal(meminfo_kb(t, "SReclaimable"), 512);
+	assert_int_equal(meminfo_kb(t, "SUnreclaim"), 256);
+	assert_int_equal(meminfo_kb(t, "KReclaimable"), 512);
 	/* swap.max 512 MiB under the host's 1 GiB; 1 MiB used. */
 	assert_int_equal(meminfo_kb(t, "SwapTotal"), 524288);
 	assert_int_equal(meminfo_kb(t, "SwapFree"), 524288 - 1024);

@@ -48,6 +48,9 @@ static void check_captured_v1(const struct cgroup_stats *st)
 	assert_int_equal(st->memory_oom_kill_events, 0);
 	assert_int_equal(st->memory_pgfault, 25592);
 	assert_int_equal(st->memory_pgmajfault, 1);
+	/* v1's memory.stat has no slab lines. */
+	assert_false(hutch_known(st->memory_slab_reclaimable_bytes));
+	assert_false(hutch_known(st->memory_slab_unreclaimable_bytes));
 
 	assert_int_equal(st->cpu_usage_ns, 1211033688);
 	assert_int_equal(st->n_percpu, 2);
@@ -257,6 +260,8 @@ static void test_v2(void **state)
 	assert_int_equal(st.memory_oom_kill_events, 1);
 	assert_int_equal(st.memory_pgfault, 12345);
 	assert_int_equal(st.memory_pgmajfault, 7);
+	assert_int_equal(st.memory_slab_reclaimable_bytes, 524288);
+	assert_int_equal(st.memory_slab_unreclaimable_bytes, 262144);
 
 	assert_int_equal(st.cpu_usage_ns, 2500000000ull);
 	assert_int_equal(st.cpu_user_ns, 2000000000ull);

@@ -13,7 +13,10 @@
 
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include "hutch/procfs.h"
+#include "hutch/procfs_read.h"
 #include "hutch/util.h"
 
 #define FIX HUTCH_FIXTURES "/proc"
@@ -572,6 +575,35 @@ static void test_garbage(void **state)
 	free(pc);
 }
 
+static void test_ns_link(void **state)
+{
+	(void)state;
+	uint64_t ino = 0;
+	const char *ok = "pid:[4026531836]";
+	assert_int_equal(procfs_parse_ns_link(ok, strlen(ok), "pid", &ino), 0);
+	assert_true(ino == 4026531836ull);
+	const char *mnt = "mnt:[4026531841]";
+	assert_int_equal(procfs_parse_ns_link(mnt, strlen(mnt), "mnt", &ino), 0);
+	assert_true(ino == 4026531841ull);
+	static const char *const bad[] = {
+		"",	    "pid",	"pid:",	     "pid:[",
+		"pid:[]",   "pid:[12",	"pid:12]",   "pid:[1x2]",
+		"pid:[-1]", "mnt:[12]", "pidx:[12]", "pid:[99999999999999999999999]",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(procfs_parse_ns_link(bad[i], strlen(bad[i]), "pid", &ino),
+				 -EINVAL);
+	/* Not NUL-terminated: only len bytes count. */
+	assert_int_equal(procfs_parse_ns_link("pid:[7]trailing", 7, "pid", &ino), 0);
+	assert_true(ino == 7);
+
+	/* The link's inode is the namespace file's. */
+	struct stat st;
+	assert_int_equal(stat("/proc/self/ns/pid", &st), 0);
+	assert_int_equal(procfs_pidns_inode(0, &ino), 0);
+	assert_true(ino == (uint64_t)st.st_ino);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_mountinfo_escaped),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_ns_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,6 +133,8 @@ struct cgroup_stats {
 	uint64_t memory_failcnt;
 	uint64_t memory_oom_events, memory_oom_kill_events;
 	uint64_t memory_pgfault, memory_pgmajfault;
+	/* kernel slab charged to the cgroup: v2 memory.stat (v1 has no such lines) */
+	uint64_t memory_slab_reclaimable_bytes, memory_slab_unreclaimable_bytes;
 
 	/* cpu */
 	uint64_t cpu_usage_ns, cpu_user_ns, cpu_system_ns;

@@ -171,4 +171,8 @@ struct procfs_mountinfo {
 int procfs_parse_mountinfo(const char *buf, size_t len, struct procfs_mountinfo *ret);
 void procfs_mountinfo_free(struct procfs_mountinfo *mi);
 
+/* The target of a /proc/PID/ns/TYPE link (readlink, not NUL-terminated):
+ * "TYPE:[INODE]", e.g. "pid:[4026531836]". -EINVAL when it is not that. */
+int procfs_parse_ns_link(const char *buf, size_t len, const char *type, uint64_t *ret_inode);
+
 #endif

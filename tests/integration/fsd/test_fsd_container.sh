@@ -104,4 +104,12 @@ mp3=$FSD_TMP/mnt-mt
 start_fsd "$mp3" --mt-loop
 assert_eq "--mt-loop: free -b total" 268435456 "$(in_ctr "$cg" "$mp3" 'free -b | awk "/^Mem:/ { print \$2 }"')"
 
+# By default one answering thread per CPU (2 to 4 CPUs); --one-answerer serves the same with one.
+if [ "$(nproc)" -gt 1 ] && [ "$(nproc)" -le 4 ]; then
+	check "one answering thread per CPU by default" grep -q "answering threads, one per CPU" "$FSD_TMP/fsd.log"
+fi
+mp4=$FSD_TMP/mnt-one
+start_fsd "$mp4" --one-answerer
+assert_eq "--one-answerer: free -b total" 268435456 "$(in_ctr "$cg" "$mp4" 'free -b | awk "/^Mem:/ { print \$2 }"')"
+
 stop_fsd "$FSD_PID"
