@@ -29,7 +29,10 @@ static __always_inline struct churn_count *entry(struct task_struct *t)
 	if (c)
 		return c;
 	bpf_map_update_elem(&churn_counts, &key, &zero_count, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&churn_counts, &key);
+	c = bpf_map_lookup_elem(&churn_counts, &key);
+	if (!c)
+		count_dropped();
+	return c;
 }
 
 SEC("tp_btf/sched_process_fork")

@@ -12,6 +12,18 @@
 
 #include "cgroup_key.h"
 
+/*
+ * Events not counted because the object's per-container map was full (more
+ * than HUTCH_BPF_MAX_CGROUPS containers): the collector exports it as
+ * hutch_collector_probe_events_dropped_total. Only the slow path touches it.
+ */
+__u64 dropped_events = 0;
+
+static __always_inline void count_dropped(void)
+{
+	__sync_fetch_and_add(&dropped_events, 1);
+}
+
 /* Set by the loader between open and load (enum hutch_cgroup_key_mode). */
 const volatile int cgroup_key_mode = HUTCH_KEY_UNIFIED;
 

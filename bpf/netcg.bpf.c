@@ -29,7 +29,10 @@ static __always_inline struct netcg_count *entry(struct __sk_buff *skb)
 	if (c)
 		return c;
 	bpf_map_update_elem(&netcg_counts, &key, &zero_count, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&netcg_counts, &key);
+	c = bpf_map_lookup_elem(&netcg_counts, &key);
+	if (!c)
+		count_dropped();
+	return c;
 }
 
 SEC("cgroup_skb/ingress")

@@ -34,6 +34,8 @@ static __always_inline void count_victim(struct task_struct *victim)
 		c = bpf_map_lookup_elem(&oomkill_counts, &key);
 		if (c)
 			__sync_fetch_and_add(&c->kills, 1);
+		else
+			count_dropped();
 	}
 }
 

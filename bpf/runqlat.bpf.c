@@ -170,8 +170,10 @@ int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task
 	if (!h) {
 		bpf_map_update_elem(&runqlat_hists, &key, &zero_hist, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&runqlat_hists, &key);
-		if (!h)
+		if (!h) {
+			count_dropped();
 			return 0;
+		}
 	}
 	__sync_fetch_and_add(&h->slots[slot], 1);
 	__sync_fetch_and_add(&h->sum_ns, ns);

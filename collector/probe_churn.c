@@ -16,6 +16,10 @@ static int churn_start(const struct probe_env *env, void **ret_state, struct hut
 	if (!skel)
 		return hutch_error_setsys(err, errno, "open");
 	skel->rodata->cgroup_key_mode = probe_key_mode(env->layout, CGROUP_CPU);
+	/* HUTCH_CHURN_MAX_CGROUPS=N shrinks the map (tests of a full map's drop counter). */
+	const char *max = getenv("HUTCH_CHURN_MAX_CGROUPS");
+	if (max && atoi(max) > 0)
+		bpf_map__set_max_entries(skel->maps.churn_counts, (uint32_t)atoi(max));
 	int r = churn_bpf__load(skel);
 	if (r == 0)
 		r = churn_bpf__attach(skel);
@@ -69,4 +73,10 @@ static int churn_map_fd(void *state)
 	return bpf_map__fd(((struct churn_bpf *)state)->maps.churn_counts);
 }
 
-const struct probe_ops probe_churn = {"churn", churn_start, churn_write, churn_stop, churn_map_fd};
+static uint64_t churn_dropped(void *state)
+{
+	return ((struct churn_bpf *)state)->bss->dropped_events;
+}
+
+const struct probe_ops probe_churn = {"churn",	  churn_start,	churn_write,
+				      churn_stop, churn_map_fd, churn_dropped};

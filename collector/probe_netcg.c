@@ -112,4 +112,10 @@ static int netcg_map_fd(void *state)
 	return bpf_map__fd(((struct netcg_bpf *)state)->maps.netcg_counts);
 }
 
-const struct probe_ops probe_netcg = {"netcg", netcg_start, netcg_write, netcg_stop, netcg_map_fd};
+static uint64_t netcg_dropped(void *state)
+{
+	return ((struct netcg_bpf *)state)->bss->dropped_events;
+}
+
+const struct probe_ops probe_netcg = {"netcg",	  netcg_start,	netcg_write,
+				      netcg_stop, netcg_map_fd, netcg_dropped};

@@ -87,5 +87,10 @@ static int oomkill_map_fd(void *state)
 	return bpf_map__fd(((struct oomkill_bpf *)state)->maps.oomkill_counts);
 }
 
-const struct probe_ops probe_oomkill = {"oomkill", oomkill_start, oomkill_write, oomkill_stop,
-					oomkill_map_fd};
+static uint64_t oomkill_dropped(void *state)
+{
+	return ((struct oomkill_bpf *)state)->bss->dropped_events;
+}
+
+const struct probe_ops probe_oomkill = {"oomkill",    oomkill_start,  oomkill_write,
+					oomkill_stop, oomkill_map_fd, oomkill_dropped};

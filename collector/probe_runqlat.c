@@ -195,5 +195,10 @@ static int runqlat_map_fd(void *state)
 	return bpf_map__fd(((struct runqlat_state *)state)->skel->maps.runqlat_hists);
 }
 
-const struct probe_ops probe_runqlat = {"runqlat", runqlat_start, runqlat_write, runqlat_stop,
-					runqlat_map_fd};
+static uint64_t runqlat_dropped(void *state)
+{
+	return ((struct runqlat_state *)state)->skel->bss->dropped_events;
+}
+
+const struct probe_ops probe_runqlat = {"runqlat",    runqlat_start,  runqlat_write,
+					runqlat_stop, runqlat_map_fd, runqlat_dropped};

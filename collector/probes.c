@@ -99,6 +99,16 @@ static void write_up(struct collector_scrape *sc, void *userdata)
 		struct expo_label l = {"probe", p->slots[i].ops->name};
 		expo_sample(w, &none, &l, 1, p->slots[i].up ? 1 : 0);
 	}
+	expo_family(w, "hutch_collector_probe_events_dropped_total",
+		    "Events a running eBPF probe did not count because its per-container map was "
+		    "full.",
+		    EXPO_COUNTER);
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->slots[i].up)
+			continue;
+		struct expo_label l = {"probe", p->slots[i].ops->name};
+		expo_sample(w, &none, &l, 1, (double)p->slots[i].ops->dropped(p->slots[i].state));
+	}
 }
 
 static void write_probe(struct collector_scrape *sc, void *userdata)

@@ -30,6 +30,7 @@ struct probe_ops {
 	void (*write)(struct collector_scrape *sc, void *state);
 	void (*stop)(void *state);  /* detaches and frees; accepts NULL */
 	int (*map_fd)(void *state); /* the per-container map, for the log (bpftool map ... id) */
+	uint64_t (*dropped)(void *state); /* events lost to a full map so far */
 };
 
 extern const struct probe_ops probe_runqlat, probe_oomkill, probe_churn, probe_netcg;

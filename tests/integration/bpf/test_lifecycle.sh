@@ -25,6 +25,7 @@ collector_start --probes=churn,oomkill
 need_probe churn
 out=$(curl -sf "$COLLECTOR_URL/metrics")
 assert_contains "churn listed" 'hutch_collector_probe_up{probe="churn"} 1' "$out"
+assert_contains "no events dropped with room in the map" 'hutch_collector_probe_events_dropped_total{probe="churn"} 0' "$out"
 check "runqlat not loaded when not asked for" lacks 'probe="runqlat"' "$out"
 check "no run-queue family" lacks 'container_cpu_runqueue_latency_seconds' "$out"
 kill_pid "$COLLECTOR_PID"
@@ -69,3 +70,22 @@ assert_eq "runqlat with wakeup programs is up" 1 "$(metric hutch_collector_probe
 sleep 1
 assert_between "it counts the host's waits" 1 1e12 \
 	"$(hist_field container_cpu_runqueue_latency_seconds / _count)"
+
+# A full map: with room for one cgroup, execs in a second one are not counted but
+# counted as dropped.
+kill_pid "$COLLECTOR_PID"
+COLLECTOR_PORT=$(free_port)
+COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
+HUTCH_CHURN_MAX_CGROUPS=1 hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" \
+	--probes=churn 2>"$log" &
+COLLECTOR_PID=$!
+on_exit "kill_pid $COLLECTOR_PID"
+wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || { cat "$log"; fail "collector did not start"; exit 1; }
+/bin/true # the host's root cgroup takes the one entry, if nothing else did
+cg=$(test_id)-drop
+cg_make "$cg" || skip "cannot make cgroups"
+cg_run "$cg" sh -c 'for i in 1 2 3 4 5; do /bin/true; done; sleep 60'
+wait_for 10 sh -c "[ \"\$(curl -sf '$COLLECTOR_URL/metrics' | awk '/^hutch_collector_probe_events_dropped_total/ { print \$NF }')\" -ge 5 ]"
+assert_between "execs beyond a full map are counted as dropped" 5 1e12 \
+	"$(metric hutch_collector_probe_events_dropped_total 'probe="churn"')"
+
