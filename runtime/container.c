@@ -145,44 +145,79 @@ struct child_args {
 	struct init_args init;
 };
 
-static void send_msg(int fd, int e, const char *msg, int pass_fd)
+/* Most fds one message carries: the made namespaces (the pty master goes alone). */
+#define MSG_MAX_FDS 3
+
+/* Sends len bytes of buf and n fds (SCM_RIGHTS; none when n is 0) in one message. */
+static void send_with_fds(int sock, const void *buf, size_t len, const int *fds, size_t n)
 {
-	struct sync_msg m = {.err = e};
-	snprintf(m.msg, sizeof(m.msg), "%s", msg ? msg : "");
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	char cbuf[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)] = {0};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (pass_fd >= 0) {
+	if (n > 0 && n <= MSG_MAX_FDS) {
 		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
 	}
-	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
 }
 
-static int recv_msg(int fd, struct sync_msg *m, int *ret_fd, int flags)
+/*
+ * Receives one message: up to len bytes into buf, its fds (close-on-exec)
+ * into fds[0..MSG_MAX_FDS), their count in *ret_n. Returns the bytes read,
+ * or -errno.
+ */
+static ssize_t recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t *ret_n, int flags)
 {
-	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	char cbuf[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)];
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = cbuf,
 			    .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
-	while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | flags)) < 0 && errno == EINTR)
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags)) < 0 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof(*m))
+	*ret_n = 0;
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < got && *ret_n < MSG_MAX_FDS; i++)
+			memcpy(&fds[(*ret_n)++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	return n;
+}
+
+static void send_msg(int fd, int e, const char *msg, int pass_fd)
+{
+	struct sync_msg m = {.err = e};
+	snprintf(m.msg, sizeof(m.msg), "%s", msg ? msg : "");
+	send_with_fds(fd, &m, sizeof(m), &pass_fd, pass_fd >= 0 ? 1 : 0);
+}
+
+static int recv_msg(int fd, struct sync_msg *m, int *ret_fd, int flags)
+{
+	int fds[MSG_MAX_FDS];
+	size_t n_fds;
+	ssize_t n = recv_with_fds(fd, m, sizeof(*m), fds, &n_fds, flags);
+	*ret_fd = n_fds ? fds[n_fds - 1] : -1;
+	for (size_t i = 0; i + 1 < n_fds; i++)
+		close(fds[i]);
+	if (n != (ssize_t)sizeof(*m)) {
+		if (*ret_fd >= 0)
+			close(*ret_fd);
+		*ret_fd = -1;
 		return -EPIPE;
+	}
 	m->msg[sizeof(m->msg) - 1] = '\0';
-	*ret_fd = -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
 	return 0;
 }
 
@@ -207,25 +242,12 @@ static const struct {
 	enum hutch_ns_kind kind;
 } made_kinds[] = {
 	{CLONE_NEWNET, HUTCH_NS_NET}, {CLONE_NEWIPC, HUTCH_NS_IPC}, {CLONE_NEWUTS, HUTCH_NS_UTS}};
+_Static_assert(ARRAY_SIZE(made_kinds) <= MSG_MAX_FDS, "one message carries every made namespace");
 
 /* Sends n namespace fds (none when the thread failed) in one message. */
 static void send_fds(int sock, const int *fds, size_t n)
 {
-	char byte = 'n';
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	char cbuf[CMSG_SPACE(sizeof(int) * ARRAY_SIZE(made_kinds))] = {0};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (n > 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
-	}
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
+	send_with_fds(sock, "n", 1, fds, n);
 }
 
 /* The init's side: receives the namespaces hutch's thread made and enters them. */
@@ -234,25 +256,13 @@ static int enter_made_ns(void *arg, struct hutch_error *err)
 	struct child_args *a = arg;
 	if (!a->made_flags)
 		return 0;
-	int fds[ARRAY_SIZE(made_kinds)];
+	int fds[MSG_MAX_FDS];
 	size_t want = 0, got = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(made_kinds); i++)
 		want += (a->made_flags & made_kinds[i].flag) != 0;
 	char byte;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	char cbuf[CMSG_SPACE(sizeof(fds))];
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
-	ssize_t n;
-	while ((n = recvmsg(a->sync_fd, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			memcpy(fds, CMSG_DATA(c), sizeof(int) * (got < want ? got : want));
-		}
+	if (recv_with_fds(a->sync_fd, &byte, 1, fds, &got, 0) <= 0)
+		got = 0;
 	if (got != want)
 		return hutch_error_set(err, EIO, "the container's new namespaces were not made");
 	size_t j = 0;

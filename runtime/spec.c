@@ -185,34 +185,46 @@ static bool is_user_name(const char *s)
 	return true;
 }
 
+/*
+ * The next line of passwd/group text, copied into buf and split at ':' into
+ * f[0..n) (fields the line lacks are NULL); *text moves past it. Lines too
+ * long for buf are skipped. False at the end of the text.
+ */
+static bool db_next(const char **text, char *buf, size_t size, char **f, int n)
+{
+	while (*text && **text) {
+		const char *line = *text, *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		*text = end ? end + 1 : NULL;
+		if (len >= size)
+			continue;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		char *cur = buf;
+		/* strsep keeps empty fields ("name::0:") that strtok would fold */
+		for (int i = 0; i < n; i++)
+			f[i] = cur ? strsep(&cur, ":") : NULL;
+		return true;
+	}
+	return false;
+}
+
 /* Finds name (or, with name NULL, the number id) in passwd/group text; returns field 2 (uid/gid) and 3. */
 static int db_lookup(const char *text, const char *name, uint64_t id, uint64_t *ret_id,
 		     uint64_t *ret_gid)
 {
-	for (const char *line = text; line && *line;) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		char buf[512];
-		if (len < sizeof(buf)) {
-			memcpy(buf, line, len);
-			buf[len] = '\0';
-			char *f[4] = {0};
-			char *cur = buf;
-			/* strsep keeps empty fields ("name::0:") that strtok would fold */
-			for (int i = 0; i < 4 && cur; i++)
-				f[i] = strsep(&cur, ":");
-			uint64_t fid, fgid = UINT64_MAX;
-			if (f[0] && f[2] && hutch_parse_u64(f[2], &fid) == 0 && fid < UINT32_MAX &&
-			    (name ? strcmp(f[0], name) == 0 : fid == id)) {
-				if (f[3])
-					hutch_parse_u64(f[3], &fgid);
-				*ret_id = fid;
-				if (ret_gid)
-					*ret_gid = fgid;
-				return 0;
-			}
+	char buf[512], *f[4];
+	while (db_next(&text, buf, sizeof(buf), f, 4)) {
+		uint64_t fid, fgid = UINT64_MAX;
+		if (f[0] && f[2] && hutch_parse_u64(f[2], &fid) == 0 && fid < UINT32_MAX &&
+		    (name ? strcmp(f[0], name) == 0 : fid == id)) {
+			if (f[3])
+				hutch_parse_u64(f[3], &fgid);
+			*ret_id = fid;
+			if (ret_gid)
+				*ret_gid = fgid;
+			return 0;
 		}
-		line = end ? end + 1 : NULL;
 	}
 	return -ENOENT;
 }
@@ -276,47 +288,27 @@ int spec_user_groups(const char *passwd, const char *group, uid_t uid, gid_t *re
 {
 	char name[72] = "";
 	/* The user's name: the first passwd entry with its uid. */
-	for (const char *line = passwd; line && *line && !name[0];) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		char buf[512];
-		if (len < sizeof(buf)) {
-			memcpy(buf, line, len);
-			buf[len] = '\0';
-			char *cur = buf, *f[3] = {0};
-			for (int i = 0; i < 3 && cur; i++)
-				f[i] = strsep(&cur, ":");
-			uint64_t id;
-			if (f[0] && f[2] && strlen(f[0]) < sizeof(name) &&
-			    hutch_parse_u64(f[2], &id) == 0 && id == uid)
-				strcpy(name, f[0]);
-		}
-		line = end ? end + 1 : NULL;
+	char pbuf[512], *pf[3];
+	while (!name[0] && db_next(&passwd, pbuf, sizeof(pbuf), pf, 3)) {
+		uint64_t id;
+		if (pf[0] && pf[2] && strlen(pf[0]) < sizeof(name) &&
+		    hutch_parse_u64(pf[2], &id) == 0 && id == uid)
+			strcpy(name, pf[0]);
 	}
 	size_t n = 0;
 	if (!name[0])
 		return 0;
-	for (const char *line = group; line && *line;) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		char buf[4096];
-		if (len < sizeof(buf)) {
-			memcpy(buf, line, len);
-			buf[len] = '\0';
-			char *cur = buf, *f[4] = {0};
-			for (int i = 0; i < 4 && cur; i++)
-				f[i] = strsep(&cur, ":");
-			uint64_t gid;
-			bool dup = false;
-			if (f[2] && f[3] && hutch_parse_u64(f[2], &gid) == 0 && gid < UINT32_MAX &&
-			    member_of(f[3], name)) {
-				for (size_t i = 0; i < n; i++)
-					dup |= ret[i] == (gid_t)gid;
-				if (!dup && n < max)
-					ret[n++] = (gid_t)gid;
-			}
+	char gbuf[4096], *gf[4];
+	while (db_next(&group, gbuf, sizeof(gbuf), gf, 4)) {
+		uint64_t gid;
+		bool dup = false;
+		if (gf[2] && gf[3] && hutch_parse_u64(gf[2], &gid) == 0 && gid < UINT32_MAX &&
+		    member_of(gf[3], name)) {
+			for (size_t i = 0; i < n; i++)
+				dup |= ret[i] == (gid_t)gid;
+			if (!dup && n < max)
+				ret[n++] = (gid_t)gid;
 		}
-		line = end ? end + 1 : NULL;
 	}
 	return (int)n;
 }

@@ -59,13 +59,7 @@ assert_eq "SIGTERM stops it cleanly" 0 $?
 
 # The run-queue probe's path for kernels without sched_info (wakeup programs, task
 # storage) loads here too, and counts.
-COLLECTOR_PORT=$(free_port)
-COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
-HUTCH_RUNQLAT_WAKEUPS=1 hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" \
-	--probes=runqlat 2>"$log" &
-COLLECTOR_PID=$!
-on_exit "kill_pid $COLLECTOR_PID"
-wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || { cat "$log"; fail "collector did not start"; exit 1; }
+HUTCH_RUNQLAT_WAKEUPS=1 collector_start --probes=runqlat
 assert_eq "runqlat with wakeup programs is up" 1 "$(metric hutch_collector_probe_up 'probe="runqlat"')"
 sleep 1
 assert_between "it counts the host's waits" 1 1e12 \
@@ -74,13 +68,7 @@ assert_between "it counts the host's waits" 1 1e12 \
 # A full map: with room for one cgroup, execs in a second one are not counted but
 # counted as dropped.
 kill_pid "$COLLECTOR_PID"
-COLLECTOR_PORT=$(free_port)
-COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
-HUTCH_CHURN_MAX_CGROUPS=1 hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" \
-	--probes=churn 2>"$log" &
-COLLECTOR_PID=$!
-on_exit "kill_pid $COLLECTOR_PID"
-wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || { cat "$log"; fail "collector did not start"; exit 1; }
+HUTCH_CHURN_MAX_CGROUPS=1 collector_start --probes=churn
 /bin/true # the host's root cgroup takes the one entry, if nothing else did
 cg=$(test_id)-drop
 cg_make "$cg" || skip "cannot make cgroups"
