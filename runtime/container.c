@@ -25,6 +25,7 @@
 
 #include "hutch/cgroup.h"
 #include "hutch.h"
+#include "image_store.h"
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -49,10 +50,12 @@ int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t 
 	char path[4200];
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	size_t len;
-	snprintf(path, sizeof(path), "%s/etc/passwd", root);
+	if (layers_find(root, "etc/passwd", path, sizeof(path)) < 0) /* an image's layers */
+		path[0] = '\0';
 	if (hutch_read_file(path, 4 << 20, &passwd, &len) < 0)
 		passwd = NULL;
-	snprintf(path, sizeof(path), "%s/etc/group", root);
+	if (layers_find(root, "etc/group", path, sizeof(path)) < 0) /* an image's layers */
+		path[0] = '\0';
 	if (hutch_read_file(path, 4 << 20, &group, &len) < 0)
 		group = NULL;
 	return spec_resolve_user(s, passwd, group, ret_uid, ret_gid);
@@ -63,10 +66,12 @@ int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max)
 	char path[4200];
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	size_t len;
-	snprintf(path, sizeof(path), "%s/etc/passwd", root);
+	if (layers_find(root, "etc/passwd", path, sizeof(path)) < 0) /* an image's layers */
+		path[0] = '\0';
 	if (hutch_read_file(path, 4 << 20, &passwd, &len) < 0)
 		return 0;
-	snprintf(path, sizeof(path), "%s/etc/group", root);
+	if (layers_find(root, "etc/group", path, sizeof(path)) < 0) /* an image's layers */
+		path[0] = '\0';
 	if (hutch_read_file(path, 4 << 20, &group, &len) < 0)
 		return 0;
 	return spec_user_groups(passwd, group, uid, ret, max);

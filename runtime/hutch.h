@@ -46,6 +46,8 @@ int cmd_logs(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+/* load, save, import, rmi, tag, image: run by the hutch-image program */
+int cmd_image_verb(int argc, char **argv);
 
 /* Reports an error once, as "hutch VERB: message", and returns EXIT_RUNTIME. */
 int hutch_fail(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
