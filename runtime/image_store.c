@@ -81,6 +81,16 @@ int image_ref_normalize(const char *in, char *buf, size_t size)
 	if (in[0] == '/' || in[0] == ':' || in[0] == '@' || in[0] == '.' || in[0] == '-' ||
 	    strstr(in, "//") || strstr(in, ".."))
 		return -EINVAL;
+	/* docker's familiar names: docker.io/library/x is x, docker.io/a/b is a/b */
+	static const char *const hub[] = {"docker.io/library/", "index.docker.io/library/",
+					  "docker.io/", "index.docker.io/"};
+	for (size_t i = 0; i < ARRAY_SIZE(hub); i++) {
+		size_t n = strlen(hub[i]);
+		if (strncmp(in, hub[i], n) == 0 && in[n]) {
+			in += n;
+			break;
+		}
+	}
 	const char *at = strchr(in, '@');
 	if (at) {
 		if (strncmp(at + 1, "sha256:", 7) != 0 || !image_is_id(at + 1))

@@ -102,11 +102,10 @@ int store_adopt_blob(const char *src, const char *hex)
 	int r = store_path(p, sizeof(p), "blobs/sha256/%s", hex);
 	if (r < 0)
 		return r;
-	if (access(p, F_OK) == 0) {
-		unlink(src);
-		return 0;
-	}
-	return rename(src, p) < 0 ? -errno : 0;
+	/* a link, not a rename: another image of the same archive may name the blob too */
+	if (link(src, p) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 bool store_has_layer(const char *diff_id)

@@ -72,7 +72,7 @@ int store_init(struct hutch_error *err);
 
 /* Writes a blob from memory into blobs/sha256/<hex> (atomically, if absent). */
 int store_put_blob(const char *data, size_t len, char ret_hex[IMAGE_ID_HEX + 1]);
-/* Moves a staged file in as blobs/sha256/<hex>; it is gone from src afterwards. */
+/* Links a staged file in as blobs/sha256/<hex> (if absent). */
 int store_adopt_blob(const char *src, const char *hex);
 /* Moves a staged layer directory (with fs/ and layer.json) in as layers/<diff_id>. */
 int store_adopt_layer(const char *src, const struct image_layer *l);
