@@ -71,7 +71,8 @@ static int parse_seconds(const char *s, uint64_t *ret_ns)
 	return 0;
 }
 
-/* Each cgroup handle keeps ~25 files open: lift the soft limit, and as root the hard one. */
+/* The sampler keeps up to 18 files open per cgroup (FDS_PER_HANDLE in lib/sampler.c) and opens
+ * the rest per scrape when the limit is short: lift the soft limit, and as root the hard one. */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
