@@ -25,8 +25,6 @@
 
 typedef struct json_object json;
 
-DEFINE_CLEANUP_FUNC(char **, strv_free)
-
 static const char *const ns_names[OCI_NS_COUNT] = {
 	"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time",
 };
@@ -258,22 +256,18 @@ static int opt_strv(json *obj, const char *where, const char *key, char ***ret,
 		return r;
 	char f[512];
 	join(f, sizeof(f), where, key);
-	char **v = calloc(1, sizeof(*v));
+	_cleanup_strv_free_ char **v = calloc(1, sizeof(*v));
 	if (!v)
 		return NOMEM();
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json *e = json_object_array_get_idx(a, i);
-		if (!json_object_is_type(e, json_type_string)) {
-			strv_free(v);
+		if (!json_object_is_type(e, json_type_string))
 			return BAD("%s[%zu]: not a string", f, i);
-		}
-		if (strv_push(&v, json_object_get_string(e)) < 0) {
-			strv_free(v);
+		if (strv_push(&v, json_object_get_string(e)) < 0)
 			return NOMEM();
-		}
 	}
 	strv_free(*ret);
-	*ret = v;
+	*ret = TAKE_PTR(v);
 	return 1;
 }
 
@@ -383,7 +377,7 @@ static int read_caps(json *obj, const char *where, struct oci_process *pr, struc
 	char f[512];
 	join(f, sizeof(f), where, "capabilities");
 	for (int s = 0; s < OCI_CAP_SETS; s++) {
-		_cleanup_(strv_freep) char **names = NULL;
+		_cleanup_strv_free_ char **names = NULL;
 		if ((r = opt_strv(caps, f, cap_set_names[s], &names, err)) < 0)
 			return r;
 		for (size_t i = 0; names && names[i]; i++) {
@@ -588,7 +582,7 @@ static int append_data(char **data, const char *opt)
 static int read_mount(json *e, const char *p, void *out, void *ctx, struct hutch_error *err)
 {
 	struct oci_mount *m = out;
-	_cleanup_(strv_freep) char **opts = NULL;
+	_cleanup_strv_free_ char **opts = NULL;
 	int r;
 	if ((r = req(opt_str(e, p, "destination", &m->destination, err), p, "destination", err)) <
 		    0 ||
@@ -1077,7 +1071,7 @@ static int read_linux(json *lx, struct oci_config *c, struct hutch_error *err)
 		return r;
 	if (o) {
 		_cleanup_free_ char *domain = NULL;
-		_cleanup_(strv_freep) char **pflags = NULL;
+		_cleanup_strv_free_ char **pflags = NULL;
 		if ((r = req(opt_str(o, "linux.personality", "domain", &domain, err),
 			     "linux.personality", "domain", err)) < 0 ||
 		    (r = opt_strv(o, "linux.personality", "flags", &pflags, err)) < 0)

@@ -420,33 +420,33 @@ void runc_child_main(struct runc_child *a)
 	state_json[n] = '\0';
 	char c;
 	if (child_mount(a, &err) < 0) {
-		runc_sync_send(a->sync_fd, err.err, err.msg, -1);
+		sync_send_result(a->sync_fd, err.err, err.msg, -1);
 		_exit(1);
 	}
 	int fifo = open(a->fifo_path, O_PATH | O_CLOEXEC);
 	if (fifo < 0) {
 		hutch_error_setsys(&err, errno, "open %s", a->fifo_path);
-		runc_sync_send(a->sync_fd, err.err, err.msg, -1);
+		sync_send_result(a->sync_fd, err.err, err.msg, -1);
 		_exit(1);
 	}
-	runc_sync_send(a->sync_fd, 0, "mounted", -1);
+	sync_send_result(a->sync_fd, 0, "mounted", -1);
 	/* create runs prestart and createRuntime hooks meanwhile. */
 	if (read(a->sync_fd, &c, 1) != 1)
 		_exit(1);
 	if (child_finish(a, &master, &err) < 0) {
-		runc_sync_send(a->sync_fd, err.err, err.msg, -1);
+		sync_send_result(a->sync_fd, err.err, err.msg, -1);
 		_exit(1);
 	}
 	int notify_fd = -1;
 	if (a->seccomp_early && (notify_fd = runc_seccomp_load(a->seccomp)) < 0) {
-		runc_sync_send(a->sync_fd, -notify_fd, "load the seccomp filter", -1);
+		sync_send_result(a->sync_fd, -notify_fd, "load the seccomp filter", -1);
 		_exit(1);
 	}
 	/* create exits once it has our answer: nobody but start waits for us then. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	runc_sync_send(a->sync_fd, 0, "ready", master);
+	sync_send_result(a->sync_fd, 0, "ready", master);
 	if (notify_fd > 0)
-		runc_sync_send(a->sync_fd, 0, "seccomp", notify_fd);
+		sync_send_result(a->sync_fd, 0, "seccomp", notify_fd);
 	if (master >= 0)
 		close(master);
 	if (notify_fd > 0)

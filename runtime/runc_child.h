@@ -4,6 +4,7 @@
 #define HUTCH_RUNC_CHILD_H
 
 #include "runc.h"
+#include "setup.h"
 
 /* What create gives the cloned process (it reads it from its copy of create's memory). */
 struct runc_child {
@@ -29,14 +30,6 @@ void runc_process_exec(const struct oci_process *p, const char *exec_path, int t
 /* name looked up in env's PATH as execvp would; 0, -ENOENT or -EACCES. */
 int runc_find_exec(const char *name, char *const *env, char *buf, size_t size);
 
-/* The sync socket's message: err 0 and a word, or the error that stopped the child. */
-struct runc_sync_msg {
-	int err;
-	char msg[1000];
-};
-void runc_sync_send(int sock, int e, const char *msg, int pass_fd);
-/* -EPIPE when the child died first. */
-int runc_sync_recv(int sock, struct runc_sync_msg *m, int *ret_fd);
 /* Sends fd over a unix socket with a one-word message (the console socket's protocol). */
 int runc_send_fd(int sock, const char *word, int fd);
 

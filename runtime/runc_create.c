@@ -27,79 +27,11 @@
 #include "hutch/cgroup.h"
 #include "runc_child.h"
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* ---- the sync socket ---- */
-
-static void send_fds(int sock, const void *buf, size_t len, int fd)
-{
-	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
-}
-
-void runc_sync_send(int sock, int e, const char *msg, int pass_fd)
-{
-	struct runc_sync_msg m = {.err = e};
-	snprintf(m.msg, sizeof(m.msg), "%s", msg ? msg : "");
-	send_fds(sock, &m, sizeof(m), pass_fd);
-}
-
-int runc_sync_recv(int sock, struct runc_sync_msg *m, int *ret_fd)
-{
-	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
-	char cbuf[CMSG_SPACE(sizeof(int) * 4)];
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
-	ssize_t n;
-	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	*ret_fd = -1;
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-	if (n != (ssize_t)sizeof(*m)) {
-		if (*ret_fd >= 0)
-			close(*ret_fd);
-		*ret_fd = -1;
-		return -EPIPE;
-	}
-	m->msg[sizeof(m->msg) - 1] = '\0';
-	return 0;
-}
-
+/* The console socket's protocol: one message, a word and the fd. */
 int runc_send_fd(int sock, const char *word, int fd)
 {
-	struct iovec iov = {.iov_base = (void *)word, .iov_len = strlen(word)};
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	ssize_t n;
-	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	return n < 0 ? -errno : 0;
+	fdpass_send(sock, word, strlen(word), &fd, 1);
+	return 0;
 }
 
 /* Connects to a unix socket (console socket, seccomp agent) and sends fd with word. */
@@ -249,30 +181,6 @@ static int write_id_maps(pid_t pid, const struct oci_config *cfg, struct hutch_e
 	return 0;
 }
 
-/* clone3 into the unified cgroup when there is one and the kernel can; else a plain clone. */
-static pid_t clone_into(unsigned long flags, int cgroup_fd, bool *ret_in_unified)
-{
-	struct {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-			set_tid, set_tid_size, cgroup;
-	} ca = {.flags = flags, .exit_signal = SIGCHLD};
-	*ret_in_unified = false;
-	if (cgroup_fd >= 0) {
-		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = (uint64_t)cgroup_fd;
-		long pid = syscall(SYS_clone3, &ca, sizeof(ca));
-		if (pid >= 0) {
-			*ret_in_unified = true;
-			return (pid_t)pid;
-		}
-		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP)
-			return -1;
-		ca.flags &= ~CLONE_INTO_CGROUP;
-		ca.cgroup = 0;
-	}
-	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca.flags) * 8);
-}
-
 static int create_container(struct create *c, const struct create_opts *o, struct hutch_error *err)
 {
 	struct oci_config *cfg = &c->cfg;
@@ -340,7 +248,7 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 			       .tty_fd = -1};
 	memcpy(a.ns_fds, c->ns_fds, sizeof(a.ns_fds));
 	fflush(NULL);
-	c->pid = clone_into(flags, c->unified_fd, &a.in_unified);
+	c->pid = clone_init(flags | SIGCHLD, c->unified_fd, &a.in_unified);
 	if (c->pid < 0)
 		return hutch_error_setsys(err, errno, "clone the container's process");
 	if (c->pid == 0) {
@@ -368,9 +276,9 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 		return hutch_error_setsys(err, -r, "state JSON");
 	send(c->sync[0], json, strlen(json), MSG_NOSIGNAL);
 
-	struct runc_sync_msg m;
+	struct sync_msg m;
 	int fd;
-	if (runc_sync_recv(c->sync[0], &m, &fd) < 0)
+	if (sync_recv_result(c->sync[0], &m, &fd) < 0)
 		return hutch_error_set(err, EIO, "the container's process died while setting up");
 	if (m.err)
 		return hutch_error_set(err, m.err, "%s", m.msg);
@@ -378,13 +286,13 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 	    (r = runc_run_hooks(cfg, OCI_HOOK_CREATE_RUNTIME, json, err)) < 0)
 		return r;
 	send(c->sync[0], "c", 1, MSG_NOSIGNAL);
-	if (runc_sync_recv(c->sync[0], &m, &c->master) < 0)
+	if (sync_recv_result(c->sync[0], &m, &c->master) < 0)
 		return hutch_error_set(err, EIO, "the container's process died while setting up");
 	if (m.err)
 		return hutch_error_set(err, m.err, "%s", m.msg);
 	if (c->seccomp && cfg->seccomp->listener_path && cfg->seccomp->listener_path[0]) {
 		int nfd;
-		if (runc_sync_recv(c->sync[0], &m, &nfd) < 0 || nfd < 0)
+		if (sync_recv_result(c->sync[0], &m, &nfd) < 0 || nfd < 0)
 			return hutch_error_set(err, EIO, "no seccomp notify fd from the container");
 		_cleanup_free_ char *sjson = NULL;
 		runc_state_oci_json(&c->st, RUNC_CREATED, false, &sjson);

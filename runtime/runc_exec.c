@@ -83,10 +83,10 @@ static __attribute__((noreturn)) void exec_child_main(struct exec_child *a)
 				r == -EACCES ? "permission denied"
 					     : "executable file not found in $PATH");
 	if (r < 0) {
-		runc_sync_send(a->sync_fd, err.err ? err.err : EIO, err.msg, -1);
+		sync_send_result(a->sync_fd, err.err ? err.err : EIO, err.msg, -1);
 		_exit(1);
 	}
-	runc_sync_send(a->sync_fd, 0, "ready", master);
+	sync_send_result(a->sync_fd, 0, "ready", master);
 	if (master >= 0)
 		close(master);
 	close(a->sync_fd);
@@ -341,8 +341,8 @@ int runc_cmd_exec(int argc, char **argv)
 		exec_child_main(&a);
 	}
 	close(TAKE_FD(sv[1]));
-	struct runc_sync_msg m;
-	if (runc_sync_recv(sv[0], &m, &master) < 0 || m.err) {
+	struct sync_msg m;
+	if (sync_recv_result(sv[0], &m, &master) < 0 || m.err) {
 		r = runc_fail("exec failed: %s",
 			      m.err ? m.msg : "the process died while setting up");
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
