@@ -296,7 +296,8 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 			return hutch_error_set(err, EIO, "no seccomp notify fd from the container");
 		_cleanup_free_ char *sjson = NULL;
 		runc_state_oci_json(&c->st, RUNC_CREATED, false, &sjson);
-		r = runc_send_to_socket(cfg->seccomp->listener_path, sjson ? sjson : "{}", nfd, err);
+		r = runc_send_to_socket(cfg->seccomp->listener_path, sjson ? sjson : "{}", nfd,
+					err);
 		close(nfd);
 		if (r < 0)
 			return hutch_error_wrap(err, "linux.seccomp.listenerPath");

@@ -290,7 +290,7 @@ int runc_allow_devices(struct cgroup *cg, const struct oci_config *cfg, struct h
 {
 	/* Devices every container has (dev_populate makes them), a pty, and mknod itself. */
 	static const char *const always[] = {
-		"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm",	  "c 1:7 rwm",	 "c 1:8 rwm",
+		"c *:* m",   "b *:* m",	  "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",
 		"c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm",
 	};
 	if (on_v2(CGROUP_DEVICES))
