@@ -28,8 +28,6 @@
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	(void)sb;
-	(void)ftw;
 	if (flag == FTW_DP)
 		rmdir(path);
 	else
@@ -458,7 +456,6 @@ static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified
 			return -1;
 	}
 #else
-	(void)cgroup_fd;
 #endif
 	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }
