@@ -335,7 +335,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 				  "method not allowed\n");
-	if (strcmp(url, s->telemetry_path) == 0)
+	/* The kubelet serves cAdvisor's families at /metrics/cadvisor: the same answer there. */
+	if (strcmp(url, s->telemetry_path) == 0 || strcmp(url, "/metrics/cadvisor") == 0)
 		return serve_metrics(s, conn);
 	if (strcmp(url, "/healthz") == 0)
 		return reply_text(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
@@ -371,6 +372,7 @@ int http_start(struct collector *c, const struct http_options *o, struct http_se
 	if (asprintf(&s->index_html,
 		     "<html><head><title>hutch-collector</title></head><body>"
 		     "<h1>hutch-collector</h1><p><a href=\"%s\">Metrics</a></p>"
+		     "<p><a href=\"/metrics/cadvisor\">Metrics (the kubelet's path)</a></p>"
 		     "<p><a href=\"/healthz\">Health</a></p></body></html>\n",
 		     o->telemetry_path) < 0)
 		s->index_html = NULL;
