@@ -175,6 +175,18 @@ struct mount_ctx {
 int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err);
 /* In its cgroup and cgroup namespace: /sys/fs/cgroup, --read-only, pivot_root. */
 int mounts_finish(const struct mount_ctx *m, struct hutch_error *err);
+/* The pieces hutch-runc's init builds an OCI bundle's filesystem with, too. */
+int do_mount(const char *src, const char *target, const char *type, unsigned long flags,
+	     const char *data, struct hutch_error *err);
+/* A mount point: a directory, or an empty file (with its parents) when dir is false. */
+int make_target(const char *path, bool dir, struct hutch_error *err);
+/* The host's path of dest inside rootfs, symlinks followed as inside it (never out of it). */
+int secure_join(const char *rootfs, const char *dest, char *buf, size_t size,
+		struct hutch_error *err);
+/* /sys/fs/cgroup under rootfs: each hierarchy read-only (only in an own cgroup namespace). */
+int setup_cgroupfs(const char *rootfs, bool own_ns, struct hutch_error *err);
+/* The usual device nodes (null, zero, full, random, urandom, tty) and links (fd, ptmx) in dev. */
+int dev_populate(const char *dev, struct hutch_error *err);
 /* Whether a FUSE filesystem is mounted at dir. */
 bool fsd_mounted(const char *dir);
 
