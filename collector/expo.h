@@ -34,7 +34,7 @@ struct expo_label {
  * per scrape: the text encoders copy the escaped text, the protobuf one the
  * pairs. Strings must stay valid until the scrape is encoded.
  */
-#define EXPO_MAX_SET_LABELS 8
+#define EXPO_MAX_SET_LABELS 48
 struct expo_labelset {
 	size_t n;
 	struct expo_label labels[EXPO_MAX_SET_LABELS];

@@ -323,8 +323,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_data_size, void **req_cls)
 {
 	struct http_server *s = cls;
-	(void)version;
-	(void)upload_data;
 	/* The first call only announces the headers; answer on the second. */
 	if (!*req_cls) {
 		*req_cls = (void *)1;
@@ -337,7 +335,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 				  "method not allowed\n");
-	if (strcmp(url, s->telemetry_path) == 0)
+	/* The kubelet serves cAdvisor's families at /metrics/cadvisor: the same answer there. */
+	if (strcmp(url, s->telemetry_path) == 0 || strcmp(url, "/metrics/cadvisor") == 0)
 		return serve_metrics(s, conn);
 	if (strcmp(url, "/healthz") == 0)
 		return reply_text(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
@@ -346,9 +345,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	(void)cls;
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
@@ -374,6 +372,7 @@ int http_start(struct collector *c, const struct http_options *o, struct http_se
 	if (asprintf(&s->index_html,
 		     "<html><head><title>hutch-collector</title></head><body>"
 		     "<h1>hutch-collector</h1><p><a href=\"%s\">Metrics</a></p>"
+		     "<p><a href=\"/metrics/cadvisor\">Metrics (the kubelet's path)</a></p>"
 		     "<p><a href=\"/healthz\">Health</a></p></body></html>\n",
 		     o->telemetry_path) < 0)
 		s->index_html = NULL;

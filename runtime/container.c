@@ -15,12 +15,11 @@
 #include <sys/wait.h>
 
 #include "hutch/cgroup.h"
+#include "image_store.h"
 #include "setup.h"
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	(void)sb;
-	(void)ftw;
 	if (flag == FTW_DP)
 		rmdir(path);
 	else

@@ -264,7 +264,7 @@ struct clone3_args {
  * the unified cgroup of cgroup_fd when it is >= 0 and the kernel can
  * (*ret_in_unified says whether it did).
  */
-static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified)
+pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified)
 {
 	*ret_in_unified = false;
 #ifdef SYS_clone3
@@ -282,7 +282,6 @@ static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified
 			return -1;
 	}
 #else
-	(void)cgroup_fd;
 #endif
 	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }

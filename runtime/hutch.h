@@ -47,6 +47,8 @@ int cmd_logs(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+/* load, save, import, rmi, tag, image: run by the hutch-image program */
+int cmd_image_verb(int argc, char **argv);
 
 /* Reports an error once, as "hutch VERB: message", and returns EXIT_RUNTIME. */
 int hutch_fail(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -178,6 +180,15 @@ struct mount_ctx {
 int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err);
 /* In its cgroup and cgroup namespace: /sys/fs/cgroup, --read-only, pivot_root. */
 int mounts_finish(const struct mount_ctx *m, struct hutch_error *err);
+/* The pieces hutch-runc's init builds an OCI bundle's filesystem with, too. */
+int do_mount(const char *src, const char *target, const char *type, unsigned long flags,
+	     const char *data, struct hutch_error *err);
+/* A mount point: a directory, or an empty file (with its parents) when dir is false. */
+int make_target(const char *path, bool dir, struct hutch_error *err);
+/* /sys/fs/cgroup under rootfs: each hierarchy read-only (only in an own cgroup namespace). */
+int setup_cgroupfs(const char *rootfs, bool own_ns, struct hutch_error *err);
+/* The usual device nodes (null, zero, full, random, urandom, tty) and links (fd, ptmx) in dev. */
+int dev_populate(const char *dev, struct hutch_error *err);
 /* Whether a FUSE filesystem is mounted at dir. */
 bool fsd_mounted(const char *dir);
 
@@ -194,6 +205,7 @@ int root_join(const char *rootfs, const char *dest, char *buf, size_t size,
 /*
  * Reads root/path (at most max bytes), resolved inside root, and only a
  * regular file: -EINVAL for a FIFO, a device, a directory (none can block).
+ * root may be an image's layers, "top:...:bottom".
  */
 int root_read_file(const char *root, const char *path, size_t max, char **ret_buf, size_t *ret_len);
 

@@ -45,8 +45,8 @@ pathf(char *buf, size_t size, const char *fmt, ...)
 		buf[0] = '\0';
 }
 
-static int do_mount(const char *src, const char *target, const char *type, unsigned long flags,
-		    const char *data, struct hutch_error *err)
+int do_mount(const char *src, const char *target, const char *type, unsigned long flags,
+	     const char *data, struct hutch_error *err)
 {
 	if (mount(src, target, type, flags, data) < 0)
 		return hutch_error_setsys(err, errno, "mount %s on %s",
@@ -58,7 +58,7 @@ static int do_mount(const char *src, const char *target, const char *type, unsig
 }
 
 /* Makes a mount point: a directory, or an empty file when the source is a file. */
-static int make_target(const char *path, bool dir, struct hutch_error *err)
+int make_target(const char *path, bool dir, struct hutch_error *err)
 {
 	if (dir) {
 		int r = hutch_mkdir_p(path, 0755);
@@ -92,7 +92,7 @@ static int bind(const char *src, const char *target, bool ro, struct hutch_error
 	return 0;
 }
 
-static int setup_dev(const char *rootfs, struct hutch_error *err)
+int dev_populate(const char *dev, struct hutch_error *err)
 {
 	static const struct {
 		const char *name;
@@ -106,13 +106,7 @@ static int setup_dev(const char *rootfs, struct hutch_error *err)
 		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
 		{"pts/ptmx", "ptmx"},
 	};
-	char dev[4096], p[4200];
-	int r;
-	if ((r = root_join(rootfs, "/dev", dev, sizeof(dev), err)) < 0 ||
-	    (r = make_target(dev, true, err)) < 0 ||
-	    (r = do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
-			  err)) < 0)
-		return r;
+	char p[4200];
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
 		pathf(p, sizeof(p), "%s/%s", dev, devs[i].name);
 		if (mknod(p, S_IFCHR | 0666, makedev(devs[i].major, devs[i].minor)) < 0)
@@ -124,6 +118,20 @@ static int setup_dev(const char *rootfs, struct hutch_error *err)
 		if (symlink(links[i][0], p) < 0)
 			return hutch_error_setsys(err, errno, "symlink %s", p);
 	}
+	return 0;
+}
+
+static int setup_dev(const char *rootfs, struct hutch_error *err)
+{
+	char dev[4096], p[4200];
+	int r;
+	if ((r = root_join(rootfs, "/dev", dev, sizeof(dev), err)) < 0 ||
+	    (r = make_target(dev, true, err)) < 0 ||
+	    (r = do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
+			  err)) < 0)
+		return r;
+	if ((r = dev_populate(dev, err)) < 0)
+		return r;
 	pathf(p, sizeof(p), "%s/pts", dev);
 	if ((r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
@@ -150,7 +158,7 @@ static int setup_mqueue(const char *rootfs, struct hutch_error *err)
 }
 
 /* /sys/fs/cgroup: a tmpfs with each hierarchy mounted read-only, rooted at the container's cgroup. */
-static int setup_cgroupfs(const char *rootfs, bool own_ns, struct hutch_error *err)
+int setup_cgroupfs(const char *rootfs, bool own_ns, struct hutch_error *err)
 {
 	const struct cgroup_layout *layout;
 	char base[4096], p[4400];

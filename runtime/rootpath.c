@@ -28,7 +28,8 @@ static int open_in_root(int root, const char *path, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
-int root_read_file(const char *root, const char *path, size_t max, char **ret_buf, size_t *ret_len)
+static int read_in_root(const char *root, const char *path, size_t max, char **ret_buf,
+			size_t *ret_len)
 {
 	_cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0)
@@ -63,6 +64,30 @@ int root_read_file(const char *root, const char *path, size_t max, char **ret_bu
 	*ret_buf = TAKE_PTR(buf);
 	*ret_len = len;
 	return 0;
+}
+
+int root_read_file(const char *root, const char *path, size_t max, char **ret_buf, size_t *ret_len)
+{
+	/*
+	 * An image's layers, top first: the first that has the path gives it
+	 * (symlinks resolved within that layer). Anything there but a regular
+	 * file, an overlay whiteout too, ends the search.
+	 */
+	for (const char *p = root; *p;) {
+		size_t len = strcspn(p, ":");
+		char layer[4096];
+		if (len >= sizeof(layer))
+			return -ENAMETOOLONG;
+		memcpy(layer, p, len);
+		layer[len] = '\0';
+		int r = read_in_root(layer, path, max, ret_buf, ret_len);
+		if (r != -ENOENT)
+			return r;
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return -ENOENT;
 }
 
 /* snprintf for paths: a path that does not fit is an error. */

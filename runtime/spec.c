@@ -368,6 +368,20 @@ void run_opts_free(struct run_opts *o)
 }
 
 /* Names: docker's [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+/* An image reference as docker spells it: [registry[:port]/]path[:tag][@sha256:hex]. */
+static bool valid_image_ref(const char *s)
+{
+	if (!s[0] || strlen(s) >= 256 || strstr(s, "..") || strstr(s, "//"))
+		return false;
+	for (const char *p = s; *p; p++) {
+		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9');
+		if (!alnum && (p == s || !strchr("_.-/:@", *p)))
+			return false;
+	}
+	return true;
+}
+
 static bool valid_name(const char *s)
 {
 	if (!s[0] || strlen(s) >= 64)
@@ -646,7 +660,7 @@ static int parse_operands(int argc, char **argv, struct run_opts *ret, struct hu
 		if (optind >= argc)
 			return BAD("an IMAGE (or --rootfs DIR) is needed");
 		ret->image = argv[optind++];
-		if (!valid_name(ret->image))
+		if (!valid_image_ref(ret->image))
 			return BAD("image '%s': not an image name", ret->image);
 		snprintf(st->image, sizeof(st->image), "%s", ret->image);
 	}
