@@ -152,7 +152,15 @@ struct init_args {
 	struct seccomp_prog prog;
 	int tty_fd;	     /* the pty's slave for the command, or -1 */
 	bool signals_caught; /* every signal has a handler (the init's): exec resets them */
+	bool confined;	     /* init_confine done (the init's command inherits it) */
 };
+/*
+ * Gives the calling process the container's capabilities (bounding,
+ * permitted, effective) and, with a->seccomp, its filter (no_new_privs
+ * first). The init does it before it spawns the command; `hutch exec`'s
+ * process before its exec. Says why on stderr when it fails.
+ */
+int init_confine(const struct init_args *a);
 /* Forks the command, forwards signals to it, reaps; returns the exit status to exit with. */
 int init_run(const struct init_args *a);
 /* The command's side: becomes the session leader of the tty, drops to the user, execs. Never returns. */
