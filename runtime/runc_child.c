@@ -247,7 +247,8 @@ static int child_finish(struct runc_child *a, int *ret_master, struct hutch_erro
 	}
 	if (chdir("/") < 0)
 		return hutch_error_setsys(err, errno, "chdir /");
-	if ((r = mask_and_protect(c, err)) < 0)
+	/* sysctls before /proc/sys turns read-only */
+	if ((r = write_sysctls(c, err)) < 0 || (r = mask_and_protect(c, err)) < 0)
 		return r;
 	if (c->root_readonly &&
 	    (r = do_mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL, err)) < 0)
@@ -258,8 +259,6 @@ static int child_finish(struct runc_child *a, int *ret_master, struct hutch_erro
 		if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
 			return hutch_error_setsys(err, errno, "set the domain name");
 	}
-	if ((r = write_sysctls(c, err)) < 0)
-		return r;
 	const struct oci_process *p = &c->process;
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
