@@ -441,6 +441,23 @@ void runc_child_main(struct runc_child *a)
 		sync_send_result(a->sync_fd, -notify_fd, "load the seccomp filter", -1);
 		_exit(1);
 	}
+	/*
+	 * The terminal is the process's stdio from now: the caller's pipes go, so
+	 * a caller that reads create's output to its end (go-runc) is not held
+	 * until start.
+	 */
+	if (a->tty_fd >= 0) {
+		setsid();
+		if (ioctl(a->tty_fd, TIOCSCTTY, 0) < 0) {
+			hutch_error_setsys(&err, errno, "set the controlling terminal");
+			sync_send_result(a->sync_fd, err.err, err.msg, -1);
+			_exit(1);
+		}
+		for (int fd = 0; fd < 3; fd++)
+			dup2(a->tty_fd, fd);
+		close(a->tty_fd);
+		a->tty_fd = -1;
+	}
 	/* create exits once it has our answer: nobody but start waits for us then. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	sync_send_result(a->sync_fd, 0, "ready", master);
