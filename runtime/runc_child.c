@@ -44,7 +44,7 @@ static int mount_one(const char *rootfs, const struct oci_mount *m, bool own_cgr
 {
 	char dest[4400];
 	int r;
-	if ((r = secure_join(rootfs, m->destination, dest, sizeof(dest), err)) < 0)
+	if ((r = root_join(rootfs, m->destination, dest, sizeof(dest), err)) < 0)
 		return r;
 	if (m->bind) {
 		struct stat sb;
@@ -97,7 +97,7 @@ static int make_devices(const struct runc_child *a, struct hutch_error *err)
 	}
 	for (size_t i = 0; i < c->n_devices; i++) {
 		const struct oci_device *d = &c->devices[i];
-		if ((r = secure_join(a->rootfs, d->path, p, sizeof(p), err)) < 0 ||
+		if ((r = root_join(a->rootfs, d->path, p, sizeof(p), err)) < 0 ||
 		    (r = make_target(p, false, err)) < 0)
 			return r;
 		unlink(p);
