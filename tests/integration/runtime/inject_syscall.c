@@ -62,7 +62,8 @@ int main(int argc, char **argv)
 			args[i - 3] = scratch;
 			for (size_t off = 0; off < n; off += sizeof(long)) {
 				long word = 0;
-				memcpy(&word, text + off, n - off < sizeof(long) ? n - off : sizeof(long));
+				memcpy(&word, text + off,
+				       n - off < sizeof(long) ? n - off : sizeof(long));
 				if (ptrace(PTRACE_POKEDATA, pid, scratch + off, word) < 0)
 					return die("poke");
 			}
