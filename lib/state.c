@@ -53,12 +53,13 @@ void hutch_state_free(struct hutch_state *st)
 		return;
 	strv_free(st->argv);
 	strv_free(st->env);
+	strv_free(st->devices);
 	for (size_t i = 0; i < st->n_mounts; i++) {
 		free(st->mounts[i].source);
 		free(st->mounts[i].destination);
 	}
 	free(st->mounts);
-	st->argv = st->env = NULL;
+	st->argv = st->env = st->devices = NULL;
 	st->mounts = NULL;
 	st->n_mounts = 0;
 }
@@ -107,6 +108,8 @@ int hutch_state_to_json(const struct hutch_state *st, char **ret_json)
 	add_str(o, "rootfs", st->rootfs);
 	json_object_object_add(o, "command", strv_json(st->argv));
 	json_object_object_add(o, "env", strv_json(st->env));
+	if (st->devices)
+		json_object_object_add(o, "devices", strv_json(st->devices));
 	add_str(o, "workdir", st->workdir);
 	add_str(o, "user", st->user);
 	add_str(o, "hostname", st->hostname);
@@ -294,6 +297,7 @@ static int state_from_object(struct json_object *o, struct hutch_state *st)
 	    (r = get_str(o, "image", st->image, sizeof(st->image))) < 0 ||
 	    (r = get_str(o, "rootfs", st->rootfs, sizeof(st->rootfs))) < 0 ||
 	    (r = get_strv(o, "command", &st->argv)) < 0 || (r = get_strv(o, "env", &st->env)) < 0 ||
+	    (r = get_strv(o, "devices", &st->devices)) < 0 ||
 	    (r = get_str(o, "workdir", st->workdir, sizeof(st->workdir))) < 0 ||
 	    (r = get_str(o, "user", st->user, sizeof(st->user))) < 0 ||
 	    (r = get_str(o, "hostname", st->hostname, sizeof(st->hostname))) < 0 ||

@@ -52,7 +52,9 @@ static int child_setup(struct container_setup *s, struct hutch_error *err)
 			      .fsd_dir = s->fsd_dir,
 			      .private_cgroupns = s->private_cgroupns,
 			      .enter_ns = enter_made_ns,
-			      .enter_arg = s};
+			      .enter_arg = s,
+			      .devices = s->devices,
+			      .n_devices = s->n_devices};
 	return mounts_prepare(&m, err);
 }
 

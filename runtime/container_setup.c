@@ -231,6 +231,12 @@ static int step_command(struct container_setup *s, struct hutch_error *err)
 	return 0;
 }
 
+/* The --device nodes, read on the host before anything of the container runs. */
+static int step_devices(struct container_setup *s, struct hutch_error *err)
+{
+	return devices_resolve(s->st->devices, &s->devices, &s->n_devices, err);
+}
+
 /*
  * The unified cgroup exists before the init, which is born in it; the v1
  * ones are made meanwhile, and the init joins them itself once the limits
@@ -342,6 +348,9 @@ static int step_limits(struct container_setup *s, struct hutch_error *err)
 	lim.cpuset_mems = st->limits.cpuset_mems[0] ? st->limits.cpuset_mems : NULL;
 	if (cgroup_set_limits(s->cg, &lim, err) < 0)
 		return -err->err;
+	/* Before "g": the init joins the cgroup, and runs anything of the image's, after it. */
+	if (devices_apply(s->cg, s->devices, s->n_devices, err) < 0)
+		return hutch_error_wrap(err, "device policy");
 	/* The thread sent the init its namespaces; "g" must come after them. */
 	return ns_prep_finish(&s->np, err);
 }
@@ -401,8 +410,8 @@ static int step_record(struct container_setup *s, struct hutch_error *err)
 
 /* The steps, in order. */
 static int (*const steps[])(struct container_setup *, struct hutch_error *) = {
-	step_identity, step_reserve, step_join_ns, step_dirs,	   step_stdio,	step_command,
-	step_cgroup,   step_clone,   step_limits,  step_handshake, step_record,
+	step_identity, step_reserve, step_join_ns, step_dirs,	step_stdio,	step_command,
+	step_devices,  step_cgroup,  step_clone,   step_limits, step_handshake, step_record,
 };
 
 int setup_run(struct container_setup *s, struct hutch_error *err)
@@ -426,6 +435,8 @@ void setup_close(struct container_setup *s)
 		close_fd(fds[i]);
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		close_fd(&s->join_fds[k]);
+	free(TAKE_PTR(s->devices));
+	s->n_devices = 0;
 }
 
 void setup_undo(struct container_setup *s)

@@ -182,6 +182,8 @@ struct mount_ctx {
 	bool private_cgroupns;
 	/* Called before the first mount that needs the net and IPC namespaces (mqueue, sysfs). */
 	int (*enter_ns)(void *arg, struct hutch_error *err);
+	const struct hutch_device *devices; /* --device nodes to make */
+	size_t n_devices;
 	void *enter_arg;
 };
 /* Before the init is in its cgroup: the overlay root, /proc, /dev, /sys, /etc files, volumes. */
@@ -199,6 +201,43 @@ int setup_cgroupfs(const char *rootfs, bool own_ns, struct hutch_error *err);
 int dev_populate(const char *dev, struct hutch_error *err);
 /* Whether a FUSE filesystem is mounted at dir. */
 bool fsd_mounted(const char *dir);
+
+/* ---- devices.c: the container's device policy (docker's default rules, --device) ---- */
+#define DEV_ACC_MKNOD 1 /* BPF_DEVCG_ACC_* */
+#define DEV_ACC_READ  2
+#define DEV_ACC_WRITE 4
+#define DEV_ACC_ALL   7
+/* A rule: type 'a' (any), 'b' or 'c'; major and minor -1 for any; access DEV_ACC_*. */
+struct dev_rule {
+	char type;
+	int64_t major, minor;
+	unsigned access;
+};
+/* A --device: parsed (spec_parse_device), then the host's node (devices_resolve). */
+struct hutch_device {
+	char host[1024], path[1024]; /* the host's node, the container's path */
+	unsigned access;
+	char type; /* 'b' or 'c' */
+	dev_t rdev;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+/* HOST[:CONTAINER[:ACCESS]], both absolute, ACCESS of "rwm" (default all); pure. */
+int spec_parse_device(const char *s, struct hutch_device *ret);
+/* Parses st->devices and reads each host node (a char or block device, or an error). */
+int devices_resolve(char *const *specs, struct hutch_device **ret, size_t *ret_n,
+		    struct hutch_error *err);
+/* The default rules plus devs on cg: v1's devices controller, else a BPF program on v2. */
+int devices_apply(struct cgroup *cg, const struct hutch_device *devs, size_t n,
+		  struct hutch_error *err);
+/* The cgroup v2 program of the default rules and extra (malloc'd instructions). */
+struct bpf_insn;
+int devices_bpf_program(const struct dev_rule *extra, size_t n_extra, struct bpf_insn **ret,
+			size_t *ret_n);
+/* The --device nodes in the container (in its mount namespace, paths resolved in rootfs). */
+int devices_create(const char *rootfs, const struct hutch_device *devs, size_t n,
+		   struct hutch_error *err);
 
 /* ---- rootpath.c: paths inside a container's root, resolved in it ---- */
 /*

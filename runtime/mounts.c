@@ -383,7 +383,8 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 	    (r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0)
 		return r;
-	if ((r = setup_dev(rootfs, err)) < 0)
+	if ((r = setup_dev(rootfs, err)) < 0 ||
+	    (r = devices_create(rootfs, m->devices, m->n_devices, err)) < 0)
 		return r;
 	if ((r = mask_paths(rootfs, "proc/", err)) < 0)
 		return r;

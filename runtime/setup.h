@@ -118,6 +118,8 @@ struct container_setup {
 	int stdio[3];	 /* the init's 0, 1, 2: aliases of the fds below, or -1 */
 	struct init_args init;
 	unsigned long clone_flags;
+	struct hutch_device *devices; /* --device, resolved on the host; owned */
+	size_t n_devices;
 
 	/* Owned. */
 	struct cgroup *cg;

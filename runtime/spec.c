@@ -137,6 +137,44 @@ bool spec_kernel_fs_target(const char *p)
 	return false;
 }
 
+int spec_parse_device(const char *s, struct hutch_device *ret)
+{
+	char buf[2100];
+	if (!s || snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -EINVAL;
+	char *host = buf, *ctr = strchr(buf, ':'), *acc = NULL;
+	if (ctr) {
+		*ctr++ = '\0';
+		if ((acc = strchr(ctr, ':')))
+			*acc++ = '\0';
+	}
+	if (!ctr || !ctr[0])
+		ctr = host;
+	struct hutch_device d = {.access = DEV_ACC_ALL};
+	if (!abs_path_ok(host) || !abs_path_ok(ctr) || strcmp(ctr, "/") == 0 ||
+	    spec_kernel_fs_target(ctr) || strlen(host) >= sizeof(d.host) ||
+	    strlen(ctr) >= sizeof(d.path))
+		return -EINVAL;
+	if (acc) {
+		d.access = 0;
+		for (const char *c = acc; *c; c++) {
+			unsigned bit = *c == 'r'   ? DEV_ACC_READ
+				       : *c == 'w' ? DEV_ACC_WRITE
+				       : *c == 'm' ? DEV_ACC_MKNOD
+						   : 0;
+			if (!bit || (d.access & bit))
+				return -EINVAL;
+			d.access |= bit;
+		}
+		if (!d.access)
+			return -EINVAL;
+	}
+	strcpy(d.host, host);
+	strcpy(d.path, ctr);
+	*ret = d;
+	return 0;
+}
+
 int spec_parse_volume(const char *s, struct hutch_mount_spec *ret)
 {
 	_cleanup_free_ char *copy = strdup(s ? s : "");
@@ -416,6 +454,7 @@ enum {
 	OPT_NO_PIVOT,
 	OPT_NAME,
 	OPT_SECURITY_OPT,
+	OPT_DEVICE,
 };
 
 static const struct option run_options[] = {
@@ -448,6 +487,7 @@ static const struct option run_options[] = {
 	{"rootfs", required_argument, NULL, OPT_ROOTFS},
 	{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
 	{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+	{"device", required_argument, NULL, OPT_DEVICE},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -634,6 +674,18 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 	case OPT_NO_PIVOT:
 		st->no_pivot = true;
 		break;
+	case OPT_DEVICE: {
+		struct hutch_device d;
+		char norm[2200], acc[4] = "";
+		if (spec_parse_device(optarg, &d) < 0)
+			return BAD("--device '%s': HOST[:CONTAINER[:rwm]], absolute paths", optarg);
+		snprintf(acc, sizeof(acc), "%s%s%s", d.access & DEV_ACC_READ ? "r" : "",
+			 d.access & DEV_ACC_WRITE ? "w" : "", d.access & DEV_ACC_MKNOD ? "m" : "");
+		snprintf(norm, sizeof(norm), "%s:%s:%s", d.host, d.path, acc);
+		if (strv_push(&st->devices, norm) < 0)
+			return hutch_error_set(err, ENOMEM, "out of memory");
+		break;
+	}
 	case OPT_SECURITY_OPT:
 		if (strcmp(optarg, "seccomp=unconfined") != 0 &&
 		    strcmp(optarg, "seccomp:unconfined") != 0)

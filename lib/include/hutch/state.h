@@ -91,6 +91,7 @@ struct hutch_state {
 	struct hutch_ns_spec ns[HUTCH_NS_COUNT];
 	struct hutch_mount_spec *mounts; /* volumes, owned */
 	size_t n_mounts;
+	char **devices; /* --device, each "HOST:CONTAINER:ACCESS" (access of "rwm"); owned */
 
 	bool tty, interactive, detach, auto_remove, read_only, no_pivot, fsd;
 	bool seccomp_unconfined; /* --security-opt seccomp=unconfined */
