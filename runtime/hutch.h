@@ -239,6 +239,16 @@ int devices_bpf_program(const struct dev_rule *extra, size_t n_extra, struct bpf
 int devices_create(const char *rootfs, const struct hutch_device *devs, size_t n,
 		   struct hutch_error *err);
 
+/* ---- exe_seal.c: hutch's binary as the container's processes see it (CVE-2019-5736) ---- */
+/* Whether hutch runs from a read-only mount or a sealed memfd copy of itself. */
+bool exe_sealed(void);
+/*
+ * Unless exe_sealed(), executes hutch again, with argv, from a read-only
+ * detached bind mount of its binary (or a sealed memfd copy): no process
+ * made from it can write or chmod the host's file. Returns only on failure.
+ */
+int exe_seal_reexec(char **argv);
+
 /* ---- rootpath.c: paths inside a container's root, resolved in it ---- */
 /*
  * The host's path of dest inside rootfs, with the image's symlinks followed
