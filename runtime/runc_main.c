@@ -206,6 +206,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int verb = optind;
+	/* The verbs that put processes into a container run from a sealed view of the binary. */
+	static const char *const sealed[] = {"create", "run", "exec"};
+	for (size_t i = 0; i < ARRAY_SIZE(sealed); i++) {
+		if (strcmp(argv[verb], sealed[i]) != 0)
+			continue;
+		int r = exe_seal_reexec(argv);
+		if (r < 0)
+			return runc_fail("run from a read-only view of the binary: %s",
+					 strerror(-r));
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		if (strcmp(argv[verb], verbs[i].name) == 0) {
 			optind = 1; /* each verb parses its own flags from its argv[1] */
