@@ -259,15 +259,12 @@ static const char *const readonly_paths[] = {
 	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
 };
 
-/* root_join for paths that may be missing (then skipped): no message wanted. */
-static int in_root(const char *rootfs, const char *rel, char *buf, size_t size)
-{
-	struct hutch_error ignored = {0};
-	return root_join(rootfs, rel, buf, size, &ignored);
-}
-
-/* Masks and makes read-only those of the paths above that start with prefix ("proc/", "sys/"). */
-static int mask_paths(const char *rootfs, const char *prefix, struct hutch_error *err)
+/*
+ * Masks and makes read-only those of the paths above that start with prefix
+ * ("proc/", "sys/"), under kdir: where that /proc or /sys is mounted (a
+ * kernel filesystem of our own, so no image symlink can be in the way).
+ */
+static int mask_paths(const char *kdir, const char *prefix, struct hutch_error *err)
 {
 	char p[4400];
 	int r;
@@ -276,7 +273,8 @@ static int mask_paths(const char *rootfs, const char *prefix, struct hutch_error
 		struct stat sb;
 		if (strncmp(masked_paths[i], prefix, plen) != 0)
 			continue;
-		if (in_root(rootfs, masked_paths[i], p, sizeof(p)) < 0 || stat(p, &sb) < 0)
+		pathf(p, sizeof(p), "%s/%s", kdir, masked_paths[i] + plen);
+		if (stat(p, &sb) < 0)
 			continue;
 		if (S_ISDIR(sb.st_mode))
 			r = do_mount("tmpfs", p, "tmpfs",
@@ -289,7 +287,8 @@ static int mask_paths(const char *rootfs, const char *prefix, struct hutch_error
 	for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++) {
 		if (strncmp(readonly_paths[i], prefix, plen) != 0)
 			continue;
-		if (in_root(rootfs, readonly_paths[i], p, sizeof(p)) < 0 || access(p, F_OK) < 0)
+		pathf(p, sizeof(p), "%s/%s", kdir, readonly_paths[i] + plen);
+		if (access(p, F_OK) < 0)
 			continue;
 		if ((r = do_mount(p, p, NULL, MS_BIND | MS_REC, NULL, err)) < 0 ||
 		    (r = do_mount(NULL, p, NULL,
@@ -306,13 +305,17 @@ static const char *const fsd_files[] = {
 	"proc/loadavg", "proc/diskstats", "proc/swaps", "sys/devices/system/cpu/online",
 };
 
-static int setup_fsd(const char *rootfs, const char *fsd, struct hutch_error *err)
+/* Over the container's /proc and /sys, mounted at procdir and sysdir. */
+static int setup_fsd(const char *procdir, const char *sysdir, const char *fsd,
+		     struct hutch_error *err)
 {
-	char src[4096], dst[4096];
+	char src[4096], dst[4400];
 	for (size_t i = 0; i < ARRAY_SIZE(fsd_files); i++) {
+		bool proc = strncmp(fsd_files[i], "proc/", 5) == 0;
 		pathf(src, sizeof(src), "%s/%s", fsd, fsd_files[i]);
-		if (access(src, F_OK) < 0 || in_root(rootfs, fsd_files[i], dst, sizeof(dst)) < 0 ||
-		    access(dst, F_OK) < 0)
+		pathf(dst, sizeof(dst), "%s/%s", proc ? procdir : sysdir,
+		      fsd_files[i] + (proc ? 5 : 4));
+		if (access(src, F_OK) < 0 || access(dst, F_OK) < 0)
 			continue; /* a file this fsd does not serve, or the kernel does not have */
 		int r = do_mount(src, dst, NULL, MS_BIND, NULL, err);
 		if (r < 0)
@@ -379,14 +382,16 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 	 * be making (network, IPC, UTS), then, in them, what shows them:
 	 * /dev/mqueue and /sys.
 	 */
-	if ((r = root_join(rootfs, "/proc", p, sizeof(p), err)) < 0 ||
-	    (r = make_target(p, true, err)) < 0 ||
-	    (r = do_mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0)
+	char procdir[4096], sysdir[4096];
+	if ((r = root_join(rootfs, "/proc", procdir, sizeof(procdir), err)) < 0 ||
+	    (r = make_target(procdir, true, err)) < 0 ||
+	    (r = do_mount("proc", procdir, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) <
+		    0)
 		return r;
 	if ((r = setup_dev(rootfs, err)) < 0 ||
 	    (r = devices_create(rootfs, m->devices, m->n_devices, err)) < 0)
 		return r;
-	if ((r = mask_paths(rootfs, "proc/", err)) < 0)
+	if ((r = mask_paths(procdir, "proc/", err)) < 0)
 		return r;
 	static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
 	char etc[4096];
@@ -407,15 +412,15 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 		return r;
 	if ((r = setup_mqueue(rootfs, err)) < 0)
 		return r;
-	if ((r = root_join(rootfs, "/sys", p, sizeof(p), err)) < 0 ||
-	    (r = make_target(p, true, err)) < 0 ||
-	    (r = do_mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-			  err)) < 0)
+	if ((r = root_join(rootfs, "/sys", sysdir, sizeof(sysdir), err)) < 0 ||
+	    (r = make_target(sysdir, true, err)) < 0 ||
+	    (r = do_mount("sysfs", sysdir, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL, err)) < 0)
 		return r;
-	if ((r = mask_paths(rootfs, "sys/", err)) < 0)
+	if ((r = mask_paths(sysdir, "sys/", err)) < 0)
 		return r;
 	/* hutch-fsd's files: binds over /proc's and /sys's (none of them masked). */
-	if (m->fsd_dir && (r = setup_fsd(rootfs, m->fsd_dir, err)) < 0)
+	if (m->fsd_dir && (r = setup_fsd(procdir, sysdir, m->fsd_dir, err)) < 0)
 		return hutch_error_wrap(err, "hutch-fsd files from %s", m->fsd_dir);
 	/* Volumes last: over anything above, /sys's or /dev/mqueue's paths too. */
 	for (size_t i = 0; i < st->n_mounts; i++) {
