@@ -100,7 +100,7 @@ GETTER(file_descriptors, known(c->file_descriptors, 1, ret))
 GETTER(start_time, known(c->start_time_ns, NS_PER_S, ret))
 GETTER(last_seen, c->sampled_wall_ns ? (*ret = (double)c->sampled_wall_ns / NS_PER_S, true) : false)
 
-/* The families, in groups, written in cAdvisor's order (see cgroup_write). */
+/* The families, in groups, written in cAdvisor's order (see write_cgroup_families). */
 static const struct simple_family cpu_families[] = {
 	{"container_cpu_user_seconds_total", "Cumulative user cpu time consumed in seconds.",
 	 EXPO_COUNTER, cpu_user},
@@ -353,7 +353,7 @@ static void write_pressure(struct collector_scrape *sc)
 	}
 }
 
-static void cgroup_write(struct collector_scrape *sc, void *userdata)
+static void write_cgroup_families(struct collector_scrape *sc, void *userdata)
 {
 	write_cpu_usage(sc);
 	WRITE_GROUP(sc, cpu_families);
@@ -371,6 +371,6 @@ static void cgroup_write(struct collector_scrape *sc, void *userdata)
 const struct collector_source collector_cgroup_source = {
 	.name = "cgroup",
 	.prepare = NULL,
-	.write = cgroup_write,
+	.write = write_cgroup_families,
 	.userdata = NULL,
 };
