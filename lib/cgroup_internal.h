@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to libhutch's cgroup layer: the handle and the backend table.
- * lib/cgroup.c is the front end (handles, dispatch); lib/cgroup_v1.c and
- * lib/cgroup_v2.c implement struct cgroup_ops; lib/cgroup_layout.c picks one.
+ * lib/cgroup.c is the front end (handles, dispatch), with cgroup_read.c (typed
+ * reads), cgroup_create.c (create, limits, attach, destroy) and cgroup_walk.c
+ * (processes, tree walks); lib/cgroup_v1.c and lib/cgroup_v2.c implement
+ * struct cgroup_ops; lib/cgroup_layout.c picks one.
  */
 #ifndef HUTCH_CGROUP_INTERNAL_H
 #define HUTCH_CGROUP_INTERNAL_H
@@ -45,6 +47,15 @@ struct cgroup_ops {
 
 extern const struct cgroup_ops cgroup_v1_ops;
 extern const struct cgroup_ops cgroup_v2_ops;
+
+/* A handle for creating path: its managed hierarchies only. */
+int cgroup_new_for_create(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
+			  struct hutch_error *err);
+
+/* A handle with path in the layout's primary hierarchy only (for walks), that
+ * hierarchy's index in *ret_h; nothing is opened. */
+int cgroup_new_primary(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
+		       int *ret_h);
 
 /* The hierarchy index a def names, or -1 when the layout has none. */
 int cgroup_file_hierarchy(const struct cgroup *cg, const struct cgroup_file_def *def);
