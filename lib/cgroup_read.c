@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Typed reads of control files (numbers, limits, keyed lines, pressure) shared by the backends. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -104,6 +105,64 @@ int cgroup_read_psi(struct cgroup *cg, const int slots[3], const struct cgroup_f
 			continue;
 		*out[i] = psi;
 		st->has_psi = true;
+	}
+	return 0;
+}
+
+/* memory.stat's lines by version and the cgroup_stats field each fills: v1's
+ * subtree total, the cgroup's own line it falls back to, and v2's name (NULL
+ * where the version has none). v2's anon and file are v1's rss and cache. */
+static const struct memory_stat_key {
+	const char *v1_total, *v1_own, *v2;
+	size_t field;
+} memory_stat_keys[] = {
+#define F(f) offsetof(struct cgroup_stats, f)
+	{"total_cache", "cache", "file", F(memory_cache_bytes)},
+	{"total_rss", "rss", "anon", F(memory_rss_bytes)},
+	{"total_shmem", "shmem", "shmem", F(memory_shmem_bytes)},
+	{"total_mapped_file", "mapped_file", "file_mapped", F(memory_mapped_file_bytes)},
+	{"total_active_anon", "active_anon", "active_anon", F(memory_active_anon_bytes)},
+	{"total_inactive_anon", "inactive_anon", "inactive_anon", F(memory_inactive_anon_bytes)},
+	{"total_active_file", "active_file", "active_file", F(memory_active_file_bytes)},
+	{"total_inactive_file", "inactive_file", "inactive_file", F(memory_inactive_file_bytes)},
+	{"total_pgfault", "pgfault", "pgfault", F(memory_pgfault)},
+	{"total_pgmajfault", "pgmajfault", "pgmajfault", F(memory_pgmajfault)},
+	{"total_swap", NULL, NULL, F(swap_usage_bytes)},
+	{NULL, NULL, "slab_reclaimable", F(memory_slab_reclaimable_bytes)},
+	{NULL, NULL, "slab_unreclaimable", F(memory_slab_unreclaimable_bytes)},
+#undef F
+};
+
+int cgroup_read_memory_stat(struct cgroup *cg, int slot, const struct cgroup_file_def *def, bool v1,
+			    struct cgroup_stats *st)
+{
+	enum { N = ARRAY_SIZE(memory_stat_keys), NONE = -1 };
+	const char *keys[2 * N];
+	int at[N], own[N];
+	size_t n = 0;
+	for (size_t i = 0; i < N; i++) {
+		const struct memory_stat_key *k = &memory_stat_keys[i];
+		const char *name = v1 ? k->v1_total : k->v2;
+		at[i] = own[i] = NONE;
+		if (name) {
+			at[i] = (int)n;
+			keys[n++] = name;
+		}
+		if (v1 && k->v1_own) {
+			own[i] = (int)n;
+			keys[n++] = k->v1_own;
+		}
+	}
+	uint64_t v[2 * N];
+	TRY(cgroup_read_keyed(cg, slot, def, keys, n, v));
+	for (size_t i = 0; i < N; i++) {
+		if (at[i] == NONE)
+			continue;
+		uint64_t x = v[at[i]];
+		/* Kernels before use_hierarchy was forced lack total_*: the cgroup's own. */
+		if (!hutch_known(x) && own[i] != NONE)
+			x = v[own[i]];
+		memcpy((char *)st + memory_stat_keys[i].field, &x, sizeof(x));
 	}
 	return 0;
 }
