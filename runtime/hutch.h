@@ -127,10 +127,6 @@ int container_lookup(const char *verb, const char *name, struct hutch_state *ret
 void container_refresh(struct hutch_state *st);
 /* Removes <root>/<id> and everything in it. */
 int container_remove_dir(const char *id);
-/* Creates (or truncates) a file with data. */
-int write_new_file(const char *path, const char *data);
-/* rm -rf of a directory tree (does not cross mount points). */
-int rm_rf(const char *path);
 
 /* A compiled seccomp filter: len BPF instructions (struct sock_filter, 8 bytes each). */
 struct seccomp_prog {
