@@ -74,6 +74,26 @@ static __always_inline long task_state(struct task_struct *t)
 }
 
 /*
+ * v clamped to at most max, as an index the verifier sees bounded on every
+ * kernel. For a 32-bit index clang clamps a zero-extended copy
+ * (r2 = r1; r2 <<= 32; r2 >>= 32; if r2 > max ...) and indexes with the
+ * original register; the bound found on the copy is not carried back to it
+ * (the shifts give the copy a new identity), and Linux 6.1's verifier, which
+ * cannot bound the original itself (it gives up on shifts by a register
+ * amount, as in log2_ceil), rejects the access: "R1 unbounded memory
+ * access". Later kernels track enough of such arithmetic to accept it. The
+ * comparison written here is on the very register that indexes.
+ */
+#define clamp_index(v, max)                                         \
+	({                                                          \
+		__u64 __v = (v);                                    \
+		asm volatile("if %[x] <= %[m] goto +1; %[x] = %[m]" \
+			     : [x] "+r"(__v)                        \
+			     : [m] "i"(max));                       \
+		__v;                                                \
+	})
+
+/*
  * The cgroup a task is keyed by: its unified-hierarchy cgroup, or its cgroup
  * in the v1 hierarchy of controller subsys (a bpf_core_enum_value of enum
  * cgroup_subsys_id, so the index is the running kernel's). For tracing
