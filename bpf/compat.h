@@ -75,14 +75,14 @@ static __always_inline long task_state(struct task_struct *t)
 
 /*
  * v clamped to at most max, as an index the verifier sees bounded on every
- * kernel. For a 32-bit index clang clamps a zero-extended copy
- * (r2 = r1; r2 <<= 32; r2 >>= 32; if r2 > max ...) and indexes with the
- * original register; the bound found on the copy is not carried back to it
- * (the shifts give the copy a new identity), and Linux 6.1's verifier, which
- * cannot bound the original itself (it gives up on shifts by a register
- * amount, as in log2_ceil), rejects the access: "R1 unbounded memory
- * access". Later kernels track enough of such arithmetic to accept it. The
- * comparison written here is on the very register that indexes.
+ * kernel. Verifiers before Linux 6.10 (commit "bpf/verifier: improve XOR and
+ * OR range computation") forget a register's bounds when it is OR-ed with a
+ * non-constant register, so a value made like log2_ceil's is unbounded to
+ * them; and the clamp clang writes for a 32-bit index is on a zero-extended
+ * copy (r2 = r1; r2 <<= 32; r2 >>= 32; if r2 > max ...), which does not
+ * bound the register that indexes. Linux 6.1 then rejects the access ("R1
+ * unbounded memory access"). The comparison written here is on the very
+ * register that indexes.
  */
 #define clamp_index(v, max)                                         \
 	({                                                          \

@@ -80,7 +80,8 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	note_complaint(msg);
 	/* Verifier logs are long: the whole message, a log line per line of it
 	 * (a log line has a bounded length), at debug level only. */
-	for (char *save = NULL, *line = strtok_r(msg, "\n", &save); line;
+	char *text = strncmp(msg, "libbpf: ", 8) == 0 ? msg + 8 : msg;
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
 		log_debug("libbpf: %s", line);
 	free(msg);
