@@ -70,7 +70,8 @@ static void note_complaint(const char *log)
 	verifier_complaint[len] = '\0';
 }
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int libbpf_log(enum libbpf_print_level level,
+							    const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
