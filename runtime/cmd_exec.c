@@ -17,6 +17,18 @@ static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR
 static const enum hutch_ns_kind join_order[] = {HUTCH_NS_IPC, HUTCH_NS_UTS,    HUTCH_NS_NET,
 						HUTCH_NS_PID, HUTCH_NS_CGROUP, HUTCH_NS_MNT};
 
+/* The container's capabilities, no_new_privs and seccomp filter, as its command has them. */
+static int exec_security(const struct hutch_state *st, struct init_args *ia)
+{
+	struct hutch_error err = {0};
+	if (security_prog_for(st, false, &ia->prog, &err) < 0)
+		return hutch_fail("exec", "%s", err.msg);
+	ia->seccomp = ia->prog.len > 0;
+	ia->no_new_privs = st->no_new_privs;
+	ia->cap_mask = st->cap_mask;
+	return 0;
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -103,7 +115,8 @@ int cmd_exec(int argc, char **argv)
 		spec_env_set(&st.env, extra_env[i]);
 	ia.env = st.env;
 	ia.workdir = workdir ? workdir : st.workdir;
-	ia.seccomp = !st.seccomp_unconfined;
+	if (exec_security(&st, &ia) < 0)
+		goto out;
 	if (user || st.user[0]) {
 		/* Names are the container's: its root as the host sees it through /proc. */
 		char root[64];

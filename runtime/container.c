@@ -91,28 +91,6 @@ int container_remove_dir(const char *id)
 	return rm_rf(dir);
 }
 
-int container_lookup(const char *verb, const char *name, struct hutch_state *ret)
-{
-	int r = hutch_state_find(hutch_globals.root, name, ret);
-	if (r == -ENOENT || r == -EINVAL)
-		return hutch_fail(verb, "no such container: %s", name);
-	if (r == -ENOTUNIQ)
-		return hutch_fail(verb, "'%s' names more than one container; give more of the id",
-				  name);
-	if (r < 0)
-		return hutch_fail(verb, "read state of %s: %s", name, strerror(-r));
-	container_refresh(ret);
-	return 0;
-}
-
-void container_refresh(struct hutch_state *st)
-{
-	if (st->status != HUTCH_STATUS_EXITED && !hutch_state_pid_alive(st)) {
-		/* Its monitor did not live to record the end: the exit code is unknown. */
-		st->status = HUTCH_STATUS_EXITED;
-	}
-}
-
 static void new_id(char *buf)
 {
 	unsigned char raw[HUTCH_ID_LEN / 2];
@@ -329,6 +307,8 @@ static int child_finish(struct child_args *a, int *ret_master, struct hutch_erro
 	r = mounts_finish(&m, err);
 	if (r < 0)
 		return r;
+	if ((r = rlimits_apply(st, err)) < 0)
+		return r;
 	if (st->tty) {
 		/* The pty comes from the container's own devpts, so `tty` names it there. */
 		int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -373,15 +353,6 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 	send_msg(a->sync_fd, 0, NULL, master);
 	if (master >= 0)
 		close(master);
-	/* The seccomp filter hutch compiled meanwhile (empty: compile it here). */
-	if (a->init.seccomp) {
-		ssize_t n;
-		while ((n = recv(a->sync_fd, a->init.prog.insns, sizeof(a->init.prog.insns), 0)) <
-			       0 &&
-		       errno == EINTR)
-			;
-		a->init.prog.len = n > 0 && n % 8 == 0 ? (size_t)n / 8 : 0;
-	}
 	close(a->sync_fd);
 	_exit(init_run(&a->init));
 }
@@ -410,19 +381,6 @@ static int open_joined_ns(struct hutch_state *st, enum hutch_ns_kind k, int *ret
 		return hutch_error_setsys(err, errno, "open %s", path);
 	*ret_fd = fd;
 	return 0;
-}
-
-static bool name_taken(const char *name)
-{
-	struct hutch_state *v;
-	size_t n;
-	bool taken = false;
-	if (hutch_state_list(hutch_globals.root, &v, &n) < 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		taken |= strcmp(v[i].name, name) == 0;
-	hutch_state_list_free(v, n);
-	return taken;
 }
 
 #ifndef CLONE_INTO_CGROUP
@@ -690,28 +648,10 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	st->created_ns = hutch_wall_ns();
 	st->status = HUTCH_STATUS_CREATED;
 
-	/* The name check and the directory that reserves the name go together, under a lock. */
-	{
-		snprintf(path, sizeof(path), "%s/.lock", root);
-		_cleanup_close_ int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (lock < 0 || flock(lock, LOCK_EX) < 0) {
-			hutch_error_setsys(err, errno, "lock %s", path);
-			goto fail;
-		}
-		if (name_taken(st->name)) {
-			hutch_error_set(err, EEXIST, "the name '%s' is already in use", st->name);
-			goto fail;
-		}
-		if (mkdir(dir, 0700) < 0) {
-			hutch_error_setsys(err, errno, "mkdir %s", dir);
-			goto fail;
-		}
-		made_dir = true;
-		if ((r = hutch_state_write(root, st)) < 0) {
-			hutch_error_setsys(err, -r, "write the state of %s", st->id);
-			goto fail;
-		}
-	}
+	hutch_pid_start_ticks(getpid(), &st->monitor_start_ticks);
+	if (registry_create(st, err) < 0)
+		goto fail;
+	made_dir = true;
 
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		if (st->ns[k].mode == HUTCH_NS_CONTAINER &&
@@ -773,7 +713,15 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	a.init.argv = st->argv;
 	a.init.env = st->env;
 	a.init.workdir = st->workdir;
-	a.init.seccomp = !st->seccomp_unconfined;
+	if (security_prog_for(st, true, &a.init.prog, err) < 0)
+		goto fail;
+	a.init.seccomp = a.init.prog.len > 0;
+	a.init.no_new_privs = st->no_new_privs;
+	a.init.cap_mask = st->cap_mask;
+	if (st->seccomp_profile[0] && (r = security_save_prog(st, &a.init.prog)) < 0) {
+		hutch_error_setsys(err, -r, "keep the seccomp filter of %s", st->id);
+		goto fail;
+	}
 	if (st->user[0]) {
 		if (spec_resolve_user_in(st->user, st->rootfs, &a.init.uid, &a.init.gid) < 0) {
 			hutch_error_set(err, ENOENT,
@@ -871,12 +819,6 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	struct sync_msg msg;
 	/* A child that failed already has closed its end: its message waits for us. */
 	send(sv[0], "g", 1, MSG_NOSIGNAL);
-	/* While the init finishes its filesystem, libseccomp compiles the command's filter. */
-	if (a.init.seccomp) {
-		static struct seccomp_prog prog;
-		size_t len = seccomp_build_default(&prog) == 0 ? prog.len * 8 : 0;
-		send(sv[0], len ? (void *)prog.insns : (void *)"", len, MSG_NOSIGNAL);
-	}
 	if (recv_msg(sv[0], &msg, &master, 0) < 0) {
 		hutch_error_set(err, EIO, "the container's init died while setting up");
 		goto fail;
@@ -947,14 +889,11 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	st->exit_code = code;
 	st->finished_ns = hutch_wall_ns();
 	if (st->auto_remove) {
-		/* What a --rm container leaves: its state and the empty mount point (else rm -rf). */
-		snprintf(path, sizeof(path), "%s/state.json", dir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/rootfs", dir);
-		if (rmdir(path) < 0 || rmdir(dir) < 0)
-			container_remove_dir(st->id);
-	} else
+		registry_remove(st);
+	} else {
+		registry_record_exit(st);
 		hutch_state_write(root, st);
+	}
 	if (log_fd >= 0)
 		close(log_fd);
 	if (null_fd >= 0)
@@ -985,7 +924,7 @@ fail:
 		cgroup_close(cg);
 	}
 	if (made_dir)
-		rm_rf(dir);
+		registry_remove(st);
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		if (a.join_fds[k] >= 0)
 			close(a.join_fds[k]);

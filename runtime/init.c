@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <sched.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,26 +17,6 @@
 #include "hutch.h"
 
 extern char **environ;
-
-/* docker's default capability set; everything else leaves the bounding set. */
-static const int default_caps[] = {
-	CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,	     CAP_FOWNER,
-	CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,	     CAP_SETUID,
-	CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-	CAP_KILL,    CAP_AUDIT_WRITE,
-};
-
-static void drop_capabilities(void)
-{
-	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
-		bool keep = false;
-		for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
-			keep |= default_caps[i] == cap;
-		if (!keep)
-			prctl(PR_CAPBSET_DROP, cap, 0, 0,
-			      0); /* a cap this kernel lacks: EINVAL, fine */
-	}
-}
 
 void init_exec_command(const struct init_args *a)
 {
@@ -66,7 +45,8 @@ void init_exec_command(const struct init_args *a)
 		fprintf(stderr, "hutch: chdir %s: %s\n", wd, strerror(errno));
 		_exit(EXIT_CANNOT);
 	}
-	drop_capabilities();
+	if (security_apply_bounding(a) < 0)
+		_exit(EXIT_CANNOT);
 	if (a->set_user) {
 		/*
 		 * The system calls themselves: the init spawns the command sharing
@@ -80,11 +60,8 @@ void init_exec_command(const struct init_args *a)
 			_exit(EXIT_CANNOT);
 		}
 	}
-	if (a->seccomp &&
-	    (a->prog.len ? seccomp_load_prog(&a->prog) : seccomp_apply_default()) < 0) {
-		fprintf(stderr, "hutch: load the seccomp filter\n");
+	if (security_apply_rest(a) < 0)
 		_exit(EXIT_CANNOT);
-	}
 	execvp(a->argv[0], a->argv);
 	int e = errno;
 	fprintf(stderr, "hutch: exec %s: %s\n", a->argv[0], strerror(e));
