@@ -101,6 +101,11 @@ int cmd_ps(int argc, char **argv)
 		container_refresh(st);
 		if (!all && st->status != HUTCH_STATUS_RUNNING)
 			continue;
+		/* A --rm container the refresh found finished is gone now. */
+		char dir[4200];
+		snprintf(dir, sizeof(dir), "%s/%s", hutch_globals.root, st->id);
+		if (st->auto_remove && st->status == HUTCH_STATUS_EXITED && access(dir, F_OK) != 0)
+			continue;
 		char status[96], cmd[256], age[64], created[64];
 		status_text(st, status, sizeof(status));
 		command_text(st, cmd, sizeof(cmd));

@@ -690,18 +690,16 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	if (st->detach || !st->auto_remove) {
 		snprintf(st->log_path, sizeof(st->log_path), "%s/container.log", dir);
 		log_fd = open(st->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (log_fd < 0) {
+		if (log_fd < 0 || (r = log_reserve(dir, log_fd)) < 0) {
+			errno = log_fd < 0 ? errno : -r;
 			hutch_error_setsys(err, errno, "create %s", st->log_path);
 			goto fail;
 		}
 	}
-	if (st->detach) {
+	/* A detached container's output comes through its monitor too: a full disk is seen. */
+	if (st->detach || !st->interactive || st->tty)
 		a.stdio[0] = null_fd;
-		a.stdio[1] = a.stdio[2] = log_fd;
-	} else if (!st->interactive || st->tty) {
-		a.stdio[0] = null_fd;
-	}
-	if (!st->detach && log_fd >= 0 && !st->tty) {
+	if (log_fd >= 0 && !st->tty) {
 		if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
 			hutch_error_setsys(err, errno, "pipe");
 			goto fail;
@@ -853,11 +851,11 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 
 	struct relay_io io = {.master = master,
 			      .in_fd = st->interactive && !st->detach ? STDIN_FILENO : -1,
-			      .out_fd = st->detach ? log_fd : STDOUT_FILENO,
+			      .out_fd = st->detach ? -1 : STDOUT_FILENO,
 			      .out_pipe = out_pipe[0],
 			      .err_pipe = err_pipe[0],
-			      .err_fd = STDERR_FILENO,
-			      .log_fd = st->detach ? -1 : log_fd};
+			      .err_fd = st->detach ? -1 : STDERR_FILENO,
+			      .log_fd = log_fd};
 	int status = io_relay(&io, pid, forwarded_signals, ARRAY_SIZE(forwarded_signals));
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (master >= 0)
@@ -888,6 +886,7 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 	st->status = HUTCH_STATUS_EXITED;
 	st->exit_code = code;
 	st->finished_ns = hutch_wall_ns();
+	snprintf(st->log_note, sizeof(st->log_note), "%s", log_note());
 	if (st->auto_remove) {
 		registry_remove(st);
 	} else {

@@ -260,6 +260,14 @@ struct relay_io {
 /* pty_relay with the command's output also kept in a log, or coming through pipes. */
 int io_relay(const struct relay_io *io, pid_t child, const int *fwd_signals, size_t n_sig);
 
+/* ---- log.c: the container log, honest about a full disk ---- */
+/* Reserves room beside the log (dir/log.reserve) for the note of its end; log_fd is the log. */
+int log_reserve(const char *dir, int log_fd);
+/* Writes to fd; for the log, a full disk ends it with a note (log_note) instead of an error. */
+int log_write(int fd, const void *buf, size_t len);
+/* Why the log stopped early, "" if it did not. */
+const char *log_note(void);
+
 /* Formats a wall clock time (ns) as RFC 3339 UTC; "" for 0. */
 void format_time(uint64_t ns, char *buf, size_t size);
 

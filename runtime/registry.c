@@ -101,7 +101,8 @@ int registry_remove(const struct hutch_state *st)
 			return -errno;
 	} else {
 		/* What a --rm container leaves, by name (cheaper than a walk); else the walk. */
-		static const char *const files[] = {"state.json", "exit", "cgroup", "seccomp.bpf"};
+		static const char *const files[] = {"state.json", "exit", "cgroup", "seccomp.bpf",
+						    "log.reserve"};
 		char path[4400];
 		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 			snprintf(path, sizeof(path), "%s/%s", trash, files[i]);
@@ -237,9 +238,45 @@ void container_refresh(struct hutch_state *st)
 	finish_orphan(st, st->status == HUTCH_STATUS_RUNNING);
 }
 
+/*
+ * Name reservations whose container directory does not exist: a hutch was
+ * killed between reserving and renaming. Both happen under the root's lock,
+ * so under it such a reservation is stale, not a creation in progress.
+ */
+static void gc_names(const char *root)
+{
+	char path[4200], target[HUTCH_ID_LEN + 2];
+	snprintf(path, sizeof(path), "%s/.names", root);
+	_cleanup_closedir_ DIR *d = opendir(path);
+	if (!d)
+		return;
+	snprintf(path, sizeof(path), "%s/.lock", root);
+	_cleanup_close_ int lock = open(path, O_RDWR | O_CLOEXEC);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		ssize_t k = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		if (k <= 0)
+			continue;
+		target[k] = '\0';
+		snprintf(path, sizeof(path), "%s/%s", root, target);
+		if (strchr(target, '/') || access(path, F_OK) == 0 || errno != ENOENT)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			fprintf(stderr,
+				"hutch: released the name %s, reserved by a hutch killed before its "
+				"container was made\n",
+				de->d_name);
+	}
+}
+
 void registry_gc(void)
 {
 	const char *root = hutch_globals.root;
+	gc_names(root);
 	_cleanup_closedir_ DIR *d = opendir(root);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
@@ -257,7 +294,7 @@ void registry_gc(void)
 		}
 		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
 		rm_rf(path);
-		fprintf(stderr, "hutch: removed %s, left by a hutch killed while %s\n", path,
+		fprintf(stderr, "hutch: removed %s, left by a hutch killed while %s\n", de->d_name,
 			trash ? "removing a container" : "creating one");
 	}
 }
