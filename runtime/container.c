@@ -891,7 +891,10 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		registry_remove(st);
 	} else {
 		registry_record_exit(st);
-		hutch_state_write(root, st);
+		if ((r = hutch_state_write(root, st)) < 0)
+			fprintf(stderr,
+				"hutch: write the state of %s: %s (its exit is kept in %s/exit)\n",
+				st->name, strerror(-r), dir);
 	}
 	if (log_fd >= 0)
 		close(log_fd);

@@ -267,7 +267,8 @@ static void gc_names(const char *root)
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
 			fprintf(stderr,
-				"hutch: released the name %s, reserved by a hutch killed before its "
+				"hutch: released the name %s, reserved by a hutch killed before "
+				"its "
 				"container was made\n",
 				de->d_name);
 	}
