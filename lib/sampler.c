@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,6 +50,8 @@ struct sc {
 	/* The last read of procs_fd found no process. */
 	bool procs_empty;
 	struct discovery_id did;
+	struct discovery_meta meta;   /* the runtime's facts; pub's names point into it */
+	char *pod_of_pod, *ns_of_pod; /* a pod's own cgroup: its names, from a container of it */
 	/* The cgroup's directory in the hierarchy the walk follows, and how many child
 	 * cgroups we know in it: cgroupfs gives a directory 2 + its subdirectories as
 	 * link count, so a stat tells whether the children changed. */
@@ -108,6 +111,9 @@ static void sc_free(struct sampler *s, struct sc *c)
 	free(c->pub.runtime_id);
 	free(c->pub.pod_uid);
 	free(c->pub.netdevs);
+	discovery_meta_free(&c->meta);
+	free(c->pod_of_pod);
+	free(c->ns_of_pod);
 	cgroup_stats_free(&c->pub.stats);
 	free(c);
 }
@@ -286,35 +292,85 @@ static uint64_t dir_mtime_ns(struct cgroup *cg)
 	return HUTCH_UNKNOWN;
 }
 
+/* Points pub's kubernetes names and labels at the runtime's facts. */
+static void point_meta(struct sc *c)
+{
+	const struct discovery_meta *m = &c->meta;
+	c->pub.alias = m->alias ? m->alias : "";
+	c->pub.container = m->container ? m->container : "";
+	c->pub.pod = m->pod ? m->pod : (c->pod_of_pod ? c->pod_of_pod : "");
+	c->pub.pod_namespace = m->namespace ? m->namespace : (c->ns_of_pod ? c->ns_of_pod : "");
+	c->pub.sandbox = m->sandbox;
+	c->pub.labels = m->labels;
+	c->pub.n_labels = m->n_labels;
+}
+
 static void lookup_names(struct sampler *s, struct sc *c)
 {
 	if (!c->pub.is_container || c->name_tries >= NAME_LOOKUP_TRIES || c->pub.name[0])
 		return;
 	c->name_tries++;
-	char *name = NULL, *image = NULL;
-	if (c->did.runtime == SAMPLER_RUNTIME_HUTCH) {
-		/* hutch's state names the container and its image; a container
-		 * whose state is gone (or another root's) goes by its id. */
-		struct discovery_roots roots =
-			s->opts.roots ? *s->opts.roots : (struct discovery_roots){0};
-		if (!roots.hutch)
-			roots.hutch = s->opts.hutch_root;
-		if (discovery_lookup_names(&roots, &c->did, &name, &image) < 0) {
-			name = strdup(c->did.id);
-			image = strdup("");
+	struct discovery_roots roots = s->opts.roots ? *s->opts.roots : (struct discovery_roots){0};
+	if (!roots.hutch)
+		roots.hutch = s->opts.hutch_root;
+	struct discovery_meta m;
+	if (discovery_lookup(&roots, &c->did, &m) < 0) {
+		/* hutch's containers whose state is gone (or another root's) go by their id. */
+		if (c->did.runtime != SAMPLER_RUNTIME_HUTCH)
+			return;
+		m = (struct discovery_meta){.name = strdup(c->did.id), .image = strdup("")};
+		m.alias = strdup(c->did.id);
+		if (!m.name || !m.image || !m.alias) {
+			discovery_meta_free(&m);
+			return;
 		}
-	} else if (discovery_lookup_names(s->opts.roots, &c->did, &name, &image) < 0) {
-		return;
 	}
+	char *name = strdup(m.name ? m.name : ""), *image = strdup(m.image ? m.image : "");
 	if (!name || !image) {
 		free(name);
 		free(image);
+		discovery_meta_free(&m);
 		return;
 	}
 	free(c->pub.name);
 	free(c->pub.image);
 	c->pub.name = name;
 	c->pub.image = image;
+	discovery_meta_free(&c->meta);
+	c->meta = m;
+	point_meta(c);
+}
+
+/*
+ * A pod's own cgroup (/kubepods/burstable/pod<uid>) takes its pod's names from a
+ * container of it, as the kubelet names it from its pod list. The items are sorted,
+ * so the pod's containers follow it.
+ */
+static void name_pods(struct sampler *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct sc *c = s->items[i];
+		if (c->pub.is_container || !c->did.pod_uid[0] || c->pod_of_pod)
+			continue;
+		size_t l = strlen(c->pub.id);
+		for (size_t k = i + 1; k < s->n; k++) {
+			const struct sc *x = s->items[k];
+			if (strncmp(x->pub.id, c->pub.id, l) != 0 || x->pub.id[l] != '/')
+				break;
+			if (strcmp(x->did.pod_uid, c->did.pod_uid) != 0 || !x->meta.pod ||
+			    !x->meta.pod[0])
+				continue;
+			c->pod_of_pod = strdup(x->meta.pod);
+			c->ns_of_pod = strdup(x->meta.namespace ? x->meta.namespace : "");
+			if (!c->pod_of_pod || !c->ns_of_pod) {
+				free(c->pod_of_pod);
+				free(c->ns_of_pod);
+				c->pod_of_pod = c->ns_of_pod = NULL;
+			}
+			point_meta(c);
+			break;
+		}
+	}
 }
 
 static int sc_open(struct sampler *s, const char *path, struct sc **ret)
@@ -342,6 +398,7 @@ static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 	}
 	c->pub.runtime = c->did.runtime;
 	c->pub.is_container = c->did.runtime != SAMPLER_RUNTIME_CGROUP;
+	point_meta(c);
 	c->pub.start_time_ns = dir_mtime_ns(c->cg);
 	c->pub.processes = c->pub.threads = c->pub.file_descriptors = HUTCH_UNKNOWN;
 	c->pub.cgroup_id_cpu = c->pub.cgroup_id_memory = c->pub.cgroup_id_unified = HUTCH_UNKNOWN;
@@ -503,6 +560,7 @@ static int discover(struct sampler *s)
 	s->n_fresh = 0;
 	qsort(s->items, s->n, sizeof(*s->items), cmp_sc);
 	count_children(s);
+	name_pods(s);
 	return 0;
 }
 
@@ -636,10 +694,30 @@ int sampler_parse_net_dev(const char *buf, size_t len, struct sampler_netdev *re
 	return (int)n;
 }
 
+/* Devices cAdvisor leaves out of a container's network: loopback, the host ends of
+ * veth pairs, and engines' bridges. */
+static bool netdev_ignored(const char *name)
+{
+	static const char *const prefixes[] = {"lo", "veth", "docker", "nerdctl"};
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (strncasecmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* A kubernetes container other than its pod's sandbox shares the sandbox's network:
+ * counting it again would repeat the pod's traffic once per container. */
+static bool network_elsewhere(const struct sc *c)
+{
+	if (c->meta.shares_netns)
+		return true;
+	return c->did.runtime == SAMPLER_RUNTIME_KUBERNETES && !c->meta.sandbox;
+}
+
 static void read_network(struct sampler *s, struct sc *c)
 {
 	c->pub.n_netdevs = 0;
-	if (c->pub.pid <= 0) {
+	if (c->pub.pid <= 0 || network_elsewhere(c)) {
 		if (c->netdev_fd >= 0)
 			close(c->netdev_fd);
 		c->netdev_fd = -1;
@@ -675,8 +753,11 @@ static void read_network(struct sampler *s, struct sc *c)
 		if (!c->pub.netdevs)
 			return;
 	}
-	memcpy(c->pub.netdevs, s->netdev_scratch, (size_t)k * sizeof(*c->pub.netdevs));
-	c->pub.n_netdevs = (size_t)k;
+	size_t n_kept = 0;
+	for (int i = 0; i < k; i++)
+		if (!netdev_ignored(s->netdev_scratch[i].name))
+			c->pub.netdevs[n_kept++] = s->netdev_scratch[i];
+	c->pub.n_netdevs = n_kept;
 }
 
 /* Returns -ENOENT when the cgroup is gone. */

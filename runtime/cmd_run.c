@@ -62,7 +62,7 @@ static void run_usage(void)
 /* The environment: defaults, then --env-file, then -e, later ones winning. */
 static int build_env(struct run_opts *o, struct hutch_error *err)
 {
-	char **env = NULL;
+	_cleanup_strv_free_ char **env = NULL;
 	char buf[512];
 	int r = spec_env_set(&env, "PATH=" HUTCH_DEFAULT_PATH);
 	snprintf(buf, sizeof(buf), "HOSTNAME=%s", o->st.hostname[0] ? o->st.hostname : "");
@@ -76,24 +76,18 @@ static int build_env(struct run_opts *o, struct hutch_error *err)
 		_cleanup_free_ char *text = NULL;
 		size_t len;
 		r = hutch_read_file(o->env_files[i], 1 << 20, &text, &len);
-		if (r < 0) {
-			strv_free(env);
+		if (r < 0)
 			return hutch_error_setsys(err, -r, "--env-file %s", o->env_files[i]);
-		}
 		r = spec_env_file_parse(text, &env, err);
-		if (r < 0) {
-			strv_free(env);
+		if (r < 0)
 			return hutch_error_wrap(err, "--env-file %s", o->env_files[i]);
-		}
 	}
 	for (size_t i = 0; r == 0 && o->st.env && o->st.env[i]; i++)
 		r = spec_env_set(&env, o->st.env[i]);
-	if (r < 0) {
-		strv_free(env);
+	if (r < 0)
 		return hutch_error_set(err, -r, "out of memory");
-	}
 	strv_free(o->st.env);
-	o->st.env = env;
+	o->st.env = TAKE_PTR(env);
 	return 0;
 }
 

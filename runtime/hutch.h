@@ -9,6 +9,7 @@
 
 #include "hutch/cgroup.h"
 #include "hutch/state.h"
+#include "hutch/strv.h"
 #include "hutch/util.h"
 
 /* docker's exit codes */
@@ -97,10 +98,6 @@ int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max);
 int spec_env_set(char ***env, const char *kv);
 /* Parses an --env-file's text: K=V lines, '#' comments, blank lines; "K" alone takes the host's. */
 int spec_env_file_parse(const char *text, char ***env, struct hutch_error *err);
-/* Appends a copy of s to a NULL-terminated list. */
-int strv_push(char ***v, const char *s);
-void strv_free(char **v);
-size_t strv_len(char *const *v);
 
 /* Stops a running container: SIGTERM, grace_s seconds, SIGKILL; waits for its monitor. */
 int container_stop(const struct hutch_state *st, uint64_t grace_s);

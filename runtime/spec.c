@@ -7,36 +7,6 @@
 
 #include "hutch.h"
 
-size_t strv_len(char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	return n;
-}
-
-void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-int strv_push(char ***v, const char *s)
-{
-	size_t n = strv_len(*v);
-	char *dup = strdup(s);
-	char **nv = dup ? realloc(*v, (n + 2) * sizeof(*nv)) : NULL;
-	if (!nv) {
-		free(dup);
-		return -ENOMEM;
-	}
-	nv[n] = dup;
-	nv[n + 1] = NULL;
-	*v = nv;
-	return 0;
-}
-
 int spec_env_set(char ***env, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
@@ -475,6 +445,34 @@ int spec_parse_security_opt(const char *s, struct hutch_state *st, struct hutch_
 		   s);
 }
 
+/* The security flags (--security-opt, capabilities, --privileged, --ulimit); 1 when c is none. */
+static int parse_security_flag(int c, struct run_opts *ret, struct hutch_error *err)
+{
+	struct hutch_state *st = &ret->st;
+	struct hutch_ulimit u;
+	int r;
+	switch (c) {
+	case OPT_SECURITY_OPT:
+		return spec_parse_security_opt(optarg, st, err);
+	case OPT_CAP_ADD:
+	case OPT_CAP_DROP:
+		if (strv_push(c == OPT_CAP_ADD ? &ret->cap_add : &ret->cap_drop, optarg) < 0)
+			return hutch_error_set(err, ENOMEM, "out of memory");
+		return 0;
+	case OPT_PRIVILEGED:
+		st->privileged = true;
+		return 0;
+	case OPT_ULIMIT:
+		if ((r = rlimit_parse(optarg, &u, err)) < 0)
+			return r;
+		if (rlimit_add(st, &u) < 0)
+			return BAD("--ulimit '%s': too many limits", optarg);
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 static int copy_str(char *dst, size_t size, const char *s)
 {
 	if (strlen(s) >= size)
@@ -483,187 +481,171 @@ static int copy_str(char *dst, size_t size, const char *s)
 	return 0;
 }
 
-int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_error *err)
+/* The resource limits' flags; 1 when c is none of them. */
+static int parse_limit_opt(int c, const char *opt, struct hutch_state *st, struct hutch_error *err)
+{
+	uint64_t v;
+	switch (c) {
+	case 'm':
+		if (hutch_parse_size(optarg, &v) < 0 || v < 6 * 1024 * 1024)
+			return BAD("--memory '%s': a size of at least 6m (b, k, m, g "
+				   "suffixes)",
+				   optarg);
+		st->limits.memory_bytes = v;
+		break;
+	case OPT_MEMORY_SWAP:
+		if (strcmp(optarg, "-1") == 0)
+			v = HUTCH_UNLIMITED;
+		else if (hutch_parse_size(optarg, &v) < 0)
+			return BAD("--memory-swap '%s': a size or -1", optarg);
+		st->limits.memory_swap_bytes = v;
+		break;
+	case OPT_CPUS:
+		if (spec_parse_cpus(optarg, &st->limits.cpu_quota_us, &st->limits.cpu_period_us) <
+		    0)
+			return BAD("--cpus '%s': a number of CPUs above 0.01, like 0.5", optarg);
+		break;
+	case OPT_CPU_SHARES:
+		if (hutch_parse_u64(optarg, &v) < 0 || v < 2 || v > 262144)
+			return BAD("--cpu-shares '%s': a number from 2 to 262144", optarg);
+		st->limits.cpu_shares = v;
+		break;
+	case OPT_CPUSET_CPUS:
+	case OPT_CPUSET_MEMS: {
+		struct hutch_cpuset set;
+		if (hutch_cpuset_parse(optarg, &set) < 0 || hutch_cpuset_count(&set) == 0)
+			return BAD("%s '%s': a list like 0-2,4", opt, optarg);
+		char *dst = c == OPT_CPUSET_CPUS ? st->limits.cpuset_cpus : st->limits.cpuset_mems;
+		if (hutch_cpuset_format(&set, dst, sizeof(st->limits.cpuset_cpus)) < 0)
+			return BAD("%s '%s': too long", opt, optarg);
+		break;
+	}
+	case OPT_PIDS_LIMIT:
+		if (strcmp(optarg, "-1") == 0 || strcmp(optarg, "0") == 0)
+			v = HUTCH_UNLIMITED;
+		else if (hutch_parse_u64(optarg, &v) < 0 || v > INT32_MAX)
+			return BAD("--pids-limit '%s': a number, or -1 for no limit", optarg);
+		st->limits.pids_max = v;
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+/* One flag of `hutch run` (c as getopt_long returns it) into ret. */
+static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_error *err)
 {
 	struct hutch_state *st = &ret->st;
-	uint64_t v;
-	int c, r;
-	optind = 0; /* also resets getopt's state between calls */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+dithm:v:e:w:u:", run_options, NULL)) != -1) {
-		const char *opt = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-		switch (c) {
-		case 'h':
-			ret->help = true;
-			return 0;
-		case OPT_NAME:
-			if (!valid_name(optarg))
-				return BAD("--name '%s': a name is [a-zA-Z0-9][a-zA-Z0-9_.-]*, "
-					   "under 64 characters",
-					   optarg);
-			strcpy(st->name, optarg);
-			break;
-		case 'd':
-			st->detach = true;
-			break;
-		case OPT_RM:
-			st->auto_remove = true;
-			break;
-		case 'i':
-			st->interactive = true;
-			break;
-		case 't':
-			st->tty = true;
-			break;
-		case 'm':
-			if (hutch_parse_size(optarg, &v) < 0 || v < 6 * 1024 * 1024)
-				return BAD("--memory '%s': a size of at least 6m (b, k, m, g "
-					   "suffixes)",
-					   optarg);
-			st->limits.memory_bytes = v;
-			break;
-		case OPT_MEMORY_SWAP:
-			if (strcmp(optarg, "-1") == 0)
-				v = HUTCH_UNLIMITED;
-			else if (hutch_parse_size(optarg, &v) < 0)
-				return BAD("--memory-swap '%s': a size or -1", optarg);
-			st->limits.memory_swap_bytes = v;
-			break;
-		case OPT_CPUS:
-			if (spec_parse_cpus(optarg, &st->limits.cpu_quota_us,
-					    &st->limits.cpu_period_us) < 0)
-				return BAD("--cpus '%s': a number of CPUs above 0.01, like 0.5",
-					   optarg);
-			break;
-		case OPT_CPU_SHARES:
-			if (hutch_parse_u64(optarg, &v) < 0 || v < 2 || v > 262144)
-				return BAD("--cpu-shares '%s': a number from 2 to 262144", optarg);
-			st->limits.cpu_shares = v;
-			break;
-		case OPT_CPUSET_CPUS:
-		case OPT_CPUSET_MEMS: {
-			struct hutch_cpuset set;
-			if (hutch_cpuset_parse(optarg, &set) < 0 || hutch_cpuset_count(&set) == 0)
-				return BAD("%s '%s': a list like 0-2,4", opt, optarg);
-			char *dst = c == OPT_CPUSET_CPUS ? st->limits.cpuset_cpus
-							 : st->limits.cpuset_mems;
-			if (hutch_cpuset_format(&set, dst, sizeof(st->limits.cpuset_cpus)) < 0)
-				return BAD("%s '%s': too long", opt, optarg);
-			break;
+	int r;
+	switch (c) {
+	case OPT_NAME:
+		if (!valid_name(optarg))
+			return BAD("--name '%s': a name is [a-zA-Z0-9][a-zA-Z0-9_.-]*, "
+				   "under 64 characters",
+				   optarg);
+		strcpy(st->name, optarg);
+		break;
+	case 'd':
+		st->detach = true;
+		break;
+	case OPT_RM:
+		st->auto_remove = true;
+		break;
+	case 'i':
+		st->interactive = true;
+		break;
+	case 't':
+		st->tty = true;
+		break;
+	case 'v': {
+		struct hutch_mount_spec m;
+		if (spec_parse_volume(optarg, &m) < 0)
+			return BAD("-v '%s': HOST:CONTAINER[:ro], both absolute paths "
+				   "without ',' or ':'",
+				   optarg);
+		struct hutch_mount_spec *nm = realloc(st->mounts, (st->n_mounts + 1) * sizeof(*nm));
+		if (!nm) {
+			free(m.source);
+			free(m.destination);
+			return hutch_error_set(err, ENOMEM, "out of memory");
 		}
-		case OPT_PIDS_LIMIT:
-			if (strcmp(optarg, "-1") == 0 || strcmp(optarg, "0") == 0)
-				v = HUTCH_UNLIMITED;
-			else if (hutch_parse_u64(optarg, &v) < 0 || v > INT32_MAX)
-				return BAD("--pids-limit '%s': a number, or -1 for no limit",
-					   optarg);
-			st->limits.pids_max = v;
-			break;
-		case 'v': {
-			struct hutch_mount_spec m;
-			if (spec_parse_volume(optarg, &m) < 0)
-				return BAD("-v '%s': HOST:CONTAINER[:ro], both absolute paths "
-					   "without ',' or ':'",
-					   optarg);
-			struct hutch_mount_spec *nm =
-				realloc(st->mounts, (st->n_mounts + 1) * sizeof(*nm));
-			if (!nm) {
-				free(m.source);
-				free(m.destination);
-				return hutch_error_set(err, ENOMEM, "out of memory");
-			}
-			st->mounts = nm;
-			st->mounts[st->n_mounts++] = m;
-			break;
-		}
-		case 'e':
-			if ((r = env_add(&st->env, optarg)) < 0)
-				return BAD("-e '%s': KEY=VALUE or KEY", optarg);
-			break;
-		case OPT_ENV_FILE:
-			if (strv_push(&ret->env_files, optarg) < 0)
-				return hutch_error_set(err, ENOMEM, "out of memory");
-			break;
-		case 'w':
-			if (optarg[0] != '/' ||
-			    copy_str(st->workdir, sizeof(st->workdir), optarg) < 0)
-				return BAD("-w '%s': an absolute path", optarg);
-			break;
-		case 'u':
-			if (!spec_user_valid(optarg))
-				return BAD("-u '%s': USER[:GROUP], names or numbers", optarg);
-			strcpy(st->user, optarg);
-			break;
-		case OPT_HOSTNAME:
-			if (!optarg[0] || copy_str(st->hostname, 64, optarg) < 0 ||
-			    strchr(optarg, '/'))
-				return BAD("--hostname '%s': a host name under 64 characters",
-					   optarg);
-			break;
-		case OPT_READ_ONLY:
-			st->read_only = true;
-			break;
-		case OPT_PID:
-		case OPT_NET:
-		case OPT_IPC: {
-			enum hutch_ns_kind k = c == OPT_PID   ? HUTCH_NS_PID
-					       : c == OPT_NET ? HUTCH_NS_NET
-							      : HUTCH_NS_IPC;
-			if (spec_parse_ns(optarg, c == OPT_NET, &st->ns[k]) < 0)
-				return BAD("%s '%s': host%s or container:NAME", opt, optarg,
-					   c == OPT_NET ? ", none" : "");
-			break;
-		}
-		case OPT_UTS:
-			if (strcmp(optarg, "host") != 0)
-				return BAD("--uts '%s': only host", optarg);
-			st->ns[HUTCH_NS_UTS].mode = HUTCH_NS_HOST;
-			break;
-		case OPT_CGROUP_PARENT:
-			if (!optarg[0] || strstr(optarg, "..") || strlen(optarg) > 512)
-				return BAD("--cgroup-parent '%s': a cgroup path", optarg);
-			ret->cgroup_parent = optarg;
-			break;
-		case OPT_NO_FSD:
-			st->fsd = false;
-			break;
-		case OPT_ROOTFS:
-			if (optarg[0] != '/' || !abs_path_ok(optarg))
-				return BAD("--rootfs '%s': an absolute path without ',' or ':'",
-					   optarg);
-			ret->rootfs = optarg;
-			break;
-		case OPT_NO_PIVOT:
-			st->no_pivot = true;
-			break;
-		case OPT_SECURITY_OPT:
-			if ((r = spec_parse_security_opt(optarg, st, err)) < 0)
-				return r;
-			break;
-		case OPT_CAP_ADD:
-		case OPT_CAP_DROP:
-			if (strv_push(c == OPT_CAP_ADD ? &ret->cap_add : &ret->cap_drop, optarg) <
-			    0)
-				return hutch_error_set(err, ENOMEM, "out of memory");
-			break;
-		case OPT_PRIVILEGED:
-			st->privileged = true;
-			break;
-		case OPT_ULIMIT: {
-			struct hutch_ulimit u;
-			if ((r = rlimit_parse(optarg, &u, err)) < 0)
-				return r;
-			if (rlimit_add(st, &u) < 0)
-				return BAD("--ulimit '%s': too many limits", optarg);
-			break;
-		}
-		case '?':
-		default:
-			if (optopt && optopt < 256)
-				return BAD("unknown flag or missing value: -%c", optopt);
-			return BAD("unknown flag or missing value: %s", opt);
-		}
+		st->mounts = nm;
+		st->mounts[st->n_mounts++] = m;
+		break;
 	}
+	case 'e':
+		if ((r = env_add(&st->env, optarg)) < 0)
+			return BAD("-e '%s': KEY=VALUE or KEY", optarg);
+		break;
+	case OPT_ENV_FILE:
+		if (strv_push(&ret->env_files, optarg) < 0)
+			return hutch_error_set(err, ENOMEM, "out of memory");
+		break;
+	case 'w':
+		if (optarg[0] != '/' || copy_str(st->workdir, sizeof(st->workdir), optarg) < 0)
+			return BAD("-w '%s': an absolute path", optarg);
+		break;
+	case 'u':
+		if (!spec_user_valid(optarg))
+			return BAD("-u '%s': USER[:GROUP], names or numbers", optarg);
+		strcpy(st->user, optarg);
+		break;
+	case OPT_HOSTNAME:
+		if (!optarg[0] || copy_str(st->hostname, 64, optarg) < 0 || strchr(optarg, '/'))
+			return BAD("--hostname '%s': a host name under 64 characters", optarg);
+		break;
+	case OPT_READ_ONLY:
+		st->read_only = true;
+		break;
+	case OPT_PID:
+	case OPT_NET:
+	case OPT_IPC: {
+		enum hutch_ns_kind k = c == OPT_PID   ? HUTCH_NS_PID
+				       : c == OPT_NET ? HUTCH_NS_NET
+						      : HUTCH_NS_IPC;
+		if (spec_parse_ns(optarg, c == OPT_NET, &st->ns[k]) < 0)
+			return BAD("%s '%s': host%s or container:NAME", opt, optarg,
+				   c == OPT_NET ? ", none" : "");
+		break;
+	}
+	case OPT_UTS:
+		if (strcmp(optarg, "host") != 0)
+			return BAD("--uts '%s': only host", optarg);
+		st->ns[HUTCH_NS_UTS].mode = HUTCH_NS_HOST;
+		break;
+	case OPT_CGROUP_PARENT:
+		if (!optarg[0] || strstr(optarg, "..") || strlen(optarg) > 512)
+			return BAD("--cgroup-parent '%s': a cgroup path", optarg);
+		ret->cgroup_parent = optarg;
+		break;
+	case OPT_NO_FSD:
+		st->fsd = false;
+		break;
+	case OPT_ROOTFS:
+		if (optarg[0] != '/' || !abs_path_ok(optarg))
+			return BAD("--rootfs '%s': an absolute path without ',' or ':'", optarg);
+		ret->rootfs = optarg;
+		break;
+	case OPT_NO_PIVOT:
+		st->no_pivot = true;
+		break;
+	case '?':
+	default:
+		r = parse_limit_opt(c, opt, st, err);
+		if (r <= 0)
+			return r;
+		if (optopt && optopt < 256)
+			return BAD("unknown flag or missing value: -%c", optopt);
+		return BAD("unknown flag or missing value: %s", opt);
+	}
+	return 0;
+}
+
+/* The operands (IMAGE, the command) and the checks between flags. */
+static int parse_operands(int argc, char **argv, struct run_opts *ret, struct hutch_error *err)
+{
+	struct hutch_state *st = &ret->st;
 	if (!ret->rootfs) {
 		if (optind >= argc)
 			return BAD("an IMAGE (or --rootfs DIR) is needed");
@@ -682,12 +664,11 @@ int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_err
 	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_HOST && st->hostname[0])
 		return BAD("--hostname cannot go with --uts host");
 	/* docker's --privileged: every capability, whatever --cap-add/--cap-drop say. */
+	int r;
 	if (st->privileged)
 		st->cap_mask = CAPS_ALL;
 	else if ((r = caps_compute(ret->cap_add, ret->cap_drop, &st->cap_mask, err)) < 0)
 		return r;
-	if (st->seccomp_unconfined && st->seccomp_profile[0])
-		return BAD("--security-opt seccomp: give unconfined or a profile, not both");
 	if (st->limits.memory_swap_bytes != UINT64_MAX &&
 	    st->limits.memory_swap_bytes != HUTCH_UNLIMITED) {
 		if (st->limits.memory_bytes == UINT64_MAX)
@@ -696,4 +677,26 @@ int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_err
 			return BAD("--memory-swap must be at least --memory");
 	}
 	return 0;
+}
+
+int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_error *err)
+{
+	int c, r;
+	optind = 0; /* also resets getopt's state between calls */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+dithm:v:e:w:u:", run_options, NULL)) != -1) {
+		const char *opt = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+		if (c == 'h') {
+			ret->help = true;
+			return 0;
+		}
+		if ((r = parse_security_flag(c, ret, err)) <= 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if ((r = parse_opt(c, opt, ret, err)) < 0)
+			return r;
+	}
+	return parse_operands(argc, argv, ret, err);
 }

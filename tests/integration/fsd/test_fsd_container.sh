@@ -4,7 +4,7 @@
 # fsd's files bind-mounted over /proc): procps' free, top, uptime, nproc-style
 # counts, chunked reads; and the host's files for a reader in the host's pid namespace.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/fsd_lib.sh"
+. "$(dirname "$0")/common.sh"
 fsd_need
 need_cmd free top uptime dd busybox
 

@@ -4,7 +4,7 @@
 # sampler counts every 200 ms here instead of the kernel's 5 s; the decay uses
 # the real interval, so the averages mean the same).
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/fsd_lib.sh"
+. "$(dirname "$0")/common.sh"
 fsd_need
 
 mp=$FSD_TMP/mnt

@@ -5,7 +5,7 @@
 # is then removed, readers killed mid-request, and SIGTERM/SIGINT/SIGHUP
 # unmounting cleanly.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/fsd_lib.sh"
+. "$(dirname "$0")/common.sh"
 fsd_need
 
 # --- options and mount points ---

@@ -4,14 +4,14 @@
 # limited to 256 MiB, one CPU of quota and cpuset 0-1: what busybox's top,
 # /proc/cpuinfo, /sys/devices/system/cpu/online and /proc/uptime show inside.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/fsd_lib.sh"
+. "$(dirname "$0")/common.sh"
 fsd_need
 need_cmd runc busybox python3
 
 mp=$FSD_TMP/mnt
 start_fsd "$mp"
 bundle=$FSD_TMP/bundle
-bash "$(dirname "$0")/rootfs.sh" "$bundle/rootfs" || skip "cannot build a busybox rootfs"
+bash "$HUTCH_SRC/scripts/make-busybox-rootfs.sh" "$bundle/rootfs" || skip "cannot build a busybox rootfs"
 id=$(test_id)
 (cd "$bundle" && runc spec)
 ID=$id MP=$mp python3 - "$bundle/config.json" <<'PY'

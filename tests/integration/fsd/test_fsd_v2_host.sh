@@ -7,7 +7,7 @@
 # its own PSI and uptime. (Here the memory and cpuset controllers stay bound to
 # v1, so memory reads as the host's: the unit tests cover v2's memory files.)
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/fsd_lib.sh"
+. "$(dirname "$0")/common.sh"
 fsd_need
 need_cmd nsenter
 v2=$(cgroup_v2_mount)

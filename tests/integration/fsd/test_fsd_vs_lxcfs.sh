@@ -2,7 +2,7 @@
 # hutch-fsd and Debian's lxcfs (--enable-cfs) serving the same container:
 # MemTotal, free's total and the CPU counts agree.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/fsd_lib.sh"
+. "$(dirname "$0")/common.sh"
 fsd_need
 need_cmd lxcfs free
 
