@@ -203,7 +203,7 @@ static int exec_spawn(const struct exec_opts *o, struct init_args *ia, int maste
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* The container's capabilities, no_new_privs and seccomp filter, as its command has them. */
+/* The container's capabilities, no_new_privs, seccomp filter and limits, as its command has them. */
 static int exec_security(const struct hutch_state *st, struct init_args *ia)
 {
 	struct hutch_error err = {0};
@@ -212,6 +212,9 @@ static int exec_security(const struct hutch_state *st, struct init_args *ia)
 	ia->seccomp = ia->prog.len > 0;
 	ia->no_new_privs = st->no_new_privs;
 	ia->cap_mask = st->cap_mask;
+	/* The container's limits, not the caller's: set here, the exec'd process inherits them. */
+	if (rlimits_apply(st, &err) < 0)
+		return hutch_fail("exec", "%s", err.msg);
 	return 0;
 }
 

@@ -75,13 +75,6 @@ int write_new_file(const char *path, const char *data)
 	return 0;
 }
 
-int container_remove_dir(const char *id)
-{
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/%s", hutch_globals.root, id);
-	return rm_rf(dir);
-}
-
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 /* Relays the container's output (and input) until its init exits; returns its exit code. */

@@ -135,8 +135,6 @@ int container_lookup(const char *verb, const char *name, struct hutch_state *ret
  * (its cgroup down, its end recorded, --rm ones removed; said on stderr).
  */
 void container_refresh(struct hutch_state *st);
-/* Removes <root>/<id> and everything in it. */
-int container_remove_dir(const char *id);
 /* Creates (or truncates) a file with data. */
 int write_new_file(const char *path, const char *data);
 /* rm -rf of a directory tree (does not cross mount points). */

@@ -25,7 +25,8 @@ int security_prog_for(const struct hutch_state *st, bool at_run, struct seccomp_
 		      struct hutch_error *err)
 {
 	seccomp_prog_free(ret);
-	if (st->privileged || st->seccomp_unconfined)
+	/* --privileged goes without a filter, unless one was asked for by name (docker 20.10+). */
+	if (st->seccomp_unconfined || (st->privileged && !st->seccomp_profile[0]))
 		return 0;
 	if (!st->seccomp_profile[0])
 		return seccomp_build_default(st->cap_mask, ret, err);

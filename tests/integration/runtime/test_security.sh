@@ -80,6 +80,10 @@ hutch run -d --name $name --cgroup-parent "$CGPARENT" --security-opt seccomp="$T
 mv "$T/deny-mkdir.json" "$T/moved.json" # exec uses what run compiled, not the file
 out=$(hutch exec $name sh -c 'mkdir /tmp/y 2>&1; echo rc=$?')
 assert_contains "exec runs under the container's profile" "Permission denied" "$out"
+out=$( (ulimit -S -c 4096 && hutch exec $name cat /proc/self/status /proc/self/limits))
+assert_contains "exec: the container's capabilities" "CapEff:	00000000a80425fb" "$out"
+assert_contains "exec: no_new_privs" "NoNewPrivs:	1" "$out"
+assert_contains "exec: the container's core limit, not the caller's" "Max core file size        0" "$out"
 hutch rm -f $name >/dev/null
 
 base=$(leftovers)
