@@ -355,7 +355,6 @@ static void write_pressure(struct collector_scrape *sc)
 
 static void cgroup_write(struct collector_scrape *sc, void *userdata)
 {
-	(void)userdata;
 	write_cpu_usage(sc);
 	WRITE_GROUP(sc, cpu_families);
 	WRITE_GROUP(sc, memory_families);

@@ -10,8 +10,8 @@
 
 #include "hutch/util.h"
 
-static int error_vset(struct hutch_error *e, int err, bool with_strerror, const char *fmt,
-		      va_list ap)
+__attribute__((format(printf, 4, 0))) static int
+error_vset(struct hutch_error *e, int err, bool with_strerror, const char *fmt, va_list ap)
 {
 	if (err < 0)
 		err = -err;
@@ -452,6 +452,7 @@ void hutch_log(enum hutch_log_level level, const char *fmt, ...)
 	/* One write per line so lines from several threads do not interleave. */
 	size_t len = strnlen(line, sizeof(line) - 2);
 	line[len++] = '\n';
-	ssize_t w = write(STDERR_FILENO, line, len);
-	(void)w;
+	/* A log line that cannot be written has nowhere else to go. */
+	if (write(STDERR_FILENO, line, len) < 0)
+		return;
 }

@@ -13,8 +13,6 @@ static uint64_t tree_bytes;
 
 static int add_size(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	(void)path;
-	(void)ftw;
 	if (flag == FTW_F)
 		tree_bytes += (uint64_t)sb->st_size;
 	return 0;

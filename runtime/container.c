@@ -19,8 +19,6 @@
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	(void)sb;
-	(void)ftw;
 	if (flag == FTW_DP)
 		rmdir(path);
 	else

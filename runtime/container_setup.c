@@ -268,7 +268,6 @@ static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified
 			return -1;
 	}
 #else
-	(void)cgroup_fd;
 #endif
 	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }

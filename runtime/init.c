@@ -70,7 +70,6 @@ void init_exec_command(const struct init_args *a)
 
 static void noop(int sig)
 {
-	(void)sig;
 }
 
 /* The command's stack until it execs: it runs in the init's memory, vfork-style. */

@@ -19,7 +19,6 @@ volatile sig_atomic_t viewer_stop;
 
 static void on_signal(int sig)
 {
-	(void)sig;
 	viewer_stop = 1;
 }
 

@@ -30,7 +30,6 @@ static struct sampler_options opts_all(bool containers_only)
 
 static void test_v2_tree(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
@@ -81,7 +80,6 @@ static void test_v2_tree(void **state)
 
 static void test_hybrid_tree(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
@@ -116,7 +114,6 @@ static void test_hybrid_tree(void **state)
 /* The collector's options: own limits only, no cpuset lists. */
 static void test_spec_options(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
 	struct sampler_options o = opts_all(false);
 	o.no_cpuset = true;
@@ -138,7 +135,6 @@ static void test_spec_options(void **state)
 
 static void test_handle_budget(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
@@ -161,7 +157,6 @@ static void test_handle_budget(void **state)
 
 static void test_appear_vanish(void **state)
 {
-	(void)state;
 	char *tree = fixture_copy("v2");
 	assert_non_null(tree);
 	struct cgroup_layout *l = fixture_layout(v2_mounts, tree);
@@ -206,7 +201,6 @@ static void test_appear_vanish(void **state)
  * only those whose subdirectory count changed. */
 static void test_incremental_discovery(void **state)
 {
-	(void)state;
 	char *tree = fixture_copy("v2");
 	assert_non_null(tree);
 	struct cgroup_layout *l = fixture_layout(v2_mounts, tree);
@@ -254,7 +248,6 @@ static void test_incremental_discovery(void **state)
 
 static void test_net_dev(void **state)
 {
-	(void)state;
 	static const char text[] =
 		"Inter-|   Receive                                                |  Transmit\n"
 		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    "
@@ -288,7 +281,6 @@ static void test_net_dev(void **state)
 /* Device names stay valid while more are looked up (encoders hold them for a scrape). */
 static void test_device_names(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
 	struct sampler *s;
 	assert_int_equal(sampler_new(l, NULL, &s), 0);
@@ -308,7 +300,6 @@ static void test_device_names(void **state)
 
 static void test_machine_and_process(void **state)
 {
-	(void)state;
 	struct sampler_machine m;
 	assert_int_equal(sampler_read_machine(&m), 0);
 	assert_true(m.cpu_cores >= 1 && m.cpu_cores < 100000);

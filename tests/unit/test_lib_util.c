@@ -15,7 +15,6 @@
 
 static void test_parse_size(void **state)
 {
-	(void)state;
 	static const struct {
 		const char *s;
 		uint64_t bytes;
@@ -50,7 +49,6 @@ static void test_parse_size(void **state)
 
 static void test_parse_u64(void **state)
 {
-	(void)state;
 	uint64_t v;
 	assert_int_equal(hutch_parse_u64("0", &v), 0);
 	assert_int_equal(v, 0);
@@ -75,7 +73,6 @@ static void test_parse_u64(void **state)
 
 static void test_cpuset(void **state)
 {
-	(void)state;
 	struct hutch_cpuset set;
 	char buf[64];
 	assert_int_equal(hutch_cpuset_parse("0-3,8,10-11\n", &set), 0);
@@ -122,7 +119,6 @@ static void test_cpuset(void **state)
 
 static void test_error_wrap(void **state)
 {
-	(void)state;
 	struct hutch_error e = {0};
 	assert_int_equal(hutch_error_set(&e, EINVAL, "write %s", "memory.max"), -EINVAL);
 	assert_int_equal(hutch_error_wrap(&e, "create cgroup %s", "/hutch/x"), -EINVAL);
@@ -161,7 +157,6 @@ static void test_error_wrap(void **state)
 
 static void test_write_file_atomic(void **state)
 {
-	(void)state;
 	char dir[] = "/tmp/hutch-test-util-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	char path[256];

@@ -27,7 +27,6 @@ static int parse(struct run_opts *o, struct hutch_error *err, ...)
 
 static void test_cpus(void **state)
 {
-	(void)state;
 	uint64_t q, p;
 	assert_int_equal(spec_parse_cpus("0.25", &q, &p), 0);
 	assert_int_equal(q, 25000);
@@ -47,7 +46,6 @@ static void test_cpus(void **state)
 
 static void test_volume(void **state)
 {
-	(void)state;
 	struct hutch_mount_spec m;
 	assert_int_equal(spec_parse_volume("/a:/b", &m), 0);
 	assert_string_equal(m.source, "/a");
@@ -75,7 +73,6 @@ static void test_volume(void **state)
 
 static void test_ns_user(void **state)
 {
-	(void)state;
 	struct hutch_ns_spec ns;
 	assert_int_equal(spec_parse_ns("host", false, &ns), 0);
 	assert_int_equal(ns.mode, HUTCH_NS_HOST);
@@ -142,7 +139,6 @@ static void test_ns_user(void **state)
 
 static void test_env(void **state)
 {
-	(void)state;
 	char **env = NULL;
 	struct hutch_error err = {0};
 	assert_int_equal(spec_env_set(&env, "A=1"), 0);
@@ -164,7 +160,6 @@ static void test_env(void **state)
 
 static void test_run_flags(void **state)
 {
-	(void)state;
 	struct run_opts o;
 	struct hutch_error err;
 	assert_int_equal(parse(&o, &err, "--name", "web", "-d", "--rm", "-m", "64m",
@@ -209,7 +204,6 @@ static void test_run_flags(void **state)
 
 static void test_run_bad_flags(void **state)
 {
-	(void)state;
 	static const char *const bad[][4] = {
 		{"-m", "lots", "busybox", NULL},
 		{"-m", "1k", "busybox", NULL},
@@ -245,7 +239,6 @@ static void test_run_bad_flags(void **state)
 
 static void test_state_json(void **state)
 {
-	(void)state;
 	struct run_opts o;
 	struct hutch_error err;
 	assert_int_equal(parse(&o, &err, "--name", "web", "-m", "64m", "--cpus", "0.5", "-v",
@@ -299,7 +292,6 @@ static void test_state_json(void **state)
 
 static void test_state_json_bad(void **state)
 {
-	(void)state;
 	static const char *const bad[] = {
 		"",
 		"[]",
