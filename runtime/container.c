@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "hutch/cgroup.h"
+#include "image_store.h"
 #include "setup.h"
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -35,28 +36,21 @@ int rm_rf(const char *path)
 
 int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t *ret_gid)
 {
-	char path[4200];
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	size_t len;
-	snprintf(path, sizeof(path), "%s/etc/passwd", root);
-	if (hutch_read_file(path, 4 << 20, &passwd, &len) < 0)
+	if (root_read_file(root, "/etc/passwd", 4 << 20, &passwd, &len) < 0)
 		passwd = NULL;
-	snprintf(path, sizeof(path), "%s/etc/group", root);
-	if (hutch_read_file(path, 4 << 20, &group, &len) < 0)
+	if (root_read_file(root, "/etc/group", 4 << 20, &group, &len) < 0)
 		group = NULL;
 	return spec_resolve_user(s, passwd, group, ret_uid, ret_gid);
 }
 
 int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max)
 {
-	char path[4200];
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	size_t len;
-	snprintf(path, sizeof(path), "%s/etc/passwd", root);
-	if (hutch_read_file(path, 4 << 20, &passwd, &len) < 0)
-		return 0;
-	snprintf(path, sizeof(path), "%s/etc/group", root);
-	if (hutch_read_file(path, 4 << 20, &group, &len) < 0)
+	if (root_read_file(root, "/etc/passwd", 4 << 20, &passwd, &len) < 0 ||
+	    root_read_file(root, "/etc/group", 4 << 20, &group, &len) < 0)
 		return 0;
 	return spec_user_groups(passwd, group, uid, ret, max);
 }

@@ -250,7 +250,7 @@ struct clone3_args {
  * the unified cgroup of cgroup_fd when it is >= 0 and the kernel can
  * (*ret_in_unified says whether it did).
  */
-static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified)
+pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified)
 {
 	*ret_in_unified = false;
 #ifdef SYS_clone3
@@ -338,8 +338,16 @@ static int step_handshake(struct container_setup *s, struct hutch_error *err)
 	struct sync_msg msg;
 	/* A child that failed already has closed its end: its message waits for us. */
 	send(s->sync[0], "g", 1, MSG_NOSIGNAL);
-	if (sync_recv_result(s->sync[0], &msg, &s->master) < 0)
-		return hutch_error_set(err, EIO, "the container's init died while setting up");
+	if (sync_recv_result(s->sync[0], &msg, &s->master) < 0) {
+		int status = 0;
+		while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		s->pid = -1;
+		return hutch_error_set(
+			err, EIO, "the container's init died while setting up (%s %d)",
+			WIFSIGNALED(status) ? "signal" : "exit",
+			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
 	if (msg.err)
 		return hutch_error_set(err, msg.err, "%s", msg.msg);
 	close_fd(&s->sync[0]);
