@@ -120,5 +120,9 @@ void child_main(struct container_setup *s)
 	if (s->master >= 0)
 		close(TAKE_FD(s->master));
 	close(TAKE_FD(s->sync[1]));
-	_exit(init_run(&s->init));
+	int code = init_run(&s->init);
+	/* Its own record, for when its monitor is killed: its exit status is the monitor's only. */
+	if (s->exit_fd >= 0)
+		registry_write_exit(s->exit_fd, code, false, hutch_wall_ns(), "");
+	_exit(code);
 }

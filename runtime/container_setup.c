@@ -41,7 +41,7 @@ void setup_init(struct container_setup *s, struct hutch_state *st, const char *c
 	s->sync[0] = s->sync[1] = -1;
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		s->join_fds[k] = -1;
-	s->unified_fd = s->null_fd = s->log_fd = s->master = -1;
+	s->unified_fd = s->null_fd = s->log_fd = s->master = s->exit_fd = -1;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -1;
 	s->mr.fd = s->mr.go[0] = s->mr.go[1] = -1;
 }
@@ -94,6 +94,10 @@ static int step_reserve(struct container_setup *s, struct hutch_error *err)
 	if (r < 0)
 		return r;
 	s->made_dir = true;
+	s->exit_fd = registry_open_exit(s->st);
+	if (s->exit_fd < 0)
+		return hutch_error_setsys(err, -s->exit_fd, "open the exit record of %s",
+					  s->st->id);
 	return 0;
 }
 
@@ -303,6 +307,7 @@ static int step_clone(struct container_setup *s, struct hutch_error *err)
 	if (s->pid == 0)
 		child_main(s);
 	close_fd(&s->unified_fd);
+	close_fd(&s->exit_fd); /* the init's */
 	close_fd(&s->sync[1]);
 	/* The init has the pipes' writing ends: their end of file is the container's. */
 	close_fd(&s->out_pipe[1]);
@@ -399,9 +404,9 @@ int setup_run(struct container_setup *s, struct hutch_error *err)
 
 void setup_close(struct container_setup *s)
 {
-	int *fds[] = {&s->sync[0],     &s->sync[1],    &s->unified_fd,	&s->null_fd,
-		      &s->log_fd,      &s->master,     &s->out_pipe[0], &s->out_pipe[1],
-		      &s->err_pipe[0], &s->err_pipe[1]};
+	int *fds[] = {&s->exit_fd,     &s->sync[0],	&s->sync[1],	&s->unified_fd,
+		      &s->null_fd,     &s->log_fd,	&s->master,	&s->out_pipe[0],
+		      &s->out_pipe[1], &s->err_pipe[0], &s->err_pipe[1]};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		close_fd(fds[i]);
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)

@@ -116,6 +116,10 @@ int registry_create(struct hutch_state *st, struct hutch_error *err);
 int registry_remove(const struct hutch_state *st);
 /* The exit code, OOM kill and end time into <id>/exit (room allocated at creation). */
 int registry_record_exit(const struct hutch_state *st);
+/* <id>/exit opened for writing (close-on-exec), for the init to leave its own record. */
+int registry_open_exit(const struct hutch_state *st);
+/* Writes an exit record into fd, in place. */
+int registry_write_exit(int fd, int code, bool oom_killed, uint64_t finished_ns, const char *note);
 /* Removes what killed hutch processes left half made or half removed, saying so. */
 void registry_gc(void);
 

@@ -118,22 +118,35 @@ int registry_remove(const struct hutch_state *st)
 	return r;
 }
 
-int registry_record_exit(const struct hutch_state *st)
+int registry_write_exit(int fd, int code, bool oom_killed, uint64_t finished_ns, const char *note)
 {
-	char path[4200], line[EXIT_RECORD_SIZE];
-	dir_of(st->id, path, sizeof(path));
-	strncat(path, "/exit", sizeof(path) - strlen(path) - 1);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	int n = snprintf(line, sizeof(line), "%d %d %llu %s\n", st->exit_code,
-			 st->oom_killed ? 1 : 0, (unsigned long long)st->finished_ns, st->log_note);
+	char line[EXIT_RECORD_SIZE];
+	int n = snprintf(line, sizeof(line), "%d %d %llu %s\n", code, oom_killed ? 1 : 0,
+			 (unsigned long long)finished_ns, note ? note : "");
 	/* Within the room taken at creation: no allocation, no ENOSPC. */
 	if (n >= (int)sizeof(line))
 		n = (int)sizeof(line) - 1;
 	if (pwrite(fd, line, (size_t)n, 0) != n)
 		return -EIO;
 	return 0;
+}
+
+int registry_open_exit(const struct hutch_state *st)
+{
+	char path[4200];
+	dir_of(st->id, path, sizeof(path));
+	strncat(path, "/exit", sizeof(path) - strlen(path) - 1);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
+int registry_record_exit(const struct hutch_state *st)
+{
+	_cleanup_close_ int fd = registry_open_exit(st);
+	if (fd < 0)
+		return fd;
+	return registry_write_exit(fd, st->exit_code, st->oom_killed, st->finished_ns,
+				   st->log_note);
 }
 
 /* Folds <id>/exit into st; true if there was a record. */
@@ -177,7 +190,7 @@ static bool monitor_alive(const struct hutch_state *st)
  * --rm, all of it removed. Under a lock on its directory, so two commands
  * do not do it at once.
  */
-static void finish_orphan(struct hutch_state *st, bool started)
+static void finish_orphan(struct hutch_state *st, bool started, bool recorded)
 {
 	char dir[4096];
 	dir_of(st->id, dir, sizeof(dir));
@@ -185,39 +198,53 @@ static void finish_orphan(struct hutch_state *st, bool started)
 	if (dfd < 0 || flock(dfd, LOCK_EX | LOCK_NB) < 0)
 		return;
 	const struct cgroup_layout *layout;
+	bool found = false;
 	if (st->cgroup_path[0] == '/' && cgroup_layout_detect(&layout) == 0)
-		cgroup_remove_path(layout, st->cgroup_path, SIGKILL, NULL);
-	char id12[13];
+		cgroup_remove_path(layout, st->cgroup_path, SIGKILL, &found);
+	/*
+	 * An exit recorded with the cgroup gone: the monitor did all its work
+	 * but could not rewrite state.json (a full disk); nothing to say.
+	 */
+	bool quiet = recorded && !found;
+	char id12[13], code[32];
 	snprintf(id12, sizeof(id12), "%.12s", st->id);
 	st->status = HUTCH_STATUS_EXITED;
-	st->exit_code = -1;
+	if (!recorded)
+		st->exit_code = -1;
 	if (!st->finished_ns)
 		st->finished_ns = hutch_wall_ns();
 	if (st->auto_remove) {
 		registry_remove(st);
-		fprintf(stderr,
-			"hutch: container %s (%s) was left by a killed hutch%s; removed it "
-			"(--rm)\n",
-			st->name, id12, started ? " after it ran" : " while starting");
+		if (!quiet)
+			fprintf(stderr,
+				"hutch: container %s (%s) was left by a killed hutch%s; removed it "
+				"(--rm)\n",
+				st->name, id12, started ? " after it ran" : " while starting");
 		return;
 	}
 	registry_record_exit(st);
 	hutch_state_write(hutch_globals.root, st);
+	if (quiet)
+		return;
+	if (recorded)
+		snprintf(code, sizeof(code), "exit code %d (its init's record)", st->exit_code);
+	else
+		snprintf(code, sizeof(code), "exit code unknown");
 	fprintf(stderr,
-		"hutch: container %s (%s): its monitor was killed %s; recorded it as exited, "
-		"exit code unknown\n",
-		st->name, id12, started ? "and its init has ended since" : "while starting it");
+		"hutch: container %s (%s): its monitor was killed %s; recorded it as exited, %s\n",
+		st->name, id12, started ? "and its init has ended since" : "while starting it",
+		code);
 }
 
 void container_refresh(struct hutch_state *st)
 {
 	if (st->broken[0] || st->status == HUTCH_STATUS_EXITED)
 		return;
-	if (read_exit_record(st))
-		return; /* recorded; state.json could not be (a full disk) */
-	bool init_alive = st->pid > 0 && hutch_state_pid_alive(st);
+	/* The exit record: the monitor's, or the init's own when its monitor was killed. */
+	bool recorded = read_exit_record(st);
+	bool init_alive = !recorded && st->pid > 0 && hutch_state_pid_alive(st);
 	if (monitor_alive(st)) {
-		if (st->status != HUTCH_STATUS_RUNNING || init_alive)
+		if (recorded || st->status != HUTCH_STATUS_RUNNING || init_alive)
 			return;
 		/* The init has exited; its monitor is recording it: a moment. */
 		for (int i = 0; i < 40 && monitor_alive(st); i++) {
@@ -235,7 +262,7 @@ void container_refresh(struct hutch_state *st)
 	/* No monitor. Running is running: rm -f or stop ends it, and the next command records it. */
 	if (init_alive && st->status == HUTCH_STATUS_RUNNING)
 		return;
-	finish_orphan(st, st->status == HUTCH_STATUS_RUNNING);
+	finish_orphan(st, st->status == HUTCH_STATUS_RUNNING || recorded, recorded);
 }
 
 /*

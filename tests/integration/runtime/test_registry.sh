@@ -21,8 +21,21 @@ assert_contains "still listed as running, without its monitor" "(monitor gone)" 
 sleep 2.5
 out=$(hutch ps -a 2>&1 >/dev/null)
 assert_contains "the next command records its end and says so" "orphan-$$" "$out"
-assert_contains "...with what it could not know" "exit code unknown" "$out"
+assert_contains "...with the code its init recorded itself" "exit code 0 (its init's record)" "$out"
 assert_eq "recorded as exited" exited "$(state "$id" status)"
+assert_eq "with the code" 0 "$(state "$id" exit_code)"
+hutch rm orphan-$$ >/dev/null
+id=$(run_d --name orphan-$$ sh -c 'sleep 1; exit 3')
+kill -9 "$(state "$id" monitor_pid)"
+sleep 1.5
+assert_contains "a code other than 0" "Exited (3)" "$(hutch ps -a 2>/dev/null | grep orphan-$$)"
+hutch rm orphan-$$ >/dev/null
+id=$(run_d --name orphan-$$ sleep 60)
+kill -9 "$(state "$id" monitor_pid)"
+kill -9 "$(state "$id" pid)"
+wait_for 5 sh -c "! grep -q . /proc/$(state "$id" pid)/cmdline 2>/dev/null"
+out=$(hutch ps -a 2>&1 >/dev/null)
+assert_contains "an init killed with its monitor: what cannot be known is said" "exit code unknown" "$out"
 assert_eq "its cgroup is gone" 0 "$(find /sys/fs/cgroup/*/"$CGPARENT" -mindepth 1 -type d 2>/dev/null | wc -l)"
 hutch rm orphan-$$ >/dev/null
 
