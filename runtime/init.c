@@ -18,6 +18,13 @@
 
 extern char **environ;
 
+int init_confine(const struct init_args *a)
+{
+	/* security.c: the order the kernel needs; each step says why when it fails. */
+	int r = security_apply_bounding(a);
+	return r < 0 ? r : security_apply_rest(a);
+}
+
 void init_exec_command(const struct init_args *a)
 {
 	sigset_t none;
@@ -45,7 +52,8 @@ void init_exec_command(const struct init_args *a)
 		fprintf(stderr, "hutch: chdir %s: %s\n", wd, strerror(errno));
 		_exit(EXIT_CANNOT);
 	}
-	if (security_apply_bounding(a) < 0)
+	/* The init confined itself already; an exec'd process has not. */
+	if (!a->confined && init_confine(a) < 0)
 		_exit(EXIT_CANNOT);
 	if (a->set_user) {
 		/*
@@ -60,8 +68,6 @@ void init_exec_command(const struct init_args *a)
 			_exit(EXIT_CANNOT);
 		}
 	}
-	if (security_apply_rest(a) < 0)
-		_exit(EXIT_CANNOT);
 	execvp(a->argv[0], a->argv);
 	int e = errno;
 	fprintf(stderr, "hutch: exec %s: %s\n", a->argv[0], strerror(e));
@@ -102,12 +108,20 @@ int init_run(const struct init_args *a)
 	}
 
 	/*
+	 * pid 1 is the container's as much as the command is: its capabilities,
+	 * its seccomp filter, no_new_privs with it. The command inherits them.
+	 */
+	if (init_confine(a) < 0)
+		return EXIT_CANNOT;
+
+	/*
 	 * vfork-style: the command shares the init's memory until its exec
 	 * (the init waits meanwhile), so nothing of the init's address space is
 	 * copied for a process that replaces it at once.
 	 */
 	struct init_args ca = *a;
 	ca.signals_caught = true;
+	ca.confined = true;
 	pid_t cmd = clone(command_main, command_stack + sizeof(command_stack),
 			  CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
 	if (cmd < 0) {

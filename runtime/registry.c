@@ -86,7 +86,7 @@ int registry_create(struct hutch_state *st, struct hutch_error *err)
 	}
 	return 0;
 fail:
-	rm_rf(tmp);
+	hutch_rm_rf(tmp);
 	return r < 0 ? r : -EIO;
 }
 
@@ -111,7 +111,7 @@ int registry_remove(const struct hutch_state *st)
 		snprintf(path, sizeof(path), "%s/rootfs", trash);
 		rmdir(path);
 		if (rmdir(trash) < 0)
-			r = rm_rf(trash);
+			r = hutch_rm_rf(trash);
 	}
 	if (st->name[0])
 		hutch_name_release(hutch_globals.root, st->name, st->id);
@@ -321,7 +321,7 @@ void registry_gc(void)
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
-		rm_rf(path);
+		hutch_rm_rf(path);
 		fprintf(stderr, "hutch: removed %s, left by a hutch killed while %s\n", de->d_name,
 			trash ? "removing a container" : "creating one");
 	}

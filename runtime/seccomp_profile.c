@@ -374,8 +374,10 @@ static const char *const allowed[] = {
 	"writev",
 };
 
-/* ptrace and its kin: safe against the filter since Linux 4.8, as docker allows them. */
-static const char *const ptrace_kin[] = {
+/* ptrace and the process_vm calls: safe against the filter since Linux 4.8, as docker allows them. */
+static const char *const ptrace_since_48[] = {"ptrace", "process_vm_readv", "process_vm_writev"};
+/* With CAP_SYS_PTRACE, the rest of its kin too. */
+static const char *const sys_ptrace[] = {
 	"kcmp",	 "pidfd_getfd", "process_madvise", "process_vm_readv", "process_vm_writev",
 	"ptrace"};
 static const char *const x86_only[] = {"arch_prctl", "modify_ldt"};
@@ -432,7 +434,7 @@ static const char *const perfmon[] = {"perf_event_open"};
 
 static const struct seccomp_rule default_rules[] = {
 	{NAMES(allowed), ALLOW},
-	{NAMES(ptrace_kin), ALLOW, .min_kernel = 4 << 16 | 8},
+	{NAMES(ptrace_since_48), ALLOW, .min_kernel = 4 << 16 | 8},
 	{NAMES(x86_only), ALLOW,
 	 .arches_in = SECCOMP_ARCH_AMD64 | SECCOMP_ARCH_X32 | SECCOMP_ARCH_X86},
 	{NAMES(arm_only), ALLOW, .arches_in = SECCOMP_ARCH_ARM | SECCOMP_ARCH_ARM64},
@@ -457,7 +459,7 @@ static const struct seccomp_rule default_rules[] = {
 	{NAMES(sys_chroot), ALLOW, .caps_all = CAP(CAP_SYS_CHROOT)},
 	{NAMES(sys_module), ALLOW, .caps_all = CAP(CAP_SYS_MODULE)},
 	{NAMES(sys_pacct), ALLOW, .caps_all = CAP(CAP_SYS_PACCT)},
-	{NAMES(ptrace_kin), ALLOW, .caps_all = CAP(CAP_SYS_PTRACE)},
+	{NAMES(sys_ptrace), ALLOW, .caps_all = CAP(CAP_SYS_PTRACE)},
 	{NAMES(sys_rawio), ALLOW, .caps_all = CAP(CAP_SYS_RAWIO)},
 	{NAMES(sys_time), ALLOW, .caps_all = CAP(CAP_SYS_TIME)},
 	{NAMES(sys_tty_config), ALLOW, .caps_all = CAP(CAP_SYS_TTY_CONFIG)},

@@ -253,7 +253,10 @@ static void test_default_profile(void **state)
 	c = rule_for(p, "clone3", HUTCH_CAPS_DEFAULT);
 	assert_non_null(c);
 	assert_int_equal(c->action, SCMP_ACT_ERRNO(ENOSYS));
-	/* ptrace as docker: from 4.8 */
+	/* ptrace as docker: from 4.8; kcmp and pidfd_getfd only with SYS_PTRACE */
+	assert_null(rule_for(p, "kcmp", HUTCH_CAPS_DEFAULT));
+	assert_null(rule_for(p, "pidfd_getfd", HUTCH_CAPS_DEFAULT));
+	assert_non_null(rule_for(p, "kcmp", HUTCH_CAPS_DEFAULT | (1ULL << CAP_SYS_PTRACE)));
 	assert_non_null(rule_for(p, "ptrace", HUTCH_CAPS_DEFAULT));
 	assert_false(seccomp_rule_applies(rule_for(p, "ptrace", HUTCH_CAPS_DEFAULT), 0,
 					  SECCOMP_ARCH_AMD64, 4 << 16 | 4));
