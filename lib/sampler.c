@@ -58,6 +58,9 @@ struct sc {
 	 * link count, so a stat tells whether the children changed. */
 	char *walk_dir;
 	size_t walk_k; /* which of the sampler's walked hierarchies walk_dir is in */
+	/* Absent from some walked hierarchy when opened: engines make a cgroup one hierarchy
+	 * at a time, so it is opened again when a walk meets it (a memory-only cgroup too). */
+	bool partial;
 	uint32_t n_children;
 };
 
@@ -215,10 +218,10 @@ const struct sampler_container *sampler_get(const struct sampler *s, size_t i)
 	return &s->items[i]->pub;
 }
 
-/* Index of id in the sorted items, or where it would go (with *found false). */
-static size_t find_index(const struct sampler *s, const char *id, bool *found)
+/* Index of id in the first n (sorted) items, or where it would go (with *found false). */
+static size_t find_in(const struct sampler *s, size_t n, const char *id, bool *found)
 {
-	size_t lo = 0, hi = s->n;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(s->items[mid]->pub.id, id);
@@ -233,6 +236,12 @@ static size_t find_index(const struct sampler *s, const char *id, bool *found)
 	}
 	*found = false;
 	return lo;
+}
+
+/* Index of id in the sorted items, or where it would go (with *found false). */
+static size_t find_index(const struct sampler *s, const char *id, bool *found)
+{
+	return find_in(s, s->n, id, found);
 }
 
 const struct sampler_container *sampler_find(const struct sampler *s, const char *id)
@@ -264,7 +273,8 @@ static int walk_cb(const char *path, void *userdata)
 	size_t i = find_index(s, path, &found);
 	if (found) {
 		s->items[i]->seen_gen = s->gen;
-		return 0;
+		if (!s->items[i]->partial)
+			return 0;
 	}
 	if (s->n_fresh == s->cap_fresh) {
 		size_t nc = s->cap_fresh ? s->cap_fresh * 2 : 64;
@@ -643,16 +653,20 @@ static void name_pods(struct sampler *s)
  * cgroup) is opened in those, as a process's /proc/PID/cgroup would name it;
  * *ret_k is the first walked hierarchy that has it.
  */
-static int open_cgroup(struct sampler *s, const char *path, struct cgroup **ret, size_t *ret_k)
+static int open_cgroup(struct sampler *s, const char *path, struct cgroup **ret, size_t *ret_k,
+		       bool *ret_partial)
 {
 	char dir[4096];
 	struct stat st;
 	size_t first = SIZE_MAX;
 	bool in_primary = false;
+	*ret_partial = false;
 	for (size_t k = 0; k < s->n_walked; k++) {
 		if (hierarchy_dir(s, s->walked[k].h, path, dir, sizeof(dir)) < 0 ||
-		    stat(dir, &st) < 0)
+		    stat(dir, &st) < 0) {
+			*ret_partial = true;
 			continue;
+		}
 		if (first == SIZE_MAX)
 			first = k;
 		if (k == 0)
@@ -690,7 +704,7 @@ static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 	c->procs_fd = -1;
 	c->netdev_fd = -1;
 	cgroup_stats_init(&c->pub.stats);
-	int r = open_cgroup(s, path, &c->cg, &c->walk_k);
+	int r = open_cgroup(s, path, &c->cg, &c->walk_k, &c->partial);
 	if (r < 0) {
 		sc_free(s, c);
 		return r;
@@ -848,10 +862,16 @@ static int commit_fresh(struct sampler *s)
 		bool known;
 		if (i > 0 && strcmp(s->fresh[i], s->fresh[i - 1]) == 0)
 			continue;
-		find_index(s, s->fresh[i], &known); /* the first n_known are still sorted */
+		/* The first n_known items are still sorted. */
+		size_t at = find_in(s, n_known, s->fresh[i], &known);
 		/* A cgroup removed since the walk saw it is simply not added. */
-		if (!known && sc_open(s, s->fresh[i], &c) == 0) {
-			c->seen_gen = s->gen;
+		if (sc_open(s, s->fresh[i], &c) < 0)
+			continue;
+		c->seen_gen = s->gen;
+		if (known) { /* a partial one, opened again now that it may be in more */
+			sc_free(s, s->items[at]);
+			s->items[at] = c;
+		} else {
 			s->items[s->n++] = c;
 		}
 	}

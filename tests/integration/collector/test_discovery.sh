@@ -40,4 +40,15 @@ cg_pid_run "$mem/$base/memonly"
 check "a memory-only cgroup is exported" \
 	test -n "$(metric container_memory_usage_bytes "id=\"/$base/memonly\"")"
 assert_eq "with no cpu series" "" "$(metric container_cpu_usage_seconds_total "id=\"/$base/memonly\"")"
+# Engines make a cgroup one hierarchy at a time: seen in memory first, it gains its cpu
+# series once the cpu directory is there too.
+mkdir "$mem/$base/late"
+on_exit "cg_kill_rm '$mem/$base/late'"
+check "seen with its memory directory alone" \
+	test -n "$(metric container_memory_usage_bytes "id=\"/$base/late\"")"
+cpu=$(cgroup_v1_mount cpuacct)
+mkdir "$cpu/$base/late"
+on_exit "cg_kill_rm '$cpu/$base/late'"
+check "its cpu series at the next scrape once the cpuacct directory exists" \
+	test -n "$(metric container_cpu_usage_seconds_total "id=\"/$base/late\"")"
 check "collector still healthy" curl -sf -o /dev/null "$COLLECTOR_URL/healthz"
