@@ -11,6 +11,7 @@ packages=(
 	libarchive-dev libseccomp-dev libncurses-dev zlib1g-dev libcap-dev
 	# run and test
 	fuse3 busybox-static procps iproute2 util-linux tmux curl python3
+	python3-yaml podman # the Kubernetes manifests' test, and the OCI hook run for real
 	# the anchors we measure against
 	runc lxcfs prometheus
 	# load generators for tests and benchmarks
