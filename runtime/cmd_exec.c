@@ -221,7 +221,8 @@ int cmd_exec(int argc, char **argv)
 	struct hutch_state st;
 	if (container_lookup("exec", o.name, &st) != 0)
 		return EXIT_RUNTIME;
-	_cleanup_(state_freep) struct hutch_state *stp = &st;
+	/* Only its cleanup uses it (clang would call it unused). */
+	_cleanup_(state_freep) __attribute__((unused)) struct hutch_state *stp = &st;
 	if (st.status != HUTCH_STATUS_RUNNING)
 		return hutch_fail("exec", "container %s is not running", o.name);
 	for (size_t i = 0; env && env[i]; i++)

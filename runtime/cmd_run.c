@@ -8,6 +8,7 @@
 #include <fcntl.h>
 
 #include "hutch.h"
+#include "image_store.h"
 
 static void run_usage(void)
 {
@@ -51,8 +52,8 @@ static void run_usage(void)
 	       image_store_dir());
 }
 
-/* The environment: defaults, then --env-file, then -e, later ones winning. */
-static int build_env(struct run_opts *o, struct hutch_error *err)
+/* The environment: defaults, the image's, then --env-file, then -e, later ones winning. */
+static int build_env(struct run_opts *o, char **image_env, struct hutch_error *err)
 {
 	_cleanup_strv_free_ char **env = NULL;
 	char buf[512];
@@ -64,6 +65,8 @@ static int build_env(struct run_opts *o, struct hutch_error *err)
 		r = spec_env_set(&env, "TERM=xterm");
 	if (r == 0)
 		r = spec_env_set(&env, "HOME=/root");
+	for (size_t i = 0; r == 0 && image_env && image_env[i]; i++)
+		r = spec_env_set(&env, image_env[i]);
 	for (size_t i = 0; r == 0 && o->env_files && o->env_files[i]; i++) {
 		_cleanup_free_ char *text = NULL;
 		size_t len;
@@ -137,6 +140,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	struct hutch_error err = {0};
+	struct image_config cfg = {0};
 	run_opts_init(&o);
 	int code;
 	if (run_opts_parse(argc, argv, &o, &err) < 0) {
@@ -161,12 +165,13 @@ int cmd_run(int argc, char **argv)
 			code = hutch_fail("run", "%s", err.msg);
 			goto out;
 		}
-		if (!o.st.argv && strv_push(&o.st.argv, "sh") < 0) {
-			code = hutch_fail("run", "out of memory");
+		if (image_resolve_config(o.image, &cfg, &err) < 0 ||
+		    image_config_apply(&cfg, &o.st, &err) < 0) {
+			code = hutch_fail("run", "image '%s': %s", o.image, err.msg);
 			goto out;
 		}
 	}
-	if (build_env(&o, &err) < 0) {
+	if (build_env(&o, cfg.env, &err) < 0) {
 		code = hutch_fail("run", "%s", err.msg);
 		goto out;
 	}
@@ -177,6 +182,7 @@ int cmd_run(int argc, char **argv)
 	int r = container_run(&o.st, o.cgroup_parent, -1, &err);
 	code = r < 0 ? hutch_fail("run", "%s", err.msg) : r;
 out:
+	image_config_free(&cfg);
 	run_opts_free(&o);
 	return code;
 }

@@ -264,7 +264,7 @@ struct clone3_args {
  * the unified cgroup of cgroup_fd when it is >= 0 and the kernel can
  * (*ret_in_unified says whether it did).
  */
-static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified)
+pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified)
 {
 	*ret_in_unified = false;
 #ifdef SYS_clone3
@@ -282,7 +282,6 @@ static pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified
 			return -1;
 	}
 #else
-	(void)cgroup_fd;
 #endif
 	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }
@@ -359,8 +358,16 @@ static int step_handshake(struct container_setup *s, struct hutch_error *err)
 		size_t len = seccomp_build_default(&prog) == 0 ? prog.len * 8 : 0;
 		send(s->sync[0], len ? (void *)prog.insns : (void *)"", len, MSG_NOSIGNAL);
 	}
-	if (sync_recv_result(s->sync[0], &msg, &s->master) < 0)
-		return hutch_error_set(err, EIO, "the container's init died while setting up");
+	if (sync_recv_result(s->sync[0], &msg, &s->master) < 0) {
+		int status = 0;
+		while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		s->pid = -1;
+		return hutch_error_set(
+			err, EIO, "the container's init died while setting up (%s %d)",
+			WIFSIGNALED(status) ? "signal" : "exit",
+			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
 	if (msg.err)
 		return hutch_error_set(err, msg.err, "%s", msg.msg);
 	close_fd(&s->sync[0]);
@@ -441,7 +448,7 @@ void setup_undo(struct container_setup *s)
 		cgroup_close(TAKE_PTR(s->cg));
 	}
 	if (s->made_dir)
-		rm_rf(s->dir);
+		hutch_rm_rf(s->dir);
 	s->made_dir = false;
 	setup_close(s);
 }

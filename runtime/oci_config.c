@@ -659,7 +659,6 @@ static int read_namespace(json *e, const char *p, void *out, void *ctx, struct h
 	struct oci_config *c = ctx;
 	_cleanup_free_ char *type = NULL, *path = NULL;
 	int r;
-	(void)out;
 	if ((r = req(opt_str(e, p, "type", &type, err), p, "type", err)) < 0 ||
 	    (r = opt_str(e, p, "path", &path, err)) < 0)
 		return r;

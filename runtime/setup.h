@@ -140,6 +140,13 @@ void setup_undo(struct container_setup *s);
 /* Closes every fd the setup still holds. */
 void setup_close(struct container_setup *s);
 
+/*
+ * Forks a container's first process with the namespaces and exit signal of
+ * flags, straight into the unified cgroup of cgroup_fd when it is >= 0 and
+ * the kernel can (*ret_in_unified says whether it did). hutch-runc's too.
+ */
+pid_t clone_init(unsigned long flags, int cgroup_fd, bool *ret_in_unified);
+
 /* ---- child.c: the init's side until it runs the command ---- */
 void child_main(struct container_setup *s) __attribute__((noreturn));
 

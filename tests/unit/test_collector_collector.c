@@ -18,7 +18,6 @@
 /* A whole scrape of the v2 fixture tree through the cAdvisor families. */
 static void test_scrape_fixture(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
 	assert_non_null(l);
 	struct sampler_options o = {.network = true, .processes = true};

@@ -101,7 +101,6 @@ static const char want_om[] =
 
 static void test_text(void **state)
 {
-	(void)state;
 	struct expo_writer *w;
 	assert_int_equal(expo_writer_new(&w), 0);
 	struct expo_labelset ls = {0};
@@ -153,7 +152,6 @@ static void assert_label(Io__Prometheus__Client__Metric *m, const char *name, co
 
 static void test_protobuf(void **state)
 {
-	(void)state;
 	struct expo_writer *w;
 	assert_int_equal(expo_writer_new(&w), 0);
 	struct expo_labelset ls = {0};
@@ -230,7 +228,6 @@ static void test_protobuf(void **state)
 
 static void test_native_index(void **state)
 {
-	(void)state;
 	/* Schema 0: bucket i covers (2^(i-1), 2^i]. */
 	assert_int_equal(expo_native_index(0, 1.0), 0);
 	assert_int_equal(expo_native_index(0, 1.5), 1);
@@ -244,7 +241,6 @@ static void test_native_index(void **state)
 
 static void test_gzip(void **state)
 {
-	(void)state;
 	struct expo_gzip *g;
 	assert_int_equal(expo_gzip_new(&g), 0);
 	struct expo_buf out = {0};

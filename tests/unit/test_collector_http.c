@@ -18,7 +18,6 @@
 
 static void test_negotiate(void **state)
 {
-	(void)state;
 	/* What Prometheus 2.x sends by default, with native histograms, and old clients. */
 	assert_int_equal(http_negotiate("application/openmetrics-text;version=1.0.0,application/"
 					"openmetrics-text;version=0.0.1;q=0.75,text/"
@@ -56,7 +55,6 @@ static void test_negotiate(void **state)
 
 static void test_listen_address(void **state)
 {
-	(void)state;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct hutch_error err = {0};

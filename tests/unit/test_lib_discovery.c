@@ -85,7 +85,6 @@ static const struct path_case cases[] = {
 
 static void test_parse_paths(void **state)
 {
-	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct path_case *c = &cases[i];
 		struct discovery_id id;
@@ -107,7 +106,6 @@ static void test_parse_paths(void **state)
 
 static void test_runtime_names(void **state)
 {
-	(void)state;
 	assert_string_equal(sampler_runtime_name(SAMPLER_RUNTIME_CGROUP), "cgroup");
 	assert_string_equal(sampler_runtime_name(SAMPLER_RUNTIME_DOCKER), "docker");
 	assert_string_equal(sampler_runtime_name(SAMPLER_RUNTIME_KUBERNETES), "kubernetes");
@@ -138,7 +136,6 @@ static void lookup(const char *path, int want_r, const char *want_name, const ch
 
 static void test_lookup_names(void **state)
 {
-	(void)state;
 	lookup("/docker/" ID1, 0, "web-hutch-test", "nginx:1.25");
 	lookup("/system.slice/docker-" ID1 ".scope", 0, "web-hutch-test", "nginx:1.25");
 	/* podman: the image's name from containers.json's metadata, not its id. */
@@ -207,7 +204,6 @@ static const struct meta_case metas[] = {
 
 static void test_lookup_meta(void **state)
 {
-	(void)state;
 	for (size_t i = 0; i < sizeof(metas) / sizeof(metas[0]); i++) {
 		const struct meta_case *c = &metas[i];
 		struct discovery_id id;

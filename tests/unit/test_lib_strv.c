@@ -14,7 +14,6 @@
 
 static void test_push_len(void **state)
 {
-	(void)state;
 	_cleanup_strv_free_ char **v = NULL;
 	assert_int_equal(strv_len(v), 0);
 	char word[] = "one";
@@ -44,7 +43,6 @@ static char **build(int fail_at)
 
 static void test_cleanup(void **state)
 {
-	(void)state;
 	assert_null(build(2)); /* the two pushed are freed: ASan and valgrind see no leak */
 	char **v = build(-1);
 	assert_int_equal(strv_len(v), 4);

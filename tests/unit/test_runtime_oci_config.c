@@ -47,7 +47,6 @@ static const struct oci_mount *find_mount(const struct oci_config *c, const char
 /* What `runc spec` writes. */
 static void test_runc_spec(void **state)
 {
-	(void)state;
 	struct oci_config c;
 	struct hutch_error err;
 	assert_int_equal(parse_file("runc-spec.json", &c, &err), 0);
@@ -108,7 +107,6 @@ static void test_runc_spec(void **state)
 
 static void test_runc_spec_rootless(void **state)
 {
-	(void)state;
 	struct oci_config c;
 	struct hutch_error err;
 	assert_int_equal(parse_file("runc-spec-rootless.json", &c, &err), 0);
@@ -126,7 +124,6 @@ static void test_runc_spec_rootless(void **state)
 /* Every field hutch-runc reads, with the values a test can tell apart. */
 static void test_full(void **state)
 {
-	(void)state;
 	struct oci_config c;
 	struct hutch_error err;
 	int r = parse_file("full.json", &c, &err);
@@ -246,7 +243,6 @@ static void test_full(void **state)
 
 static void test_fixture_errors(void **state)
 {
-	(void)state;
 	struct oci_config c;
 	struct hutch_error err;
 	assert_int_equal(parse_file("unknown-version.json", &c, &err), -EPROTONOSUPPORT);
@@ -261,7 +257,6 @@ static void test_fixture_errors(void **state)
 
 static void test_bad_input(void **state)
 {
-	(void)state;
 	static const struct {
 		const char *json;
 		int err;
@@ -409,7 +404,6 @@ static void test_bad_input(void **state)
 /* Properties the spec does not know are ignored, as it asks of runtimes. */
 static void test_unknown_properties(void **state)
 {
-	(void)state;
 	const char *json =
 		V BASE_PROCESS ",\"x-vendor\":[1,2],\"linux\":{\"future\":{\"a\":1},\"resources\":"
 			       "{\"memory\":{\"limit\":-1,\"future\":true}}}}";
@@ -424,7 +418,6 @@ static void test_unknown_properties(void **state)
 
 static void test_cgroups_path(void **state)
 {
-	(void)state;
 	char buf[512];
 	struct hutch_error err = {0};
 	static const struct {
@@ -472,7 +465,6 @@ static void test_cgroups_path(void **state)
 
 static void test_process_json(void **state)
 {
-	(void)state;
 	const char *json = "{\"terminal\":false,\"user\":{\"uid\":5,\"gid\":6},\"args\":[\"ls\","
 			   "\"-l\"],\"env\":[\"A=1\"],\"cwd\":\"/tmp\",\"capabilities\":{"
 			   "\"bounding\":[\"CAP_CHOWN\"]}}";
@@ -490,7 +482,6 @@ static void test_process_json(void **state)
 
 static void test_resources_json(void **state)
 {
-	(void)state;
 	const char *json = "{\"memory\":{\"limit\":1048576},\"cpu\":{\"quota\":-1,\"period\":"
 			   "100000},\"pids\":{\"limit\":0}}";
 	struct oci_resources r;
@@ -508,7 +499,6 @@ static void test_resources_json(void **state)
 
 static void test_names(void **state)
 {
-	(void)state;
 	assert_int_equal(oci_cap_from_name("CAP_SYS_ADMIN"), CAP_SYS_ADMIN);
 	assert_int_equal(oci_cap_from_name("CAP_BPF"), 39);
 	assert_int_equal(oci_cap_from_name("SYS_ADMIN"), -1);

@@ -46,15 +46,17 @@ static void touch_memory(size_t bytes)
 		p[i] = 1;
 }
 
+/* Where the spin's sums go, so the compiler keeps the loop. */
+static volatile uint64_t spin_sink;
+
 static void spin_cpu_seconds(double seconds)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	double start = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, now = start;
-	volatile uint64_t sink = 0;
 	while (now - start < seconds) {
 		for (int i = 0; i < 100000; i++)
-			sink += (uint64_t)i;
+			spin_sink += (uint64_t)i;
 		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 		now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	}
