@@ -410,6 +410,11 @@ void runc_child_main(struct runc_child *a)
 	struct hutch_error err = {0};
 	int master = -1;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* The namespaces create's thread made come first on the socket. */
+	if (ns_prep_enter(a->sync_fd, a->made_flags, &err) < 0) {
+		sync_send_result(a->sync_fd, err.err, err.msg, -1);
+		_exit(1);
+	}
 	/* "go": the cgroup is limited, id maps written; with it the state for the hooks. */
 	ssize_t n;
 	while ((n = recv(a->sync_fd, state_json, sizeof(state_json) - 1, 0)) < 0 && errno == EINTR)
