@@ -209,6 +209,17 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 	snprintf(c->fifo, sizeof(c->fifo), "%s/exec.fifo", c->dir);
 	if (mkfifo(c->fifo, 0622) < 0)
 		return hutch_error_setsys(err, errno, "mkfifo %s", c->fifo);
+	/* The container's root opens it: in a user namespace, the host's id it maps to owns it. */
+	uid_t fifo_uid = 0;
+	gid_t fifo_gid = 0;
+	for (size_t i = 0; i < cfg->n_uid_mappings; i++)
+		if (cfg->uid_mappings[i].container_id == 0)
+			fifo_uid = cfg->uid_mappings[i].host_id;
+	for (size_t i = 0; i < cfg->n_gid_mappings; i++)
+		if (cfg->gid_mappings[i].container_id == 0)
+			fifo_gid = cfg->gid_mappings[i].host_id;
+	if ((fifo_uid || fifo_gid) && chown(c->fifo, fifo_uid, fifo_gid) < 0)
+		return hutch_error_setsys(err, errno, "chown %s", c->fifo);
 	if ((r = oci_cgroups_path(cfg->cgroups_path, runc_globals.systemd_cgroup, o->id,
 				  RUNC_CGROUP_PARENT, c->st.cgroup_path, sizeof(c->st.cgroup_path),
 				  err)) < 0)
