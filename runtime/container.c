@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,22 +16,6 @@
 #include "hutch/cgroup.h"
 #include "image_store.h"
 #include "setup.h"
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-int rm_rf(const char *path)
-{
-	if (nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
-		return -errno;
-	return access(path, F_OK) == 0 ? -ENOTEMPTY : 0;
-}
 
 int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t *ret_gid)
 {
@@ -55,23 +38,11 @@ int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max)
 	return spec_user_groups(passwd, group, uid, ret, max);
 }
 
-int write_new_file(const char *path, const char *data)
-{
-	_cleanup_close_ int fd =
-		open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	size_t len = strlen(data);
-	if (write(fd, data, len) != (ssize_t)len)
-		return -EIO;
-	return 0;
-}
-
 int container_remove_dir(const char *id)
 {
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/%s", hutch_globals.root, id);
-	return rm_rf(dir);
+	return hutch_rm_rf(dir);
 }
 
 int container_lookup(const char *verb, const char *name, struct hutch_state *ret)

@@ -448,7 +448,7 @@ void setup_undo(struct container_setup *s)
 		cgroup_close(TAKE_PTR(s->cg));
 	}
 	if (s->made_dir)
-		rm_rf(s->dir);
+		hutch_rm_rf(s->dir);
 	s->made_dir = false;
 	setup_close(s);
 }

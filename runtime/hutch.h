@@ -127,10 +127,6 @@ int container_lookup(const char *verb, const char *name, struct hutch_state *ret
 void container_refresh(struct hutch_state *st);
 /* Removes <root>/<id> and everything in it. */
 int container_remove_dir(const char *id);
-/* Creates (or truncates) a file with data. */
-int write_new_file(const char *path, const char *data);
-/* rm -rf of a directory tree (does not cross mount points). */
-int rm_rf(const char *path);
 
 /* A compiled seccomp filter: len BPF instructions (struct sock_filter, 8 bytes each). */
 struct seccomp_prog {
@@ -152,7 +148,15 @@ struct init_args {
 	struct seccomp_prog prog;
 	int tty_fd;	     /* the pty's slave for the command, or -1 */
 	bool signals_caught; /* every signal has a handler (the init's): exec resets them */
+	bool confined;	     /* init_confine done (the init's command inherits it) */
 };
+/*
+ * Gives the calling process the container's capabilities (bounding,
+ * permitted, effective) and, with a->seccomp, its filter (no_new_privs
+ * first). The init does it before it spawns the command; `hutch exec`'s
+ * process before its exec. Says why on stderr when it fails.
+ */
+int init_confine(const struct init_args *a);
 /* Forks the command, forwards signals to it, reaps; returns the exit status to exit with. */
 int init_run(const struct init_args *a);
 /* The command's side: becomes the session leader of the tty, drops to the user, execs. Never returns. */

@@ -227,20 +227,20 @@ static int write_etc_files(const char *dir, const struct hutch_state *st, struct
 	bool host_net = st->ns[HUTCH_NS_NET].mode == HUTCH_NS_HOST;
 	snprintf(path, sizeof(path), "%s/hostname", dir);
 	snprintf(buf, sizeof(buf), "%s\n", st->hostname);
-	if ((r = write_new_file(path, buf)) < 0)
+	if ((r = hutch_write_new_file(path, buf)) < 0)
 		return hutch_error_setsys(err, -r, "write %s", path);
 	snprintf(path, sizeof(path), "%s/hosts", dir);
 	_cleanup_free_ char *host_hosts = NULL;
 	size_t len;
 	if (host_net && hutch_read_file("/etc/hosts", 1 << 20, &host_hosts, &len) == 0) {
-		if ((r = write_new_file(path, host_hosts)) < 0)
+		if ((r = hutch_write_new_file(path, host_hosts)) < 0)
 			return hutch_error_setsys(err, -r, "write %s", path);
 	} else {
 		snprintf(buf, sizeof(buf),
 			 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
 			 "ip6-loopback\n127.0.1.1\t%s\n",
 			 st->hostname);
-		if ((r = write_new_file(path, buf)) < 0)
+		if ((r = hutch_write_new_file(path, buf)) < 0)
 			return hutch_error_setsys(err, -r, "write %s", path);
 	}
 	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
@@ -249,7 +249,7 @@ static int write_etc_files(const char *dir, const struct hutch_state *st, struct
 		resolv = strdup("");
 	if (!resolv)
 		return hutch_error_set(err, ENOMEM, "out of memory");
-	if ((r = write_new_file(path, resolv)) < 0)
+	if ((r = hutch_write_new_file(path, resolv)) < 0)
 		return hutch_error_setsys(err, -r, "write %s", path);
 	return 0;
 }
