@@ -484,14 +484,26 @@ static int start_process(const struct runc_state *st, struct hutch_error *err)
 	_cleanup_close_ int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return hutch_error_setsys(err, errno, "open %s", fifo);
+	/*
+	 * The process writes a byte once its startContainer hooks ran, and its
+	 * end of the fifo closes at its exec: poststart hooks come after both.
+	 */
+	bool got = false;
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int n = poll(&p, 1, 100);
 		char b;
-		if (n > 0 && read(fd, &b, 1) == 1)
+		ssize_t r = n > 0 ? read(fd, &b, 1) : -1;
+		if (r == 1)
+			got = true;
+		else if (r == 0 && got)
 			break;
-		if (runc_state_status(st) == RUNC_STOPPED)
+		if (r <= 0 && runc_state_status(st) == RUNC_STOPPED) {
+			unlink(fifo);
+			if (got)
+				break; /* it ran and is gone already */
 			return hutch_error_set(err, ESRCH, "the container's process has exited");
+		}
 	}
 	unlink(fifo);
 	return 0;
