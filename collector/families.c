@@ -100,7 +100,7 @@ GETTER(file_descriptors, known(c->file_descriptors, 1, ret))
 GETTER(start_time, known(c->start_time_ns, NS_PER_S, ret))
 GETTER(last_seen, c->sampled_wall_ns ? (*ret = (double)c->sampled_wall_ns / NS_PER_S, true) : false)
 
-/* The families, in groups, written in cAdvisor's order (see cgroup_write). */
+/* The families, in groups, written in cAdvisor's order (see write_cgroup_families). */
 static const struct simple_family cpu_families[] = {
 	{"container_cpu_user_seconds_total", "Cumulative user cpu time consumed in seconds.",
 	 EXPO_COUNTER, cpu_user},
@@ -269,26 +269,26 @@ static void write_network(struct collector_scrape *sc)
 		size_t off;
 	} fams[] = {
 		{"container_network_receive_bytes_total", "Cumulative count of bytes received",
-		 offsetof(struct sampler_netdev, rx_bytes)},
+		 offsetof(struct procfs_net_dev, rx_bytes)},
 		{"container_network_receive_packets_total", "Cumulative count of packets received",
-		 offsetof(struct sampler_netdev, rx_packets)},
+		 offsetof(struct procfs_net_dev, rx_packets)},
 		{"container_network_receive_errors_total",
 		 "Cumulative count of errors encountered while receiving",
-		 offsetof(struct sampler_netdev, rx_errors)},
+		 offsetof(struct procfs_net_dev, rx_errors)},
 		{"container_network_receive_packets_dropped_total",
 		 "Cumulative count of packets dropped while receiving",
-		 offsetof(struct sampler_netdev, rx_dropped)},
+		 offsetof(struct procfs_net_dev, rx_dropped)},
 		{"container_network_transmit_bytes_total", "Cumulative count of bytes transmitted",
-		 offsetof(struct sampler_netdev, tx_bytes)},
+		 offsetof(struct procfs_net_dev, tx_bytes)},
 		{"container_network_transmit_packets_total",
 		 "Cumulative count of packets transmitted",
-		 offsetof(struct sampler_netdev, tx_packets)},
+		 offsetof(struct procfs_net_dev, tx_packets)},
 		{"container_network_transmit_errors_total",
 		 "Cumulative count of errors encountered while transmitting",
-		 offsetof(struct sampler_netdev, tx_errors)},
+		 offsetof(struct procfs_net_dev, tx_errors)},
 		{"container_network_transmit_packets_dropped_total",
 		 "Cumulative count of packets dropped while transmitting",
-		 offsetof(struct sampler_netdev, tx_dropped)},
+		 offsetof(struct procfs_net_dev, tx_dropped)},
 	};
 	struct expo_writer *w = collector_scrape_writer(sc);
 	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
@@ -296,7 +296,7 @@ static void write_network(struct collector_scrape *sc)
 		for (size_t i = 0; i < collector_scrape_count(sc); i++) {
 			const struct sampler_container *c = collector_scrape_container(sc, i);
 			for (size_t d = 0; d < c->n_netdevs; d++) {
-				const struct sampler_netdev *nd = &c->netdevs[d];
+				const struct procfs_net_dev *nd = &c->netdevs[d];
 				uint64_t v = *(const uint64_t *)((const char *)nd + fams[f].off);
 				struct expo_label l = {"interface", nd->name};
 				expo_sample(w, collector_scrape_labels(sc, i), &l, 1, (double)v);
@@ -353,7 +353,7 @@ static void write_pressure(struct collector_scrape *sc)
 	}
 }
 
-static void cgroup_write(struct collector_scrape *sc, void *userdata)
+static void write_cgroup_families(struct collector_scrape *sc, void *userdata)
 {
 	write_cpu_usage(sc);
 	WRITE_GROUP(sc, cpu_families);
@@ -371,6 +371,6 @@ static void cgroup_write(struct collector_scrape *sc, void *userdata)
 const struct collector_source collector_cgroup_source = {
 	.name = "cgroup",
 	.prepare = NULL,
-	.write = cgroup_write,
+	.write = write_cgroup_families,
 	.userdata = NULL,
 };

@@ -77,33 +77,6 @@ static void usage(FILE *f)
 		"Exit: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 bad usage.\n");
 }
 
-static int parse_seconds(const char *s, uint64_t *ret_ns)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || *end || v < 0 || v > 86400)
-		return -EINVAL;
-	*ret_ns = (uint64_t)(v * 1e9);
-	return 0;
-}
-
-/* The sampler keeps up to 18 files open per cgroup (FDS_PER_HANDLE in lib/sampler.c) and opens
- * the rest per scrape when the limit is short: lift the soft limit, and as root the hard one. */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return;
-	const rlim_t want = 1 << 20;
-	if (rl.rlim_max < want) {
-		struct rlimit up = {want, want};
-		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
-			return;
-	}
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-}
-
 int main(int argc, char **argv)
 {
 	enum {
@@ -212,8 +185,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_DISCOVERY:
 		case OPT_SPEC:
-			if (parse_seconds(optarg, opt == OPT_DISCOVERY ? &so.discovery_refresh_ns
-								       : &so.spec_refresh_ns) < 0) {
+			if (hutch_parse_seconds(optarg, 0, 86400,
+						opt == OPT_DISCOVERY ? &so.discovery_refresh_ns
+								     : &so.spec_refresh_ns) < 0) {
 				fprintf(stderr, "hutch-collector: bad interval: %s\n", optarg);
 				return 2;
 			}
@@ -326,7 +300,9 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	/* The sampler keeps up to 18 files open per cgroup (FDS_PER_HANDLE in lib/sampler.c) and opens
+	 * the rest per scrape when the limit is short: lift the soft limit, and as root the hard one. */
+	hutch_raise_nofile(1 << 20);
 
 	const struct cgroup_layout *layout;
 	int r = cgroup_layout_detect(&layout);

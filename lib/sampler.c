@@ -79,7 +79,7 @@ struct sampler {
 	/* Paths found by the walk that have no container yet. */
 	char **fresh;
 	size_t n_fresh, cap_fresh;
-	struct sampler_netdev netdev_scratch[MAX_NETDEVS];
+	struct procfs_net_dev netdev_scratch[MAX_NETDEVS];
 	struct devname **devnames;
 	size_t n_devnames;
 	/* Handles kept open, within the process's file limit; the rest are opened per refresh. */
@@ -188,24 +188,15 @@ const struct sampler_container *sampler_get(const struct sampler *s, size_t i)
 	return &s->items[i]->pub;
 }
 
+static const char *item_id(const void *elem)
+{
+	return (*(struct sc *const *)elem)->pub.id;
+}
+
 /* Index of id in the sorted items, or where it would go (with *found false). */
 static size_t find_index(const struct sampler *s, const char *id, bool *found)
 {
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->items[mid]->pub.id, id);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return hutch_sorted_find(s->items, s->n, sizeof(*s->items), id, item_id, found);
 }
 
 const struct sampler_container *sampler_find(const struct sampler *s, const char *id)
@@ -641,59 +632,6 @@ static void read_procs(struct sampler *s, struct sc *c, int fd)
 		c->pub.file_descriptors = fds;
 }
 
-int sampler_parse_net_dev(const char *buf, size_t len, struct sampler_netdev *ret, size_t max)
-{
-	if (!buf || !ret)
-		return -EINVAL;
-	size_t n = 0, line = 0;
-	const char *p = buf, *end = buf + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			nl = end;
-		/* Two header lines, then "  name: 16 numbers". */
-		if (line++ >= 2 && n < max) {
-			const char *colon = memchr(p, ':', (size_t)(nl - p));
-			if (!colon)
-				return -EINVAL;
-			const char *q = p;
-			while (q < colon && (*q == ' ' || *q == '\t'))
-				q++;
-			size_t nl_len = (size_t)(colon - q);
-			if (nl_len == 0 || nl_len >= sizeof(ret[n].name))
-				return -EINVAL;
-			struct sampler_netdev *d = &ret[n];
-			memset(d, 0, sizeof(*d));
-			memcpy(d->name, q, nl_len);
-			uint64_t v[16];
-			const char *x = colon + 1;
-			for (int i = 0; i < 16; i++) {
-				while (x < nl && (*x == ' ' || *x == '\t'))
-					x++;
-				if (x >= nl || *x < '0' || *x > '9')
-					return -EINVAL;
-				uint64_t acc = 0;
-				while (x < nl && *x >= '0' && *x <= '9')
-					acc = acc * 10 + (uint64_t)(*x++ - '0');
-				v[i] = acc;
-			}
-			d->rx_bytes = v[0];
-			d->rx_packets = v[1];
-			d->rx_errors = v[2];
-			d->rx_dropped = v[3];
-			d->tx_bytes = v[8];
-			d->tx_packets = v[9];
-			d->tx_errors = v[10];
-			d->tx_dropped = v[11];
-			n++;
-		}
-		p = nl + 1;
-	}
-	if (line < 2)
-		return -EINVAL;
-	return (int)n;
-}
-
 /* Devices cAdvisor leaves out of a container's network: loopback, the host ends of
  * veth pairs, and engines' bridges. */
 static bool netdev_ignored(const char *name)
@@ -745,7 +683,7 @@ static void read_network(struct sampler *s, struct sc *c)
 		c->netdev_fd = -1;
 		return;
 	}
-	int k = sampler_parse_net_dev(s->buf, (size_t)n, s->netdev_scratch, MAX_NETDEVS);
+	int k = procfs_parse_net_dev(s->buf, (size_t)n, s->netdev_scratch, MAX_NETDEVS);
 	if (k <= 0)
 		return;
 	if (!c->pub.netdevs) {

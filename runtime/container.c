@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,71 +17,32 @@
 #include "image_store.h"
 #include "setup.h"
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-int rm_rf(const char *path)
-{
-	if (nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
-		return -errno;
-	return access(path, F_OK) == 0 ? -ENOTEMPTY : 0;
-}
-
 int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t *ret_gid)
 {
-	char path[4200];
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	size_t len;
-	if (layers_find(root, "etc/passwd", path, sizeof(path)) < 0) /* an image's layers */
-		path[0] = '\0';
-	if (hutch_read_file(path, 4 << 20, &passwd, &len) < 0)
+	if (root_read_file(root, "/etc/passwd", 4 << 20, &passwd, &len) < 0)
 		passwd = NULL;
-	if (layers_find(root, "etc/group", path, sizeof(path)) < 0) /* an image's layers */
-		path[0] = '\0';
-	if (hutch_read_file(path, 4 << 20, &group, &len) < 0)
+	if (root_read_file(root, "/etc/group", 4 << 20, &group, &len) < 0)
 		group = NULL;
 	return spec_resolve_user(s, passwd, group, ret_uid, ret_gid);
 }
 
 int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max)
 {
-	char path[4200];
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
 	size_t len;
-	if (layers_find(root, "etc/passwd", path, sizeof(path)) < 0) /* an image's layers */
-		path[0] = '\0';
-	if (hutch_read_file(path, 4 << 20, &passwd, &len) < 0)
-		return 0;
-	if (layers_find(root, "etc/group", path, sizeof(path)) < 0) /* an image's layers */
-		path[0] = '\0';
-	if (hutch_read_file(path, 4 << 20, &group, &len) < 0)
+	if (root_read_file(root, "/etc/passwd", 4 << 20, &passwd, &len) < 0 ||
+	    root_read_file(root, "/etc/group", 4 << 20, &group, &len) < 0)
 		return 0;
 	return spec_user_groups(passwd, group, uid, ret, max);
-}
-
-int write_new_file(const char *path, const char *data)
-{
-	_cleanup_close_ int fd =
-		open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	size_t len = strlen(data);
-	if (write(fd, data, len) != (ssize_t)len)
-		return -EIO;
-	return 0;
 }
 
 int container_remove_dir(const char *id)
 {
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/%s", hutch_globals.root, id);
-	return rm_rf(dir);
+	return hutch_rm_rf(dir);
 }
 
 int container_lookup(const char *verb, const char *name, struct hutch_state *ret)

@@ -358,8 +358,16 @@ static int step_handshake(struct container_setup *s, struct hutch_error *err)
 		size_t len = seccomp_build_default(&prog) == 0 ? prog.len * 8 : 0;
 		send(s->sync[0], len ? (void *)prog.insns : (void *)"", len, MSG_NOSIGNAL);
 	}
-	if (sync_recv_result(s->sync[0], &msg, &s->master) < 0)
-		return hutch_error_set(err, EIO, "the container's init died while setting up");
+	if (sync_recv_result(s->sync[0], &msg, &s->master) < 0) {
+		int status = 0;
+		while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		s->pid = -1;
+		return hutch_error_set(
+			err, EIO, "the container's init died while setting up (%s %d)",
+			WIFSIGNALED(status) ? "signal" : "exit",
+			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
 	if (msg.err)
 		return hutch_error_set(err, msg.err, "%s", msg.msg);
 	close_fd(&s->sync[0]);
@@ -440,7 +448,7 @@ void setup_undo(struct container_setup *s)
 		cgroup_close(TAKE_PTR(s->cg));
 	}
 	if (s->made_dir)
-		rm_rf(s->dir);
+		hutch_rm_rf(s->dir);
 	s->made_dir = false;
 	setup_close(s);
 }

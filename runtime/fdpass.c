@@ -61,6 +61,13 @@ int sync_recv_result(int sock, struct sync_msg *m, int *ret_fd)
 	int fds[FDPASS_MAX_FDS];
 	size_t n_fds;
 	ssize_t n = fdpass_recv(sock, m, sizeof(*m), fds, &n_fds, 0);
+	/*
+	 * An init that failed before reading "g" closed its end with messages
+	 * of ours unread: the kernel then reports ECONNRESET once, ahead of
+	 * the message it sent. That error is consumed; the message follows.
+	 */
+	if (n == -ECONNRESET)
+		n = fdpass_recv(sock, m, sizeof(*m), fds, &n_fds, 0);
 	*ret_fd = n_fds ? fds[n_fds - 1] : -1;
 	for (size_t i = 0; i + 1 < n_fds; i++)
 		close(fds[i]);

@@ -103,13 +103,13 @@ static int build_busybox(const char *final, struct hutch_error *err)
 	static const char group[] = "root:x:0:\nnogroup:x:65534:\n";
 	snprintf(p, sizeof(p), "%s/etc/passwd", tmp);
 	if (r == 0)
-		r = write_new_file(p, passwd);
+		r = hutch_write_new_file(p, passwd);
 	snprintf(p, sizeof(p), "%s/etc/group", tmp);
 	if (r == 0)
-		r = write_new_file(p, group);
+		r = hutch_write_new_file(p, group);
 	if (r == 0 && rename(tmp, final) < 0 && errno != EEXIST && errno != ENOTEMPTY)
 		r = -errno;
-	rm_rf(tmp); /* a concurrent build won the rename, or ours failed */
+	hutch_rm_rf(tmp); /* a concurrent build won the rename, or ours failed */
 	if (r < 0)
 		return hutch_error_setsys(err, -r, "build image 'busybox' in %s from %s", final,
 					  bb);

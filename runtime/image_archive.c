@@ -642,7 +642,6 @@ static int pack_one(const char *path, const struct stat *sb, int flag, struct FT
 			archive_entry_free(o);
 		}
 	}
-	(void)flag;
 	return 0;
 }
 

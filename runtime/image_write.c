@@ -20,8 +20,6 @@
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	(void)sb;
-	(void)ftw;
 	if (flag == FTW_DP || flag == FTW_D)
 		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
 	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
@@ -218,8 +216,6 @@ int store_layer_users(const struct image_record *rec, char *first_name, size_t s
 static uint64_t tree_bytes;
 static int add_bytes(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	(void)path;
-	(void)ftw;
 	if (flag == FTW_F)
 		tree_bytes += (uint64_t)sb->st_blocks * 512;
 	return 0;

@@ -44,7 +44,7 @@ static int mount_one(const char *rootfs, const struct oci_mount *m, bool own_cgr
 {
 	char dest[4400];
 	int r;
-	if ((r = secure_join(rootfs, m->destination, dest, sizeof(dest), err)) < 0)
+	if ((r = root_join(rootfs, m->destination, dest, sizeof(dest), err)) < 0)
 		return r;
 	if (m->bind) {
 		struct stat sb;
@@ -97,7 +97,7 @@ static int make_devices(const struct runc_child *a, struct hutch_error *err)
 	}
 	for (size_t i = 0; i < c->n_devices; i++) {
 		const struct oci_device *d = &c->devices[i];
-		if ((r = secure_join(a->rootfs, d->path, p, sizeof(p), err)) < 0 ||
+		if ((r = root_join(a->rootfs, d->path, p, sizeof(p), err)) < 0 ||
 		    (r = make_target(p, false, err)) < 0)
 			return r;
 		unlink(p);
@@ -247,7 +247,8 @@ static int child_finish(struct runc_child *a, int *ret_master, struct hutch_erro
 	}
 	if (chdir("/") < 0)
 		return hutch_error_setsys(err, errno, "chdir /");
-	if ((r = mask_and_protect(c, err)) < 0)
+	/* sysctls before /proc/sys turns read-only */
+	if ((r = write_sysctls(c, err)) < 0 || (r = mask_and_protect(c, err)) < 0)
 		return r;
 	if (c->root_readonly &&
 	    (r = do_mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL, err)) < 0)
@@ -258,8 +259,6 @@ static int child_finish(struct runc_child *a, int *ret_master, struct hutch_erro
 		if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
 			return hutch_error_setsys(err, errno, "set the domain name");
 	}
-	if ((r = write_sysctls(c, err)) < 0)
-		return r;
 	const struct oci_process *p = &c->process;
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
@@ -441,6 +440,23 @@ void runc_child_main(struct runc_child *a)
 	if (a->seccomp_early && (notify_fd = runc_seccomp_load(a->seccomp)) < 0) {
 		sync_send_result(a->sync_fd, -notify_fd, "load the seccomp filter", -1);
 		_exit(1);
+	}
+	/*
+	 * The terminal is the process's stdio from now: the caller's pipes go, so
+	 * a caller that reads create's output to its end (go-runc) is not held
+	 * until start.
+	 */
+	if (a->tty_fd >= 0) {
+		setsid();
+		if (ioctl(a->tty_fd, TIOCSCTTY, 0) < 0) {
+			hutch_error_setsys(&err, errno, "set the controlling terminal");
+			sync_send_result(a->sync_fd, err.err, err.msg, -1);
+			_exit(1);
+		}
+		for (int fd = 0; fd < 3; fd++)
+			dup2(a->tty_fd, fd);
+		close(a->tty_fd);
+		a->tty_fd = -1;
 	}
 	/* create exits once it has our answer: nobody but start waits for us then. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

@@ -108,7 +108,7 @@ static void create_undo(struct create *c)
 		c->cg = NULL;
 	}
 	if (c->made_dir)
-		rm_rf(c->dir);
+		hutch_rm_rf(c->dir);
 	c->made_dir = false;
 }
 

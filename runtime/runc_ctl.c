@@ -546,7 +546,7 @@ int runc_destroy(const struct runc_state *st, struct hutch_error *err)
 	run_poststop(st);
 	char dir[4200];
 	runc_path(dir, sizeof(dir), st->id, NULL);
-	int r = rm_rf(dir);
+	int r = hutch_rm_rf(dir);
 	if (r < 0)
 		return hutch_error_setsys(err, -r, "remove %s", dir);
 	return 0;

@@ -2,6 +2,8 @@
 /* `hutch run`'s flags into the container's state. Pure: no file is read here. */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,8 +76,10 @@ int spec_parse_cpus(const char *s, uint64_t *ret_quota_us, uint64_t *ret_period_
 		return -EINVAL;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (errno || *end || v != v || v <= 0 || v > 4096)
+	if (errno || *end || v != v || v <= 0)
 		return -EINVAL;
+	if (v > 4096)
+		return -ERANGE;
 	uint64_t quota = (uint64_t)(v * 100000.0 + 0.5);
 	if (quota < 1000) /* the kernel's floor is 1 ms */
 		return -ERANGE;
@@ -89,6 +93,48 @@ static bool abs_path_ok(const char *p)
 	/* overlayfs and mount option strings do not take ',' or ':' in paths. */
 	return p[0] == '/' && !strchr(p, ',') && !strchr(p, ':') && !strstr(p, "/../") &&
 	       strcmp(p + strlen(p) - (strlen(p) >= 3 ? 3 : 0), "/..") != 0;
+}
+
+bool spec_hostname_valid(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+	if (n == 0 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum =
+			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (c == '.') {
+			/* a label is not empty, and neither starts nor ends with '-' */
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (alnum || (c == '-' && label > 0)) {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return s[n - 1] != '-' && s[n - 1] != '.';
+}
+
+/*
+ * Whether a container path is /proc or /sys or under them, as the kernel
+ * would walk it ("//proc/", "/./sys" too): mounts there would hide or
+ * replace the kernel's interfaces the masks and read-only binds protect
+ * (runc refuses them as well).
+ */
+bool spec_kernel_fs_target(const char *p)
+{
+	static const char *const refused[] = {"proc", "sys"};
+	while (*p == '/' || (p[0] == '.' && (p[1] == '/' || !p[1])))
+		p++;
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		size_t n = strlen(refused[i]);
+		if (strncmp(p, refused[i], n) == 0 && (p[n] == '/' || !p[n]))
+			return true;
+	}
+	return false;
 }
 
 int spec_parse_volume(const char *s, struct hutch_mount_spec *ret)
@@ -111,6 +157,8 @@ int spec_parse_volume(const char *s, struct hutch_mount_spec *ret)
 	}
 	if (!abs_path_ok(host) || !abs_path_ok(ctr) || strcmp(ctr, "/") == 0)
 		return -EINVAL;
+	if (spec_kernel_fs_target(ctr))
+		return -EPERM;
 	char *h = strdup(host), *c = strdup(ctr);
 	if (!h || !c) {
 		free(h);
@@ -308,6 +356,8 @@ void run_opts_init(struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	hutch_state_init(&o->st);
+	cpu_set_t set;
+	o->ncpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? (unsigned)CPU_COUNT(&set) : 1;
 }
 
 void run_opts_free(struct run_opts *o)
@@ -413,8 +463,9 @@ static int copy_str(char *dst, size_t size, const char *s)
 }
 
 /* The resource limits' flags; 1 when c is none of them. */
-static int parse_limit_opt(int c, const char *opt, struct hutch_state *st, struct hutch_error *err)
+static int parse_limit_opt(int c, const char *opt, struct run_opts *ret, struct hutch_error *err)
 {
+	struct hutch_state *st = &ret->st;
 	uint64_t v;
 	switch (c) {
 	case 'm':
@@ -431,11 +482,18 @@ static int parse_limit_opt(int c, const char *opt, struct hutch_state *st, struc
 			return BAD("--memory-swap '%s': a size or -1", optarg);
 		st->limits.memory_swap_bytes = v;
 		break;
-	case OPT_CPUS:
-		if (spec_parse_cpus(optarg, &st->limits.cpu_quota_us, &st->limits.cpu_period_us) <
-		    0)
-			return BAD("--cpus '%s': a number of CPUs above 0.01, like 0.5", optarg);
+	case OPT_CPUS: {
+		int r = spec_parse_cpus(optarg, &st->limits.cpu_quota_us,
+					&st->limits.cpu_period_us);
+		if (r == -EINVAL)
+			return BAD("--cpus '%s': a number of CPUs, like 0.5", optarg);
+		/* docker's words */
+		if (r < 0 || st->limits.cpu_quota_us > (uint64_t)ret->ncpus * 100000)
+			return BAD("--cpus '%s': Range of CPUs is from 0.01 to %u.00, as there are "
+				   "only %u CPUs available",
+				   optarg, ret->ncpus, ret->ncpus);
 		break;
+	}
 	case OPT_CPU_SHARES:
 		if (hutch_parse_u64(optarg, &v) < 0 || v < 2 || v > 262144)
 			return BAD("--cpu-shares '%s': a number from 2 to 262144", optarg);
@@ -491,7 +549,12 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 		break;
 	case 'v': {
 		struct hutch_mount_spec m;
-		if (spec_parse_volume(optarg, &m) < 0)
+		r = spec_parse_volume(optarg, &m);
+		if (r == -EPERM)
+			return BAD(
+				"-v '%s': a volume over /proc or /sys (or under them) is refused",
+				optarg);
+		if (r < 0)
 			return BAD("-v '%s': HOST:CONTAINER[:ro], both absolute paths "
 				   "without ',' or ':'",
 				   optarg);
@@ -523,8 +586,18 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 		strcpy(st->user, optarg);
 		break;
 	case OPT_HOSTNAME:
-		if (!optarg[0] || copy_str(st->hostname, 64, optarg) < 0 || strchr(optarg, '/'))
-			return BAD("--hostname '%s': a host name under 64 characters", optarg);
+		if (!spec_hostname_valid(optarg) || copy_str(st->hostname, 64, optarg) < 0) {
+			/* the message stays one line, whatever the value holds */
+			char shown[80];
+			snprintf(shown, sizeof(shown), "%s", optarg);
+			for (char *q = shown; *q; q++)
+				if ((unsigned char)*q < 0x20 || *q == 0x7f)
+					*q = '?';
+			return BAD("--hostname '%s': invalid hostname format (RFC 1123: "
+				   "letters, digits and '-' in labels between dots, under 64 "
+				   "characters)",
+				   shown);
+		}
 		break;
 	case OPT_READ_ONLY:
 		st->read_only = true;
@@ -569,7 +642,7 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 		break;
 	case '?':
 	default:
-		r = parse_limit_opt(c, opt, st, err);
+		r = parse_limit_opt(c, opt, ret, err);
 		if (r <= 0)
 			return r;
 		if (optopt && optopt < 256)

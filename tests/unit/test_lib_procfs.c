@@ -584,6 +584,38 @@ static void test_ns_link(void **state)
 	assert_true(ino == (uint64_t)st.st_ino);
 }
 
+static void test_net_dev(void **state)
+{
+	static const char text[] =
+		"Inter-|   Receive                                                |  Transmit\n"
+		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    "
+		"packets errs drop fifo colls carrier compressed\n"
+		"    lo:    1234      10    0    0    0     0          0         0     1234      "
+		"10    0    0    0     0       0          0\n"
+		"  eth0: 98765432   54321    3    4    0     0          0        12 12345678   "
+		"43210    5    6    0     0       0          0\n";
+	struct procfs_net_dev d[4];
+	assert_int_equal(procfs_parse_net_dev(text, sizeof(text) - 1, d, 4), 2);
+	assert_string_equal(d[0].name, "lo");
+	assert_int_equal(d[0].rx_bytes, 1234);
+	assert_int_equal(d[0].tx_packets, 10);
+	assert_string_equal(d[1].name, "eth0");
+	assert_int_equal(d[1].rx_bytes, 98765432);
+	assert_int_equal(d[1].rx_packets, 54321);
+	assert_int_equal(d[1].rx_errors, 3);
+	assert_int_equal(d[1].rx_dropped, 4);
+	assert_int_equal(d[1].tx_bytes, 12345678);
+	assert_int_equal(d[1].tx_packets, 43210);
+	assert_int_equal(d[1].tx_errors, 5);
+	assert_int_equal(d[1].tx_dropped, 6);
+	/* At most max entries; garbage is refused, never read past its length. */
+	assert_int_equal(procfs_parse_net_dev(text, sizeof(text) - 1, d, 1), 1);
+	assert_int_equal(procfs_parse_net_dev("x\ny\n  eth0 12 3\n", 16, d, 4), -EINVAL);
+	assert_int_equal(procfs_parse_net_dev("x\ny\n eth0: 1 2\n", 15, d, 4), -EINVAL);
+	assert_int_equal(procfs_parse_net_dev("only", 4, d, 4), -EINVAL);
+	assert_int_equal(procfs_parse_net_dev(text, 60, d, 4), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_ns_link),
+		cmocka_unit_test(test_net_dev),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,6 +44,30 @@ static void test_cpus(void **state)
 	assert_true(spec_parse_cpus("0.001", &q, &p) < 0); /* under the kernel's 1 ms */
 }
 
+static void test_hostname(void **state)
+{
+	static const char *const ok[] = {"box", "a", "web-1", "a.b.c", "A1.example.com", "9x"};
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		assert_true(spec_hostname_valid(ok[i]));
+	static const char *const bad[] = {
+		"",
+		"-a",
+		"a-",
+		"a..b",
+		".a",
+		"a.",
+		"a_b",
+		"a b",
+		"x\n6.6.6.6 evil",
+		"a/b",
+		"a.-b",
+		"a-.b",
+		"0123456789012345678901234567890123456789012345678901234567890123"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (spec_hostname_valid(bad[i]))
+			fail_msg("accepted: %s", bad[i]);
+}
+
 static void test_volume(void **state)
 {
 	struct hutch_mount_spec m;
@@ -69,6 +93,18 @@ static void test_volume(void **state)
 	assert_true(spec_parse_volume("/a:/", &m) < 0);
 	assert_true(spec_parse_volume("/a:/b/../../etc", &m) < 0);
 	assert_true(spec_parse_volume("", &m) < 0);
+	/* the kernel's interfaces, however the path is spelled */
+	static const char *const kernel[] = {"/a:/proc",  "/a:/proc/",	  "/a://proc",
+					     "/a:/./sys", "/a:/sys/fs/x", "/a:/proc/sys/kernel",
+					     "/a:/sys:ro"};
+	for (size_t i = 0; i < ARRAY_SIZE(kernel); i++)
+		assert_int_equal(spec_parse_volume(kernel[i], &m), -EPERM);
+	assert_int_equal(spec_parse_volume("/a:/procfs", &m), 0);
+	free(m.source);
+	free(m.destination);
+	assert_int_equal(spec_parse_volume("/a:/system", &m), 0);
+	free(m.source);
+	free(m.destination);
 }
 
 static void test_ns_user(void **state)
@@ -219,6 +255,9 @@ static void test_run_bad_flags(void **state)
 		{"-w", "rel", "busybox", NULL},
 		{"--cpuset-cpus", "0-", "busybox", NULL},
 		{"-e", "=x", "busybox", NULL},
+		{"--hostname", "x\n6.6.6.6 evil", "busybox", NULL},
+		{"-v", "/tmp:/proc", "busybox", NULL},
+		{"--cpus", "100000", "busybox", NULL},
 		{NULL, NULL, NULL, NULL},
 	};
 	for (size_t i = 0; bad[i][0]; i++) {
@@ -323,10 +362,15 @@ static void test_state_json_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cpus),	   cmocka_unit_test(test_volume),
-		cmocka_unit_test(test_ns_user),	   cmocka_unit_test(test_env),
-		cmocka_unit_test(test_run_flags),  cmocka_unit_test(test_run_bad_flags),
-		cmocka_unit_test(test_state_json), cmocka_unit_test(test_state_json_bad),
+		cmocka_unit_test(test_cpus),
+		cmocka_unit_test(test_hostname),
+		cmocka_unit_test(test_volume),
+		cmocka_unit_test(test_ns_user),
+		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_run_flags),
+		cmocka_unit_test(test_run_bad_flags),
+		cmocka_unit_test(test_state_json),
+		cmocka_unit_test(test_state_json_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,15 @@
 /* /proc/meminfo: the lines hutch needs by field, and every line kept in order
  * so a renderer can copy the ones it does not change. Sizes are bytes.
  * Lines past the 96th still fill the named fields but are not kept in lines[]. */
+/* A piece of a buffer: p[0..n), not NUL-terminated. */
+struct span {
+	const char *p;
+	size_t n;
+};
+
+/* The next line at *pos (without its '\n'); false at the end of the buffer. */
+bool procfs_next_line(const char *buf, size_t len, size_t *pos, struct span *ret_line);
+
 struct procfs_meminfo_line {
 	char key[32];
 	uint64_t value_bytes; /* HUTCH_UNKNOWN for a line without a number */
@@ -170,6 +179,15 @@ struct procfs_mountinfo {
 };
 int procfs_parse_mountinfo(const char *buf, size_t len, struct procfs_mountinfo *ret);
 void procfs_mountinfo_free(struct procfs_mountinfo *mi);
+
+/* /proc/PID/net/dev: a device's counters (receive fields 0-3, transmit 8-11). */
+struct procfs_net_dev {
+	char name[32];
+	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
+	uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
+};
+/* Fills up to max entries; returns how many, or -EINVAL. */
+int procfs_parse_net_dev(const char *buf, size_t len, struct procfs_net_dev *ret, size_t max);
 
 /* The target of a /proc/PID/ns/TYPE link (readlink, not NUL-terminated):
  * "TYPE:[INODE]", e.g. "pid:[4026531836]". -EINVAL when it is not that. */

@@ -16,12 +16,7 @@
 
 #include "hutch/cgroup.h"
 #include "hutch/discovery.h" /* enum sampler_runtime, struct discovery_roots */
-
-struct sampler_netdev {
-	char name[32];
-	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
-	uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
-};
+#include "hutch/procfs.h"    /* struct procfs_net_dev */
 
 struct sampler_container {
 	char *id;	  /* the cgroup path: cAdvisor's "id" label */
@@ -50,7 +45,7 @@ struct sampler_container {
 	/* From the container's network namespace, as cAdvisor counts it: none when it shares
 	 * the host's or joins its pod's sandbox; no lo, veth*, docker* or nerdctl* devices. */
 	size_t n_netdevs;
-	struct sampler_netdev *netdevs;
+	struct procfs_net_dev *netdevs;
 	/* BPF keys: cgroup directory inodes (HUTCH_UNKNOWN where the hierarchy is absent). */
 	uint64_t cgroup_id_cpu, cgroup_id_memory, cgroup_id_unified;
 };
@@ -108,8 +103,5 @@ struct sampler_process {
 	double start_time_s; /* wall clock */
 };
 int sampler_read_process(pid_t pid, struct sampler_process *ret);
-
-/* Parses /proc/PID/net/dev text into up to max entries; returns how many, or -EINVAL. */
-int sampler_parse_net_dev(const char *buf, size_t len, struct sampler_netdev *ret, size_t max);
 
 #endif
