@@ -19,6 +19,8 @@ packages=(
 	runc lxcfs prometheus
 	# load generators for tests and benchmarks
 	stress-ng hyperfine linux-perf
+	# tests/vm: Debian's kernels booted in qemu (modules prepared with kmod's depmod)
+	qemu-system-x86 kmod
 )
 
 missing=()
