@@ -54,7 +54,8 @@ out=$(vh exec "$name" /bin/busybox sh -c '
 		{ echo x >>/proc/$p/exe; } 2>/dev/null && echo WROTE
 		chmod 4755 /proc/$p/exe 2>/dev/null && echo CHMODDED
 	done; wait; true')
-check "the exec'd hutch's exe: not written, not chmod'ed" test -z "$out"
+# (p may still be the shell's fork, busybox, when it is tried: what counts is the host file below.)
+echo "$out" | sed 's/^/    /'
 vh rm -f "$name" >/dev/null
 assert_eq "the host binary's hash is unchanged" "$hash_before" "$(sha256sum <"$victim")"
 assert_eq "and its mode" "$mode_before" "$(stat -c %a "$victim")"
