@@ -25,6 +25,12 @@ struct collector_scrape {
 	struct collector *c;
 };
 
+/* One container's container_label_* names, NUL-separated, reused across scrapes. */
+struct label_names {
+	char *buf;
+	size_t cap;
+};
+
 struct collector {
 	const struct cgroup_layout *layout;
 	struct sampler *sampler;
@@ -34,7 +40,13 @@ struct collector {
 	struct collector_source sources[MAX_SOURCES];
 	size_t n_sources;
 	struct expo_labelset *labelsets;
+	struct label_names *label_names; /* one per labelset */
 	size_t cap_labelsets;
+	/* Which engine labels become container_label_* series (cAdvisor's
+	 * --store_container_labels and --whitelisted_container_labels). */
+	bool store_labels;
+	char **allowed_labels;
+	size_t n_allowed_labels;
 	struct expo_labelset empty, machine_labels;
 	struct sampler_machine machine;
 	struct collector_scrape scrape;
@@ -87,6 +99,7 @@ int collector_new(const struct cgroup_layout *layout, const struct sampler_optio
 		return -ENOMEM;
 	c->layout = layout;
 	c->scrape.c = c;
+	c->store_labels = true;
 	int r = sampler_new(layout, opts, &c->sampler);
 	if (r == 0)
 		r = expo_writer_new(&c->writer);
@@ -118,9 +131,15 @@ void collector_free(struct collector *c)
 	expo_writer_free(c->writer);
 	expo_gzip_free(c->gz);
 	expo_buf_free(&c->gz_out);
-	for (size_t i = 0; i < c->cap_labelsets; i++)
+	for (size_t i = 0; i < c->cap_labelsets; i++) {
 		expo_labelset_free(&c->labelsets[i]);
+		free(c->label_names[i].buf);
+	}
 	free(c->labelsets);
+	free(c->label_names);
+	for (size_t i = 0; i < c->n_allowed_labels; i++)
+		free(c->allowed_labels[i]);
+	free(c->allowed_labels);
 	expo_labelset_free(&c->machine_labels);
 	free(c);
 }
@@ -135,6 +154,101 @@ int collector_add_source(struct collector *c, const struct collector_source *src
 	return 0;
 }
 
+int collector_set_container_labels(struct collector *c, bool store_all, const char *allowed)
+{
+	if (!c)
+		return -EINVAL;
+	for (size_t i = 0; i < c->n_allowed_labels; i++)
+		free(c->allowed_labels[i]);
+	free(c->allowed_labels);
+	c->allowed_labels = NULL;
+	c->n_allowed_labels = 0;
+	c->store_labels = store_all;
+	for (const char *p = allowed ? allowed : ""; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n > 0) {
+			char **na =
+				realloc(c->allowed_labels, (c->n_allowed_labels + 1) * sizeof(*na));
+			if (!na)
+				return -ENOMEM;
+			c->allowed_labels = na;
+			if (!(na[c->n_allowed_labels] = strndup(p, n)))
+				return -ENOMEM;
+			c->n_allowed_labels++;
+		}
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+static bool label_wanted(const struct collector *c, const char *key)
+{
+	if (c->store_labels)
+		return true;
+	for (size_t i = 0; i < c->n_allowed_labels; i++)
+		if (strcmp(c->allowed_labels[i], key) == 0)
+			return true;
+	return false;
+}
+
+#define LABEL_PREFIX "container_label_"
+
+/*
+ * The container's labels as cAdvisor shows them: the kubelet's six (container,
+ * id, image, name, namespace, pod; the kubernetes three only where known) and
+ * container_label_<key> for each engine label the policy keeps, the key's
+ * characters outside [a-zA-Z0-9_] made '_' (a second key that comes out the same
+ * is dropped, so no series has a label twice).
+ */
+static int render_one(struct collector *c, size_t i, const struct sampler_container *ct)
+{
+	struct label_names *ln = &c->label_names[i];
+	size_t need = 0, n_kept = 0;
+	for (size_t k = 0; k < ct->n_labels; k++)
+		if (label_wanted(c, ct->labels[k].key))
+			need += sizeof(LABEL_PREFIX) + strlen(ct->labels[k].key);
+	if (need > ln->cap) {
+		char *nb = realloc(ln->buf, need);
+		if (!nb)
+			return -ENOMEM;
+		ln->buf = nb;
+		ln->cap = need;
+	}
+	struct expo_label l[EXPO_MAX_SET_LABELS];
+	size_t n = 0;
+	if (ct->container && ct->container[0])
+		l[n++] = (struct expo_label){"container", ct->container};
+	char *o = ln->buf;
+	for (size_t k = 0; k < ct->n_labels && n < EXPO_MAX_SET_LABELS - 5; k++) {
+		const char *key = ct->labels[k].key;
+		if (!label_wanted(c, key))
+			continue;
+		char *name = o;
+		o = stpcpy(o, LABEL_PREFIX);
+		for (const char *q = key; *q; q++)
+			*o++ = (char)((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+						      (*q >= '0' && *q <= '9') || *q == '_'
+					      ? *q
+					      : '_');
+		*o++ = '\0';
+		bool dup = false;
+		for (size_t d = n - n_kept; d < n && !dup; d++)
+			dup = strcmp(l[d].name, name) == 0;
+		if (dup)
+			continue;
+		l[n++] = (struct expo_label){name, ct->labels[k].value};
+		n_kept++;
+	}
+	l[n++] = (struct expo_label){"id", ct->id};
+	l[n++] = (struct expo_label){"image", ct->image};
+	l[n++] = (struct expo_label){"name", ct->alias && ct->alias[0] ? ct->alias : ct->name};
+	if (ct->pod_namespace && ct->pod_namespace[0])
+		l[n++] = (struct expo_label){"namespace", ct->pod_namespace};
+	if (ct->pod && ct->pod[0])
+		l[n++] = (struct expo_label){"pod", ct->pod};
+	return expo_labelset_set(&c->labelsets[i], l, n);
+}
+
 static int render_labelsets(struct collector *c)
 {
 	size_t n = sampler_count(c->sampler);
@@ -147,16 +261,15 @@ static int render_labelsets(struct collector *c)
 			return -ENOMEM;
 		memset(nl + c->cap_labelsets, 0, (nc - c->cap_labelsets) * sizeof(*nl));
 		c->labelsets = nl;
+		struct label_names *nn = realloc(c->label_names, nc * sizeof(*nn));
+		if (!nn)
+			return -ENOMEM;
+		memset(nn + c->cap_labelsets, 0, (nc - c->cap_labelsets) * sizeof(*nn));
+		c->label_names = nn;
 		c->cap_labelsets = nc;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct sampler_container *ct = sampler_get(c->sampler, i);
-		struct expo_label l[] = {
-			{"id", ct->id},
-			{"image", ct->image},
-			{"name", ct->name},
-		};
-		int r = expo_labelset_set(&c->labelsets[i], l, ARRAY_SIZE(l));
+		int r = render_one(c, i, sampler_get(c->sampler, i));
 		if (r < 0)
 			return r;
 	}

@@ -18,19 +18,6 @@ enum expo_format {
 	EXPO_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
 	EXPO_PROTOBUF,	  /* delimited io.prometheus.client.MetricFamily */
 };
-/* The Content-Type of an answer in fmt. */
-const char *expo_content_type(enum expo_format fmt);
-
-/*
- * Picks the format from an Accept header as Prometheus sends it (media
- * types with q values); text when the header is absent or names nothing
- * better. Protobuf only when proto=io.prometheus.client.MetricFamily and
- * encoding=delimited are given.
- */
-enum expo_format expo_negotiate(const char *accept);
-/* Whether an Accept-Encoding header allows gzip (and does not refuse it with q=0). */
-bool expo_accepts_gzip(const char *accept_encoding);
-
 enum expo_type {
 	EXPO_COUNTER,
 	EXPO_GAUGE,
@@ -47,7 +34,7 @@ struct expo_label {
  * per scrape: the text encoders copy the escaped text, the protobuf one the
  * pairs. Strings must stay valid until the scrape is encoded.
  */
-#define EXPO_MAX_SET_LABELS 8
+#define EXPO_MAX_SET_LABELS 48
 struct expo_labelset {
 	size_t n;
 	struct expo_label labels[EXPO_MAX_SET_LABELS];

@@ -8,13 +8,21 @@
  * limit stay near 0 in existing dashboards and alerts; an unlimited thread limit
  * is 0, as cAdvisor's help says.
  */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "collector.h"
 
 #define NS_PER_S 1e9
 
-typedef bool (*value_fn)(const struct sampler_container *c, double *ret);
+/* What a family's value is read from: the container, and how this host shows an
+ * unlimited memory limit (from the scrape's layout). */
+struct family_ctx {
+	const struct sampler_container *c;
+	double unlimited_bytes;
+};
+
+typedef bool (*value_fn)(const struct family_ctx *x, double *ret);
 
 struct simple_family {
 	const char *name, *help;
@@ -30,15 +38,17 @@ static bool known(uint64_t v, double scale, double *ret)
 	return true;
 }
 
-/* What an unlimited memory limit reads as, set per scrape from the layout (scrapes
- * are serialised by the HTTP layer). */
-static double unlimited_bytes = 9223372036854771712.0;
+/* The kernel's page-rounded LONG_MAX on v1, 2^64-1 for "max" on v2, as cAdvisor shows them. */
+static double unlimited_bytes(const struct cgroup_layout *l)
+{
+	return l && l->kind == CGROUP_LAYOUT_V2 ? 18446744073709551615.0 : 9223372036854771712.0;
+}
 
-static bool mem_limit(uint64_t v, double *ret)
+static bool mem_limit(const struct family_ctx *x, uint64_t v, double *ret)
 {
 	if (!hutch_known(v))
 		return false;
-	*ret = v == HUTCH_UNLIMITED ? unlimited_bytes : (double)v;
+	*ret = v == HUTCH_UNLIMITED ? x->unlimited_bytes : (double)v;
 	return true;
 }
 
@@ -56,10 +66,11 @@ static bool has_quota(const struct sampler_container *c)
 	return hutch_limited(c->stats.cpu_quota_us);
 }
 
-#define GETTER(fn, expr)                                               \
-	static bool fn(const struct sampler_container *c, double *ret) \
-	{                                                              \
-		return expr;                                           \
+#define GETTER(fn, expr)                                        \
+	static bool fn(const struct family_ctx *x, double *ret) \
+	{                                                       \
+		const struct sampler_container *c = x->c;       \
+		return expr;                                    \
 	}
 
 GETTER(cpu_user, known(c->stats.cpu_user_ns, NS_PER_S, ret))
@@ -76,9 +87,9 @@ GETTER(mem_mapped, known(c->stats.memory_mapped_file_bytes, 1, ret))
 GETTER(mem_max_usage, known(c->stats.memory_max_usage_bytes, 1, ret))
 GETTER(mem_failcnt, known(c->stats.memory_failcnt, 1, ret))
 GETTER(oom_events, known(c->stats.memory_oom_events, 1, ret))
-GETTER(spec_mem_limit, mem_limit(c->stats.memory_limit_bytes, ret))
-GETTER(spec_swap_limit, mem_limit(c->stats.swap_limit_bytes, ret))
-GETTER(spec_mem_reservation, mem_limit(c->stats.memory_reservation_bytes, ret))
+GETTER(spec_mem_limit, mem_limit(x, c->stats.memory_limit_bytes, ret))
+GETTER(spec_swap_limit, mem_limit(x, c->stats.swap_limit_bytes, ret))
+GETTER(spec_mem_reservation, mem_limit(x, c->stats.memory_reservation_bytes, ret))
 GETTER(spec_cpu_period, known(c->stats.cpu_period_us, 1, ret))
 GETTER(spec_cpu_quota, has_quota(c) && known(c->stats.cpu_quota_us, 1, ret))
 GETTER(spec_cpu_shares, known(c->stats.cpu_shares, 1, ret))
@@ -89,7 +100,8 @@ GETTER(file_descriptors, known(c->file_descriptors, 1, ret))
 GETTER(start_time, known(c->start_time_ns, NS_PER_S, ret))
 GETTER(last_seen, c->sampled_wall_ns ? (*ret = (double)c->sampled_wall_ns / NS_PER_S, true) : false)
 
-static const struct simple_family simple[] = {
+/* The families, in groups, written in cAdvisor's order (see write_cgroup_families). */
+static const struct simple_family cpu_families[] = {
 	{"container_cpu_user_seconds_total", "Cumulative user cpu time consumed in seconds.",
 	 EXPO_COUNTER, cpu_user},
 	{"container_cpu_system_seconds_total", "Cumulative system cpu time consumed in seconds.",
@@ -101,6 +113,9 @@ static const struct simple_family simple[] = {
 	{"container_cpu_cfs_throttled_seconds_total",
 	 "Total time duration the container has been throttled.", EXPO_COUNTER,
 	 cfs_throttled_seconds},
+};
+
+static const struct simple_family memory_families[] = {
 	{"container_memory_usage_bytes",
 	 "Current memory usage in bytes, including all memory regardless of when it was accessed",
 	 EXPO_GAUGE, mem_usage},
@@ -117,8 +132,14 @@ static const struct simple_family simple[] = {
 	 * OpenMetrics refuse that): the name is kept for dashboards, the type is left open. */
 	{"container_memory_failcnt", "Number of memory usage hits limits", EXPO_UNTYPED,
 	 mem_failcnt},
+};
+
+static const struct simple_family memory_event_families[] = {
 	{"container_oom_events_total", "Count of out of memory events observed for the container",
 	 EXPO_COUNTER, oom_events},
+};
+
+static const struct simple_family spec_families[] = {
 	{"container_spec_memory_limit_bytes", "Memory limit for the container.", EXPO_GAUGE,
 	 spec_mem_limit},
 	{"container_spec_memory_swap_limit_bytes", "Memory swap limit for the container.",
@@ -128,6 +149,9 @@ static const struct simple_family simple[] = {
 	{"container_spec_cpu_period", "CPU period of the container.", EXPO_GAUGE, spec_cpu_period},
 	{"container_spec_cpu_quota", "CPU quota of the container.", EXPO_GAUGE, spec_cpu_quota},
 	{"container_spec_cpu_shares", "CPU share of the container.", EXPO_GAUGE, spec_cpu_shares},
+};
+
+static const struct simple_family task_families[] = {
 	{"container_processes", "Number of processes running inside the container.", EXPO_GAUGE,
 	 processes},
 	{"container_threads", "Number of threads running inside the container", EXPO_GAUGE,
@@ -137,6 +161,9 @@ static const struct simple_family simple[] = {
 	 EXPO_GAUGE, threads_max},
 	{"container_file_descriptors", "Number of open file descriptors for the container.",
 	 EXPO_GAUGE, file_descriptors},
+};
+
+static const struct simple_family lifetime_families[] = {
 	{"container_start_time_seconds", "Start time of the container since unix epoch in seconds.",
 	 EXPO_GAUGE, start_time},
 	{"container_last_seen", "Last time a container was seen by the exporter", EXPO_GAUGE,
@@ -147,13 +174,22 @@ static void write_simple(struct collector_scrape *sc, const struct simple_family
 {
 	struct expo_writer *w = collector_scrape_writer(sc);
 	expo_family(w, f->name, f->help, f->type);
+	struct family_ctx x = {.unlimited_bytes = unlimited_bytes(collector_scrape_layout(sc))};
 	size_t n = collector_scrape_count(sc);
 	for (size_t i = 0; i < n; i++) {
 		double v;
-		if (f->get(collector_scrape_container(sc, i), &v))
+		x.c = collector_scrape_container(sc, i);
+		if (f->get(&x, &v))
 			expo_sample(w, collector_scrape_labels(sc, i), NULL, 0, v);
 	}
 }
+
+static void write_group(struct collector_scrape *sc, const struct simple_family *fams, size_t n)
+{
+	for (size_t f = 0; f < n; f++)
+		write_simple(sc, &fams[f]);
+}
+#define WRITE_GROUP(sc, fams) write_group((sc), (fams), ARRAY_SIZE(fams))
 
 static void write_cpu_usage(struct collector_scrape *sc)
 {
@@ -233,26 +269,26 @@ static void write_network(struct collector_scrape *sc)
 		size_t off;
 	} fams[] = {
 		{"container_network_receive_bytes_total", "Cumulative count of bytes received",
-		 offsetof(struct sampler_netdev, rx_bytes)},
+		 offsetof(struct procfs_net_dev, rx_bytes)},
 		{"container_network_receive_packets_total", "Cumulative count of packets received",
-		 offsetof(struct sampler_netdev, rx_packets)},
+		 offsetof(struct procfs_net_dev, rx_packets)},
 		{"container_network_receive_errors_total",
 		 "Cumulative count of errors encountered while receiving",
-		 offsetof(struct sampler_netdev, rx_errors)},
+		 offsetof(struct procfs_net_dev, rx_errors)},
 		{"container_network_receive_packets_dropped_total",
 		 "Cumulative count of packets dropped while receiving",
-		 offsetof(struct sampler_netdev, rx_dropped)},
+		 offsetof(struct procfs_net_dev, rx_dropped)},
 		{"container_network_transmit_bytes_total", "Cumulative count of bytes transmitted",
-		 offsetof(struct sampler_netdev, tx_bytes)},
+		 offsetof(struct procfs_net_dev, tx_bytes)},
 		{"container_network_transmit_packets_total",
 		 "Cumulative count of packets transmitted",
-		 offsetof(struct sampler_netdev, tx_packets)},
+		 offsetof(struct procfs_net_dev, tx_packets)},
 		{"container_network_transmit_errors_total",
 		 "Cumulative count of errors encountered while transmitting",
-		 offsetof(struct sampler_netdev, tx_errors)},
+		 offsetof(struct procfs_net_dev, tx_errors)},
 		{"container_network_transmit_packets_dropped_total",
 		 "Cumulative count of packets dropped while transmitting",
-		 offsetof(struct sampler_netdev, tx_dropped)},
+		 offsetof(struct procfs_net_dev, tx_dropped)},
 	};
 	struct expo_writer *w = collector_scrape_writer(sc);
 	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
@@ -260,7 +296,7 @@ static void write_network(struct collector_scrape *sc)
 		for (size_t i = 0; i < collector_scrape_count(sc); i++) {
 			const struct sampler_container *c = collector_scrape_container(sc, i);
 			for (size_t d = 0; d < c->n_netdevs; d++) {
-				const struct sampler_netdev *nd = &c->netdevs[d];
+				const struct procfs_net_dev *nd = &c->netdevs[d];
 				uint64_t v = *(const uint64_t *)((const char *)nd + fams[f].off);
 				struct expo_label l = {"interface", nd->name};
 				expo_sample(w, collector_scrape_labels(sc, i), &l, 1, (double)v);
@@ -269,34 +305,36 @@ static void write_network(struct collector_scrape *sc)
 	}
 }
 
+#define PSI(res) offsetof(struct cgroup_stats, psi_##res)
+
 static void write_pressure(struct collector_scrape *sc)
 {
 	static const struct {
 		const char *name, *help;
-		int res;   /* 0 cpu, 1 memory, 2 io */
-		bool full; /* stalled = "full", waiting = "some" */
+		size_t psi; /* offset of the resource's struct cgroup_psi in the stats */
+		bool full;  /* stalled = "full", waiting = "some" */
 	} fams[] = {
 		{"container_pressure_cpu_waiting_seconds_total",
-		 "Total time duration tasks in the container have waited due to CPU congestion.", 0,
-		 false},
+		 "Total time duration tasks in the container have waited due to CPU congestion.",
+		 PSI(cpu), false},
 		{"container_pressure_cpu_stalled_seconds_total",
 		 "Total time duration no tasks in the container could make progress due to CPU "
 		 "congestion.",
-		 0, true},
+		 PSI(cpu), true},
 		{"container_pressure_memory_waiting_seconds_total",
 		 "Total time duration tasks in the container have waited due to memory congestion.",
-		 1, false},
+		 PSI(memory), false},
 		{"container_pressure_memory_stalled_seconds_total",
 		 "Total time duration no tasks in the container could make progress due to memory "
 		 "congestion.",
-		 1, true},
+		 PSI(memory), true},
 		{"container_pressure_io_waiting_seconds_total",
-		 "Total time duration tasks in the container have waited due to IO congestion.", 2,
-		 false},
+		 "Total time duration tasks in the container have waited due to IO congestion.",
+		 PSI(io), false},
 		{"container_pressure_io_stalled_seconds_total",
 		 "Total time duration no tasks in the container could make progress due to IO "
 		 "congestion.",
-		 2, true},
+		 PSI(io), true},
 	};
 	struct expo_writer *w = collector_scrape_writer(sc);
 	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
@@ -305,9 +343,8 @@ static void write_pressure(struct collector_scrape *sc)
 			const struct sampler_container *c = collector_scrape_container(sc, i);
 			if (!c->stats.has_psi)
 				continue;
-			const struct cgroup_psi *p = fams[f].res == 0	? &c->stats.psi_cpu
-						     : fams[f].res == 1 ? &c->stats.psi_memory
-									: &c->stats.psi_io;
+			const struct cgroup_psi *p =
+				(const struct cgroup_psi *)((const char *)&c->stats + fams[f].psi);
 			uint64_t us = fams[f].full ? p->full_total_us : p->some_total_us;
 			if (hutch_known(us))
 				expo_sample(w, collector_scrape_labels(sc, i), NULL, 0,
@@ -316,20 +353,16 @@ static void write_pressure(struct collector_scrape *sc)
 	}
 }
 
-static void cgroup_write(struct collector_scrape *sc, void *userdata)
+static void write_cgroup_families(struct collector_scrape *sc, void *userdata)
 {
-	(void)userdata;
-	const struct cgroup_layout *l = collector_scrape_layout(sc);
-	unlimited_bytes =
-		l && l->kind == CGROUP_LAYOUT_V2 ? 18446744073709551615.0 : 9223372036854771712.0;
 	write_cpu_usage(sc);
-	for (size_t f = 0; f < 5; f++) /* the cpu families come first, as in cAdvisor */
-		write_simple(sc, &simple[f]);
-	for (size_t f = 5; f < 13; f++)
-		write_simple(sc, &simple[f]);
+	WRITE_GROUP(sc, cpu_families);
+	WRITE_GROUP(sc, memory_families);
 	write_failures(sc);
-	for (size_t f = 13; f < ARRAY_SIZE(simple); f++)
-		write_simple(sc, &simple[f]);
+	WRITE_GROUP(sc, memory_event_families);
+	WRITE_GROUP(sc, spec_families);
+	WRITE_GROUP(sc, task_families);
+	WRITE_GROUP(sc, lifetime_families);
 	write_fs(sc);
 	write_network(sc);
 	write_pressure(sc);
@@ -338,6 +371,6 @@ static void cgroup_write(struct collector_scrape *sc, void *userdata)
 const struct collector_source collector_cgroup_source = {
 	.name = "cgroup",
 	.prepare = NULL,
-	.write = cgroup_write,
+	.write = write_cgroup_families,
 	.userdata = NULL,
 };

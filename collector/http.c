@@ -5,7 +5,8 @@
  * holding the server; scrapes are serialised by one lock since the sampler
  * and encoder are single-threaded. An answer is copied into a buffer from a
  * pool that libmicrohttpd hands back when it has sent it, so steady scrapes
- * allocate nothing.
+ * allocate nothing. The answer's format and encoding are negotiated here
+ * from Accept and Accept-Encoding as Prometheus sends them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <microhttpd.h>
 
@@ -85,6 +87,157 @@ int http_parse_listen(const char *addr, struct sockaddr_storage *ret, socklen_t 
 	return 0;
 }
 
+/* ---- content negotiation ---- */
+
+const char *http_content_type(enum expo_format fmt)
+{
+	switch (fmt) {
+	case EXPO_OPENMETRICS:
+		return "application/openmetrics-text; version=1.0.0; charset=utf-8";
+	case EXPO_PROTOBUF:
+		return "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+		       "encoding=delimited";
+	case EXPO_TEXT:
+	default:
+		return "text/plain; version=0.0.4; charset=utf-8";
+	}
+}
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+static size_t trim_len(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+static bool tok_eq(const char *s, size_t n, const char *lit)
+{
+	return n == strlen(lit) && strncasecmp(s, lit, n) == 0;
+}
+
+/* One media range of an Accept header: which format it asks for (or -1) and its q. */
+static int media_range(const char *p, const char *end, double *ret_q)
+{
+	const char *semi = memchr(p, ';', (size_t)(end - p));
+	const char *tend = semi ? semi : end;
+	p = skip_ws(p, tend);
+	size_t tl = trim_len(p, (size_t)(tend - p));
+	double q = 1.0;
+	bool proto_ok = false, delimited = false;
+	const char *version = NULL;
+	size_t version_len = 0;
+	for (const char *a = semi; a && a < end;) {
+		a++;
+		const char *next = memchr(a, ';', (size_t)(end - a));
+		const char *aend = next ? next : end;
+		a = skip_ws(a, aend);
+		const char *eq = memchr(a, '=', (size_t)(aend - a));
+		if (eq) {
+			size_t kl = trim_len(a, (size_t)(eq - a));
+			const char *v = skip_ws(eq + 1, aend);
+			size_t vl = trim_len(v, (size_t)(aend - v));
+			if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+				v++;
+				vl -= 2;
+			}
+			if (tok_eq(a, kl, "q")) {
+				char num[16];
+				size_t nl = vl < sizeof(num) - 1 ? vl : sizeof(num) - 1;
+				memcpy(num, v, nl);
+				num[nl] = '\0';
+				char *e;
+				q = strtod(num, &e);
+				if (e == num || q < 0 || q > 1)
+					q = 0;
+			} else if (tok_eq(a, kl, "proto")) {
+				proto_ok = tok_eq(v, vl, "io.prometheus.client.MetricFamily");
+			} else if (tok_eq(a, kl, "encoding")) {
+				delimited = tok_eq(v, vl, "delimited");
+			} else if (tok_eq(a, kl, "version")) {
+				version = v;
+				version_len = vl;
+			}
+		}
+		a = aend;
+	}
+	*ret_q = q;
+	if (tok_eq(p, tl, "application/vnd.google.protobuf"))
+		return proto_ok && delimited ? EXPO_PROTOBUF : -1;
+	if (tok_eq(p, tl, "application/openmetrics-text")) {
+		if (!version || tok_eq(version, version_len, "1.0.0") ||
+		    tok_eq(version, version_len, "0.0.1"))
+			return EXPO_OPENMETRICS;
+		return -1;
+	}
+	if (tok_eq(p, tl, "text/plain")) {
+		if (!version || tok_eq(version, version_len, "0.0.4"))
+			return EXPO_TEXT;
+		return -1;
+	}
+	if (tok_eq(p, tl, "*/*") || tok_eq(p, tl, "text/*"))
+		return EXPO_TEXT;
+	return -1;
+}
+
+enum expo_format http_negotiate(const char *accept)
+{
+	if (!accept)
+		return EXPO_TEXT;
+	enum expo_format best = EXPO_TEXT;
+	double best_q = 0;
+	const char *p = accept, *end = accept + strlen(accept);
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *rend = comma ? comma : end;
+		double q;
+		int f = media_range(p, rend, &q);
+		/* The first range with the highest q wins: scrapers list their preference first. */
+		if (f >= 0 && q > best_q) {
+			best = (enum expo_format)f;
+			best_q = q;
+		}
+		p = comma ? comma + 1 : end;
+	}
+	return best;
+}
+
+bool http_accepts_gzip(const char *ae)
+{
+	if (!ae)
+		return false;
+	bool gzip = false;
+	const char *p = ae, *end = ae + strlen(ae);
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *rend = comma ? comma : end;
+		const char *semi = memchr(p, ';', (size_t)(rend - p));
+		const char *tend = semi ? semi : rend;
+		const char *t = skip_ws(p, tend);
+		size_t tl = trim_len(t, (size_t)(tend - t));
+		double q = 1;
+		if (semi) {
+			const char *qp = strstr(semi, "q=");
+			if (qp && qp < rend)
+				q = strtod(qp + 2, NULL);
+		}
+		if (tok_eq(t, tl, "gzip") || tok_eq(t, tl, "x-gzip"))
+			return q > 0;
+		if (tok_eq(t, tl, "*"))
+			gzip = q > 0;
+		p = comma ? comma + 1 : end;
+	}
+	return gzip;
+}
+
+/* ---- serving ---- */
+
 static struct pooled *pool_get(struct http_server *s)
 {
 	pthread_mutex_lock(&s->pool_lock);
@@ -127,8 +280,8 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 {
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
 	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
-	enum expo_format fmt = expo_negotiate(accept);
-	bool gz = expo_accepts_gzip(ae);
+	enum expo_format fmt = http_negotiate(accept);
+	bool gz = http_accepts_gzip(ae);
 	struct pooled *p = pool_get(s);
 	if (!p)
 		return reply_text(conn, 500, "text/plain", "out of memory\n");
@@ -156,7 +309,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 		pool_put(p);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, expo_content_type(fmt));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, http_content_type(fmt));
 	if (gz)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
@@ -170,8 +323,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_data_size, void **req_cls)
 {
 	struct http_server *s = cls;
-	(void)version;
-	(void)upload_data;
 	/* The first call only announces the headers; answer on the second. */
 	if (!*req_cls) {
 		*req_cls = (void *)1;
@@ -184,7 +335,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 				  "method not allowed\n");
-	if (strcmp(url, s->telemetry_path) == 0)
+	/* The kubelet serves cAdvisor's families at /metrics/cadvisor: the same answer there. */
+	if (strcmp(url, s->telemetry_path) == 0 || strcmp(url, "/metrics/cadvisor") == 0)
 		return serve_metrics(s, conn);
 	if (strcmp(url, "/healthz") == 0)
 		return reply_text(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
@@ -193,9 +345,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	(void)cls;
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
@@ -221,6 +372,7 @@ int http_start(struct collector *c, const struct http_options *o, struct http_se
 	if (asprintf(&s->index_html,
 		     "<html><head><title>hutch-collector</title></head><body>"
 		     "<h1>hutch-collector</h1><p><a href=\"%s\">Metrics</a></p>"
+		     "<p><a href=\"/metrics/cadvisor\">Metrics (the kubelet's path)</a></p>"
 		     "<p><a href=\"/healthz\">Health</a></p></body></html>\n",
 		     o->telemetry_path) < 0)
 		s->index_html = NULL;

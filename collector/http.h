@@ -7,7 +7,21 @@
 #include <sys/socket.h>
 
 #include "collector.h"
+#include "expo.h"
 #include "hutch/util.h"
+
+/* The Content-Type of an answer in fmt. */
+const char *http_content_type(enum expo_format fmt);
+
+/*
+ * Picks the format from an Accept header as Prometheus sends it (media
+ * types with q values); text when the header is absent or names nothing
+ * better. Protobuf only when proto=io.prometheus.client.MetricFamily and
+ * encoding=delimited are given.
+ */
+enum expo_format http_negotiate(const char *accept);
+/* Whether an Accept-Encoding header allows gzip (and does not refuse it with q=0). */
+bool http_accepts_gzip(const char *accept_encoding);
 
 struct http_options {
 	const char *listen_address; /* ":9655", "127.0.0.1:9655", "[::1]:9655" */

@@ -34,6 +34,21 @@ static void usage(FILE *f)
 		"  --discovery-interval=SEC    re-walk the cgroup tree this often (default 5)\n"
 		"  --spec-interval=SEC         re-read limits this often (default 60)\n"
 		"  --no-network                skip per-namespace network counters\n"
+		"  --store_container_labels[=BOOL]  container_label_* labels of every engine\n"
+		"                              label (default true, as cAdvisor)\n"
+		"  --whitelisted_container_labels=KEYS  with --store_container_labels=false,\n"
+		"                              only these comma-separated label keys\n"
+		"  --docker_root=DIR           docker's data root (default /var/lib/docker)\n"
+		"  --podman_root=DIR           podman's storage (default "
+		"/var/lib/containers/storage)\n"
+		"  --crio_root=DIR             CRI-O's storage (default "
+		"/var/lib/containers/storage,\n"
+		"                              then /run/containers/storage)\n"
+		"  --containerd_root=DIR       containerd's task bundles (default\n"
+		"                              /run/containerd/io.containerd.runtime.v2.task)\n"
+		"  --kubelet_logs_root=DIR     the kubelet's container log links (default\n"
+		"                              /var/log/containers)\n"
+		"  --hutch_root=DIR            hutch's state (default /run/hutch)\n"
 		"  --no-processes              skip file descriptor counts (walks /proc)\n"
 		"  --probes=LIST               eBPF probes to load: all (default), none, or a\n"
 		"                              comma-separated list of runqlat, oomkill, churn,\n"
@@ -43,8 +58,9 @@ static void usage(FILE *f)
 		"  -h, --help                  this help\n"
 		"  --version                   print the version\n"
 		"\n"
-		"Endpoints: PATH (Prometheus text 0.0.4, OpenMetrics 1.0 or protobuf, by the\n"
-		"Accept header; gzip when accepted), /healthz, and an index page at /.\n"
+		"Endpoints: PATH and /metrics/cadvisor, the kubelet's path (Prometheus text\n"
+		"0.0.4, OpenMetrics 1.0 or protobuf, by the Accept header; gzip when accepted),\n"
+		"/healthz, and an index page at /.\n"
 		"\n"
 		"eBPF probes (as root, on a kernel with BTF; one the kernel refuses is left\n"
 		"off with hutch_collector_probe_up{probe=...} 0):\n"
@@ -59,32 +75,6 @@ static void usage(FILE *f)
 		"on hybrid hosts only containers with a cgroup of their own in the unified\n"
 		"hierarchy (hutch makes one; docker's cgroupfs driver does not); none on v1.\n"
 		"Exit: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 bad usage.\n");
-}
-
-static int parse_seconds(const char *s, uint64_t *ret_ns)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || *end || v < 0 || v > 86400)
-		return -EINVAL;
-	*ret_ns = (uint64_t)(v * 1e9);
-	return 0;
-}
-
-/* Each cgroup handle keeps ~25 files open: lift the soft limit, and as root the hard one. */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return;
-	const rlim_t want = 1 << 20;
-	if (rl.rlim_max < want) {
-		struct rlimit up = {want, want};
-		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
-			return;
-	}
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int main(int argc, char **argv)
@@ -104,6 +94,14 @@ int main(int argc, char **argv)
 		OPT_VERSION,
 		OPT_PROBES,
 		OPT_NO_PROBES,
+		OPT_STORE_LABELS,
+		OPT_ALLOWED_LABELS,
+		OPT_DOCKER_ROOT,
+		OPT_PODMAN_ROOT,
+		OPT_CRIO_ROOT,
+		OPT_CONTAINERD_ROOT,
+		OPT_KUBE_LOGS_ROOT,
+		OPT_HUTCH_ROOT,
 	};
 	static const struct option longopts[] = {
 		{"web.listen-address", required_argument, NULL, OPT_LISTEN},
@@ -119,6 +117,14 @@ int main(int argc, char **argv)
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"probes", required_argument, NULL, OPT_PROBES},
 		{"no-probes", no_argument, NULL, OPT_NO_PROBES},
+		{"store_container_labels", optional_argument, NULL, OPT_STORE_LABELS},
+		{"whitelisted_container_labels", required_argument, NULL, OPT_ALLOWED_LABELS},
+		{"docker_root", required_argument, NULL, OPT_DOCKER_ROOT},
+		{"podman_root", required_argument, NULL, OPT_PODMAN_ROOT},
+		{"crio_root", required_argument, NULL, OPT_CRIO_ROOT},
+		{"containerd_root", required_argument, NULL, OPT_CONTAINERD_ROOT},
+		{"kubelet_logs_root", required_argument, NULL, OPT_KUBE_LOGS_ROOT},
+		{"hutch_root", required_argument, NULL, OPT_HUTCH_ROOT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -139,6 +145,10 @@ int main(int argc, char **argv)
 		.no_effective_limits = true,
 		.discovery_refresh_ns = 5ull * 1000000000ull,
 	};
+	struct discovery_roots roots = {0};
+	so.roots = &roots;
+	bool store_labels = true;
+	const char *allowed_labels = "";
 	enum hutch_log_level level = HUTCH_LOG_INFO;
 	const char *probe_list = "all";
 	int opt;
@@ -175,8 +185,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_DISCOVERY:
 		case OPT_SPEC:
-			if (parse_seconds(optarg, opt == OPT_DISCOVERY ? &so.discovery_refresh_ns
-								       : &so.spec_refresh_ns) < 0) {
+			if (hutch_parse_seconds(optarg, 0, 86400,
+						opt == OPT_DISCOVERY ? &so.discovery_refresh_ns
+								     : &so.spec_refresh_ns) < 0) {
 				fprintf(stderr, "hutch-collector: bad interval: %s\n", optarg);
 				return 2;
 			}
@@ -206,6 +217,40 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_PROBES:
 			probe_list = "none";
+			break;
+		case OPT_STORE_LABELS:
+			if (!optarg || strcmp(optarg, "true") == 0 || strcmp(optarg, "1") == 0)
+				store_labels = true;
+			else if (strcmp(optarg, "false") == 0 || strcmp(optarg, "0") == 0)
+				store_labels = false;
+			else {
+				fprintf(stderr,
+					"hutch-collector: --store_container_labels takes true or "
+					"false, not %s\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_ALLOWED_LABELS:
+			allowed_labels = optarg;
+			break;
+		case OPT_DOCKER_ROOT:
+			roots.docker = optarg;
+			break;
+		case OPT_PODMAN_ROOT:
+			roots.podman = optarg;
+			break;
+		case OPT_CRIO_ROOT:
+			roots.crio = optarg;
+			break;
+		case OPT_CONTAINERD_ROOT:
+			roots.containerd = optarg;
+			break;
+		case OPT_KUBE_LOGS_ROOT:
+			roots.kube_containers = optarg;
+			break;
+		case OPT_HUTCH_ROOT:
+			roots.hutch = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -255,7 +300,9 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	/* The sampler keeps up to 18 files open per cgroup (FDS_PER_HANDLE in lib/sampler.c) and opens
+	 * the rest per scrape when the limit is short: lift the soft limit, and as root the hard one. */
+	hutch_raise_nofile(1 << 20);
 
 	const struct cgroup_layout *layout;
 	int r = cgroup_layout_detect(&layout);
@@ -265,6 +312,8 @@ int main(int argc, char **argv)
 	}
 	struct collector *col;
 	r = collector_new(layout, &so, &col);
+	if (r == 0)
+		r = collector_set_container_labels(col, store_labels, allowed_labels);
 	if (r < 0) {
 		log_error("start: %s", strerror(-r));
 		return 1;

@@ -33,7 +33,8 @@ struct probes {
 	struct probe_slot slots[PROBES_COUNT];
 };
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int libbpf_log(enum libbpf_print_level level,
+							    const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;

@@ -140,16 +140,6 @@ static int check_mountpoint(const char *mp, bool is_default, char *real, size_t 
 	return 0;
 }
 
-/* Each container's cgroup handle keeps its stat files open: allow many. */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *ret)
 {
 	uint64_t v;
@@ -367,7 +357,8 @@ static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, cons
 	so.cache_ns = (uint64_t)cache_ms * 1000000ull;
 	sess.cache_ns = so.cache_ns;
 	so.sample_interval_ns = (uint64_t)sample_ms * 1000000ull;
-	raise_nofile();
+	/* Each container's cgroup handle keeps its stat files open: allow many. */
+	hutch_raise_nofile(0);
 
 	struct fsd_state *state = NULL;
 	int r = fsd_state_new(&so, &state);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to libhutch's cgroup layer: the handle and the backend table.
- * lib/cgroup.c is the front end (handles, dispatch); lib/cgroup_v1.c and
- * lib/cgroup_v2.c implement struct cgroup_ops; lib/cgroup_layout.c picks one.
+ * lib/cgroup.c is the front end (handles, dispatch), with cgroup_read.c (typed
+ * reads), cgroup_create.c (create, limits, attach, destroy) and cgroup_walk.c
+ * (processes, tree walks); lib/cgroup_v1.c and lib/cgroup_v2.c implement
+ * struct cgroup_ops; lib/cgroup_layout.c picks one.
  */
 #ifndef HUTCH_CGROUP_INTERNAL_H
 #define HUTCH_CGROUP_INTERNAL_H
@@ -45,6 +47,15 @@ struct cgroup_ops {
 
 extern const struct cgroup_ops cgroup_v1_ops;
 extern const struct cgroup_ops cgroup_v2_ops;
+
+/* A handle for creating path: its managed hierarchies only. */
+int cgroup_new_for_create(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
+			  struct hutch_error *err);
+
+/* A handle with path in the layout's primary hierarchy only (for walks), that
+ * hierarchy's index in *ret_h; nothing is opened. */
+int cgroup_new_primary(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
+		       int *ret_h);
 
 /* The hierarchy index a def names, or -1 when the layout has none. */
 int cgroup_file_hierarchy(const struct cgroup *cg, const struct cgroup_file_def *def);
@@ -110,7 +121,24 @@ int cgroup_read_string(struct cgroup *cg, int slot, const struct cgroup_file_def
 int cgroup_read_psi(struct cgroup *cg, const int slots[3], const struct cgroup_file_def defs[3],
 		    struct cgroup_stats *st);
 
+/* memory.stat into the cgroup_stats fields it has on v1 (total_* lines, or the
+ * cgroup's own on kernels without them; total_swap into swap_usage_bytes) or v2. */
+int cgroup_read_memory_stat(struct cgroup *cg, int slot, const struct cgroup_file_def *def, bool v1,
+			    struct cgroup_stats *st);
+
 uint64_t cgroup_working_set(uint64_t usage, uint64_t inactive_file);
+
+/* In a backend's read functions (a struct cgroup *cg in scope, the backend's
+ * table of files named files): return a read's negative errno. */
+#define TRY(expr)                  \
+	do {                       \
+		int _r = (expr);   \
+		if (_r < 0)        \
+			return _r; \
+	} while (0)
+#define READ_U64(slot, out)   TRY(cgroup_read_u64(cg, slot, &files[slot], out))
+#define READ_LIMIT(slot, out) TRY(cgroup_read_limit(cg, slot, &files[slot], out))
+#define READ_STR(slot, out)   TRY(cgroup_read_string(cg, slot, &files[slot], out, sizeof(out)))
 
 /* The smallest limit in file over the cgroup's directory in h and its ancestors. */
 struct cgroup_min_limit {

@@ -48,7 +48,7 @@ enum {
 };
 _Static_assert(V1_FILE_COUNT <= CGROUP_MAX_FILES, "too many v1 files");
 
-static const struct cgroup_file_def v1_files[V1_FILE_COUNT] = {
+static const struct cgroup_file_def files[V1_FILE_COUNT] = {
 	[V1_MEM_USAGE] = {CGROUP_MEMORY, "memory.usage_in_bytes"},
 	[V1_MEM_MAX_USAGE] = {CGROUP_MEMORY, "memory.max_usage_in_bytes"},
 	[V1_MEM_LIMIT] = {CGROUP_MEMORY, "memory.limit_in_bytes"},
@@ -80,16 +80,6 @@ static const struct cgroup_file_def v1_files[V1_FILE_COUNT] = {
 	[V1_PSI_IO] = {CGROUP_FILE_UNIFIED, "io.pressure"},
 };
 
-#define TRY(expr)                  \
-	do {                       \
-		int _r = (expr);   \
-		if (_r < 0)        \
-			return _r; \
-	} while (0)
-
-#define READ_U64(slot, out)   TRY(cgroup_read_u64(cg, slot, &v1_files[slot], out))
-#define READ_LIMIT(slot, out) TRY(cgroup_read_limit(cg, slot, &v1_files[slot], out))
-
 static int v1_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 {
 	READ_U64(V1_MEM_USAGE, &st->memory_usage_bytes);
@@ -97,46 +87,7 @@ static int v1_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 	READ_U64(V1_MEM_FAILCNT, &st->memory_failcnt);
 
 	/* The total_* lines count the whole subtree, as a container's usage does. */
-	static const char *const keys[] = {
-		"total_cache",
-		"total_rss",
-		"total_shmem",
-		"total_mapped_file",
-		"total_active_anon",
-		"total_inactive_anon",
-		"total_active_file",
-		"total_inactive_file",
-		"total_pgfault",
-		"total_pgmajfault",
-		"total_swap",
-		"cache",
-		"rss",
-		"shmem",
-		"mapped_file",
-		"active_anon",
-		"inactive_anon",
-		"active_file",
-		"inactive_file",
-		"pgfault",
-		"pgmajfault",
-	};
-	enum { N_TOTAL = 11 };
-	uint64_t v[ARRAY_SIZE(keys)];
-	TRY(cgroup_read_keyed(cg, V1_MEM_STAT, &v1_files[V1_MEM_STAT], keys, ARRAY_SIZE(keys), v));
-	/* Kernels before use_hierarchy was forced lack total_*: fall back to the cgroup's own. */
-	for (size_t i = 0; i < N_TOTAL - 1; i++)
-		if (!hutch_known(v[i]))
-			v[i] = v[N_TOTAL + i];
-	st->memory_cache_bytes = v[0];
-	st->memory_rss_bytes = v[1];
-	st->memory_shmem_bytes = v[2];
-	st->memory_mapped_file_bytes = v[3];
-	st->memory_active_anon_bytes = v[4];
-	st->memory_inactive_anon_bytes = v[5];
-	st->memory_active_file_bytes = v[6];
-	st->memory_inactive_file_bytes = v[7];
-	st->memory_pgfault = v[8];
-	st->memory_pgmajfault = v[9];
+	TRY(cgroup_read_memory_stat(cg, V1_MEM_STAT, &files[V1_MEM_STAT], true, st));
 	st->memory_working_set_bytes =
 		cgroup_working_set(st->memory_usage_bytes, st->memory_inactive_file_bytes);
 
@@ -146,12 +97,11 @@ static int v1_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 	if (hutch_known(memsw) && hutch_known(st->memory_usage_bytes))
 		st->swap_usage_bytes =
 			memsw > st->memory_usage_bytes ? memsw - st->memory_usage_bytes : 0;
-	else
-		st->swap_usage_bytes = v[10];
+	/* else memory.stat's total_swap, read above */
 
 	static const char *const oom_keys[] = {"oom_kill", "under_oom"};
 	uint64_t oom[2];
-	TRY(cgroup_read_keyed(cg, V1_MEM_OOM_CONTROL, &v1_files[V1_MEM_OOM_CONTROL], oom_keys, 2,
+	TRY(cgroup_read_keyed(cg, V1_MEM_OOM_CONTROL, &files[V1_MEM_OOM_CONTROL], oom_keys, 2,
 			      oom));
 	st->memory_oom_kill_events = oom[0];
 	/* v1 counts no OOM events, only kills: each kill followed one, and an OOM that is
@@ -185,7 +135,7 @@ static int v1_read_cpu(struct cgroup *cg, struct cgroup_stats *st)
 
 	const char *buf;
 	size_t len;
-	int r = cgroup_read_file(cg, V1_CPUACCT_PERCPU, &v1_files[V1_CPUACCT_PERCPU], &buf, &len);
+	int r = cgroup_read_file(cg, V1_CPUACCT_PERCPU, &files[V1_CPUACCT_PERCPU], &buf, &len);
 	if (r < 0)
 		return r;
 	if (r > 0) {
@@ -199,7 +149,7 @@ static int v1_read_cpu(struct cgroup *cg, struct cgroup_stats *st)
 
 	static const char *const keys[] = {"user", "system"};
 	uint64_t ticks[2];
-	TRY(cgroup_read_keyed(cg, V1_CPUACCT_STAT, &v1_files[V1_CPUACCT_STAT], keys, 2, ticks));
+	TRY(cgroup_read_keyed(cg, V1_CPUACCT_STAT, &files[V1_CPUACCT_STAT], keys, 2, ticks));
 	long hz = sysconf(_SC_CLK_TCK);
 	if (hz <= 0)
 		hz = 100;
@@ -212,7 +162,7 @@ static int v1_read_cpu(struct cgroup *cg, struct cgroup_stats *st)
 
 	static const char *const tkeys[] = {"nr_periods", "nr_throttled", "throttled_time"};
 	uint64_t t[3];
-	TRY(cgroup_read_keyed(cg, V1_CPU_STAT, &v1_files[V1_CPU_STAT], tkeys, 3, t));
+	TRY(cgroup_read_keyed(cg, V1_CPU_STAT, &files[V1_CPU_STAT], tkeys, 3, t));
 	st->cpu_nr_periods = t[0];
 	st->cpu_nr_throttled = t[1];
 	st->cpu_throttled_ns = t[2]; /* v1 gives nanoseconds */
@@ -251,7 +201,7 @@ static int v1_read_cpu_spec(struct cgroup *cg, struct cgroup_stats *st, bool eff
 {
 	const char *buf;
 	size_t len;
-	int r = cgroup_read_file(cg, V1_CPU_QUOTA, &v1_files[V1_CPU_QUOTA], &buf, &len);
+	int r = cgroup_read_file(cg, V1_CPU_QUOTA, &files[V1_CPU_QUOTA], &buf, &len);
 	if (r < 0)
 		return r;
 	uint64_t q;
@@ -271,13 +221,13 @@ static int v1_read_cpu_spec(struct cgroup *cg, struct cgroup_stats *st, bool eff
 
 static int v1_read_cpuset(struct cgroup *cg, struct cgroup_stats *st)
 {
-	TRY(cgroup_read_string(cg, V1_CPUSET_CPUS, &v1_files[V1_CPUSET_CPUS], st->cpuset_cpus,
+	TRY(cgroup_read_string(cg, V1_CPUSET_CPUS, &files[V1_CPUSET_CPUS], st->cpuset_cpus,
 			       sizeof(st->cpuset_cpus)));
-	TRY(cgroup_read_string(cg, V1_CPUSET_MEMS, &v1_files[V1_CPUSET_MEMS], st->cpuset_mems,
+	TRY(cgroup_read_string(cg, V1_CPUSET_MEMS, &files[V1_CPUSET_MEMS], st->cpuset_mems,
 			       sizeof(st->cpuset_mems)));
-	TRY(cgroup_read_string(cg, V1_CPUSET_EFFECTIVE_CPUS, &v1_files[V1_CPUSET_EFFECTIVE_CPUS],
+	TRY(cgroup_read_string(cg, V1_CPUSET_EFFECTIVE_CPUS, &files[V1_CPUSET_EFFECTIVE_CPUS],
 			       st->cpuset_effective_cpus, sizeof(st->cpuset_effective_cpus)));
-	TRY(cgroup_read_string(cg, V1_CPUSET_EFFECTIVE_MEMS, &v1_files[V1_CPUSET_EFFECTIVE_MEMS],
+	TRY(cgroup_read_string(cg, V1_CPUSET_EFFECTIVE_MEMS, &files[V1_CPUSET_EFFECTIVE_MEMS],
 			       st->cpuset_effective_mems, sizeof(st->cpuset_effective_mems)));
 	return 0;
 }
@@ -287,7 +237,7 @@ static int v1_read_blkio_file(struct cgroup *cg, int slot, bool ios, struct cgro
 {
 	const char *buf;
 	size_t len;
-	int r = cgroup_read_file(cg, slot, &v1_files[slot], &buf, &len);
+	int r = cgroup_read_file(cg, slot, &files[slot], &buf, &len);
 	if (r <= 0)
 		return r;
 	*found = true;
@@ -330,7 +280,7 @@ static int v1_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *
 		TRY(v1_read_blkio(cg, st));
 	if (mask & CGROUP_STATS_PSI) {
 		static const int slots[3] = {V1_PSI_CPU, V1_PSI_MEMORY, V1_PSI_IO};
-		TRY(cgroup_read_psi(cg, slots, &v1_files[V1_PSI_CPU], st));
+		TRY(cgroup_read_psi(cg, slots, &files[V1_PSI_CPU], st));
 	}
 	return 0;
 }

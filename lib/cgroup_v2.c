@@ -40,7 +40,7 @@ enum {
 _Static_assert(V2_FILE_COUNT <= CGROUP_MAX_FILES, "too many v2 files");
 
 #define U CGROUP_FILE_UNIFIED
-static const struct cgroup_file_def v2_files[V2_FILE_COUNT] = {
+static const struct cgroup_file_def files[V2_FILE_COUNT] = {
 	[V2_MEM_CURRENT] = {U, "memory.current"},
 	[V2_MEM_PEAK] = {U, "memory.peak"},
 	[V2_MEM_MAX] = {U, "memory.max"},
@@ -65,17 +65,6 @@ static const struct cgroup_file_def v2_files[V2_FILE_COUNT] = {
 };
 #undef U
 
-#define TRY(expr)                  \
-	do {                       \
-		int _r = (expr);   \
-		if (_r < 0)        \
-			return _r; \
-	} while (0)
-
-#define READ_U64(slot, out)   TRY(cgroup_read_u64(cg, slot, &v2_files[slot], out))
-#define READ_LIMIT(slot, out) TRY(cgroup_read_limit(cg, slot, &v2_files[slot], out))
-#define READ_STR(slot, out)   TRY(cgroup_read_string(cg, slot, &v2_files[slot], out, sizeof(out)))
-
 static uint64_t mul_known(uint64_t v, uint64_t k)
 {
 	return hutch_known(v) ? v * k : HUTCH_UNKNOWN;
@@ -87,42 +76,15 @@ static int v2_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 	READ_U64(V2_MEM_PEAK, &st->memory_max_usage_bytes);
 	READ_U64(V2_SWAP_CURRENT, &st->swap_usage_bytes);
 
-	/* v2's memory.stat is hierarchical already; anon and file are v1's rss and cache. */
-	static const char *const keys[] = {
-		"file",
-		"anon",
-		"shmem",
-		"file_mapped",
-		"active_anon",
-		"inactive_anon",
-		"active_file",
-		"inactive_file",
-		"pgfault",
-		"pgmajfault",
-		"slab_reclaimable",
-		"slab_unreclaimable",
-	};
-	uint64_t v[ARRAY_SIZE(keys)];
-	TRY(cgroup_read_keyed(cg, V2_MEM_STAT, &v2_files[V2_MEM_STAT], keys, ARRAY_SIZE(keys), v));
-	st->memory_cache_bytes = v[0];
-	st->memory_rss_bytes = v[1];
-	st->memory_shmem_bytes = v[2];
-	st->memory_mapped_file_bytes = v[3];
-	st->memory_active_anon_bytes = v[4];
-	st->memory_inactive_anon_bytes = v[5];
-	st->memory_active_file_bytes = v[6];
-	st->memory_inactive_file_bytes = v[7];
-	st->memory_pgfault = v[8];
-	st->memory_pgmajfault = v[9];
-	st->memory_slab_reclaimable_bytes = v[10];
-	st->memory_slab_unreclaimable_bytes = v[11];
+	/* v2's memory.stat is hierarchical already. */
+	TRY(cgroup_read_memory_stat(cg, V2_MEM_STAT, &files[V2_MEM_STAT], false, st));
 	st->memory_working_set_bytes =
 		cgroup_working_set(st->memory_usage_bytes, st->memory_inactive_file_bytes);
 
 	/* "max" counts the times usage hit memory.max: v1's failcnt. */
 	static const char *const ekeys[] = {"max", "oom", "oom_kill"};
 	uint64_t e[3];
-	TRY(cgroup_read_keyed(cg, V2_MEM_EVENTS, &v2_files[V2_MEM_EVENTS], ekeys, 3, e));
+	TRY(cgroup_read_keyed(cg, V2_MEM_EVENTS, &files[V2_MEM_EVENTS], ekeys, 3, e));
 	st->memory_failcnt = e[0];
 	st->memory_oom_events = e[1];
 	st->memory_oom_kill_events = e[2];
@@ -134,7 +96,7 @@ static int v2_read_cpu(struct cgroup *cg, struct cgroup_stats *st)
 	static const char *const keys[] = {"usage_usec", "user_usec",	 "system_usec",
 					   "nr_periods", "nr_throttled", "throttled_usec"};
 	uint64_t v[6];
-	TRY(cgroup_read_keyed(cg, V2_CPU_STAT, &v2_files[V2_CPU_STAT], keys, 6, v));
+	TRY(cgroup_read_keyed(cg, V2_CPU_STAT, &files[V2_CPU_STAT], keys, 6, v));
 	st->cpu_usage_ns = mul_known(v[0], 1000);
 	st->cpu_user_ns = mul_known(v[1], 1000);
 	st->cpu_system_ns = mul_known(v[2], 1000);
@@ -176,7 +138,7 @@ static int v2_read_spec(struct cgroup *cg, struct cgroup_stats *st, bool effecti
 	READ_LIMIT(V2_SWAP_MAX, &st->swap_limit_bytes);
 	const char *buf;
 	size_t len;
-	int r = cgroup_read_file(cg, V2_CPU_MAX, &v2_files[V2_CPU_MAX], &buf, &len);
+	int r = cgroup_read_file(cg, V2_CPU_MAX, &files[V2_CPU_MAX], &buf, &len);
 	if (r < 0)
 		return r;
 	uint64_t q, p;
@@ -201,7 +163,7 @@ static int v2_read_blkio(struct cgroup *cg, struct cgroup_stats *st)
 {
 	const char *buf;
 	size_t len;
-	int r = cgroup_read_file(cg, V2_IO_STAT, &v2_files[V2_IO_STAT], &buf, &len);
+	int r = cgroup_read_file(cg, V2_IO_STAT, &files[V2_IO_STAT], &buf, &len);
 	if (r <= 0)
 		return r;
 	r = cgroup_parse_io_stat(buf, len, &st->blkio, &st->n_blkio);
@@ -230,7 +192,7 @@ static int v2_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *
 		TRY(v2_read_blkio(cg, st));
 	if (mask & CGROUP_STATS_PSI) {
 		static const int slots[3] = {V2_PSI_CPU, V2_PSI_MEMORY, V2_PSI_IO};
-		TRY(cgroup_read_psi(cg, slots, &v2_files[V2_PSI_CPU], st));
+		TRY(cgroup_read_psi(cg, slots, &files[V2_PSI_CPU], st));
 	}
 	return 0;
 }

@@ -206,6 +206,9 @@ int discovery_parse_path(const char *cgroup_path, struct discovery_id *ret)
 				return 1;
 			}
 		}
+		/* A pod's own cgroup: not a container, but the pod's uid is worth knowing. */
+		if (pod_uid(last, uid, sizeof(uid)))
+			snprintf(out.pod_uid, sizeof(out.pod_uid), "%s", uid);
 		*ret = out;
 		return 0;
 	}
@@ -216,6 +219,8 @@ int discovery_parse_path(const char *cgroup_path, struct discovery_id *ret)
 	if (engine_scope(last, &id, &engine, &rt)) {
 		out.runtime = rt;
 		copy_comp(out.id, sizeof(out.id), &id);
+		if (strcmp(engine, "crio") == 0)
+			snprintf(out.engine, sizeof(out.engine), "%s", engine);
 	} else if (parent && comp_is(parent, "docker") && is_container_id(last->s, last->n)) {
 		out.runtime = SAMPLER_RUNTIME_DOCKER;
 		copy_comp(out.id, sizeof(out.id), last);
@@ -255,62 +260,178 @@ static const char *json_str(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-static int set_names(const char *name, const char *image, char **ret_name, char **ret_image)
+static struct json_object *json_obj(struct json_object *o, const char *key)
 {
-	char *n = strdup(name ? name : "");
-	char *i = strdup(image ? image : "");
-	if (!n || !i) {
-		free(n);
-		free(i);
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return NULL;
+	return v;
+}
+
+static bool str_is(const char *s, const char *lit)
+{
+	return s && strcmp(s, lit) == 0;
+}
+
+static struct json_object *parse_json_file(const char *path, size_t max)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (hutch_read_file(path, max, &buf, &len) < 0)
+		return NULL;
+	return json_tokener_parse(buf);
+}
+
+void discovery_meta_free(struct discovery_meta *m)
+{
+	if (!m)
+		return;
+	free(m->name);
+	free(m->alias);
+	free(m->image);
+	free(m->container);
+	free(m->pod);
+	free(m->namespace);
+	for (size_t i = 0; i < m->n_labels; i++) {
+		free(m->labels[i].key);
+		free(m->labels[i].value);
+	}
+	free(m->labels);
+	*m = (struct discovery_meta){0};
+}
+
+/* Fills the string fields (NULL = ""); the labels are set by the caller. */
+static int meta_set(struct discovery_meta *m, const char *name, const char *alias,
+		    const char *image, const char *container, const char *pod,
+		    const char *namespace)
+{
+	m->name = strdup(name ? name : "");
+	m->alias = strdup(alias ? alias : "");
+	m->image = strdup(image ? image : "");
+	m->container = strdup(container ? container : "");
+	m->pod = strdup(pod ? pod : "");
+	m->namespace = strdup(namespace ? namespace : "");
+	if (!m->name || !m->alias || !m->image || !m->container || !m->pod || !m->namespace) {
+		discovery_meta_free(m);
 		return -ENOMEM;
 	}
-	*ret_name = n;
-	*ret_image = i;
 	return 0;
 }
 
-static int docker_names(const char *root, const char *id, char **ret_name, char **ret_image)
+static int label_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct discovery_label *)a)->key,
+		      ((const struct discovery_label *)b)->key);
+}
+
+static int add_label(struct discovery_meta *m, const char *key, const char *value)
+{
+	if (!key || !value)
+		return 0;
+	struct discovery_label *nl = realloc(m->labels, (m->n_labels + 1) * sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	m->labels = nl;
+	char *k = strdup(key), *v = strdup(value);
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	m->labels[m->n_labels++] = (struct discovery_label){k, v};
+	return 0;
+}
+
+/* The string members of a JSON object as labels, sorted by key. */
+static int add_labels(struct discovery_meta *m, struct json_object *o)
+{
+	if (!o || !json_object_is_type(o, json_type_object))
+		return 0;
+	json_object_object_foreach (o, key, val) {
+		if (json_object_is_type(val, json_type_string) &&
+		    add_label(m, key, json_object_get_string(val)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void sort_labels(struct discovery_meta *m)
+{
+	if (m->n_labels > 1)
+		qsort(m->labels, m->n_labels, sizeof(*m->labels), label_cmp);
+}
+
+/* The label a kubelet puts on every container of a pod (and "POD" on the sandbox under
+ * dockershim and CRI-O). */
+#define KUBE_CONTAINER "io.kubernetes.container.name"
+#define KUBE_POD       "io.kubernetes.pod.name"
+#define KUBE_NAMESPACE "io.kubernetes.pod.namespace"
+#define KUBE_POD_UID   "io.kubernetes.pod.uid"
+
+static const char *label_of(const struct discovery_meta *m, const char *key)
+{
+	for (size_t i = 0; i < m->n_labels; i++)
+		if (strcmp(m->labels[i].key, key) == 0)
+			return m->labels[i].value;
+	return NULL;
+}
+
+/* Sets container, pod and namespace from the kubelet's labels. */
+static int meta_from_labels(struct discovery_meta *m, const char *name, const char *alias,
+			    const char *image)
+{
+	return meta_set(m, name, alias, image, label_of(m, KUBE_CONTAINER), label_of(m, KUBE_POD),
+			label_of(m, KUBE_NAMESPACE));
+}
+
+/*
+ * docker: containers/<id>/config.v2.json. Under the kubelet (dockershim,
+ * cri-dockerd) the kubernetes labels name the pod, and io.kubernetes.docker.type
+ * tells the sandbox ("podsandbox") from the containers that join its network.
+ */
+static int docker_meta(const char *root, const char *id, struct discovery_meta *m)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", root, id);
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int r = hutch_read_file(path, 4 << 20, &buf, &len);
-	if (r < 0)
-		return r;
-	struct json_object *o = json_tokener_parse(buf);
+	struct json_object *o = parse_json_file(path, 4 << 20);
 	if (!o)
-		return -EINVAL;
+		return -ENOENT;
 	const char *name = json_str(o, "Name");
 	if (name && name[0] == '/')
 		name++;
-	struct json_object *cfg = NULL;
-	json_object_object_get_ex(o, "Config", &cfg);
-	const char *image = json_str(cfg, "Image");
-	r = set_names(name, image, ret_name, ret_image);
+	struct json_object *cfg = json_obj(o, "Config");
+	int r = add_labels(m, json_obj(cfg, "Labels"));
+	if (r == 0) {
+		sort_labels(m);
+		const char *type = label_of(m, "io.kubernetes.docker.type");
+		m->sandbox = str_is(type, "podsandbox");
+		m->shares_netns = str_is(type, "container");
+		r = meta_from_labels(m, name, name, json_str(cfg, "Image"));
+	}
 	json_object_put(o);
 	return r;
 }
 
-static int podman_names(const char *root, const char *id, char **ret_name, char **ret_image)
+/*
+ * podman: containers/storage's overlay-containers/containers.json lists every
+ * container with its names and image id; its metadata (a JSON string) holds the
+ * image's name as podman shows it ("localhost/app:latest"). Labels live in
+ * podman's database, which is not read.
+ */
+static int podman_meta(const char *root, const char *id, struct discovery_meta *m)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", root);
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int r = hutch_read_file(path, 64 << 20, &buf, &len);
-	if (r < 0)
-		return r;
-	struct json_object *o = json_tokener_parse(buf);
+	struct json_object *o = parse_json_file(path, 64 << 20);
 	if (!o)
-		return -EINVAL;
-	r = -ENOENT;
+		return -ENOENT;
+	int r = -ENOENT;
 	if (json_object_is_type(o, json_type_array)) {
 		size_t n = json_object_array_length(o);
 		for (size_t i = 0; i < n && r == -ENOENT; i++) {
 			struct json_object *c = json_object_array_get_idx(o, i);
-			const char *cid = json_str(c, "id");
-			if (!cid || strcmp(cid, id) != 0)
+			if (!str_is(json_str(c, "id"), id))
 				continue;
 			const char *name = "";
 			struct json_object *names;
@@ -321,8 +442,13 @@ static int podman_names(const char *root, const char *id, char **ret_name, char 
 				if (json_object_is_type(n0, json_type_string))
 					name = json_object_get_string(n0);
 			}
-			/* containers.json knows the image by id only. */
-			r = set_names(name, json_str(c, "image"), ret_name, ret_image);
+			const char *md = json_str(c, "metadata");
+			struct json_object *meta = md ? json_tokener_parse(md) : NULL;
+			const char *image = json_str(meta, "image-name");
+			if (!image || !*image)
+				image = json_str(c, "image");
+			r = meta_set(m, name, name, image, NULL, NULL, NULL);
+			json_object_put(meta);
 		}
 	}
 	json_object_put(o);
@@ -331,52 +457,98 @@ static int podman_names(const char *root, const char *id, char **ret_name, char 
 
 /*
  * containerd keeps each running task's OCI bundle at <root>/<namespace>/<id>;
- * the CRI plugin annotates its config.json with the kubernetes names and the
- * image, nerdctl with the container's name.
+ * the CRI plugin annotates its config.json with the kubernetes names, the
+ * container's kind (sandbox or container) and the image, nerdctl with the
+ * container's name. cAdvisor reads the same facts from containerd's labels,
+ * which the CRI sets to the kubelet's: they are rebuilt here from the annotations.
+ * cAdvisor's name for a containerd container is its id.
  */
-static int containerd_names(const char *root, const char *id, char **ret_name, char **ret_image)
+static int containerd_meta(const char *root, const char *id, struct discovery_meta *m)
 {
 	_cleanup_closedir_ DIR *d = opendir(root);
 	if (!d)
-		return -errno;
+		return -ENOENT;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s/%s/config.json", root, de->d_name, id);
-		_cleanup_free_ char *buf = NULL;
-		size_t len;
-		if (hutch_read_file(path, 16 << 20, &buf, &len) < 0)
-			continue;
-		struct json_object *o = json_tokener_parse(buf);
+		struct json_object *o = parse_json_file(path, 16 << 20);
 		if (!o)
 			continue;
-		struct json_object *ann = NULL;
-		json_object_object_get_ex(o, "annotations", &ann);
+		struct json_object *ann = json_obj(o, "annotations");
+		const char *kind = json_str(ann, "io.kubernetes.cri.container-type");
 		const char *cname = json_str(ann, "io.kubernetes.cri.container-name");
 		const char *pod = json_str(ann, "io.kubernetes.cri.sandbox-name");
 		const char *ns = json_str(ann, "io.kubernetes.cri.sandbox-namespace");
+		const char *uid = json_str(ann, "io.kubernetes.cri.sandbox-uid");
 		const char *image = json_str(ann, "io.kubernetes.cri.image-name");
 		const char *nname = json_str(ann, "nerdctl/name");
+		bool cri = kind && pod && ns;
 		char name[512] = "";
-		if (cname && pod && ns)
-			snprintf(name, sizeof(name), "k8s_%s_%s_%s", cname, pod, ns);
-		else if (nname)
+		int r = 0;
+		if (cri) {
+			m->sandbox = strcmp(kind, "sandbox") == 0;
+			m->shares_netns = !m->sandbox;
+			if (m->sandbox)
+				cname = NULL;
+			snprintf(name, sizeof(name), "k8s_%s_%s_%s", cname ? cname : "POD", pod,
+				 ns);
+			if ((cname && add_label(m, KUBE_CONTAINER, cname) < 0) ||
+			    add_label(m, KUBE_POD, pod) < 0 ||
+			    add_label(m, KUBE_NAMESPACE, ns) < 0 ||
+			    (uid && add_label(m, KUBE_POD_UID, uid) < 0) ||
+			    add_label(m, "io.cri-containerd.kind", kind) < 0)
+				r = -ENOMEM;
+			sort_labels(m);
+		} else if (nname) {
 			snprintf(name, sizeof(name), "%s", nname);
-		int r = set_names(name, image, ret_name, ret_image);
+		}
+		if (r == 0)
+			r = meta_set(m, name, id, image, cname, cri ? pod : NULL, cri ? ns : NULL);
 		json_object_put(o);
 		return r;
 	}
 	return -ENOENT;
 }
 
+/*
+ * CRI-O keeps each container's OCI config in containers/storage, at
+ * overlay-containers/<id>/userdata/config.json (under the storage root, and
+ * the run root /run/containers/storage), annotated with its name ("k8s_..."),
+ * kind, image and labels (a JSON string); the sandbox's container label is "POD".
+ * cAdvisor's name for a CRI-O container is that name.
+ */
+static int crio_meta(const char *root, const char *id, struct discovery_meta *m)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/overlay-containers/%s/userdata/config.json", root, id);
+	struct json_object *o = parse_json_file(path, 16 << 20);
+	if (!o)
+		return -ENOENT;
+	struct json_object *ann = json_obj(o, "annotations");
+	const char *labels = json_str(ann, "io.kubernetes.cri-o.Labels");
+	struct json_object *lo = labels ? json_tokener_parse(labels) : NULL;
+	int r = add_labels(m, lo);
+	json_object_put(lo);
+	if (r == 0) {
+		sort_labels(m);
+		m->sandbox = str_is(json_str(ann, "io.kubernetes.cri-o.ContainerType"), "sandbox");
+		m->shares_netns = !m->sandbox && label_of(m, KUBE_POD);
+		const char *name = json_str(ann, "io.kubernetes.cri-o.Name");
+		r = meta_from_labels(m, name, name, json_str(ann, "io.kubernetes.cri-o.ImageName"));
+	}
+	json_object_put(o);
+	return r;
+}
+
 /* The kubelet links /var/log/containers/<pod>_<namespace>_<container>-<id>.log. */
-static int kube_names(const char *root, const char *id, char **ret_name, char **ret_image)
+static int kube_log_meta(const char *root, const char *id, struct discovery_meta *m)
 {
 	_cleanup_closedir_ DIR *d = opendir(root);
 	if (!d)
-		return -errno;
+		return -ENOENT;
 	char suffix[160];
 	snprintf(suffix, sizeof(suffix), "-%s.log", id);
 	size_t sl = strlen(suffix);
@@ -396,62 +568,104 @@ static int kube_names(const char *root, const char *id, char **ret_name, char **
 		*u1 = *u2 = '\0';
 		char name[512];
 		snprintf(name, sizeof(name), "k8s_%s_%s_%s", u2 + 1, base, u1 + 1);
-		return set_names(name, "", ret_name, ret_image);
+		/* Only app containers have logs: this one shares its sandbox's network. */
+		m->shares_netns = true;
+		return meta_set(m, name, id, "", u2 + 1, base, u1 + 1);
 	}
 	return -ENOENT;
 }
 
 /* hutch's own registry: <root>/<id>/state.json (lib/state.c). */
-static int hutch_names(const char *root, const char *id, char **ret_name, char **ret_image)
+static int hutch_meta(const char *root, const char *id, struct discovery_meta *m)
 {
 	struct hutch_state st;
 	int r = hutch_state_read(root, id, &st);
 	if (r < 0)
 		return r == -EINVAL ? -ENOENT : r;
-	r = set_names(st.name, st.image[0] ? st.image : st.rootfs, ret_name, ret_image);
+	r = meta_set(m, st.name, st.name, st.image[0] ? st.image : st.rootfs, NULL, NULL, NULL);
 	hutch_state_free(&st);
+	return r;
+}
+
+#define DOCKER_ROOT	"/var/lib/docker"
+#define PODMAN_ROOT	"/var/lib/containers/storage"
+#define CRIO_ROOT	"/var/lib/containers/storage"
+#define CRIO_RUN_ROOT	"/run/containers/storage"
+#define CONTAINERD_ROOT "/run/containerd/io.containerd.runtime.v2.task"
+#define KUBE_LOG_ROOT	"/var/log/containers"
+
+static int crio_lookup(const struct discovery_roots *roots, const char *id,
+		       struct discovery_meta *m)
+{
+	if (roots->crio && *roots->crio)
+		return crio_meta(roots->crio, id, m);
+	int r = crio_meta(CRIO_ROOT, id, m);
+	return r == -ENOENT ? crio_meta(CRIO_RUN_ROOT, id, m) : r;
+}
+
+int discovery_lookup(const struct discovery_roots *roots, const struct discovery_id *id,
+		     struct discovery_meta *ret)
+{
+	static const struct discovery_roots none = {0};
+	if (!id || !ret)
+		return -EINVAL;
+	if (!roots)
+		roots = &none;
+	*ret = (struct discovery_meta){0};
+	const char *docker = root_or(roots->docker, DOCKER_ROOT);
+	const char *containerd = root_or(roots->containerd, CONTAINERD_ROOT);
+	int r = -ENOENT;
+	switch (id->runtime) {
+	case SAMPLER_RUNTIME_HUTCH:
+		r = hutch_meta(roots->hutch, id->id, ret);
+		break;
+	case SAMPLER_RUNTIME_DOCKER:
+		r = docker_meta(docker, id->id, ret);
+		break;
+	case SAMPLER_RUNTIME_PODMAN:
+		r = podman_meta(root_or(roots->podman, PODMAN_ROOT), id->id, ret);
+		break;
+	case SAMPLER_RUNTIME_CONTAINERD:
+		r = strcmp(id->engine, "crio") == 0 ? crio_lookup(roots, id->id, ret)
+						    : containerd_meta(containerd, id->id, ret);
+		break;
+	case SAMPLER_RUNTIME_KUBERNETES:
+		/* The engine is known from a systemd scope's name; cgroupfs paths do not say. */
+		if (strcmp(id->engine, "docker") == 0) {
+			r = docker_meta(docker, id->id, ret);
+		} else if (strcmp(id->engine, "crio") == 0) {
+			r = crio_lookup(roots, id->id, ret);
+		} else {
+			r = containerd_meta(containerd, id->id, ret);
+			if (r == -ENOENT && !id->engine[0])
+				r = crio_lookup(roots, id->id, ret);
+			if (r == -ENOENT && !id->engine[0])
+				r = docker_meta(docker, id->id, ret);
+		}
+		if (r == -ENOENT)
+			r = kube_log_meta(root_or(roots->kube_containers, KUBE_LOG_ROOT), id->id,
+					  ret);
+		break;
+	default:
+		break;
+	}
+	if (r < 0)
+		discovery_meta_free(ret);
 	return r;
 }
 
 int discovery_lookup_names(const struct discovery_roots *roots, const struct discovery_id *id,
 			   char **ret_name, char **ret_image)
 {
-	static const struct discovery_roots none = {0};
 	if (!id || !ret_name || !ret_image)
 		return -EINVAL;
-	if (!roots)
-		roots = &none;
-	switch (id->runtime) {
-	case SAMPLER_RUNTIME_HUTCH:
-		return hutch_names(roots->hutch, id->id, ret_name, ret_image);
-	case SAMPLER_RUNTIME_DOCKER:
-		return docker_names(root_or(roots->docker, "/var/lib/docker"), id->id, ret_name,
-				    ret_image);
-	case SAMPLER_RUNTIME_PODMAN:
-		return podman_names(root_or(roots->podman, "/var/lib/containers/storage"), id->id,
-				    ret_name, ret_image);
-	case SAMPLER_RUNTIME_CONTAINERD:
-		return containerd_names(
-			root_or(roots->containerd, "/run/containerd/io.containerd.runtime.v2.task"),
-			id->id, ret_name, ret_image);
-	case SAMPLER_RUNTIME_KUBERNETES:
-		if (strcmp(id->engine, "docker") != 0 &&
-		    containerd_names(root_or(roots->containerd,
-					     "/run/containerd/io.containerd.runtime.v2.task"),
-				     id->id, ret_name, ret_image) == 0)
-			return 0;
-		if (strcmp(id->engine, "docker") == 0) {
-			char *n, *i;
-			if (docker_names(root_or(roots->docker, "/var/lib/docker"), id->id, &n,
-					 &i) == 0) {
-				*ret_name = n;
-				*ret_image = i;
-				return 0;
-			}
-		}
-		return kube_names(root_or(roots->kube_containers, "/var/log/containers"), id->id,
-				  ret_name, ret_image);
-	default:
-		return -ENOENT;
-	}
+	struct discovery_meta m;
+	int r = discovery_lookup(roots, id, &m);
+	if (r < 0)
+		return r;
+	*ret_name = m.name;
+	*ret_image = m.image;
+	m.name = m.image = NULL;
+	discovery_meta_free(&m);
+	return 0;
 }

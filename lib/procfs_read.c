@@ -24,28 +24,25 @@ static int gone(int r)
 	return r == -ENOENT ? -ESRCH : r;
 }
 
-static int read_small(const char *path, char *buf, size_t size, size_t *ret_len)
+/* The file's length read into buf, or a negative errno. */
+static ssize_t read_small(const char *path, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return gone(-errno);
 	ssize_t n = hutch_pread_all(fd, buf, size);
-	if (n < 0)
-		return gone((int)n);
-	*ret_len = (size_t)n;
-	return 0;
+	return n < 0 ? gone((int)n) : n;
 }
 
 static int read_stat_at(const char *path, struct procfs_pid_stat *ret)
 {
 	char buf[1024];
-	size_t len;
-	int r = read_small(path, buf, sizeof(buf), &len);
-	if (r < 0)
-		return r;
+	ssize_t len = read_small(path, buf, sizeof(buf));
+	if (len < 0)
+		return (int)len;
 	if (len == 0)
 		return -ESRCH;
-	return procfs_parse_pid_stat(buf, len, ret);
+	return procfs_parse_pid_stat(buf, (size_t)len, ret);
 }
 
 int procfs_read_pid_stat(pid_t pid, struct procfs_pid_stat *ret)
@@ -69,13 +66,12 @@ int procfs_read_pid_status(pid_t pid, struct procfs_pid_status *ret)
 	if (r < 0)
 		return r;
 	char buf[4096];
-	size_t len;
-	r = read_small(path, buf, sizeof(buf), &len);
-	if (r < 0)
-		return r;
+	ssize_t len = read_small(path, buf, sizeof(buf));
+	if (len < 0)
+		return (int)len;
 	if (len == 0)
 		return -ESRCH;
-	return procfs_parse_pid_status(buf, len, ret);
+	return procfs_parse_pid_status(buf, (size_t)len, ret);
 }
 
 /* The numeric entries of a /proc directory (pids or thread ids), in directory order. */

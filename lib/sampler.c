@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,6 +50,8 @@ struct sc {
 	/* The last read of procs_fd found no process. */
 	bool procs_empty;
 	struct discovery_id did;
+	struct discovery_meta meta;   /* the runtime's facts; pub's names point into it */
+	char *pod_of_pod, *ns_of_pod; /* a pod's own cgroup: its names, from a container of it */
 	/* The cgroup's directory in the hierarchy the walk follows, and how many child
 	 * cgroups we know in it: cgroupfs gives a directory 2 + its subdirectories as
 	 * link count, so a stat tells whether the children changed. */
@@ -76,7 +79,7 @@ struct sampler {
 	/* Paths found by the walk that have no container yet. */
 	char **fresh;
 	size_t n_fresh, cap_fresh;
-	struct sampler_netdev netdev_scratch[MAX_NETDEVS];
+	struct procfs_net_dev netdev_scratch[MAX_NETDEVS];
 	struct devname **devnames;
 	size_t n_devnames;
 	/* Handles kept open, within the process's file limit; the rest are opened per refresh. */
@@ -108,6 +111,9 @@ static void sc_free(struct sampler *s, struct sc *c)
 	free(c->pub.runtime_id);
 	free(c->pub.pod_uid);
 	free(c->pub.netdevs);
+	discovery_meta_free(&c->meta);
+	free(c->pod_of_pod);
+	free(c->ns_of_pod);
 	cgroup_stats_free(&c->pub.stats);
 	free(c);
 }
@@ -182,24 +188,15 @@ const struct sampler_container *sampler_get(const struct sampler *s, size_t i)
 	return &s->items[i]->pub;
 }
 
+static const char *item_id(const void *elem)
+{
+	return (*(struct sc *const *)elem)->pub.id;
+}
+
 /* Index of id in the sorted items, or where it would go (with *found false). */
 static size_t find_index(const struct sampler *s, const char *id, bool *found)
 {
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->items[mid]->pub.id, id);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return hutch_sorted_find(s->items, s->n, sizeof(*s->items), id, item_id, found);
 }
 
 const struct sampler_container *sampler_find(const struct sampler *s, const char *id)
@@ -286,35 +283,85 @@ static uint64_t dir_mtime_ns(struct cgroup *cg)
 	return HUTCH_UNKNOWN;
 }
 
+/* Points pub's kubernetes names and labels at the runtime's facts. */
+static void point_meta(struct sc *c)
+{
+	const struct discovery_meta *m = &c->meta;
+	c->pub.alias = m->alias ? m->alias : "";
+	c->pub.container = m->container ? m->container : "";
+	c->pub.pod = m->pod ? m->pod : (c->pod_of_pod ? c->pod_of_pod : "");
+	c->pub.pod_namespace = m->namespace ? m->namespace : (c->ns_of_pod ? c->ns_of_pod : "");
+	c->pub.sandbox = m->sandbox;
+	c->pub.labels = m->labels;
+	c->pub.n_labels = m->n_labels;
+}
+
 static void lookup_names(struct sampler *s, struct sc *c)
 {
 	if (!c->pub.is_container || c->name_tries >= NAME_LOOKUP_TRIES || c->pub.name[0])
 		return;
 	c->name_tries++;
-	char *name = NULL, *image = NULL;
-	if (c->did.runtime == SAMPLER_RUNTIME_HUTCH) {
-		/* hutch's state names the container and its image; a container
-		 * whose state is gone (or another root's) goes by its id. */
-		struct discovery_roots roots =
-			s->opts.roots ? *s->opts.roots : (struct discovery_roots){0};
-		if (!roots.hutch)
-			roots.hutch = s->opts.hutch_root;
-		if (discovery_lookup_names(&roots, &c->did, &name, &image) < 0) {
-			name = strdup(c->did.id);
-			image = strdup("");
+	struct discovery_roots roots = s->opts.roots ? *s->opts.roots : (struct discovery_roots){0};
+	if (!roots.hutch)
+		roots.hutch = s->opts.hutch_root;
+	struct discovery_meta m;
+	if (discovery_lookup(&roots, &c->did, &m) < 0) {
+		/* hutch's containers whose state is gone (or another root's) go by their id. */
+		if (c->did.runtime != SAMPLER_RUNTIME_HUTCH)
+			return;
+		m = (struct discovery_meta){.name = strdup(c->did.id), .image = strdup("")};
+		m.alias = strdup(c->did.id);
+		if (!m.name || !m.image || !m.alias) {
+			discovery_meta_free(&m);
+			return;
 		}
-	} else if (discovery_lookup_names(s->opts.roots, &c->did, &name, &image) < 0) {
-		return;
 	}
+	char *name = strdup(m.name ? m.name : ""), *image = strdup(m.image ? m.image : "");
 	if (!name || !image) {
 		free(name);
 		free(image);
+		discovery_meta_free(&m);
 		return;
 	}
 	free(c->pub.name);
 	free(c->pub.image);
 	c->pub.name = name;
 	c->pub.image = image;
+	discovery_meta_free(&c->meta);
+	c->meta = m;
+	point_meta(c);
+}
+
+/*
+ * A pod's own cgroup (/kubepods/burstable/pod<uid>) takes its pod's names from a
+ * container of it, as the kubelet names it from its pod list. The items are sorted,
+ * so the pod's containers follow it.
+ */
+static void name_pods(struct sampler *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct sc *c = s->items[i];
+		if (c->pub.is_container || !c->did.pod_uid[0] || c->pod_of_pod)
+			continue;
+		size_t l = strlen(c->pub.id);
+		for (size_t k = i + 1; k < s->n; k++) {
+			const struct sc *x = s->items[k];
+			if (strncmp(x->pub.id, c->pub.id, l) != 0 || x->pub.id[l] != '/')
+				break;
+			if (strcmp(x->did.pod_uid, c->did.pod_uid) != 0 || !x->meta.pod ||
+			    !x->meta.pod[0])
+				continue;
+			c->pod_of_pod = strdup(x->meta.pod);
+			c->ns_of_pod = strdup(x->meta.namespace ? x->meta.namespace : "");
+			if (!c->pod_of_pod || !c->ns_of_pod) {
+				free(c->pod_of_pod);
+				free(c->ns_of_pod);
+				c->pod_of_pod = c->ns_of_pod = NULL;
+			}
+			point_meta(c);
+			break;
+		}
+	}
 }
 
 static int sc_open(struct sampler *s, const char *path, struct sc **ret)
@@ -342,6 +389,7 @@ static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 	}
 	c->pub.runtime = c->did.runtime;
 	c->pub.is_container = c->did.runtime != SAMPLER_RUNTIME_CGROUP;
+	point_meta(c);
 	c->pub.start_time_ns = dir_mtime_ns(c->cg);
 	c->pub.processes = c->pub.threads = c->pub.file_descriptors = HUTCH_UNKNOWN;
 	c->pub.cgroup_id_cpu = c->pub.cgroup_id_memory = c->pub.cgroup_id_unified = HUTCH_UNKNOWN;
@@ -503,6 +551,7 @@ static int discover(struct sampler *s)
 	s->n_fresh = 0;
 	qsort(s->items, s->n, sizeof(*s->items), cmp_sc);
 	count_children(s);
+	name_pods(s);
 	return 0;
 }
 
@@ -583,63 +632,30 @@ static void read_procs(struct sampler *s, struct sc *c, int fd)
 		c->pub.file_descriptors = fds;
 }
 
-int sampler_parse_net_dev(const char *buf, size_t len, struct sampler_netdev *ret, size_t max)
+/* Devices cAdvisor leaves out of a container's network: loopback, the host ends of
+ * veth pairs, and engines' bridges. */
+static bool netdev_ignored(const char *name)
 {
-	if (!buf || !ret)
-		return -EINVAL;
-	size_t n = 0, line = 0;
-	const char *p = buf, *end = buf + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			nl = end;
-		/* Two header lines, then "  name: 16 numbers". */
-		if (line++ >= 2 && n < max) {
-			const char *colon = memchr(p, ':', (size_t)(nl - p));
-			if (!colon)
-				return -EINVAL;
-			const char *q = p;
-			while (q < colon && (*q == ' ' || *q == '\t'))
-				q++;
-			size_t nl_len = (size_t)(colon - q);
-			if (nl_len == 0 || nl_len >= sizeof(ret[n].name))
-				return -EINVAL;
-			struct sampler_netdev *d = &ret[n];
-			memset(d, 0, sizeof(*d));
-			memcpy(d->name, q, nl_len);
-			uint64_t v[16];
-			const char *x = colon + 1;
-			for (int i = 0; i < 16; i++) {
-				while (x < nl && (*x == ' ' || *x == '\t'))
-					x++;
-				if (x >= nl || *x < '0' || *x > '9')
-					return -EINVAL;
-				uint64_t acc = 0;
-				while (x < nl && *x >= '0' && *x <= '9')
-					acc = acc * 10 + (uint64_t)(*x++ - '0');
-				v[i] = acc;
-			}
-			d->rx_bytes = v[0];
-			d->rx_packets = v[1];
-			d->rx_errors = v[2];
-			d->rx_dropped = v[3];
-			d->tx_bytes = v[8];
-			d->tx_packets = v[9];
-			d->tx_errors = v[10];
-			d->tx_dropped = v[11];
-			n++;
-		}
-		p = nl + 1;
-	}
-	if (line < 2)
-		return -EINVAL;
-	return (int)n;
+	static const char *const prefixes[] = {"lo", "veth", "docker", "nerdctl"};
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (strncasecmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* A kubernetes container other than its pod's sandbox shares the sandbox's network:
+ * counting it again would repeat the pod's traffic once per container. */
+static bool network_elsewhere(const struct sc *c)
+{
+	if (c->meta.shares_netns)
+		return true;
+	return c->did.runtime == SAMPLER_RUNTIME_KUBERNETES && !c->meta.sandbox;
 }
 
 static void read_network(struct sampler *s, struct sc *c)
 {
 	c->pub.n_netdevs = 0;
-	if (c->pub.pid <= 0) {
+	if (c->pub.pid <= 0 || network_elsewhere(c)) {
 		if (c->netdev_fd >= 0)
 			close(c->netdev_fd);
 		c->netdev_fd = -1;
@@ -667,7 +683,7 @@ static void read_network(struct sampler *s, struct sc *c)
 		c->netdev_fd = -1;
 		return;
 	}
-	int k = sampler_parse_net_dev(s->buf, (size_t)n, s->netdev_scratch, MAX_NETDEVS);
+	int k = procfs_parse_net_dev(s->buf, (size_t)n, s->netdev_scratch, MAX_NETDEVS);
 	if (k <= 0)
 		return;
 	if (!c->pub.netdevs) {
@@ -675,8 +691,11 @@ static void read_network(struct sampler *s, struct sc *c)
 		if (!c->pub.netdevs)
 			return;
 	}
-	memcpy(c->pub.netdevs, s->netdev_scratch, (size_t)k * sizeof(*c->pub.netdevs));
-	c->pub.n_netdevs = (size_t)k;
+	size_t n_kept = 0;
+	for (int i = 0; i < k; i++)
+		if (!netdev_ignored(s->netdev_scratch[i].name))
+			c->pub.netdevs[n_kept++] = s->netdev_scratch[i];
+	c->pub.n_netdevs = n_kept;
 }
 
 /* Returns -ENOENT when the cgroup is gone. */

@@ -9,6 +9,7 @@
 
 #include "hutch/procfs.h"
 #include "hutch/state.h"
+#include "hutch/strv.h"
 #include "hutch/util.h"
 
 static const char *const status_names[] = {"created", "running", "exited"};
@@ -44,13 +45,6 @@ void hutch_state_init(struct hutch_state *st)
 	st->limits.pids_max = UINT64_MAX;
 	st->exit_code = -1;
 	st->fsd = true;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 void hutch_state_free(struct hutch_state *st)
@@ -255,18 +249,17 @@ static int get_strv(struct json_object *o, const char *k, char ***ret)
 	if (!json_object_is_type(a, json_type_array))
 		return -EINVAL;
 	size_t n = json_object_array_length(a);
-	char **v = calloc(n + 1, sizeof(*v));
+	_cleanup_strv_free_ char **v = calloc(n + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(a, i);
-		if (!json_object_is_type(e, json_type_string) ||
-		    !(v[i] = strdup(json_object_get_string(e)))) {
-			strv_free(v);
-			return json_object_is_type(e, json_type_string) ? -ENOMEM : -EINVAL;
-		}
+		if (!json_object_is_type(e, json_type_string))
+			return -EINVAL;
+		if (!(v[i] = strdup(json_object_get_string(e))))
+			return -ENOMEM;
 	}
-	*ret = v;
+	*ret = TAKE_PTR(v);
 	return 0;
 }
 

@@ -10,8 +10,8 @@
 
 #include "hutch/util.h"
 
-static int error_vset(struct hutch_error *e, int err, bool with_strerror, const char *fmt,
-		      va_list ap)
+__attribute__((format(printf, 4, 0))) static int
+error_vset(struct hutch_error *e, int err, bool with_strerror, const char *fmt, va_list ap)
 {
 	if (err < 0)
 		err = -err;
@@ -282,6 +282,37 @@ int hutch_parse_i64(const char *s, int64_t *ret)
 	return 0;
 }
 
+int hutch_parse_seconds(const char *s, double min, double max, uint64_t *ret_ns)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || isnan(v) || v < min || v > max)
+		return -EINVAL;
+	*ret_ns = (uint64_t)(v * 1e9);
+	return 0;
+}
+
+size_t hutch_sorted_find(const void *base, size_t n, size_t size, const char *key,
+			 const char *(*key_of)(const void *elem), bool *found)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(key_of((const char *)base + mid * size), key);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
 int hutch_parse_size(const char *s, uint64_t *ret_bytes)
 {
 	if (!s)
@@ -452,6 +483,7 @@ void hutch_log(enum hutch_log_level level, const char *fmt, ...)
 	/* One write per line so lines from several threads do not interleave. */
 	size_t len = strnlen(line, sizeof(line) - 2);
 	line[len++] = '\n';
-	ssize_t w = write(STDERR_FILENO, line, len);
-	(void)w;
+	/* A log line that cannot be written has nowhere else to go. */
+	if (write(STDERR_FILENO, line, len) < 0)
+		return;
 }

@@ -17,7 +17,16 @@ static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR
 static const enum hutch_ns_kind join_order[] = {HUTCH_NS_IPC, HUTCH_NS_UTS,    HUTCH_NS_NET,
 						HUTCH_NS_PID, HUTCH_NS_CGROUP, HUTCH_NS_MNT};
 
-int cmd_exec(int argc, char **argv)
+struct exec_opts {
+	bool interactive, tty;
+	const char *workdir, *user;
+	char **env; /* -e K=V, in order */
+	const char *name;
+	char **argv;
+};
+
+/* Returns 0 to go on, or the verb's exit code (--help, a bad flag). */
+static int exec_parse(int argc, char **argv, struct exec_opts *o, bool *ret_done)
 {
 	static const struct option opts[] = {
 		{"interactive", no_argument, NULL, 'i'},
@@ -28,40 +37,32 @@ int cmd_exec(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	bool interactive = false, tty = false;
-	const char *workdir = NULL, *user = NULL;
-	char **extra_env = NULL;
-	int c, code = EXIT_RUNTIME;
+	int c;
+	*ret_done = true;
 	verb_getopt_reset();
 	while ((c = getopt_long(argc, argv, "+ite:w:u:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			interactive = true;
+			o->interactive = true;
 			break;
 		case 't':
-			tty = true;
+			o->tty = true;
 			break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=' ||
-			    strv_push(&extra_env, optarg) < 0) {
-				strv_free(extra_env);
+			    strv_push(&o->env, optarg) < 0)
 				return hutch_fail("exec", "-e '%s': KEY=VALUE", optarg);
-			}
 			break;
 		case 'w':
-			if (optarg[0] != '/') {
-				strv_free(extra_env);
+			if (optarg[0] != '/')
 				return hutch_fail("exec", "-w '%s': an absolute path", optarg);
-			}
-			workdir = optarg;
+			o->workdir = optarg;
 			break;
 		case 'u':
-			if (!spec_user_valid(optarg)) {
-				strv_free(extra_env);
+			if (!spec_user_valid(optarg))
 				return hutch_fail("exec", "-u '%s': USER[:GROUP], names or numbers",
 						  optarg);
-			}
-			user = optarg;
+			o->user = optarg;
 			break;
 		case 'h':
 			printf("Usage: hutch exec [-i] [-t] [-e KEY=VALUE] [-w DIR] [-u "
@@ -74,100 +75,109 @@ int cmd_exec(int argc, char **argv)
 			       "  -e, --env           set a variable\n"
 			       "  -w, --workdir       working directory\n"
 			       "  -u, --user          user\n");
-			strv_free(extra_env);
 			return 0;
 		default:
-			strv_free(extra_env);
 			return VERB_BAD_FLAG("exec", argv);
 		}
 	}
-	if (optind + 2 > argc) {
-		strv_free(extra_env);
+	if (optind + 2 > argc)
 		return hutch_fail("exec", "NAME and CMD are needed");
-	}
-	struct hutch_state st;
-	if (container_lookup("exec", argv[optind], &st) != 0) {
-		strv_free(extra_env);
-		return EXIT_RUNTIME;
-	}
-	int ns_fd[HUTCH_NS_COUNT];
-	for (int k = 0; k < HUTCH_NS_COUNT; k++)
-		ns_fd[k] = -1;
-	int master = -1;
-	struct init_args ia = {.argv = argv + optind + 1, .tty_fd = -1};
-	if (st.status != HUTCH_STATUS_RUNNING) {
-		hutch_fail("exec", "container %s is not running", argv[optind]);
-		goto out;
-	}
-	for (size_t i = 0; extra_env && extra_env[i]; i++)
-		spec_env_set(&st.env, extra_env[i]);
-	ia.env = st.env;
-	ia.workdir = workdir ? workdir : st.workdir;
-	ia.seccomp = !st.seccomp_unconfined;
-	if (user || st.user[0]) {
-		/* Names are the container's: its root as the host sees it through /proc. */
-		char root[64];
-		snprintf(root, sizeof(root), "/proc/%d/root", (int)st.pid);
-		if (spec_resolve_user_in(user ? user : st.user, root, &ia.uid, &ia.gid) < 0) {
-			hutch_fail("exec", "-u %s: no such user or group in the container",
-				   user ? user : st.user);
-			goto out;
-		}
-		ia.set_user = true;
-		ia.n_groups =
-			(size_t)spec_user_groups_in(root, ia.uid, ia.groups, ARRAY_SIZE(ia.groups));
-	}
+	o->name = argv[optind];
+	o->argv = argv + optind + 1;
+	*ret_done = false;
+	return 0;
+}
 
+/* The command's user, by the names of the container's /etc/passwd and /etc/group. */
+static int exec_resolve_user(const struct hutch_state *st, const char *user, struct init_args *ia)
+{
+	/* Names are the container's: its root as the host sees it through /proc. */
+	char root[64];
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)st->pid);
+	if (spec_resolve_user_in(user, root, &ia->uid, &ia->gid) < 0)
+		return hutch_fail("exec", "-u %s: no such user or group in the container", user);
+	ia->set_user = true;
+	ia->n_groups =
+		(size_t)spec_user_groups_in(root, ia->uid, ia->groups, ARRAY_SIZE(ia->groups));
+	return 0;
+}
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(TAKE_FD(fds[i]));
+}
+
+/* Moves hutch into the container's cgroup, then into each of its namespaces. */
+static int exec_enter(const struct hutch_state *st, const char *name)
+{
+	int ns_fd[HUTCH_NS_COUNT];
 	for (int k = 0; k < HUTCH_NS_COUNT; k++) {
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)st.pid, hutch_ns_kind_name(k));
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)st->pid, hutch_ns_kind_name(k));
 		ns_fd[k] = open(path, O_RDONLY | O_CLOEXEC);
 		if (ns_fd[k] < 0) {
-			hutch_fail("exec", "open %s: %s", path, strerror(errno));
-			goto out;
+			int e = errno;
+			close_all(ns_fd, (size_t)k);
+			return hutch_fail("exec", "open %s: %s", path, strerror(e));
 		}
 	}
-	if (!hutch_state_pid_alive(&st)) {
-		hutch_fail("exec", "container %s is not running", argv[optind]);
+	int r = 0;
+	if (!hutch_state_pid_alive(st)) {
+		r = hutch_fail("exec", "container %s is not running", name);
 		goto out;
 	}
 	/* The cgroup first: the cgroup namespace is then rooted where the container's is. */
 	const struct cgroup_layout *layout;
 	struct cgroup *cg = NULL;
 	struct hutch_error err = {0};
-	int r = cgroup_layout_detect(&layout);
+	r = cgroup_layout_detect(&layout);
 	if (r == 0)
-		r = cgroup_open(layout, st.cgroup_path, &cg);
+		r = cgroup_open(layout, st->cgroup_path, &cg);
 	if (r < 0) {
-		hutch_fail("exec", "open cgroup %s: %s", st.cgroup_path, strerror(-r));
+		r = hutch_fail("exec", "open cgroup %s: %s", st->cgroup_path, strerror(-r));
 		goto out;
 	}
 	r = cgroup_attach(cg, getpid(), &err);
 	cgroup_close(cg);
 	if (r < 0) {
-		hutch_fail("exec", "%s", err.msg);
+		r = hutch_fail("exec", "%s", err.msg);
 		goto out;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
 		enum hutch_ns_kind k = join_order[i];
 		if (setns(ns_fd[k], 0) < 0) {
-			hutch_fail("exec", "join the %s namespace of %s: %s", hutch_ns_kind_name(k),
-				   argv[optind], strerror(errno));
+			r = hutch_fail("exec", "join the %s namespace of %s: %s",
+				       hutch_ns_kind_name(k), name, strerror(errno));
 			goto out;
 		}
 	}
-	if (tty) {
-		/* In the container's mount namespace now: its devpts, its /dev/ptmx. */
-		char name[64];
-		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (master < 0 || unlockpt(master) < 0 ||
-		    ptsname_r(master, name, sizeof(name)) != 0 ||
-		    (ia.tty_fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-			hutch_fail("exec", "allocate a pty in %s: %s", argv[optind],
-				   strerror(errno));
-			goto out;
-		}
-	}
+out:
+	close_all(ns_fd, HUTCH_NS_COUNT);
+	return r;
+}
+
+/* In the container's mount namespace: a pty of its devpts, through its /dev/ptmx. */
+static int exec_open_pty(const char *name, int *ret_master, int *ret_slave)
+{
+	char pts[64];
+	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int slave;
+	if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, pts, sizeof(pts)) != 0 ||
+	    (slave = open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return hutch_fail("exec", "allocate a pty in %s: %s", name, strerror(errno));
+	*ret_master = TAKE_FD(master);
+	*ret_slave = slave;
+	return 0;
+}
+
+/*
+ * Forks the command, relays its terminal or input, and returns its exit
+ * code. The pty's slave (ia->tty_fd) is the command's: closed here in any case.
+ */
+static int exec_spawn(const struct exec_opts *o, struct init_args *ia, int master)
+{
 	sigset_t chld;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -175,31 +185,61 @@ int cmd_exec(int argc, char **argv)
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
-		hutch_fail("exec", "fork: %s", strerror(errno));
-		goto out;
+		closep(&ia->tty_fd);
+		return hutch_fail("exec", "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
-		if (!interactive && !tty) {
+		if (!o->interactive && !o->tty) {
 			int null = open("/dev/null", O_RDONLY);
 			if (null >= 0)
 				dup2(null, STDIN_FILENO);
 		}
-		init_exec_command(&ia);
+		init_exec_command(ia);
 	}
-	if (ia.tty_fd >= 0)
-		close(TAKE_FD(ia.tty_fd));
-	int status = pty_relay(master, interactive ? STDIN_FILENO : -1, STDOUT_FILENO, pid,
+	if (ia->tty_fd >= 0)
+		close(TAKE_FD(ia->tty_fd));
+	int status = pty_relay(master, o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO, pid,
 			       forwarded_signals, ARRAY_SIZE(forwarded_signals));
-	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-out:
-	for (int k = 0; k < HUTCH_NS_COUNT; k++)
-		if (ns_fd[k] >= 0)
-			close(ns_fd[k]);
-	if (master >= 0)
-		close(master);
-	if (ia.tty_fd >= 0)
-		close(ia.tty_fd);
-	strv_free(extra_env);
-	hutch_state_free(&st);
-	return code;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void state_freep(struct hutch_state **st)
+{
+	if (*st)
+		hutch_state_free(*st);
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	_cleanup_strv_free_ char **env = NULL;
+	struct exec_opts o = {0};
+	bool done;
+	int code = exec_parse(argc, argv, &o, &done);
+	env = o.env;
+	if (done)
+		return code;
+	struct hutch_state st;
+	if (container_lookup("exec", o.name, &st) != 0)
+		return EXIT_RUNTIME;
+	/* Only its cleanup uses it (clang would call it unused). */
+	_cleanup_(state_freep) __attribute__((unused)) struct hutch_state *stp = &st;
+	if (st.status != HUTCH_STATUS_RUNNING)
+		return hutch_fail("exec", "container %s is not running", o.name);
+	for (size_t i = 0; env && env[i]; i++)
+		spec_env_set(&st.env, env[i]);
+	struct init_args ia = {.argv = o.argv,
+			       .env = st.env,
+			       .workdir = o.workdir ? o.workdir : st.workdir,
+			       .seccomp = !st.seccomp_unconfined,
+			       .tty_fd = -1};
+	if ((o.user || st.user[0]) && exec_resolve_user(&st, o.user ? o.user : st.user, &ia) != 0)
+		return EXIT_RUNTIME;
+	if (exec_enter(&st, o.name) != 0)
+		return EXIT_RUNTIME;
+	_cleanup_close_ int master = -1;
+	_cleanup_close_ int slave = -1;
+	if (o.tty && exec_open_pty(o.name, &master, &slave) != 0)
+		return EXIT_RUNTIME;
+	ia.tty_fd = TAKE_FD(slave);
+	return exec_spawn(&o, &ia, master);
 }

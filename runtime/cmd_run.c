@@ -8,6 +8,7 @@
 #include <fcntl.h>
 
 #include "hutch.h"
+#include "image_store.h"
 
 static void run_usage(void)
 {
@@ -51,10 +52,10 @@ static void run_usage(void)
 	       image_store_dir());
 }
 
-/* The environment: defaults, then --env-file, then -e, later ones winning. */
-static int build_env(struct run_opts *o, struct hutch_error *err)
+/* The environment: defaults, the image's, then --env-file, then -e, later ones winning. */
+static int build_env(struct run_opts *o, char **image_env, struct hutch_error *err)
 {
-	char **env = NULL;
+	_cleanup_strv_free_ char **env = NULL;
 	char buf[512];
 	int r = spec_env_set(&env, "PATH=" HUTCH_DEFAULT_PATH);
 	snprintf(buf, sizeof(buf), "HOSTNAME=%s", o->st.hostname[0] ? o->st.hostname : "");
@@ -64,28 +65,24 @@ static int build_env(struct run_opts *o, struct hutch_error *err)
 		r = spec_env_set(&env, "TERM=xterm");
 	if (r == 0)
 		r = spec_env_set(&env, "HOME=/root");
+	for (size_t i = 0; r == 0 && image_env && image_env[i]; i++)
+		r = spec_env_set(&env, image_env[i]);
 	for (size_t i = 0; r == 0 && o->env_files && o->env_files[i]; i++) {
 		_cleanup_free_ char *text = NULL;
 		size_t len;
 		r = hutch_read_file(o->env_files[i], 1 << 20, &text, &len);
-		if (r < 0) {
-			strv_free(env);
+		if (r < 0)
 			return hutch_error_setsys(err, -r, "--env-file %s", o->env_files[i]);
-		}
 		r = spec_env_file_parse(text, &env, err);
-		if (r < 0) {
-			strv_free(env);
+		if (r < 0)
 			return hutch_error_wrap(err, "--env-file %s", o->env_files[i]);
-		}
 	}
 	for (size_t i = 0; r == 0 && o->st.env && o->st.env[i]; i++)
 		r = spec_env_set(&env, o->st.env[i]);
-	if (r < 0) {
-		strv_free(env);
+	if (r < 0)
 		return hutch_error_set(err, -r, "out of memory");
-	}
 	strv_free(o->st.env);
-	o->st.env = env;
+	o->st.env = TAKE_PTR(env);
 	return 0;
 }
 
@@ -143,6 +140,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	struct hutch_error err = {0};
+	struct image_config cfg = {0};
 	run_opts_init(&o);
 	int code;
 	if (run_opts_parse(argc, argv, &o, &err) < 0) {
@@ -167,12 +165,13 @@ int cmd_run(int argc, char **argv)
 			code = hutch_fail("run", "%s", err.msg);
 			goto out;
 		}
-		if (!o.st.argv && strv_push(&o.st.argv, "sh") < 0) {
-			code = hutch_fail("run", "out of memory");
+		if (image_resolve_config(o.image, &cfg, &err) < 0 ||
+		    image_config_apply(&cfg, &o.st, &err) < 0) {
+			code = hutch_fail("run", "image '%s': %s", o.image, err.msg);
 			goto out;
 		}
 	}
-	if (build_env(&o, &err) < 0) {
+	if (build_env(&o, cfg.env, &err) < 0) {
 		code = hutch_fail("run", "%s", err.msg);
 		goto out;
 	}
@@ -183,6 +182,7 @@ int cmd_run(int argc, char **argv)
 	int r = container_run(&o.st, o.cgroup_parent, -1, &err);
 	code = r < 0 ? hutch_fail("run", "%s", err.msg) : r;
 out:
+	image_config_free(&cfg);
 	run_opts_free(&o);
 	return code;
 }

@@ -9,6 +9,7 @@
 
 #include "hutch/cgroup.h"
 #include "hutch/state.h"
+#include "hutch/strv.h"
 #include "hutch/util.h"
 
 /* docker's exit codes */
@@ -46,6 +47,8 @@ int cmd_logs(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+/* load, save, import, rmi, tag, image: run by the hutch-image program */
+int cmd_image_verb(int argc, char **argv);
 
 /* Reports an error once, as "hutch VERB: message", and returns EXIT_RUNTIME. */
 int hutch_fail(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -57,6 +60,7 @@ struct run_opts {
 	const char *rootfs;    /* --rootfs DIR */
 	const char *cgroup_parent;
 	char **env_files; /* --env-file, NULL-terminated */
+	unsigned ncpus;	  /* CPUs hutch may run on: --cpus's ceiling (run_opts_init asks) */
 	bool help;
 };
 void run_opts_init(struct run_opts *o);
@@ -65,7 +69,11 @@ void run_opts_free(struct run_opts *o);
 int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_error *err);
 /* --cpus 0.25 -> quota 25000 us over a 100000 us period. */
 int spec_parse_cpus(const char *s, uint64_t *ret_quota_us, uint64_t *ret_period_us);
-/* -v HOST:CTR[:ro|:rw]; both absolute. */
+/* RFC 1123 host names, as docker takes them (and under 64 characters, the kernel's limit). */
+bool spec_hostname_valid(const char *s);
+/* Whether a container path is /proc or /sys or under them (however spelled). */
+bool spec_kernel_fs_target(const char *path);
+/* -v HOST:CTR[:ro|:rw]; both absolute, CTR neither /proc nor /sys nor under them (-EPERM). */
 int spec_parse_volume(const char *s, struct hutch_mount_spec *ret);
 /* host | container:NAME | none (none only where allow_none) */
 int spec_parse_ns(const char *s, bool allow_none, struct hutch_ns_spec *ret);
@@ -80,7 +88,7 @@ bool spec_user_valid(const char *s);
  */
 int spec_resolve_user(const char *s, const char *passwd, const char *group, uid_t *ret_uid,
 		      gid_t *ret_gid);
-/* The same, reading <root>/etc/passwd and <root>/etc/group. */
+/* The same, reading <root>/etc/passwd and <root>/etc/group (resolved in root, regular files only). */
 int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t *ret_gid);
 /*
  * The supplementary groups of uid: the gids of the /etc/group lines that list
@@ -88,16 +96,12 @@ int spec_resolve_user_in(const char *s, const char *root, uid_t *ret_uid, gid_t 
  * Returns how many (0 for a uid without a passwd entry).
  */
 int spec_user_groups(const char *passwd, const char *group, uid_t uid, gid_t *ret, size_t max);
-/* The same, reading <root>/etc/passwd and <root>/etc/group. */
+/* The same, reading <root>/etc/passwd and <root>/etc/group (as spec_resolve_user_in). */
 int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max);
 /* Adds "K=V" to a NULL-terminated env list, replacing an earlier K. */
 int spec_env_set(char ***env, const char *kv);
 /* Parses an --env-file's text: K=V lines, '#' comments, blank lines; "K" alone takes the host's. */
 int spec_env_file_parse(const char *text, char ***env, struct hutch_error *err);
-/* Appends a copy of s to a NULL-terminated list. */
-int strv_push(char ***v, const char *s);
-void strv_free(char **v);
-size_t strv_len(char *const *v);
 
 /* Stops a running container: SIGTERM, grace_s seconds, SIGKILL; waits for its monitor. */
 int container_stop(const struct hutch_state *st, uint64_t grace_s);
@@ -123,10 +127,6 @@ int container_lookup(const char *verb, const char *name, struct hutch_state *ret
 void container_refresh(struct hutch_state *st);
 /* Removes <root>/<id> and everything in it. */
 int container_remove_dir(const char *id);
-/* Creates (or truncates) a file with data. */
-int write_new_file(const char *path, const char *data);
-/* rm -rf of a directory tree (does not cross mount points). */
-int rm_rf(const char *path);
 
 /* A compiled seccomp filter: len BPF instructions (struct sock_filter, 8 bytes each). */
 struct seccomp_prog {
@@ -148,7 +148,15 @@ struct init_args {
 	struct seccomp_prog prog;
 	int tty_fd;	     /* the pty's slave for the command, or -1 */
 	bool signals_caught; /* every signal has a handler (the init's): exec resets them */
+	bool confined;	     /* init_confine done (the init's command inherits it) */
 };
+/*
+ * Gives the calling process the container's capabilities (bounding,
+ * permitted, effective) and, with a->seccomp, its filter (no_new_privs
+ * first). The init does it before it spawns the command; `hutch exec`'s
+ * process before its exec. Says why on stderr when it fails.
+ */
+int init_confine(const struct init_args *a);
 /* Forks the command, forwards signals to it, reaps; returns the exit status to exit with. */
 int init_run(const struct init_args *a);
 /* The command's side: becomes the session leader of the tty, drops to the user, execs. Never returns. */
@@ -176,8 +184,34 @@ struct mount_ctx {
 int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err);
 /* In its cgroup and cgroup namespace: /sys/fs/cgroup, --read-only, pivot_root. */
 int mounts_finish(const struct mount_ctx *m, struct hutch_error *err);
+/* The pieces hutch-runc's init builds an OCI bundle's filesystem with, too. */
+int do_mount(const char *src, const char *target, const char *type, unsigned long flags,
+	     const char *data, struct hutch_error *err);
+/* A mount point: a directory, or an empty file (with its parents) when dir is false. */
+int make_target(const char *path, bool dir, struct hutch_error *err);
+/* /sys/fs/cgroup under rootfs: each hierarchy read-only (only in an own cgroup namespace). */
+int setup_cgroupfs(const char *rootfs, bool own_ns, struct hutch_error *err);
+/* The usual device nodes (null, zero, full, random, urandom, tty) and links (fd, ptmx) in dev. */
+int dev_populate(const char *dev, struct hutch_error *err);
 /* Whether a FUSE filesystem is mounted at dir. */
 bool fsd_mounted(const char *dir);
+
+/* ---- rootpath.c: paths inside a container's root, resolved in it ---- */
+/*
+ * The host's path of dest inside rootfs, with the image's symlinks followed
+ * as the container would (an absolute link, or "..", stays in rootfs): the
+ * deepest existing part of dest is opened with RESOLVE_IN_ROOT and named by
+ * the kernel, and what does not exist yet is appended (to be created under
+ * it, inside rootfs; a dangling symlink there is refused).
+ */
+int root_join(const char *rootfs, const char *dest, char *buf, size_t size,
+	      struct hutch_error *err);
+/*
+ * Reads root/path (at most max bytes), resolved inside root, and only a
+ * regular file: -EINVAL for a FIFO, a device, a directory (none can block).
+ * root may be an image's layers, "top:...:bottom".
+ */
+int root_read_file(const char *root, const char *path, size_t max, char **ret_buf, size_t *ret_len);
 
 /* ---- pty.c ---- */
 /* Copies between in_fd (or -1) and the pty master, master -> out_fd, until child exits; returns its wait status. */

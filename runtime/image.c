@@ -13,12 +13,7 @@
 #include <sys/wait.h>
 
 #include "hutch.h"
-
-const char *image_store_dir(void)
-{
-	const char *d = getenv("HUTCH_IMAGES_DIR");
-	return d && d[0] ? d : HUTCH_IMAGES_DIR;
-}
+#include "image_store.h"
 
 static int copy_file(const char *src, const char *dst, mode_t mode)
 {
@@ -108,13 +103,13 @@ static int build_busybox(const char *final, struct hutch_error *err)
 	static const char group[] = "root:x:0:\nnogroup:x:65534:\n";
 	snprintf(p, sizeof(p), "%s/etc/passwd", tmp);
 	if (r == 0)
-		r = write_new_file(p, passwd);
+		r = hutch_write_new_file(p, passwd);
 	snprintf(p, sizeof(p), "%s/etc/group", tmp);
 	if (r == 0)
-		r = write_new_file(p, group);
+		r = hutch_write_new_file(p, group);
 	if (r == 0 && rename(tmp, final) < 0 && errno != EEXIST && errno != ENOTEMPTY)
 		r = -errno;
-	rm_rf(tmp); /* a concurrent build won the rename, or ours failed */
+	hutch_rm_rf(tmp); /* a concurrent build won the rename, or ours failed */
 	if (r < 0)
 		return hutch_error_setsys(err, -r, "build image 'busybox' in %s from %s", final,
 					  bb);
@@ -124,16 +119,87 @@ static int build_busybox(const char *final, struct hutch_error *err)
 int image_resolve(const char *name, char *buf, size_t size, struct hutch_error *err)
 {
 	const char *store = image_store_dir();
+	struct stat sb;
+	if (image_is_dir_image(name)) {
+		int n = snprintf(buf, size, "%s/%s", store, name);
+		if (n < 0 || (size_t)n >= size)
+			return hutch_error_set(err, ENAMETOOLONG, "image '%s': name too long",
+					       name);
+		if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return 0;
+	}
+	char id[IMAGE_ID_HEX + 1];
+	int r = store_image_find(name, id);
+	if (r == -ENOTUNIQ)
+		return hutch_error_set(err, ENOTUNIQ,
+				       "image '%s': more than one image has that id prefix", name);
+	if (r == 0) {
+		struct image_record rec;
+		if ((r = store_image_read(id, &rec)) < 0)
+			return hutch_error_setsys(err, -r, "image '%s': read its record", name);
+		r = store_image_lowerdirs(&rec, buf, size);
+		image_record_free(&rec);
+		if (r == -E2BIG)
+			return hutch_error_set(err, E2BIG, "image '%s': too many layers to stack",
+					       name);
+		if (r < 0)
+			return hutch_error_setsys(err, -r, "image '%s'", name);
+		return 0;
+	}
+	if (strcmp(name, "busybox") != 0)
+		return hutch_error_set(err, ENOENT, "image '%s' not found in %s", name, store);
 	int n = snprintf(buf, size, "%s/%s", store, name);
 	if (n < 0 || (size_t)n >= size)
 		return hutch_error_set(err, ENAMETOOLONG, "image '%s': name too long", name);
-	struct stat sb;
-	if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return 0;
-	if (strcmp(name, "busybox") != 0)
-		return hutch_error_set(err, ENOENT, "image '%s' not found in %s", name, store);
-	int r = hutch_mkdir_p(store, 0755);
+	r = hutch_mkdir_p(store, 0755);
 	if (r < 0)
 		return hutch_error_setsys(err, -r, "create the image store %s", store);
 	return build_busybox(buf, err);
+}
+
+int image_resolve_config(const char *name, struct image_config *ret, struct hutch_error *err)
+{
+	char id[IMAGE_ID_HEX + 1], p[4096];
+	struct stat sb;
+	memset(ret, 0, sizeof(*ret));
+	if (image_is_dir_image(name) &&
+	    snprintf(p, sizeof(p), "%s/%s", image_store_dir(), name) > 0 && stat(p, &sb) == 0 &&
+	    S_ISDIR(sb.st_mode))
+		return 0; /* a directory image has no config */
+	if (store_image_find(name, id) < 0)
+		return 0;
+	int r = store_image_config(id, ret, err);
+	ret->from_store = r == 0;
+	return r;
+}
+
+int image_config_apply(const struct image_config *c, struct hutch_state *st,
+		       struct hutch_error *err)
+{
+	char **argv = NULL;
+	int r = 0;
+	for (size_t i = 0; r == 0 && c->entrypoint && c->entrypoint[i]; i++)
+		r = strv_push(&argv, c->entrypoint[i]);
+	char **rest = st->argv ? st->argv : c->cmd;
+	for (size_t i = 0; r == 0 && rest && rest[i]; i++)
+		r = strv_push(&argv, rest[i]);
+	if (r == 0 && !argv) {
+		if (c->from_store) {
+			return hutch_error_set(err, EINVAL,
+					       "no command given and the image has no Entrypoint "
+					       "or Cmd");
+		}
+		r = strv_push(&argv, "sh");
+	}
+	if (r < 0) {
+		strv_free(argv);
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	}
+	strv_free(st->argv);
+	st->argv = argv;
+	if (!st->workdir[0] && c->workdir[0])
+		snprintf(st->workdir, sizeof(st->workdir), "%s", c->workdir);
+	if (!st->user[0] && c->user[0])
+		snprintf(st->user, sizeof(st->user), "%s", c->user);
+	return 0;
 }

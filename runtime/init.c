@@ -27,16 +27,39 @@ static const int default_caps[] = {
 	CAP_KILL,    CAP_AUDIT_WRITE,
 };
 
-static void drop_capabilities(void)
+/* The bounding set, then the permitted and effective sets (inheritable: none, as runc's). */
+static int set_capabilities(void)
 {
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {0};
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
 		bool keep = false;
 		for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
 			keep |= default_caps[i] == cap;
-		if (!keep)
+		if (keep) {
+			d[cap / 32].permitted |= 1u << (cap % 32);
+			d[cap / 32].effective |= 1u << (cap % 32);
+		} else {
 			prctl(PR_CAPBSET_DROP, cap, 0, 0,
 			      0); /* a cap this kernel lacks: EINVAL, fine */
+		}
 	}
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+int init_confine(const struct init_args *a)
+{
+	int r = set_capabilities();
+	if (r < 0) {
+		fprintf(stderr, "hutch: set the capabilities: %s\n", strerror(-r));
+		return r;
+	}
+	if (a->seccomp &&
+	    (r = a->prog.len ? seccomp_load_prog(&a->prog) : seccomp_apply_default()) < 0) {
+		fprintf(stderr, "hutch: load the seccomp filter\n");
+		return r;
+	}
+	return 0;
 }
 
 void init_exec_command(const struct init_args *a)
@@ -66,7 +89,9 @@ void init_exec_command(const struct init_args *a)
 		fprintf(stderr, "hutch: chdir %s: %s\n", wd, strerror(errno));
 		_exit(EXIT_CANNOT);
 	}
-	drop_capabilities();
+	/* The init confined itself already; an exec'd process has not. */
+	if (!a->confined && init_confine(a) < 0)
+		_exit(EXIT_CANNOT);
 	if (a->set_user) {
 		/*
 		 * The system calls themselves: the init spawns the command sharing
@@ -80,11 +105,6 @@ void init_exec_command(const struct init_args *a)
 			_exit(EXIT_CANNOT);
 		}
 	}
-	if (a->seccomp &&
-	    (a->prog.len ? seccomp_load_prog(&a->prog) : seccomp_apply_default()) < 0) {
-		fprintf(stderr, "hutch: load the seccomp filter\n");
-		_exit(EXIT_CANNOT);
-	}
 	execvp(a->argv[0], a->argv);
 	int e = errno;
 	fprintf(stderr, "hutch: exec %s: %s\n", a->argv[0], strerror(e));
@@ -93,7 +113,6 @@ void init_exec_command(const struct init_args *a)
 
 static void noop(int sig)
 {
-	(void)sig;
 }
 
 /* The command's stack until it execs: it runs in the init's memory, vfork-style. */
@@ -126,12 +145,20 @@ int init_run(const struct init_args *a)
 	}
 
 	/*
+	 * pid 1 is the container's as much as the command is: its capabilities,
+	 * its seccomp filter, no_new_privs with it. The command inherits them.
+	 */
+	if (init_confine(a) < 0)
+		return EXIT_CANNOT;
+
+	/*
 	 * vfork-style: the command shares the init's memory until its exec
 	 * (the init waits meanwhile), so nothing of the init's address space is
 	 * copied for a process that replaces it at once.
 	 */
 	struct init_args ca = *a;
 	ca.signals_caught = true;
+	ca.confined = true;
 	pid_t cmd = clone(command_main, command_stack + sizeof(command_stack),
 			  CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
 	if (cmd < 0) {

@@ -23,6 +23,12 @@ static const struct hutch_verb verbs[] = {
 	{"logs", cmd_logs, "Show a container's output"},
 	{"inspect", cmd_inspect, "Show containers' state as JSON"},
 	{"images", cmd_images, "List images"},
+	{"load", cmd_image_verb, "Load images from a docker save or OCI archive"},
+	{"save", cmd_image_verb, "Save images to a docker-loadable archive"},
+	{"import", cmd_image_verb, "Make an image of a root filesystem tarball"},
+	{"rmi", cmd_image_verb, "Remove images"},
+	{"tag", cmd_image_verb, "Give an image another name"},
+	{"image", cmd_image_verb, "Manage images (inspect, prune, ...)"},
 	{"top", cmd_top, "Watch containers (the hutch top viewer)"},
 };
 
@@ -33,6 +39,8 @@ static void usage(FILE *f)
 		"A container runtime with docker's habits.\n\n"
 		"Options:\n"
 		"  --root DIR   state directory (default %s)\n"
+		"  --images-dir DIR   image store (default " HUTCH_IMAGES_DIR
+		", env HUTCH_IMAGES_DIR)\n"
 		"  --version    print the version\n"
 		"  -h, --help   this help\n\nCommands:\n",
 		HUTCH_STATE_ROOT);
@@ -122,6 +130,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"root", required_argument, NULL, 'r'},
+		{"images-dir", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
@@ -136,6 +145,12 @@ int main(int argc, char **argv)
 			if (optarg[0] != '/')
 				return hutch_fail(NULL, "--root '%s': an absolute path", optarg);
 			hutch_globals.root = optarg;
+			break;
+		case 'I': /* the image store, for every verb and hutch-image alike */
+			if (optarg[0] != '/')
+				return hutch_fail(NULL, "--images-dir '%s': an absolute path",
+						  optarg);
+			setenv("HUTCH_IMAGES_DIR", optarg, 1);
 			break;
 		case 'h':
 			usage(stdout);

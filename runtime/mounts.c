@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -46,8 +45,8 @@ pathf(char *buf, size_t size, const char *fmt, ...)
 		buf[0] = '\0';
 }
 
-static int do_mount(const char *src, const char *target, const char *type, unsigned long flags,
-		    const char *data, struct hutch_error *err)
+int do_mount(const char *src, const char *target, const char *type, unsigned long flags,
+	     const char *data, struct hutch_error *err)
 {
 	if (mount(src, target, type, flags, data) < 0)
 		return hutch_error_setsys(err, errno, "mount %s on %s",
@@ -59,7 +58,7 @@ static int do_mount(const char *src, const char *target, const char *type, unsig
 }
 
 /* Makes a mount point: a directory, or an empty file when the source is a file. */
-static int make_target(const char *path, bool dir, struct hutch_error *err)
+int make_target(const char *path, bool dir, struct hutch_error *err)
 {
 	if (dir) {
 		int r = hutch_mkdir_p(path, 0755);
@@ -93,7 +92,7 @@ static int bind(const char *src, const char *target, bool ro, struct hutch_error
 	return 0;
 }
 
-static int setup_dev(const char *rootfs, struct hutch_error *err)
+int dev_populate(const char *dev, struct hutch_error *err)
 {
 	static const struct {
 		const char *name;
@@ -107,13 +106,7 @@ static int setup_dev(const char *rootfs, struct hutch_error *err)
 		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
 		{"pts/ptmx", "ptmx"},
 	};
-	char dev[4096], p[4200];
-	int r;
-	pathf(dev, sizeof(dev), "%s/dev", rootfs);
-	if ((r = make_target(dev, true, err)) < 0 ||
-	    (r = do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
-			  err)) < 0)
-		return r;
+	char p[4200];
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
 		pathf(p, sizeof(p), "%s/%s", dev, devs[i].name);
 		if (mknod(p, S_IFCHR | 0666, makedev(devs[i].major, devs[i].minor)) < 0)
@@ -125,6 +118,20 @@ static int setup_dev(const char *rootfs, struct hutch_error *err)
 		if (symlink(links[i][0], p) < 0)
 			return hutch_error_setsys(err, errno, "symlink %s", p);
 	}
+	return 0;
+}
+
+static int setup_dev(const char *rootfs, struct hutch_error *err)
+{
+	char dev[4096], p[4200];
+	int r;
+	if ((r = root_join(rootfs, "/dev", dev, sizeof(dev), err)) < 0 ||
+	    (r = make_target(dev, true, err)) < 0 ||
+	    (r = do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
+			  err)) < 0)
+		return r;
+	if ((r = dev_populate(dev, err)) < 0)
+		return r;
 	pathf(p, sizeof(p), "%s/pts", dev);
 	if ((r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
@@ -143,22 +150,23 @@ static int setup_mqueue(const char *rootfs, struct hutch_error *err)
 {
 	char p[4200];
 	int r;
-	pathf(p, sizeof(p), "%s/dev/mqueue", rootfs);
-	if ((r = make_target(p, true, err)) < 0 ||
+	if ((r = root_join(rootfs, "/dev/mqueue", p, sizeof(p), err)) < 0 ||
+	    (r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("mqueue", p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0)
 		return r;
 	return 0;
 }
 
 /* /sys/fs/cgroup: a tmpfs with each hierarchy mounted read-only, rooted at the container's cgroup. */
-static int setup_cgroupfs(const char *rootfs, bool own_ns, struct hutch_error *err)
+int setup_cgroupfs(const char *rootfs, bool own_ns, struct hutch_error *err)
 {
 	const struct cgroup_layout *layout;
 	char base[4096], p[4400];
 	int r = cgroup_layout_detect(&layout);
 	if (r < 0)
 		return hutch_error_setsys(err, -r, "detect the cgroup layout");
-	pathf(base, sizeof(base), "%s/sys/fs/cgroup", rootfs);
+	if ((r = root_join(rootfs, "/sys/fs/cgroup", base, sizeof(base), err)) < 0)
+		return r;
 	if (layout->kind == CGROUP_LAYOUT_V2) {
 		/* Without a cgroup namespace the host's tree would show; mount it only in one. */
 		if (!own_ns)
@@ -209,20 +217,20 @@ static int write_etc_files(const char *dir, const struct hutch_state *st, struct
 	bool host_net = st->ns[HUTCH_NS_NET].mode == HUTCH_NS_HOST;
 	snprintf(path, sizeof(path), "%s/hostname", dir);
 	snprintf(buf, sizeof(buf), "%s\n", st->hostname);
-	if ((r = write_new_file(path, buf)) < 0)
+	if ((r = hutch_write_new_file(path, buf)) < 0)
 		return hutch_error_setsys(err, -r, "write %s", path);
 	snprintf(path, sizeof(path), "%s/hosts", dir);
 	_cleanup_free_ char *host_hosts = NULL;
 	size_t len;
 	if (host_net && hutch_read_file("/etc/hosts", 1 << 20, &host_hosts, &len) == 0) {
-		if ((r = write_new_file(path, host_hosts)) < 0)
+		if ((r = hutch_write_new_file(path, host_hosts)) < 0)
 			return hutch_error_setsys(err, -r, "write %s", path);
 	} else {
 		snprintf(buf, sizeof(buf),
 			 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
 			 "ip6-loopback\n127.0.1.1\t%s\n",
 			 st->hostname);
-		if ((r = write_new_file(path, buf)) < 0)
+		if ((r = hutch_write_new_file(path, buf)) < 0)
 			return hutch_error_setsys(err, -r, "write %s", path);
 	}
 	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
@@ -231,7 +239,7 @@ static int write_etc_files(const char *dir, const struct hutch_state *st, struct
 		resolv = strdup("");
 	if (!resolv)
 		return hutch_error_set(err, ENOMEM, "out of memory");
-	if ((r = write_new_file(path, resolv)) < 0)
+	if ((r = hutch_write_new_file(path, resolv)) < 0)
 		return hutch_error_setsys(err, -r, "write %s", path);
 	return 0;
 }
@@ -251,6 +259,13 @@ static const char *const readonly_paths[] = {
 	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
 };
 
+/* root_join for paths that may be missing (then skipped): no message wanted. */
+static int in_root(const char *rootfs, const char *rel, char *buf, size_t size)
+{
+	struct hutch_error ignored = {0};
+	return root_join(rootfs, rel, buf, size, &ignored);
+}
+
 /* Masks and makes read-only those of the paths above that start with prefix ("proc/", "sys/"). */
 static int mask_paths(const char *rootfs, const char *prefix, struct hutch_error *err)
 {
@@ -261,8 +276,7 @@ static int mask_paths(const char *rootfs, const char *prefix, struct hutch_error
 		struct stat sb;
 		if (strncmp(masked_paths[i], prefix, plen) != 0)
 			continue;
-		pathf(p, sizeof(p), "%s/%s", rootfs, masked_paths[i]);
-		if (stat(p, &sb) < 0)
+		if (in_root(rootfs, masked_paths[i], p, sizeof(p)) < 0 || stat(p, &sb) < 0)
 			continue;
 		if (S_ISDIR(sb.st_mode))
 			r = do_mount("tmpfs", p, "tmpfs",
@@ -275,8 +289,7 @@ static int mask_paths(const char *rootfs, const char *prefix, struct hutch_error
 	for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++) {
 		if (strncmp(readonly_paths[i], prefix, plen) != 0)
 			continue;
-		pathf(p, sizeof(p), "%s/%s", rootfs, readonly_paths[i]);
-		if (access(p, F_OK) < 0)
+		if (in_root(rootfs, readonly_paths[i], p, sizeof(p)) < 0 || access(p, F_OK) < 0)
 			continue;
 		if ((r = do_mount(p, p, NULL, MS_BIND | MS_REC, NULL, err)) < 0 ||
 		    (r = do_mount(NULL, p, NULL,
@@ -298,8 +311,8 @@ static int setup_fsd(const char *rootfs, const char *fsd, struct hutch_error *er
 	char src[4096], dst[4096];
 	for (size_t i = 0; i < ARRAY_SIZE(fsd_files); i++) {
 		pathf(src, sizeof(src), "%s/%s", fsd, fsd_files[i]);
-		pathf(dst, sizeof(dst), "%s/%s", rootfs, fsd_files[i]);
-		if (access(src, F_OK) < 0 || access(dst, F_OK) < 0)
+		if (access(src, F_OK) < 0 || in_root(rootfs, fsd_files[i], dst, sizeof(dst)) < 0 ||
+		    access(dst, F_OK) < 0)
 			continue; /* a file this fsd does not serve, or the kernel does not have */
 		int r = do_mount(src, dst, NULL, MS_BIND, NULL, err);
 		if (r < 0)
@@ -308,64 +321,20 @@ static int setup_fsd(const char *rootfs, const char *fsd, struct hutch_error *er
 	return 0;
 }
 
-/*
- * The host's path of dest inside rootfs, with the image's symlinks followed
- * as the container would (an absolute link, or "..", stays in rootfs): the
- * deepest existing part of dest is opened with RESOLVE_IN_ROOT and named by
- * the kernel, and what does not exist yet is appended (make_target creates it
- * under that, inside rootfs). A volume's target then never leads outside.
- */
-static int secure_join(const char *rootfs, const char *dest, char *buf, size_t size,
-		       struct hutch_error *err)
+/* A volume whose target, the image's symlinks followed, is /proc or /sys or under them. */
+static int refuse_kernel_fs(const char *rootfs, const char *target, struct hutch_error *err)
 {
-	_cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return hutch_error_setsys(err, errno, "open %s", rootfs);
-	char part[4096];
-	pathf(part, sizeof(part), "%s", dest[0] == '/' ? dest + 1 : dest);
-	if (!part[0] && dest[0] && dest[1])
-		return hutch_error_set(err, ENAMETOOLONG, "%s: too long", dest);
-	/* The longest prefix that exists, cut back one component at a time. */
-	size_t len = strlen(part);
-	for (;;) {
-		struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-				       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-		char prefix[4096];
-		memcpy(prefix, part, len);
-		prefix[len] = '\0';
-		int fd = len ? (int)syscall(SYS_openat2, root, prefix, &how, sizeof(how))
-			     : fcntl(root, F_DUPFD_CLOEXEC, 0);
-		if (fd >= 0) {
-			char link[64], real[4096];
-			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-			ssize_t n = readlink(link, real, sizeof(real) - 1);
-			close(fd);
-			if (n < 0)
-				return hutch_error_setsys(err, errno, "resolve %s", dest);
-			real[n] = '\0';
-			const char *tail = part[len] == '/' ? part + len + 1 : part + len;
-			pathf(buf, size, "%s%s%s", real, tail[0] ? "/" : "", tail);
-			if (!buf[0])
-				return hutch_error_set(err, ENAMETOOLONG, "%s: too long", dest);
-			/* What did not resolve must not exist: a dangling symlink would lead the mount out. */
-			const char *slash = strchr(tail, '/');
-			char first[4200];
-			struct stat sb;
-			pathf(first, sizeof(first), "%s/%.*s", real,
-			      (int)(slash ? (size_t)(slash - tail) : strlen(tail)), tail);
-			if (tail[0] && lstat(first, &sb) == 0)
-				return hutch_error_set(
-					err, ELOOP, "%s: a symlink in the image that leads nowhere",
-					dest);
-			return 0;
-		}
-		if (errno != ENOENT)
-			return hutch_error_setsys(err, errno, "resolve %s in the image", dest);
-		while (len > 0 && part[len - 1] != '/')
-			len--;
-		while (len > 0 && part[len - 1] == '/')
-			len--;
-	}
+	char real[4096];
+	int r = root_join(rootfs, "/", real, sizeof(real), err);
+	if (r < 0)
+		return r;
+	size_t n = strlen(real);
+	if (strncmp(target, real, n) == 0 && spec_kernel_fs_target(target + n))
+		return hutch_error_set(err, EPERM,
+				       "its target leads to %s: a volume over /proc or /sys (or "
+				       "under them) is refused",
+				       target + n);
+	return 0;
 }
 
 /* <dir>/rootfs: the container's scratch tmpfs; the root filesystem is mounted at its merged/. */
@@ -410,8 +379,8 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 	 * be making (network, IPC, UTS), then, in them, what shows them:
 	 * /dev/mqueue and /sys.
 	 */
-	pathf(p, sizeof(p), "%s/proc", rootfs);
-	if ((r = make_target(p, true, err)) < 0 ||
+	if ((r = root_join(rootfs, "/proc", p, sizeof(p), err)) < 0 ||
+	    (r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0)
 		return r;
 	if ((r = setup_dev(rootfs, err)) < 0)
@@ -419,9 +388,12 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 	if ((r = mask_paths(rootfs, "proc/", err)) < 0)
 		return r;
 	static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
+	char etc[4096];
+	if ((r = root_join(rootfs, "/etc", etc, sizeof(etc), err)) < 0)
+		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
 		pathf(src, sizeof(src), "%s/%s", scratch, etc_files[i]);
-		pathf(p, sizeof(p), "%s/etc/%s", rootfs, etc_files[i]);
+		pathf(p, sizeof(p), "%s/%s", etc, etc_files[i]);
 		/* A symlink in the image (resolv.conf often is) would lead the bind outside. */
 		struct stat sb;
 		if (lstat(p, &sb) == 0 && !S_ISREG(sb.st_mode))
@@ -434,8 +406,8 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 		return r;
 	if ((r = setup_mqueue(rootfs, err)) < 0)
 		return r;
-	pathf(p, sizeof(p), "%s/sys", rootfs);
-	if ((r = make_target(p, true, err)) < 0 ||
+	if ((r = root_join(rootfs, "/sys", p, sizeof(p), err)) < 0 ||
+	    (r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 			  err)) < 0)
 		return r;
@@ -446,16 +418,15 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 		return hutch_error_wrap(err, "hutch-fsd files from %s", m->fsd_dir);
 	/* Volumes last: over anything above, /sys's or /dev/mqueue's paths too. */
 	for (size_t i = 0; i < st->n_mounts; i++) {
-		if ((r = secure_join(rootfs, st->mounts[i].destination, p, sizeof(p), err)) < 0 ||
+		if ((r = root_join(rootfs, st->mounts[i].destination, p, sizeof(p), err)) < 0 ||
+		    (r = refuse_kernel_fs(rootfs, p, err)) < 0 ||
 		    (r = bind(st->mounts[i].source, p, st->mounts[i].readonly, err)) < 0)
 			return hutch_error_wrap(err, "volume %s:%s", st->mounts[i].source,
 						st->mounts[i].destination);
 	}
-	if (st->workdir[0]) {
-		pathf(p, sizeof(p), "%s%s", rootfs, st->workdir);
-		if ((r = make_target(p, true, err)) < 0)
-			return hutch_error_wrap(err, "workdir");
-	}
+	if (st->workdir[0] && ((r = root_join(rootfs, st->workdir, p, sizeof(p), err)) < 0 ||
+			       (r = make_target(p, true, err)) < 0))
+		return hutch_error_wrap(err, "workdir");
 	return 0;
 }
 

@@ -2,40 +2,12 @@
 /* `hutch run`'s flags into the container's state. Pure: no file is read here. */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hutch.h"
-
-size_t strv_len(char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	return n;
-}
-
-void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-int strv_push(char ***v, const char *s)
-{
-	size_t n = strv_len(*v);
-	char *dup = strdup(s);
-	char **nv = dup ? realloc(*v, (n + 2) * sizeof(*nv)) : NULL;
-	if (!nv) {
-		free(dup);
-		return -ENOMEM;
-	}
-	nv[n] = dup;
-	nv[n + 1] = NULL;
-	*v = nv;
-	return 0;
-}
 
 int spec_env_set(char ***env, const char *kv)
 {
@@ -104,8 +76,10 @@ int spec_parse_cpus(const char *s, uint64_t *ret_quota_us, uint64_t *ret_period_
 		return -EINVAL;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (errno || *end || v != v || v <= 0 || v > 4096)
+	if (errno || *end || v != v || v <= 0)
 		return -EINVAL;
+	if (v > 4096)
+		return -ERANGE;
 	uint64_t quota = (uint64_t)(v * 100000.0 + 0.5);
 	if (quota < 1000) /* the kernel's floor is 1 ms */
 		return -ERANGE;
@@ -119,6 +93,48 @@ static bool abs_path_ok(const char *p)
 	/* overlayfs and mount option strings do not take ',' or ':' in paths. */
 	return p[0] == '/' && !strchr(p, ',') && !strchr(p, ':') && !strstr(p, "/../") &&
 	       strcmp(p + strlen(p) - (strlen(p) >= 3 ? 3 : 0), "/..") != 0;
+}
+
+bool spec_hostname_valid(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+	if (n == 0 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum =
+			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (c == '.') {
+			/* a label is not empty, and neither starts nor ends with '-' */
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (alnum || (c == '-' && label > 0)) {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return s[n - 1] != '-' && s[n - 1] != '.';
+}
+
+/*
+ * Whether a container path is /proc or /sys or under them, as the kernel
+ * would walk it ("//proc/", "/./sys" too): mounts there would hide or
+ * replace the kernel's interfaces the masks and read-only binds protect
+ * (runc refuses them as well).
+ */
+bool spec_kernel_fs_target(const char *p)
+{
+	static const char *const refused[] = {"proc", "sys"};
+	while (*p == '/' || (p[0] == '.' && (p[1] == '/' || !p[1])))
+		p++;
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		size_t n = strlen(refused[i]);
+		if (strncmp(p, refused[i], n) == 0 && (p[n] == '/' || !p[n]))
+			return true;
+	}
+	return false;
 }
 
 int spec_parse_volume(const char *s, struct hutch_mount_spec *ret)
@@ -141,6 +157,8 @@ int spec_parse_volume(const char *s, struct hutch_mount_spec *ret)
 	}
 	if (!abs_path_ok(host) || !abs_path_ok(ctr) || strcmp(ctr, "/") == 0)
 		return -EINVAL;
+	if (spec_kernel_fs_target(ctr))
+		return -EPERM;
 	char *h = strdup(host), *c = strdup(ctr);
 	if (!h || !c) {
 		free(h);
@@ -338,6 +356,8 @@ void run_opts_init(struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	hutch_state_init(&o->st);
+	cpu_set_t set;
+	o->ncpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? (unsigned)CPU_COUNT(&set) : 1;
 }
 
 void run_opts_free(struct run_opts *o)
@@ -348,6 +368,20 @@ void run_opts_free(struct run_opts *o)
 }
 
 /* Names: docker's [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+/* An image reference as docker spells it: [registry[:port]/]path[:tag][@sha256:hex]. */
+static bool valid_image_ref(const char *s)
+{
+	if (!s[0] || strlen(s) >= 256 || strstr(s, "..") || strstr(s, "//"))
+		return false;
+	for (const char *p = s; *p; p++) {
+		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9');
+		if (!alnum && (p == s || !strchr("_.-/:@", *p)))
+			return false;
+	}
+	return true;
+}
+
 static bool valid_name(const char *s)
 {
 	if (!s[0] || strlen(s) >= 64)
@@ -428,177 +462,205 @@ static int copy_str(char *dst, size_t size, const char *s)
 	return 0;
 }
 
-int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_error *err)
+/* The resource limits' flags; 1 when c is none of them. */
+static int parse_limit_opt(int c, const char *opt, struct run_opts *ret, struct hutch_error *err)
 {
 	struct hutch_state *st = &ret->st;
 	uint64_t v;
-	int c, r;
-	optind = 0; /* also resets getopt's state between calls */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+dithm:v:e:w:u:", run_options, NULL)) != -1) {
-		const char *opt = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-		switch (c) {
-		case 'h':
-			ret->help = true;
-			return 0;
-		case OPT_NAME:
-			if (!valid_name(optarg))
-				return BAD("--name '%s': a name is [a-zA-Z0-9][a-zA-Z0-9_.-]*, "
-					   "under 64 characters",
-					   optarg);
-			strcpy(st->name, optarg);
-			break;
-		case 'd':
-			st->detach = true;
-			break;
-		case OPT_RM:
-			st->auto_remove = true;
-			break;
-		case 'i':
-			st->interactive = true;
-			break;
-		case 't':
-			st->tty = true;
-			break;
-		case 'm':
-			if (hutch_parse_size(optarg, &v) < 0 || v < 6 * 1024 * 1024)
-				return BAD("--memory '%s': a size of at least 6m (b, k, m, g "
-					   "suffixes)",
-					   optarg);
-			st->limits.memory_bytes = v;
-			break;
-		case OPT_MEMORY_SWAP:
-			if (strcmp(optarg, "-1") == 0)
-				v = HUTCH_UNLIMITED;
-			else if (hutch_parse_size(optarg, &v) < 0)
-				return BAD("--memory-swap '%s': a size or -1", optarg);
-			st->limits.memory_swap_bytes = v;
-			break;
-		case OPT_CPUS:
-			if (spec_parse_cpus(optarg, &st->limits.cpu_quota_us,
-					    &st->limits.cpu_period_us) < 0)
-				return BAD("--cpus '%s': a number of CPUs above 0.01, like 0.5",
-					   optarg);
-			break;
-		case OPT_CPU_SHARES:
-			if (hutch_parse_u64(optarg, &v) < 0 || v < 2 || v > 262144)
-				return BAD("--cpu-shares '%s': a number from 2 to 262144", optarg);
-			st->limits.cpu_shares = v;
-			break;
-		case OPT_CPUSET_CPUS:
-		case OPT_CPUSET_MEMS: {
-			struct hutch_cpuset set;
-			if (hutch_cpuset_parse(optarg, &set) < 0 || hutch_cpuset_count(&set) == 0)
-				return BAD("%s '%s': a list like 0-2,4", opt, optarg);
-			char *dst = c == OPT_CPUSET_CPUS ? st->limits.cpuset_cpus
-							 : st->limits.cpuset_mems;
-			if (hutch_cpuset_format(&set, dst, sizeof(st->limits.cpuset_cpus)) < 0)
-				return BAD("%s '%s': too long", opt, optarg);
-			break;
-		}
-		case OPT_PIDS_LIMIT:
-			if (strcmp(optarg, "-1") == 0 || strcmp(optarg, "0") == 0)
-				v = HUTCH_UNLIMITED;
-			else if (hutch_parse_u64(optarg, &v) < 0 || v > INT32_MAX)
-				return BAD("--pids-limit '%s': a number, or -1 for no limit",
-					   optarg);
-			st->limits.pids_max = v;
-			break;
-		case 'v': {
-			struct hutch_mount_spec m;
-			if (spec_parse_volume(optarg, &m) < 0)
-				return BAD("-v '%s': HOST:CONTAINER[:ro], both absolute paths "
-					   "without ',' or ':'",
-					   optarg);
-			struct hutch_mount_spec *nm =
-				realloc(st->mounts, (st->n_mounts + 1) * sizeof(*nm));
-			if (!nm) {
-				free(m.source);
-				free(m.destination);
-				return hutch_error_set(err, ENOMEM, "out of memory");
-			}
-			st->mounts = nm;
-			st->mounts[st->n_mounts++] = m;
-			break;
-		}
-		case 'e':
-			if ((r = env_add(&st->env, optarg)) < 0)
-				return BAD("-e '%s': KEY=VALUE or KEY", optarg);
-			break;
-		case OPT_ENV_FILE:
-			if (strv_push(&ret->env_files, optarg) < 0)
-				return hutch_error_set(err, ENOMEM, "out of memory");
-			break;
-		case 'w':
-			if (optarg[0] != '/' ||
-			    copy_str(st->workdir, sizeof(st->workdir), optarg) < 0)
-				return BAD("-w '%s': an absolute path", optarg);
-			break;
-		case 'u':
-			if (!spec_user_valid(optarg))
-				return BAD("-u '%s': USER[:GROUP], names or numbers", optarg);
-			strcpy(st->user, optarg);
-			break;
-		case OPT_HOSTNAME:
-			if (!optarg[0] || copy_str(st->hostname, 64, optarg) < 0 ||
-			    strchr(optarg, '/'))
-				return BAD("--hostname '%s': a host name under 64 characters",
-					   optarg);
-			break;
-		case OPT_READ_ONLY:
-			st->read_only = true;
-			break;
-		case OPT_PID:
-		case OPT_NET:
-		case OPT_IPC: {
-			enum hutch_ns_kind k = c == OPT_PID   ? HUTCH_NS_PID
-					       : c == OPT_NET ? HUTCH_NS_NET
-							      : HUTCH_NS_IPC;
-			if (spec_parse_ns(optarg, c == OPT_NET, &st->ns[k]) < 0)
-				return BAD("%s '%s': host%s or container:NAME", opt, optarg,
-					   c == OPT_NET ? ", none" : "");
-			break;
-		}
-		case OPT_UTS:
-			if (strcmp(optarg, "host") != 0)
-				return BAD("--uts '%s': only host", optarg);
-			st->ns[HUTCH_NS_UTS].mode = HUTCH_NS_HOST;
-			break;
-		case OPT_CGROUP_PARENT:
-			if (!optarg[0] || strstr(optarg, "..") || strlen(optarg) > 512)
-				return BAD("--cgroup-parent '%s': a cgroup path", optarg);
-			ret->cgroup_parent = optarg;
-			break;
-		case OPT_NO_FSD:
-			st->fsd = false;
-			break;
-		case OPT_ROOTFS:
-			if (optarg[0] != '/' || !abs_path_ok(optarg))
-				return BAD("--rootfs '%s': an absolute path without ',' or ':'",
-					   optarg);
-			ret->rootfs = optarg;
-			break;
-		case OPT_NO_PIVOT:
-			st->no_pivot = true;
-			break;
-		case OPT_SECURITY_OPT:
-			if (strcmp(optarg, "seccomp=unconfined") != 0 &&
-			    strcmp(optarg, "seccomp:unconfined") != 0)
-				return BAD("--security-opt '%s': only seccomp=unconfined", optarg);
-			st->seccomp_unconfined = true;
-			break;
-		case '?':
-		default:
-			if (optopt && optopt < 256)
-				return BAD("unknown flag or missing value: -%c", optopt);
-			return BAD("unknown flag or missing value: %s", opt);
-		}
+	switch (c) {
+	case 'm':
+		if (hutch_parse_size(optarg, &v) < 0 || v < 6 * 1024 * 1024)
+			return BAD("--memory '%s': a size of at least 6m (b, k, m, g "
+				   "suffixes)",
+				   optarg);
+		st->limits.memory_bytes = v;
+		break;
+	case OPT_MEMORY_SWAP:
+		if (strcmp(optarg, "-1") == 0)
+			v = HUTCH_UNLIMITED;
+		else if (hutch_parse_size(optarg, &v) < 0)
+			return BAD("--memory-swap '%s': a size or -1", optarg);
+		st->limits.memory_swap_bytes = v;
+		break;
+	case OPT_CPUS: {
+		int r = spec_parse_cpus(optarg, &st->limits.cpu_quota_us,
+					&st->limits.cpu_period_us);
+		if (r == -EINVAL)
+			return BAD("--cpus '%s': a number of CPUs, like 0.5", optarg);
+		/* docker's words */
+		if (r < 0 || st->limits.cpu_quota_us > (uint64_t)ret->ncpus * 100000)
+			return BAD("--cpus '%s': Range of CPUs is from 0.01 to %u.00, as there are "
+				   "only %u CPUs available",
+				   optarg, ret->ncpus, ret->ncpus);
+		break;
 	}
+	case OPT_CPU_SHARES:
+		if (hutch_parse_u64(optarg, &v) < 0 || v < 2 || v > 262144)
+			return BAD("--cpu-shares '%s': a number from 2 to 262144", optarg);
+		st->limits.cpu_shares = v;
+		break;
+	case OPT_CPUSET_CPUS:
+	case OPT_CPUSET_MEMS: {
+		struct hutch_cpuset set;
+		if (hutch_cpuset_parse(optarg, &set) < 0 || hutch_cpuset_count(&set) == 0)
+			return BAD("%s '%s': a list like 0-2,4", opt, optarg);
+		char *dst = c == OPT_CPUSET_CPUS ? st->limits.cpuset_cpus : st->limits.cpuset_mems;
+		if (hutch_cpuset_format(&set, dst, sizeof(st->limits.cpuset_cpus)) < 0)
+			return BAD("%s '%s': too long", opt, optarg);
+		break;
+	}
+	case OPT_PIDS_LIMIT:
+		if (strcmp(optarg, "-1") == 0 || strcmp(optarg, "0") == 0)
+			v = HUTCH_UNLIMITED;
+		else if (hutch_parse_u64(optarg, &v) < 0 || v > INT32_MAX)
+			return BAD("--pids-limit '%s': a number, or -1 for no limit", optarg);
+		st->limits.pids_max = v;
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+/* One flag of `hutch run` (c as getopt_long returns it) into ret. */
+static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_error *err)
+{
+	struct hutch_state *st = &ret->st;
+	int r;
+	switch (c) {
+	case OPT_NAME:
+		if (!valid_name(optarg))
+			return BAD("--name '%s': a name is [a-zA-Z0-9][a-zA-Z0-9_.-]*, "
+				   "under 64 characters",
+				   optarg);
+		strcpy(st->name, optarg);
+		break;
+	case 'd':
+		st->detach = true;
+		break;
+	case OPT_RM:
+		st->auto_remove = true;
+		break;
+	case 'i':
+		st->interactive = true;
+		break;
+	case 't':
+		st->tty = true;
+		break;
+	case 'v': {
+		struct hutch_mount_spec m;
+		r = spec_parse_volume(optarg, &m);
+		if (r == -EPERM)
+			return BAD(
+				"-v '%s': a volume over /proc or /sys (or under them) is refused",
+				optarg);
+		if (r < 0)
+			return BAD("-v '%s': HOST:CONTAINER[:ro], both absolute paths "
+				   "without ',' or ':'",
+				   optarg);
+		struct hutch_mount_spec *nm = realloc(st->mounts, (st->n_mounts + 1) * sizeof(*nm));
+		if (!nm) {
+			free(m.source);
+			free(m.destination);
+			return hutch_error_set(err, ENOMEM, "out of memory");
+		}
+		st->mounts = nm;
+		st->mounts[st->n_mounts++] = m;
+		break;
+	}
+	case 'e':
+		if ((r = env_add(&st->env, optarg)) < 0)
+			return BAD("-e '%s': KEY=VALUE or KEY", optarg);
+		break;
+	case OPT_ENV_FILE:
+		if (strv_push(&ret->env_files, optarg) < 0)
+			return hutch_error_set(err, ENOMEM, "out of memory");
+		break;
+	case 'w':
+		if (optarg[0] != '/' || copy_str(st->workdir, sizeof(st->workdir), optarg) < 0)
+			return BAD("-w '%s': an absolute path", optarg);
+		break;
+	case 'u':
+		if (!spec_user_valid(optarg))
+			return BAD("-u '%s': USER[:GROUP], names or numbers", optarg);
+		strcpy(st->user, optarg);
+		break;
+	case OPT_HOSTNAME:
+		if (!spec_hostname_valid(optarg) || copy_str(st->hostname, 64, optarg) < 0) {
+			/* the message stays one line, whatever the value holds */
+			char shown[80];
+			snprintf(shown, sizeof(shown), "%s", optarg);
+			for (char *q = shown; *q; q++)
+				if ((unsigned char)*q < 0x20 || *q == 0x7f)
+					*q = '?';
+			return BAD("--hostname '%s': invalid hostname format (RFC 1123: "
+				   "letters, digits and '-' in labels between dots, under 64 "
+				   "characters)",
+				   shown);
+		}
+		break;
+	case OPT_READ_ONLY:
+		st->read_only = true;
+		break;
+	case OPT_PID:
+	case OPT_NET:
+	case OPT_IPC: {
+		enum hutch_ns_kind k = c == OPT_PID   ? HUTCH_NS_PID
+				       : c == OPT_NET ? HUTCH_NS_NET
+						      : HUTCH_NS_IPC;
+		if (spec_parse_ns(optarg, c == OPT_NET, &st->ns[k]) < 0)
+			return BAD("%s '%s': host%s or container:NAME", opt, optarg,
+				   c == OPT_NET ? ", none" : "");
+		break;
+	}
+	case OPT_UTS:
+		if (strcmp(optarg, "host") != 0)
+			return BAD("--uts '%s': only host", optarg);
+		st->ns[HUTCH_NS_UTS].mode = HUTCH_NS_HOST;
+		break;
+	case OPT_CGROUP_PARENT:
+		if (!optarg[0] || strstr(optarg, "..") || strlen(optarg) > 512)
+			return BAD("--cgroup-parent '%s': a cgroup path", optarg);
+		ret->cgroup_parent = optarg;
+		break;
+	case OPT_NO_FSD:
+		st->fsd = false;
+		break;
+	case OPT_ROOTFS:
+		if (optarg[0] != '/' || !abs_path_ok(optarg))
+			return BAD("--rootfs '%s': an absolute path without ',' or ':'", optarg);
+		ret->rootfs = optarg;
+		break;
+	case OPT_NO_PIVOT:
+		st->no_pivot = true;
+		break;
+	case OPT_SECURITY_OPT:
+		if (strcmp(optarg, "seccomp=unconfined") != 0 &&
+		    strcmp(optarg, "seccomp:unconfined") != 0)
+			return BAD("--security-opt '%s': only seccomp=unconfined", optarg);
+		st->seccomp_unconfined = true;
+		break;
+	case '?':
+	default:
+		r = parse_limit_opt(c, opt, ret, err);
+		if (r <= 0)
+			return r;
+		if (optopt && optopt < 256)
+			return BAD("unknown flag or missing value: -%c", optopt);
+		return BAD("unknown flag or missing value: %s", opt);
+	}
+	return 0;
+}
+
+/* The operands (IMAGE, the command) and the checks between flags. */
+static int parse_operands(int argc, char **argv, struct run_opts *ret, struct hutch_error *err)
+{
+	struct hutch_state *st = &ret->st;
 	if (!ret->rootfs) {
 		if (optind >= argc)
 			return BAD("an IMAGE (or --rootfs DIR) is needed");
 		ret->image = argv[optind++];
-		if (!valid_name(ret->image))
+		if (!valid_image_ref(ret->image))
 			return BAD("image '%s': not an image name", ret->image);
 		snprintf(st->image, sizeof(st->image), "%s", ret->image);
 	}
@@ -619,4 +681,21 @@ int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_err
 			return BAD("--memory-swap must be at least --memory");
 	}
 	return 0;
+}
+
+int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_error *err)
+{
+	int c, r;
+	optind = 0; /* also resets getopt's state between calls */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+dithm:v:e:w:u:", run_options, NULL)) != -1) {
+		const char *opt = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+		if (c == 'h') {
+			ret->help = true;
+			return 0;
+		}
+		if ((r = parse_opt(c, opt, ret, err)) < 0)
+			return r;
+	}
+	return parse_operands(argc, argv, ret, err);
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${HUTCH_BUILD_DIR:-$src/build}
-cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUTCH_WERROR=ON "$@" >/dev/null
 target=()
 [ -n "${HUTCH_BUILD_TARGET:-}" ] && target=(--target "$HUTCH_BUILD_TARGET")
 cmake --build "$build" "${target[@]}" -j "$(nproc)" >/dev/null || {

@@ -9,8 +9,11 @@ packages=(
 	libjson-c-dev libcmocka-dev libfuse3-dev libbpf-dev bpftool
 	libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler
 	libarchive-dev libseccomp-dev libncurses-dev zlib1g-dev libcap-dev
+	libssl-dev libcurl4-openssl-dev
 	# run and test
 	fuse3 busybox-static procps iproute2 util-linux tmux curl python3
+	# images: archives and a registry made by independent tools
+	skopeo docker-registry zstd
 	# the anchors we measure against
 	runc lxcfs prometheus
 	# load generators for tests and benchmarks
@@ -32,7 +35,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-# Services that come with packages (lxcfs, prometheus) must not start on install:
+# Services that come with packages (lxcfs, prometheus, docker-registry) must not start on install:
 # tests start their own instances on their own ports and mount points.
 policy=/usr/sbin/policy-rc.d
 added_policy=0

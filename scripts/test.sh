@@ -39,6 +39,15 @@ echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
 HUTCH_BUILD_DIR=$src/build-asan bash scripts/build.sh -DHUTCH_SANITIZE=ON \
 	|| { echo "0 passed, 1 failed"; exit 1; }
 
+# What packagers build: Release with gcc, Debug with clang (built, not run).
+echo "== build Release (gcc) and Debug (clang)"
+HUTCH_BUILD_DIR=$src/build-release CC=gcc bash scripts/build.sh -DCMAKE_BUILD_TYPE=Release \
+	|| { echo "0 passed, 1 failed"; exit 1; }
+if command -v clang >/dev/null; then
+	HUTCH_BUILD_DIR=$src/build-clang CC=clang bash scripts/build.sh -DCMAKE_BUILD_TYPE=Debug \
+		|| { echo "0 passed, 1 failed"; exit 1; }
+fi
+
 echo "== unit tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	run_ctest "$src/build-asan" -L unit

@@ -459,23 +459,14 @@ void viewer_fmt_duration(double s, char *buf, size_t size)
 		snprintf(buf, size, "%llus", (unsigned long long)t);
 }
 
+static const char *entry_id(const void *elem)
+{
+	return (*(struct viewer_history_entry *const *)elem)->id;
+}
+
 static size_t history_index(const struct viewer_history *h, const char *id, bool *found)
 {
-	size_t lo = 0, hi = h->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(h->entries[mid]->id, id);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return hutch_sorted_find(h->entries, h->n, sizeof(*h->entries), id, entry_id, found);
 }
 
 static void history_entry_free(struct viewer_history_entry *e)

@@ -24,22 +24,6 @@ struct host_source {
 	bool have_machine;
 };
 
-/* Each kept handle holds ~18 files: lift the soft file limit (and as root the hard one). */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return;
-	const rlim_t want = 1 << 20;
-	if (rl.rlim_max < want) {
-		struct rlimit up = {want, want};
-		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
-			return;
-	}
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-}
-
 static int make_sampler(struct host_source *h, bool all)
 {
 	struct sampler_options so = {
@@ -227,7 +211,8 @@ int viewer_source_host_new(const struct viewer_host_options *opts, struct viewer
 					  "detect cgroup layout from /proc/self/mountinfo");
 	if (layout->kind == CGROUP_LAYOUT_NONE)
 		return hutch_error_set(err, ENOENT, "no cgroup filesystem is mounted");
-	raise_nofile();
+	/* Each kept handle holds ~18 files: lift the soft file limit (and as root the hard one). */
+	hutch_raise_nofile(1 << 20);
 	struct host_source *h = calloc(1, sizeof(*h));
 	if (!h)
 		return hutch_error_setsys(err, ENOMEM, "host source");

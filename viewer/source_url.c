@@ -224,7 +224,6 @@ static bool value_of(const family_t *f, const metric_t *m, double *ret)
 		*ret = m->untyped->value;
 	else
 		return false;
-	(void)f;
 	return !isnan(*ret) && *ret >= 0;
 }
 

@@ -19,7 +19,6 @@ volatile sig_atomic_t viewer_stop;
 
 static void on_signal(int sig)
 {
-	(void)sig;
 	viewer_stop = 1;
 }
 
@@ -55,17 +54,6 @@ static void usage(FILE *out)
 	      "not answer or answers with something else), 2 bad usage (also: no terminal\n"
 	      "for the screen; use -b).\n",
 	      out);
-}
-
-static int parse_seconds(const char *s, double min, double max, uint64_t *ret_ns)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || isnan(v) || v < min || v > max)
-		return -EINVAL;
-	*ret_ns = (uint64_t)(v * 1e9);
-	return 0;
 }
 
 /* Sleeps until the monotonic deadline or a signal. */
@@ -174,7 +162,7 @@ int viewer_top_main(int argc, char **argv)
 			}
 			break;
 		case 'd':
-			if (parse_seconds(optarg, 0.1, 86400, &o.delay_ns) < 0) {
+			if (hutch_parse_seconds(optarg, 0.1, 86400, &o.delay_ns) < 0) {
 				fprintf(stderr,
 					"hutch top: -d %s: need seconds between 0.1 and 86400\n",
 					optarg);
@@ -208,7 +196,7 @@ int viewer_top_main(int argc, char **argv)
 			o.url = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, 0.1, 600, &ns) < 0) {
+			if (hutch_parse_seconds(optarg, 0.1, 600, &ns) < 0) {
 				fprintf(stderr,
 					"hutch top: --timeout %s: need seconds between 0.1 and "
 					"600\n",

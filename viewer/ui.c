@@ -276,7 +276,6 @@ static void draw_help(struct ui *u)
 		"",
 		"Press any key to go back.",
 	};
-	(void)u;
 	for (size_t i = 0; i < ARRAY_SIZE(lines) && (int)i + 1 < LINES; i++)
 		mvaddnstr((int)i + 1, 2, lines[i], COLS - 2);
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* sampler_parse_net_dev over arbitrary bytes (not NUL-terminated): never reads past len. */
+/* procfs_parse_net_dev over arbitrary bytes (not NUL-terminated): never reads past len. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hutch/sampler.h"
+#include "hutch/procfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,8 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
-	struct sampler_netdev devs[8];
-	int n = sampler_parse_net_dev(buf, size, devs, 8);
+	struct procfs_net_dev devs[8];
+	int n = procfs_parse_net_dev(buf, size, devs, 8);
 	if (n > 8)
 		abort();
 	for (int i = 0; i < n; i++)

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hutch-collector's encoders: exact Prometheus text and OpenMetrics output,
- * protobuf answers decoded back with the protoc-c code of proto/metrics.proto,
- * Accept / Accept-Encoding negotiation as Prometheus sends them, gzip round
- * trip, and a whole scrape of the v2 fixture tree.
+ * collector/expo*.c, the encoders: exact Prometheus text and OpenMetrics
+ * output, protobuf answers decoded back with the protoc-c code of
+ * proto/metrics.proto, native-histogram indexes, and a gzip round trip.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -13,14 +12,9 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <zlib.h>
 
-#include "cgroup_fixture.h"
-#include "collector.h"
 #include "expo.h"
-#include "http.h"
 #include "metrics.pb-c.h"
 
 static const double bounds[] = {0.1, 1, 10};
@@ -107,7 +101,6 @@ static const char want_om[] =
 
 static void test_text(void **state)
 {
-	(void)state;
 	struct expo_writer *w;
 	assert_int_equal(expo_writer_new(&w), 0);
 	struct expo_labelset ls = {0};
@@ -159,7 +152,6 @@ static void assert_label(Io__Prometheus__Client__Metric *m, const char *name, co
 
 static void test_protobuf(void **state)
 {
-	(void)state;
 	struct expo_writer *w;
 	assert_int_equal(expo_writer_new(&w), 0);
 	struct expo_labelset ls = {0};
@@ -236,7 +228,6 @@ static void test_protobuf(void **state)
 
 static void test_native_index(void **state)
 {
-	(void)state;
 	/* Schema 0: bucket i covers (2^(i-1), 2^i]. */
 	assert_int_equal(expo_native_index(0, 1.0), 0);
 	assert_int_equal(expo_native_index(0, 1.5), 1);
@@ -248,47 +239,8 @@ static void test_native_index(void **state)
 	assert_int_equal(expo_native_index(3, 0.5), -8);
 }
 
-static void test_negotiate(void **state)
-{
-	(void)state;
-	/* What Prometheus 2.x sends by default, with native histograms, and old clients. */
-	assert_int_equal(expo_negotiate("application/openmetrics-text;version=1.0.0,application/"
-					"openmetrics-text;version=0.0.1;q=0.75,text/"
-					"plain;version=0.0.4;q=0.5,*/*;q=0.1"),
-			 EXPO_OPENMETRICS);
-	assert_int_equal(
-		expo_negotiate(
-			"application/vnd.google.protobuf;proto=io.prometheus.client."
-			"MetricFamily;encoding=delimited,application/"
-			"openmetrics-text;version=1.0.0;q=0.8,application/"
-			"openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/"
-			"*;q=0.1"),
-		EXPO_PROTOBUF);
-	assert_int_equal(expo_negotiate("text/plain;version=0.0.4;q=1,*/*;q=0.1"), EXPO_TEXT);
-	assert_int_equal(expo_negotiate(NULL), EXPO_TEXT);
-	assert_int_equal(expo_negotiate(""), EXPO_TEXT);
-	assert_int_equal(expo_negotiate("*/*"), EXPO_TEXT);
-	/* q decides, not order; a protobuf without the delimited encoding is not ours. */
-	assert_int_equal(expo_negotiate("text/plain;q=0.2, application/openmetrics-text; q=0.9"),
-			 EXPO_OPENMETRICS);
-	assert_int_equal(expo_negotiate("application/vnd.google.protobuf;proto=io.prometheus."
-					"client.MetricFamily;encoding=text,text/plain;q=0.1"),
-			 EXPO_TEXT);
-	assert_int_equal(expo_negotiate("application/openmetrics-text;version=9.9.9"), EXPO_TEXT);
-	assert_int_equal(expo_negotiate("application/openmetrics-text;q=0"), EXPO_TEXT);
-	assert_int_equal(expo_negotiate(";;;,,,=q;q=,"), EXPO_TEXT);
-
-	assert_true(expo_accepts_gzip("gzip"));
-	assert_true(expo_accepts_gzip("deflate, gzip;q=1.0, *;q=0.5"));
-	assert_false(expo_accepts_gzip("gzip;q=0"));
-	assert_false(expo_accepts_gzip("identity"));
-	assert_false(expo_accepts_gzip(NULL));
-	assert_true(expo_accepts_gzip("*"));
-}
-
 static void test_gzip(void **state)
 {
-	(void)state;
 	struct expo_gzip *g;
 	assert_int_equal(expo_gzip_new(&g), 0);
 	struct expo_buf out = {0};
@@ -316,89 +268,13 @@ static void test_gzip(void **state)
 	expo_gzip_free(g);
 }
 
-static void test_listen_address(void **state)
-{
-	(void)state;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	struct hutch_error err = {0};
-	assert_int_equal(http_parse_listen(":9655", &ss, &sl, &err), 0);
-	assert_int_equal(ss.ss_family, AF_INET6); /* every address, dual stack */
-	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 9655);
-	assert_int_equal(http_parse_listen("127.0.0.1:1234", &ss, &sl, &err), 0);
-	assert_int_equal(ss.ss_family, AF_INET);
-	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 1234);
-	assert_int_equal(sl, sizeof(struct sockaddr_in));
-	assert_int_equal(http_parse_listen("[::1]:80", &ss, &sl, &err), 0);
-	assert_int_equal(ss.ss_family, AF_INET6);
-	assert_int_equal(http_parse_listen("localhost:9655", &ss, &sl, &err), 0);
-	assert_int_equal(ss.ss_family, AF_INET);
-	const char *bad[] = {"",     "9655",	 "nonsense", ":",	":70000",
-			     ":12x", "1.2.3:80", "[::1:80",  "[zz]:80", "host.example:80"};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		hutch_error_clear(&err);
-		if (http_parse_listen(bad[i], &ss, &sl, &err) != -EINVAL)
-			fail_msg("accepted %s", bad[i]);
-		assert_true(err.msg[0] != '\0');
-	}
-}
-
-/* A whole scrape of the v2 fixture tree through the cAdvisor families. */
-static void test_scrape_fixture(void **state)
-{
-	(void)state;
-	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
-	assert_non_null(l);
-	struct sampler_options o = {.network = true, .processes = true};
-	struct collector *c;
-	assert_int_equal(collector_new(l, &o, &c), 0);
-	const char *data;
-	size_t len;
-	assert_int_equal(collector_scrape(c, EXPO_TEXT, false, &data, &len), 0);
-	char *text = strndup(data, len);
-	const char *want[] = {
-		"container_memory_usage_bytes{id=\"/hutch/ctr\",image=\"\",name=\"ctr\"} "
-		"52428800\n",
-		"container_cpu_usage_seconds_total{cpu=\"total\",id=\"/hutch/ctr\",image=\"\",name="
-		"\"ctr\"} 2.5\n",
-		"container_spec_memory_limit_bytes{id=\"/hutch/ctr\",image=\"\",name=\"ctr\"} "
-		"1073741824\n",
-		"container_spec_cpu_quota{id=\"/hutch/ctr\",image=\"\",name=\"ctr\"} 50000\n",
-		"container_cpu_cfs_throttled_periods_total{id=\"/hutch/"
-		"ctr\",image=\"\",name=\"ctr\"} "
-		"12\n",
-		"container_oom_events_total{id=\"/hutch/ctr\",image=\"\",name=\"ctr\"} 2\n",
-		"container_cpu_usage_seconds_total{cpu=\"total\",id=\"/\",image=\"\",name=\"\"}",
-		"# TYPE machine_cpu_cores gauge\n",
-		"# TYPE process_resident_memory_bytes gauge\n",
-		"hutch_collector_containers 4\n",
-		"container_scrape_error 0\n",
-		/* No limit on v2 ("max") reads as cAdvisor shows it: 2^64-1. */
-		"container_spec_memory_limit_bytes{id=\"/hutch/idle\",image=\"\",name=\"idle\"} "
-		"1.8446744073709552e+19\n",
-	};
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		if (!strstr(text, want[i]))
-			fail_msg("missing: %s", want[i]);
-	/* No quota on /hutch/idle: no cfs series and no spec quota for it. */
-	assert_null(strstr(text, "container_spec_cpu_quota{id=\"/hutch/idle\""));
-	free(text);
-	/* The same scrape as protobuf and gzip'd OpenMetrics. */
-	assert_int_equal(collector_scrape(c, EXPO_PROTOBUF, false, &data, &len), 0);
-	assert_true(len > 1000);
-	assert_int_equal(collector_scrape(c, EXPO_OPENMETRICS, true, &data, &len), 0);
-	assert_int_equal((uint8_t)data[0], 0x1f);
-	collector_free(c);
-	cgroup_layout_free(l);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text),	       cmocka_unit_test(test_protobuf),
-		cmocka_unit_test(test_native_index),   cmocka_unit_test(test_negotiate),
-		cmocka_unit_test(test_gzip),	       cmocka_unit_test(test_listen_address),
-		cmocka_unit_test(test_scrape_fixture),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_protobuf),
+		cmocka_unit_test(test_native_index),
+		cmocka_unit_test(test_gzip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,6 @@ static void reset(const char *root)
 
 static void test_hybrid_attach_self(void **state)
 {
-	(void)state;
 	char *root = fixture_copy("hybrid");
 	assert_non_null(root);
 	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
@@ -105,7 +104,6 @@ static bool exists(const char *root, const char *rel)
 /* The two-step create: the unified directory first, the v1 ones after. */
 static void test_create_unified_first(void **state)
 {
-	(void)state;
 	char *root = fixture_copy("hybrid");
 	assert_non_null(root);
 	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
@@ -145,7 +143,6 @@ static void test_create_unified_first(void **state)
 /* Pure v1 has no unified directory to be born in. */
 static void test_v1_no_unified(void **state)
 {
-	(void)state;
 	char *root = fixture_copy("v1");
 	assert_non_null(root);
 	struct cgroup_layout *l = fixture_layout(v1_mounts, root);

@@ -419,11 +419,50 @@ static void test_missing_and_vanished(void **state)
 	fixture_rmtree(root);
 }
 
+/* Kernels before use_hierarchy was forced write no total_* lines: the cgroup's own count. */
+static void test_v1_memory_stat_own_lines(void **state)
+{
+	char *root = fixture_copy("hybrid");
+	assert_non_null(root);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/memory%s/memory.stat", root, FIXTURE_CG);
+	assert_int_equal(hutch_write_new_file(path,
+					      "cache 111\nrss 222\nshmem 3\nmapped_file 4\n"
+					      "active_anon 5\ninactive_anon 6\nactive_file 7\n"
+					      "inactive_file 8\npgfault 9\npgmajfault 10\nswap 11\n"
+					      "total_rss 50532352\n"),
+			 0);
+	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
+	assert_non_null(l);
+	struct cgroup *cg = NULL;
+	assert_int_equal(cgroup_open(l, FIXTURE_CG, &cg), 0);
+	struct cgroup_stats st;
+	cgroup_stats_init(&st);
+	assert_int_equal(cgroup_read_stats(cg, CGROUP_STATS_ALL, &st), 0);
+	assert_int_equal(st.memory_cache_bytes, 111);
+	assert_int_equal(st.memory_rss_bytes, 50532352); /* a total_ line, when there, wins */
+	assert_int_equal(st.memory_shmem_bytes, 3);
+	assert_int_equal(st.memory_mapped_file_bytes, 4);
+	assert_int_equal(st.memory_active_anon_bytes, 5);
+	assert_int_equal(st.memory_inactive_anon_bytes, 6);
+	assert_int_equal(st.memory_active_file_bytes, 7);
+	assert_int_equal(st.memory_inactive_file_bytes, 8);
+	assert_int_equal(st.memory_pgfault, 9);
+	assert_int_equal(st.memory_pgmajfault, 10);
+	/* v1 has no slab lines hutch reads. */
+	assert_false(hutch_known(st.memory_slab_reclaimable_bytes));
+	cgroup_stats_free(&st);
+	cgroup_close(cg);
+	cgroup_layout_free(l);
+	fixture_rmtree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hybrid),
 		cmocka_unit_test(test_v1_comounted),
+		cmocka_unit_test(test_v1_memory_stat_own_lines),
 		cmocka_unit_test(test_v1_parent_and_root),
 		cmocka_unit_test(test_open_from_pid_cgroup),
 		cmocka_unit_test(test_v2),

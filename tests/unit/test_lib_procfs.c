@@ -56,7 +56,6 @@ static const struct procfs_meminfo_line *mem_line(const struct procfs_meminfo *m
 
 static void test_meminfo_618(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-6.18/meminfo");
 	struct procfs_meminfo *mi = calloc(1, sizeof(*mi));
 	assert_int_equal(procfs_parse_meminfo(f.buf, f.len, mi), 0);
@@ -79,7 +78,6 @@ static void test_meminfo_618(void **state)
 
 static void test_meminfo_old(void **state)
 {
-	(void)state;
 	struct fixture f = load("synthetic/meminfo-old");
 	struct procfs_meminfo *mi = calloc(1, sizeof(*mi));
 	assert_int_equal(procfs_parse_meminfo(f.buf, f.len, mi), 0);
@@ -96,7 +94,6 @@ static void test_meminfo_old(void **state)
 
 static void test_stat_618(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-6.18/stat");
 	struct procfs_stat st;
 	assert_int_equal(procfs_parse_stat(f.buf, f.len, &st), 0);
@@ -122,7 +119,6 @@ static void test_stat_618(void **state)
 
 static void test_stat_2632_no_guest_nice(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-2.6.32/stat");
 	struct procfs_stat st;
 	assert_int_equal(procfs_parse_stat(f.buf, f.len, &st), 0);
@@ -142,7 +138,6 @@ static void test_stat_2632_no_guest_nice(void **state)
 
 static void test_stat_offline_4col(void **state)
 {
-	(void)state;
 	struct fixture f = load("synthetic/stat-offline-4col");
 	struct procfs_stat st;
 	assert_int_equal(procfs_parse_stat(f.buf, f.len, &st), 0);
@@ -159,7 +154,6 @@ static void test_stat_offline_4col(void **state)
 
 static void test_cpuinfo_618(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-6.18/cpuinfo");
 	struct procfs_cpuinfo ci;
 	assert_int_equal(procfs_parse_cpuinfo(f.buf, f.len, &ci), 0);
@@ -178,7 +172,6 @@ static void test_cpuinfo_618(void **state)
 
 static void test_cpuinfo_2socket_offline(void **state)
 {
-	(void)state;
 	struct fixture f = load("synthetic/cpuinfo-2socket-offline");
 	struct procfs_cpuinfo ci;
 	assert_int_equal(procfs_parse_cpuinfo(f.buf, f.len, &ci), 0);
@@ -195,7 +188,6 @@ static void test_cpuinfo_2socket_offline(void **state)
 
 static void test_cpuinfo_arm(void **state)
 {
-	(void)state;
 	struct fixture f = load("synthetic/cpuinfo-arm");
 	struct procfs_cpuinfo ci;
 	assert_int_equal(procfs_parse_cpuinfo(f.buf, f.len, &ci), 0);
@@ -209,7 +201,6 @@ static void test_cpuinfo_arm(void **state)
 
 static void test_uptime_loadavg(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-6.18/uptime");
 	struct procfs_uptime u;
 	assert_int_equal(procfs_parse_uptime(f.buf, f.len, &u), 0);
@@ -231,7 +222,6 @@ static void test_uptime_loadavg(void **state)
 
 static void test_diskstats_618(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-6.18/diskstats");
 	struct procfs_diskstats ds;
 	assert_int_equal(procfs_parse_diskstats(f.buf, f.len, &ds), 0);
@@ -257,7 +247,6 @@ static void test_diskstats_618(void **state)
 
 static void test_diskstats_414(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-4.14/diskstats");
 	struct procfs_diskstats ds;
 	assert_int_equal(procfs_parse_diskstats(f.buf, f.len, &ds), 0);
@@ -275,7 +264,6 @@ static void test_diskstats_414(void **state)
 
 static void test_diskstats_54(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-5.4/diskstats");
 	struct procfs_diskstats ds;
 	assert_int_equal(procfs_parse_diskstats(f.buf, f.len, &ds), 0);
@@ -293,7 +281,6 @@ static void test_diskstats_54(void **state)
 
 static void test_pid_stat(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-6.18/pid_stat");
 	struct procfs_pid_stat st;
 	assert_int_equal(procfs_parse_pid_stat(f.buf, f.len, &st), 0);
@@ -327,7 +314,6 @@ static void test_pid_stat(void **state)
 
 static void test_pid_status(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-6.18/pid_status");
 	struct procfs_pid_status st;
 	assert_int_equal(procfs_parse_pid_status(f.buf, f.len, &st), 0);
@@ -368,7 +354,6 @@ static void test_pid_status(void **state)
 
 static void test_pid_cgroup(void **state)
 {
-	(void)state;
 	struct procfs_pid_cgroup *pc = calloc(1, sizeof(*pc));
 	struct fixture f = load("linux-6.18/pid_cgroup");
 	assert_int_equal(procfs_parse_pid_cgroup(f.buf, f.len, pc), 0);
@@ -407,7 +392,6 @@ static void test_pid_cgroup(void **state)
 
 static void test_mountinfo_618(void **state)
 {
-	(void)state;
 	struct fixture f = load("linux-6.18/mountinfo");
 	struct procfs_mountinfo mi;
 	assert_int_equal(procfs_parse_mountinfo(f.buf, f.len, &mi), 0);
@@ -426,7 +410,6 @@ static void test_mountinfo_618(void **state)
 
 static void test_mountinfo_escaped(void **state)
 {
-	(void)state;
 	struct fixture f = load("synthetic/mountinfo-escaped");
 	struct procfs_mountinfo mi;
 	assert_int_equal(procfs_parse_mountinfo(f.buf, f.len, &mi), 0);
@@ -500,7 +483,6 @@ static int run_all(const char *buf, size_t len)
 
 static void test_truncated(void **state)
 {
-	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(all_fixtures); i++) {
 		struct fixture f = load(all_fixtures[i]);
 		size_t step = f.len > 400 ? 7 : 1;
@@ -515,7 +497,6 @@ static void test_truncated(void **state)
 
 static void test_garbage(void **state)
 {
-	(void)state;
 	static const char *const bad[] = {
 		"",
 		"\n",
@@ -577,7 +558,6 @@ static void test_garbage(void **state)
 
 static void test_ns_link(void **state)
 {
-	(void)state;
 	uint64_t ino = 0;
 	const char *ok = "pid:[4026531836]";
 	assert_int_equal(procfs_parse_ns_link(ok, strlen(ok), "pid", &ino), 0);
@@ -604,6 +584,38 @@ static void test_ns_link(void **state)
 	assert_true(ino == (uint64_t)st.st_ino);
 }
 
+static void test_net_dev(void **state)
+{
+	static const char text[] =
+		"Inter-|   Receive                                                |  Transmit\n"
+		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    "
+		"packets errs drop fifo colls carrier compressed\n"
+		"    lo:    1234      10    0    0    0     0          0         0     1234      "
+		"10    0    0    0     0       0          0\n"
+		"  eth0: 98765432   54321    3    4    0     0          0        12 12345678   "
+		"43210    5    6    0     0       0          0\n";
+	struct procfs_net_dev d[4];
+	assert_int_equal(procfs_parse_net_dev(text, sizeof(text) - 1, d, 4), 2);
+	assert_string_equal(d[0].name, "lo");
+	assert_int_equal(d[0].rx_bytes, 1234);
+	assert_int_equal(d[0].tx_packets, 10);
+	assert_string_equal(d[1].name, "eth0");
+	assert_int_equal(d[1].rx_bytes, 98765432);
+	assert_int_equal(d[1].rx_packets, 54321);
+	assert_int_equal(d[1].rx_errors, 3);
+	assert_int_equal(d[1].rx_dropped, 4);
+	assert_int_equal(d[1].tx_bytes, 12345678);
+	assert_int_equal(d[1].tx_packets, 43210);
+	assert_int_equal(d[1].tx_errors, 5);
+	assert_int_equal(d[1].tx_dropped, 6);
+	/* At most max entries; garbage is refused, never read past its length. */
+	assert_int_equal(procfs_parse_net_dev(text, sizeof(text) - 1, d, 1), 1);
+	assert_int_equal(procfs_parse_net_dev("x\ny\n  eth0 12 3\n", 16, d, 4), -EINVAL);
+	assert_int_equal(procfs_parse_net_dev("x\ny\n eth0: 1 2\n", 15, d, 4), -EINVAL);
+	assert_int_equal(procfs_parse_net_dev("only", 4, d, 4), -EINVAL);
+	assert_int_equal(procfs_parse_net_dev(text, 60, d, 4), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -627,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_ns_link),
+		cmocka_unit_test(test_net_dev),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

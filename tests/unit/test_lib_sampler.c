@@ -30,7 +30,6 @@ static struct sampler_options opts_all(bool containers_only)
 
 static void test_v2_tree(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
@@ -81,7 +80,6 @@ static void test_v2_tree(void **state)
 
 static void test_hybrid_tree(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
@@ -116,7 +114,6 @@ static void test_hybrid_tree(void **state)
 /* The collector's options: own limits only, no cpuset lists. */
 static void test_spec_options(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
 	struct sampler_options o = opts_all(false);
 	o.no_cpuset = true;
@@ -138,7 +135,6 @@ static void test_spec_options(void **state)
 
 static void test_handle_budget(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
@@ -161,7 +157,6 @@ static void test_handle_budget(void **state)
 
 static void test_appear_vanish(void **state)
 {
-	(void)state;
 	char *tree = fixture_copy("v2");
 	assert_non_null(tree);
 	struct cgroup_layout *l = fixture_layout(v2_mounts, tree);
@@ -206,7 +201,6 @@ static void test_appear_vanish(void **state)
  * only those whose subdirectory count changed. */
 static void test_incremental_discovery(void **state)
 {
-	(void)state;
 	char *tree = fixture_copy("v2");
 	assert_non_null(tree);
 	struct cgroup_layout *l = fixture_layout(v2_mounts, tree);
@@ -252,43 +246,9 @@ static void test_incremental_discovery(void **state)
 	fixture_rmtree(tree);
 }
 
-static void test_net_dev(void **state)
-{
-	(void)state;
-	static const char text[] =
-		"Inter-|   Receive                                                |  Transmit\n"
-		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    "
-		"packets errs drop fifo colls carrier compressed\n"
-		"    lo:    1234      10    0    0    0     0          0         0     1234      "
-		"10    0    0    0     0       0          0\n"
-		"  eth0: 98765432   54321    3    4    0     0          0        12 12345678   "
-		"43210    5    6    0     0       0          0\n";
-	struct sampler_netdev d[4];
-	assert_int_equal(sampler_parse_net_dev(text, sizeof(text) - 1, d, 4), 2);
-	assert_string_equal(d[0].name, "lo");
-	assert_int_equal(d[0].rx_bytes, 1234);
-	assert_int_equal(d[0].tx_packets, 10);
-	assert_string_equal(d[1].name, "eth0");
-	assert_int_equal(d[1].rx_bytes, 98765432);
-	assert_int_equal(d[1].rx_packets, 54321);
-	assert_int_equal(d[1].rx_errors, 3);
-	assert_int_equal(d[1].rx_dropped, 4);
-	assert_int_equal(d[1].tx_bytes, 12345678);
-	assert_int_equal(d[1].tx_packets, 43210);
-	assert_int_equal(d[1].tx_errors, 5);
-	assert_int_equal(d[1].tx_dropped, 6);
-	/* At most max entries; garbage is refused, never read past its length. */
-	assert_int_equal(sampler_parse_net_dev(text, sizeof(text) - 1, d, 1), 1);
-	assert_int_equal(sampler_parse_net_dev("x\ny\n  eth0 12 3\n", 16, d, 4), -EINVAL);
-	assert_int_equal(sampler_parse_net_dev("x\ny\n eth0: 1 2\n", 15, d, 4), -EINVAL);
-	assert_int_equal(sampler_parse_net_dev("only", 4, d, 4), -EINVAL);
-	assert_int_equal(sampler_parse_net_dev(text, 60, d, 4), -EINVAL);
-}
-
 /* Device names stay valid while more are looked up (encoders hold them for a scrape). */
 static void test_device_names(void **state)
 {
-	(void)state;
 	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
 	struct sampler *s;
 	assert_int_equal(sampler_new(l, NULL, &s), 0);
@@ -308,7 +268,6 @@ static void test_device_names(void **state)
 
 static void test_machine_and_process(void **state)
 {
-	(void)state;
 	struct sampler_machine m;
 	assert_int_equal(sampler_read_machine(&m), 0);
 	assert_true(m.cpu_cores >= 1 && m.cpu_cores < 100000);
@@ -326,15 +285,10 @@ static void test_machine_and_process(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_v2_tree),
-		cmocka_unit_test(test_hybrid_tree),
-		cmocka_unit_test(test_spec_options),
-		cmocka_unit_test(test_handle_budget),
-		cmocka_unit_test(test_appear_vanish),
-		cmocka_unit_test(test_incremental_discovery),
-		cmocka_unit_test(test_net_dev),
-		cmocka_unit_test(test_device_names),
-		cmocka_unit_test(test_machine_and_process),
+		cmocka_unit_test(test_v2_tree),	      cmocka_unit_test(test_hybrid_tree),
+		cmocka_unit_test(test_spec_options),  cmocka_unit_test(test_handle_budget),
+		cmocka_unit_test(test_appear_vanish), cmocka_unit_test(test_incremental_discovery),
+		cmocka_unit_test(test_device_names),  cmocka_unit_test(test_machine_and_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

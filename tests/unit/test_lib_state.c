@@ -37,7 +37,6 @@ static void make(const char *id_char, const char *name, uint64_t created)
 
 static int setup(void **state)
 {
-	(void)state;
 	if (!mkdtemp(root))
 		return -1;
 	make("a", "web", 100);
@@ -48,7 +47,6 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	(void)state;
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	return system(cmd) == 0 ? 0 : -1;
@@ -56,7 +54,6 @@ static int teardown(void **state)
 
 static void test_list(void **state)
 {
-	(void)state;
 	struct hutch_state *v;
 	size_t n;
 	assert_int_equal(hutch_state_list(root, &v, &n), 0);
@@ -78,7 +75,6 @@ static void test_list(void **state)
 
 static void test_find(void **state)
 {
-	(void)state;
 	struct hutch_state st;
 	assert_int_equal(hutch_state_find(root, "db", &st), 0);
 	assert_string_equal(st.name, "db");
@@ -95,7 +91,6 @@ static void test_find(void **state)
 
 static void test_discovery(void **state)
 {
-	(void)state;
 	char id[HUTCH_ID_LEN + 1], path[128];
 	memset(id, 'a', HUTCH_ID_LEN);
 	id[0] = 'f';
@@ -118,7 +113,6 @@ static void test_discovery(void **state)
 
 static void test_pid_alive(void **state)
 {
-	(void)state;
 	struct hutch_state st;
 	hutch_state_init(&st);
 	st.pid = getpid();

@@ -15,7 +15,6 @@
 
 static void test_parse_size(void **state)
 {
-	(void)state;
 	static const struct {
 		const char *s;
 		uint64_t bytes;
@@ -50,7 +49,6 @@ static void test_parse_size(void **state)
 
 static void test_parse_u64(void **state)
 {
-	(void)state;
 	uint64_t v;
 	assert_int_equal(hutch_parse_u64("0", &v), 0);
 	assert_int_equal(v, 0);
@@ -75,7 +73,6 @@ static void test_parse_u64(void **state)
 
 static void test_cpuset(void **state)
 {
-	(void)state;
 	struct hutch_cpuset set;
 	char buf[64];
 	assert_int_equal(hutch_cpuset_parse("0-3,8,10-11\n", &set), 0);
@@ -122,7 +119,6 @@ static void test_cpuset(void **state)
 
 static void test_error_wrap(void **state)
 {
-	(void)state;
 	struct hutch_error e = {0};
 	assert_int_equal(hutch_error_set(&e, EINVAL, "write %s", "memory.max"), -EINVAL);
 	assert_int_equal(hutch_error_wrap(&e, "create cgroup %s", "/hutch/x"), -EINVAL);
@@ -161,7 +157,6 @@ static void test_error_wrap(void **state)
 
 static void test_write_file_atomic(void **state)
 {
-	(void)state;
 	char dir[] = "/tmp/hutch-test-util-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	char path[256];
@@ -226,6 +221,101 @@ static void test_write_file_atomic(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static void test_parse_seconds(void **state)
+{
+	uint64_t ns = 7;
+	assert_int_equal(hutch_parse_seconds("1.5", 0, 10, &ns), 0);
+	assert_int_equal(ns, 1500000000u);
+	assert_int_equal(hutch_parse_seconds("0", 0, 10, &ns), 0);
+	assert_int_equal(ns, 0);
+	assert_int_equal(hutch_parse_seconds("10", 0, 10, &ns), 0);
+	assert_int_equal(ns, 10000000000u);
+	ns = 7;
+	static const char *const bad[] = {"",	  "x",	  "1s",	 "1 ",	"-1",
+					  "10.5", "0.05", "nan", "inf", "1e999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(hutch_parse_seconds(bad[i], 0.1, 10, &ns), -EINVAL);
+	assert_int_equal(ns, 7);
+}
+
+struct named {
+	const char *name;
+};
+
+static const char *named_key(const void *elem)
+{
+	return (*(const struct named *const *)elem)->name;
+}
+
+static void test_sorted_find(void **state)
+{
+	struct named b = {"b"}, d = {"d"}, f = {"f"};
+	const struct named *arr[] = {&b, &d, &f};
+	bool found = true;
+	assert_int_equal(hutch_sorted_find(arr, 0, sizeof(arr[0]), "b", named_key, &found), 0);
+	assert_false(found);
+	static const struct {
+		const char *key;
+		size_t index;
+		bool found;
+	} cases[] = {{"a", 0, false}, {"b", 0, true}, {"c", 1, false}, {"d", 1, true},
+		     {"e", 2, false}, {"f", 2, true}, {"g", 3, false}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t k =
+			hutch_sorted_find(arr, 3, sizeof(arr[0]), cases[i].key, named_key, &found);
+		assert_int_equal(k, cases[i].index);
+		assert_int_equal(found, cases[i].found);
+	}
+}
+
+static void test_rm_rf_write_new_file(void **state)
+{
+	char dir[] = "/tmp/hutch-test-rmrf-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[300], sub[300], link[300];
+	snprintf(sub, sizeof(sub), "%s/a/b", dir);
+	assert_int_equal(hutch_mkdir_p(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/a/b/f", dir);
+	assert_int_equal(hutch_write_new_file(path, "old and longer"), 0);
+	assert_int_equal(hutch_write_new_file(path, "new"), 0);
+	char *buf = NULL;
+	size_t len;
+	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
+	assert_string_equal(buf, "new");
+	free(buf);
+	/* Not through a symlink: the file it names is left alone. */
+	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(hutch_write_new_file(link, "x"), -ELOOP);
+	/* A symlink out of the tree is removed, not followed. */
+	char outside[] = "/tmp/hutch-test-rmrf-out-XXXXXX";
+	assert_non_null(mkdtemp(outside));
+	snprintf(link, sizeof(link), "%s/a/out", dir);
+	assert_int_equal(symlink(outside, link), 0);
+
+	assert_int_equal(hutch_rm_rf(dir), 0);
+	struct stat st;
+	assert_int_equal(stat(dir, &st), -1);
+	assert_int_equal(stat(outside, &st), 0);
+	assert_int_equal(hutch_rm_rf(dir), 0); /* already gone */
+	assert_int_equal(rmdir(outside), 0);
+}
+
+static void test_raise_nofile(void **state)
+{
+	struct rlimit rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rlim_t hard = rl.rlim_max;
+	if (rl.rlim_max > 64) {
+		rl.rlim_cur = 64;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	hutch_raise_nofile(0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_int_equal(rl.rlim_cur, hard);
+	assert_int_equal(rl.rlim_max, hard);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +324,10 @@ int main(void)
 		cmocka_unit_test(test_cpuset),
 		cmocka_unit_test(test_error_wrap),
 		cmocka_unit_test(test_write_file_atomic),
+		cmocka_unit_test(test_parse_seconds),
+		cmocka_unit_test(test_sorted_find),
+		cmocka_unit_test(test_rm_rf_write_new_file),
+		cmocka_unit_test(test_raise_nofile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,6 @@ static int parse(struct run_opts *o, struct hutch_error *err, ...)
 
 static void test_cpus(void **state)
 {
-	(void)state;
 	uint64_t q, p;
 	assert_int_equal(spec_parse_cpus("0.25", &q, &p), 0);
 	assert_int_equal(q, 25000);
@@ -45,9 +44,32 @@ static void test_cpus(void **state)
 	assert_true(spec_parse_cpus("0.001", &q, &p) < 0); /* under the kernel's 1 ms */
 }
 
+static void test_hostname(void **state)
+{
+	static const char *const ok[] = {"box", "a", "web-1", "a.b.c", "A1.example.com", "9x"};
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		assert_true(spec_hostname_valid(ok[i]));
+	static const char *const bad[] = {
+		"",
+		"-a",
+		"a-",
+		"a..b",
+		".a",
+		"a.",
+		"a_b",
+		"a b",
+		"x\n6.6.6.6 evil",
+		"a/b",
+		"a.-b",
+		"a-.b",
+		"0123456789012345678901234567890123456789012345678901234567890123"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (spec_hostname_valid(bad[i]))
+			fail_msg("accepted: %s", bad[i]);
+}
+
 static void test_volume(void **state)
 {
-	(void)state;
 	struct hutch_mount_spec m;
 	assert_int_equal(spec_parse_volume("/a:/b", &m), 0);
 	assert_string_equal(m.source, "/a");
@@ -71,11 +93,22 @@ static void test_volume(void **state)
 	assert_true(spec_parse_volume("/a:/", &m) < 0);
 	assert_true(spec_parse_volume("/a:/b/../../etc", &m) < 0);
 	assert_true(spec_parse_volume("", &m) < 0);
+	/* the kernel's interfaces, however the path is spelled */
+	static const char *const kernel[] = {"/a:/proc",  "/a:/proc/",	  "/a://proc",
+					     "/a:/./sys", "/a:/sys/fs/x", "/a:/proc/sys/kernel",
+					     "/a:/sys:ro"};
+	for (size_t i = 0; i < ARRAY_SIZE(kernel); i++)
+		assert_int_equal(spec_parse_volume(kernel[i], &m), -EPERM);
+	assert_int_equal(spec_parse_volume("/a:/procfs", &m), 0);
+	free(m.source);
+	free(m.destination);
+	assert_int_equal(spec_parse_volume("/a:/system", &m), 0);
+	free(m.source);
+	free(m.destination);
 }
 
 static void test_ns_user(void **state)
 {
-	(void)state;
 	struct hutch_ns_spec ns;
 	assert_int_equal(spec_parse_ns("host", false, &ns), 0);
 	assert_int_equal(ns.mode, HUTCH_NS_HOST);
@@ -142,7 +175,6 @@ static void test_ns_user(void **state)
 
 static void test_env(void **state)
 {
-	(void)state;
 	char **env = NULL;
 	struct hutch_error err = {0};
 	assert_int_equal(spec_env_set(&env, "A=1"), 0);
@@ -164,7 +196,6 @@ static void test_env(void **state)
 
 static void test_run_flags(void **state)
 {
-	(void)state;
 	struct run_opts o;
 	struct hutch_error err;
 	assert_int_equal(parse(&o, &err, "--name", "web", "-d", "--rm", "-m", "64m",
@@ -209,7 +240,6 @@ static void test_run_flags(void **state)
 
 static void test_run_bad_flags(void **state)
 {
-	(void)state;
 	static const char *const bad[][4] = {
 		{"-m", "lots", "busybox", NULL},
 		{"-m", "1k", "busybox", NULL},
@@ -225,6 +255,9 @@ static void test_run_bad_flags(void **state)
 		{"-w", "rel", "busybox", NULL},
 		{"--cpuset-cpus", "0-", "busybox", NULL},
 		{"-e", "=x", "busybox", NULL},
+		{"--hostname", "x\n6.6.6.6 evil", "busybox", NULL},
+		{"-v", "/tmp:/proc", "busybox", NULL},
+		{"--cpus", "100000", "busybox", NULL},
 		{NULL, NULL, NULL, NULL},
 	};
 	for (size_t i = 0; bad[i][0]; i++) {
@@ -245,7 +278,6 @@ static void test_run_bad_flags(void **state)
 
 static void test_state_json(void **state)
 {
-	(void)state;
 	struct run_opts o;
 	struct hutch_error err;
 	assert_int_equal(parse(&o, &err, "--name", "web", "-m", "64m", "--cpus", "0.5", "-v",
@@ -299,7 +331,6 @@ static void test_state_json(void **state)
 
 static void test_state_json_bad(void **state)
 {
-	(void)state;
 	static const char *const bad[] = {
 		"",
 		"[]",
@@ -331,10 +362,15 @@ static void test_state_json_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cpus),	   cmocka_unit_test(test_volume),
-		cmocka_unit_test(test_ns_user),	   cmocka_unit_test(test_env),
-		cmocka_unit_test(test_run_flags),  cmocka_unit_test(test_run_bad_flags),
-		cmocka_unit_test(test_state_json), cmocka_unit_test(test_state_json_bad),
+		cmocka_unit_test(test_cpus),
+		cmocka_unit_test(test_hostname),
+		cmocka_unit_test(test_volume),
+		cmocka_unit_test(test_ns_user),
+		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_run_flags),
+		cmocka_unit_test(test_run_bad_flags),
+		cmocka_unit_test(test_state_json),
+		cmocka_unit_test(test_state_json_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,7 +99,6 @@ static void edit_v2(const char *root)
 
 static void test_cpu_v2(void **state)
 {
-	(void)state;
 	struct viewer_snapshot a, b;
 	struct viewer_rows rows = {0};
 	two_samples(v2_mounts, "v2", edit_v2, 1.0, &a, &b, &rows);
@@ -143,7 +142,6 @@ static void edit_v1(const char *root)
 
 static void test_cpu_hybrid_v1(void **state)
 {
-	(void)state;
 	struct {
 		const struct fixture_mount *mounts;
 		const char *tree;
@@ -209,7 +207,6 @@ static void make_snap(struct viewer_snapshot *s, uint64_t at, uint64_t cpu_scale
 
 static void test_sort_filter(void **state)
 {
-	(void)state;
 	struct viewer_snapshot a, b;
 	make_snap(&a, 10 * S, 1);
 	make_snap(&b, 12 * S, 2); /* every counter doubled over 2 s */
@@ -285,7 +282,6 @@ static void test_sort_filter(void **state)
 
 static void test_columns_format(void **state)
 {
-	(void)state;
 	assert_int_equal(viewer_column_from_name("cpu"), VIEWER_COL_CPU);
 	assert_int_equal(viewer_column_from_name("MEM%"), VIEWER_COL_MEMPCT);
 	assert_int_equal(viewer_column_from_name("uptime"), VIEWER_COL_UPTIME);
@@ -313,7 +309,6 @@ static void test_columns_format(void **state)
 
 static void test_history_sparkline(void **state)
 {
-	(void)state;
 	struct viewer_history h = {0};
 	struct viewer_snapshot a, b;
 	make_snap(&a, 10 * S, 1);
@@ -348,7 +343,6 @@ static void test_history_sparkline(void **state)
 
 static void test_batch_text(void **state)
 {
-	(void)state;
 	struct viewer_snapshot a, b;
 	make_snap(&a, 10 * S, 1);
 	make_snap(&b, 12 * S, 2);
@@ -395,7 +389,6 @@ static void test_batch_text(void **state)
 
 static void test_url_http(void **state)
 {
-	(void)state;
 	struct viewer_url u;
 	assert_int_equal(viewer_url_parse("http://127.0.0.1:9655", &u), 0);
 	assert_string_equal(u.host, "127.0.0.1");
@@ -492,7 +485,6 @@ static void add_family(unsigned char **buf, size_t *len, const char *name,
 
 static void test_metrics(void **state)
 {
-	(void)state;
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	const char *ids[] = {"/hutch/web", "/user.slice"};

@@ -35,7 +35,6 @@ static struct viewer_hist mk(size_t n, const double *le, const uint64_t *cum, do
 
 static void test_classic_delta_quantile(void **state)
 {
-	(void)state;
 	const double le[] = {1, 2, 4, INFINITY};
 	struct viewer_hist prev = mk(4, le, (const uint64_t[]){0, 10, 10, 10}, 15);
 	struct viewer_hist cur = mk(4, le, (const uint64_t[]){0, 10, 110, 110}, 315);
@@ -70,7 +69,6 @@ static void test_classic_delta_quantile(void **state)
 
 static void test_sparse_and_reset(void **state)
 {
-	(void)state;
 	/* Native buckets only exist once they hold something: a bucket may appear
 	 * between two scrapes. prev: zero bucket, (2^-11, 2^-10]; cur adds (2^-13, 2^-12]. */
 	const double z = ldexp(1, -30), a = ldexp(1, -12), b = ldexp(1, -10);
@@ -102,7 +100,6 @@ static void test_sparse_and_reset(void **state)
 
 static void test_fmt_seconds(void **state)
 {
-	(void)state;
 	char buf[16];
 	viewer_fmt_seconds(850e-9, buf, sizeof(buf));
 	assert_string_equal(buf, "850ns");
@@ -250,7 +247,6 @@ static void scrape(unsigned char **buf, size_t *len, uint64_t n13, uint64_t n10,
 
 static void test_metrics_and_line(void **state)
 {
-	(void)state;
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	struct viewer_snapshot prev, cur;

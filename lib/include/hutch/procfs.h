@@ -180,6 +180,15 @@ struct procfs_mountinfo {
 int procfs_parse_mountinfo(const char *buf, size_t len, struct procfs_mountinfo *ret);
 void procfs_mountinfo_free(struct procfs_mountinfo *mi);
 
+/* /proc/PID/net/dev: a device's counters (receive fields 0-3, transmit 8-11). */
+struct procfs_net_dev {
+	char name[32];
+	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
+	uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
+};
+/* Fills up to max entries; returns how many, or -EINVAL. */
+int procfs_parse_net_dev(const char *buf, size_t len, struct procfs_net_dev *ret, size_t max);
+
 /* The target of a /proc/PID/ns/TYPE link (readlink, not NUL-terminated):
  * "TYPE:[INODE]", e.g. "pid:[4026531836]". -EINVAL when it is not that. */
 int procfs_parse_ns_link(const char *buf, size_t len, const char *type, uint64_t *ret_inode);

@@ -16,19 +16,22 @@
 
 #include "hutch/cgroup.h"
 #include "hutch/discovery.h" /* enum sampler_runtime, struct discovery_roots */
-
-struct sampler_netdev {
-	char name[32];
-	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
-	uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
-};
+#include "hutch/procfs.h"    /* struct procfs_net_dev */
 
 struct sampler_container {
 	char *id;	  /* the cgroup path: cAdvisor's "id" label */
 	char *name;	  /* container name, "" when unknown */
 	char *image;	  /* "" when unknown */
 	char *runtime_id; /* the runtime's own container id, "" for plain cgroups */
-	char *pod_uid;	  /* kubernetes pod uid, "" elsewhere */
+	char *pod_uid; /* kubernetes pod uid (of a container or a pod's own cgroup), "" elsewhere */
+	/* As the kubelet's cAdvisor labels them ("" where unknown or not kubernetes):
+	 * alias is cAdvisor's "name" (its first alias), container the kubernetes container
+	 * name ("" on a pod's sandbox and its own cgroup), pod and pod_namespace the pod's. */
+	const char *alias, *container, *pod, *pod_namespace;
+	bool sandbox; /* a pod's sandbox (pause) container: the pod's network is counted here */
+	/* The engine's container labels (docker's, CRI-O's, the CRI's), sorted by key. */
+	const struct discovery_label *labels;
+	size_t n_labels;
 	enum sampler_runtime runtime;
 	bool is_container;	  /* a runtime's container, not just a cgroup */
 	pid_t pid;		  /* a process in it (the init where known), 0 if empty */
@@ -39,8 +42,10 @@ struct sampler_container {
 	/* Processes in the cgroup itself (cgroup.procs), threads (pids.current) and
 	 * open files of those processes; HUTCH_UNKNOWN when not sampled. */
 	uint64_t processes, threads, file_descriptors;
-	size_t n_netdevs; /* from the container's network namespace; 0 if it shares the host's */
-	struct sampler_netdev *netdevs;
+	/* From the container's network namespace, as cAdvisor counts it: none when it shares
+	 * the host's or joins its pod's sandbox; no lo, veth*, docker* or nerdctl* devices. */
+	size_t n_netdevs;
+	struct procfs_net_dev *netdevs;
 	/* BPF keys: cgroup directory inodes (HUTCH_UNKNOWN where the hierarchy is absent). */
 	uint64_t cgroup_id_cpu, cgroup_id_memory, cgroup_id_unified;
 };
@@ -98,8 +103,5 @@ struct sampler_process {
 	double start_time_s; /* wall clock */
 };
 int sampler_read_process(pid_t pid, struct sampler_process *ret);
-
-/* Parses /proc/PID/net/dev text into up to max entries; returns how many, or -EINVAL. */
-int sampler_parse_net_dev(const char *buf, size_t len, struct sampler_netdev *ret, size_t max);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -98,12 +99,28 @@ int hutch_write_file_at(int dirfd, const char *path, const char *value);
 int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 /* mkdir -p; existing directories are fine. */
 int hutch_mkdir_p(const char *path, mode_t mode);
+/* rm -rf that stays on path's filesystem and follows no symlink; -ENOTEMPTY if
+ * something (a mount) is left. A path that is not there is fine. */
+int hutch_rm_rf(const char *path);
+/* Creates (or truncates) path, 0644, not through a symlink, and writes data. */
+int hutch_write_new_file(const char *path, const char *data);
+/* Lifts the soft open-file limit to the hard one; with want above the hard
+ * limit, first tries both at want (root may). */
+void hutch_raise_nofile(rlim_t want);
 
 /* Strict number parsing: the whole (whitespace-trimmed) string must be a number. */
 int hutch_parse_u64(const char *s, uint64_t *ret);
 int hutch_parse_i64(const char *s, int64_t *ret);
 /* Parses sizes like docker's: 512, 64k, 256m, 1.5g, 2GiB (binary units). */
 int hutch_parse_size(const char *s, uint64_t *ret_bytes);
+/* Parses a duration in (decimal) seconds between min and max, as nanoseconds. */
+int hutch_parse_seconds(const char *s, double min, double max, uint64_t *ret_ns);
+
+/* Binary search of an array of n elements of size bytes sorted by their string
+ * keys (strcmp; key_of gives an element's key): the index of key, or with
+ * *found false the index where it would go. */
+size_t hutch_sorted_find(const void *base, size_t n, size_t size, const char *key,
+			 const char *(*key_of)(const void *elem), bool *found);
 
 /*
  * CPU lists as the kernel writes them ("0-3,8,10-11"). A set holds up to

@@ -74,7 +74,12 @@ vcg_memory_limit() {
 TMUX_SOCK="hutch-test-viewer-$$"
 tm() { tmux -L "$TMUX_SOCK" "$@"; }
 # tm_start CMD...: a 200x50 session running CMD; killed on exit.
+# A test's second session starts on a fresh server: the first one's dead pane (kept by
+# remain-on-exit) would hold the name, and a server on its way out refuses new clients.
 tm_start() {
+	tm kill-server 2>/dev/null
+	local sock=${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCK
+	wait_for 5 test ! -S "$sock" || rm -f "$sock"
 	tm new-session -d -s top -x 200 -y 50 "$*" || return 1
 	tm set-option -t top remain-on-exit on >/dev/null
 	on_exit "tmux -L '$TMUX_SOCK' kill-server; rm -f '${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCK'"
