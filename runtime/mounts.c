@@ -301,9 +301,19 @@ static int mask_paths(const char *rootfs, const char *prefix, struct hutch_error
 	return 0;
 }
 
+/* The proc/pressure files are bound only where the kernel has PSI (the target must exist). */
 static const char *const fsd_files[] = {
-	"proc/meminfo", "proc/cpuinfo",	  "proc/stat",	"proc/uptime",
-	"proc/loadavg", "proc/diskstats", "proc/swaps", "sys/devices/system/cpu/online",
+	"proc/meminfo",
+	"proc/cpuinfo",
+	"proc/stat",
+	"proc/uptime",
+	"proc/loadavg",
+	"proc/diskstats",
+	"proc/swaps",
+	"proc/pressure/cpu",
+	"proc/pressure/memory",
+	"proc/pressure/io",
+	"sys/devices/system/cpu/online",
 };
 
 static int setup_fsd(const char *rootfs, const char *fsd, struct hutch_error *err)
