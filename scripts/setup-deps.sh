@@ -12,6 +12,7 @@ packages=(
 	libssl-dev libcurl4-openssl-dev
 	# run and test
 	fuse3 busybox-static procps iproute2 util-linux tmux curl python3
+	python3-yaml podman # the Kubernetes manifests' test, and the OCI hook run for real
 	# images: archives and a registry made by independent tools
 	skopeo docker-registry zstd
 	# the anchors we measure against
