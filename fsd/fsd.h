@@ -48,9 +48,6 @@ void fsd_buf_append(struct fsd_buf *b, const char *s, size_t n);
 void fsd_buf_printf(struct fsd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void fsd_buf_free(struct fsd_buf *b);
 
-/* The next line of buf from *pos, without its newline; false at the end. */
-bool fsd_next_line(const char *buf, size_t len, size_t *pos, const char **ret_line, size_t *ret_n);
-
 /* Everything a renderer knows about the reader's container. */
 struct fsd_view {
 	const struct cgroup_stats *st;

@@ -12,9 +12,10 @@
 /* Copies one block, its "processor" line (wherever it is) numbered idx. */
 static void copy_block(const char *text, size_t n, int idx, struct fsd_buf *out)
 {
-	size_t pos = 0, ln;
-	const char *line;
-	while (fsd_next_line(text, n, &pos, &line, &ln)) {
+	size_t pos = 0;
+	for (struct span sp; procfs_next_line(text, n, &pos, &sp);) {
+		const char *line = sp.p;
+		size_t ln = sp.n;
 		if (idx >= 0 && ln >= 9 && memcmp(line, "processor", 9) == 0) {
 			const char *colon = memchr(line, ':', ln);
 			if (colon) {

@@ -84,9 +84,10 @@ int fsd_render_meminfo(const char *host, size_t len, const struct fsd_view *v, s
 		{"KReclaimable", minu(sr, usage)},
 	};
 
-	size_t pos = 0, n;
-	const char *line;
-	while (fsd_next_line(host, len, &pos, &line, &n)) {
+	size_t pos = 0;
+	for (struct span sp; procfs_next_line(host, len, &pos, &sp);) {
+		const char *line = sp.p;
+		size_t n = sp.n;
 		const char *colon = memchr(line, ':', n);
 		const struct override *o = NULL;
 		if (colon) {

@@ -123,9 +123,10 @@ int fsd_render_stat(const char *host, size_t len, const struct fsd_view *v, stru
 	free(lines);
 
 	/* Every other line (intr, ctxt, btime, softirq, ...) as the host has it. */
-	size_t pos = 0, n;
-	const char *line;
-	while (fsd_next_line(host, len, &pos, &line, &n)) {
+	size_t pos = 0;
+	for (struct span sp; procfs_next_line(host, len, &pos, &sp);) {
+		const char *line = sp.p;
+		size_t n = sp.n;
 		if (n >= 3 && memcmp(line, "cpu", 3) == 0)
 			continue;
 		if (replace_counter(line, n, "processes",

@@ -10,15 +10,17 @@
 #include <string.h>
 
 #include "fsd.h"
+#include "hutch/procfs.h"
 
 /* The host's swap: the sum of every device's Size column (KiB). */
 static int host_swap_bytes(const char *host, size_t len, uint64_t *ret)
 {
-	size_t pos = 0, n;
-	const char *line;
+	size_t pos = 0;
 	uint64_t total = 0;
 	bool header = true;
-	while (fsd_next_line(host, len, &pos, &line, &n)) {
+	for (struct span sp; procfs_next_line(host, len, &pos, &sp);) {
+		const char *line = sp.p;
+		size_t n = sp.n;
 		if (header) {
 			header = false;
 			continue;
@@ -48,10 +50,10 @@ int fsd_render_swaps(const char *host, size_t len, const struct fsd_view *v, str
 	int r = host_swap_bytes(host, len, &host_total);
 	if (r < 0)
 		return r;
-	size_t pos = 0, n;
-	const char *line;
-	fsd_next_line(host, len, &pos, &line, &n);
-	fsd_buf_append(out, line, n);
+	size_t pos = 0;
+	struct span head = {host, 0};
+	procfs_next_line(host, len, &pos, &head);
+	fsd_buf_append(out, head.p, head.n);
 	fsd_buf_append(out, "\n", 1);
 	uint64_t total, used;
 	fsd_swap(v->st, host_total, &total, &used);

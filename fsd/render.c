@@ -80,19 +80,6 @@ void fsd_buf_free(struct fsd_buf *b)
 	*b = (struct fsd_buf){0};
 }
 
-bool fsd_next_line(const char *buf, size_t len, size_t *pos, const char **ret_line, size_t *ret_n)
-{
-	if (*pos >= len)
-		return false;
-	const char *start = buf + *pos;
-	const char *nl = memchr(start, '\n', len - *pos);
-	size_t n = nl ? (size_t)(nl - start) : len - *pos;
-	*ret_line = start;
-	*ret_n = n;
-	*pos += n + (nl ? 1 : 0);
-	return true;
-}
-
 void fsd_view_init(struct fsd_view *v, const struct cgroup_stats *st)
 {
 	*v = (struct fsd_view){

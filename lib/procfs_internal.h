@@ -14,13 +14,7 @@
 #include "hutch/procfs.h"
 #include "hutch/util.h"
 
-struct span {
-	const char *p;
-	size_t n;
-};
-
-/* The next line at *pos (without its '\n'); false at the end of the buffer. */
-bool procfs_next_line(const char *buf, size_t len, size_t *pos, struct span *ret_line);
+/* struct span and procfs_next_line are in hutch/procfs.h (fsd's renderers use them too). */
 /* The next field separated by spaces or tabs, consumed from s; false when none is left. */
 bool procfs_next_field(struct span *s, struct span *ret_field);
 /* Splits s at the first c: head before it, s keeps what follows. False when c is absent. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,7 +57,24 @@ struct sc {
 	 * cgroups we know in it: cgroupfs gives a directory 2 + its subdirectories as
 	 * link count, so a stat tells whether the children changed. */
 	char *walk_dir;
+	size_t walk_k; /* which of the sampler's walked hierarchies walk_dir is in */
+	/* Absent from some walked hierarchy when opened: engines make a cgroup one hierarchy
+	 * at a time, so it is opened again when a walk meets it (a memory-only cgroup too). */
+	bool partial;
 	uint32_t n_children;
+};
+
+/* A watched directory: inotify's descriptor and the cgroup's path. */
+struct watched_dir {
+	int wd;
+	char *path;
+};
+
+struct walked {
+	int h;			  /* index in the layout */
+	int ino;		  /* inotify fd, -1 when none */
+	struct watched_dir *dirs; /* ascending wd (the kernel hands them out in order) */
+	size_t n_dirs, cap_dirs;
 };
 
 struct devname {
@@ -84,6 +102,13 @@ struct sampler {
 	size_t n_devnames;
 	/* Handles kept open, within the process's file limit; the rest are opened per refresh. */
 	size_t max_persistent, n_persistent;
+	/* The hierarchies discovery walks (the primary one first, then the v1 ones of the
+	 * controllers read: a cgroup may exist in some only), each watched with inotify so
+	 * a new cgroup is sampled at the next refresh. */
+	struct walked walked[CGROUP_MAX_HIERARCHIES];
+	size_t n_walked;
+	bool watch_full; /* a watch could not be added: rely on periodic discovery */
+	bool rescan;	 /* the kernel dropped events: walk everything at the next refresh */
 };
 
 static const struct sampler_options default_opts = {
@@ -126,6 +151,9 @@ static uint64_t ino_of(const char *path)
 	return (uint64_t)st.st_ino;
 }
 
+static void walked_init(struct sampler *s);
+static void walked_free(struct sampler *s);
+
 int sampler_new(const struct cgroup_layout *layout, const struct sampler_options *opts,
 		struct sampler **ret)
 {
@@ -154,6 +182,7 @@ int sampler_new(const struct cgroup_layout *layout, const struct sampler_options
 	s->host_netns_ino = ino_of("/proc/1/ns/net");
 	if (!s->host_netns_ino)
 		s->host_netns_ino = ino_of("/proc/self/ns/net");
+	walked_init(s);
 	*ret = s;
 	return 0;
 }
@@ -173,6 +202,7 @@ void sampler_free(struct sampler *s)
 	free(s->devnames);
 	free(s->root_cgroup);
 	free(s->buf);
+	walked_free(s);
 	free(s);
 }
 
@@ -193,10 +223,16 @@ static const char *item_id(const void *elem)
 	return (*(struct sc *const *)elem)->pub.id;
 }
 
+/* Index of id in the first n (sorted) items, or where it would go (with *found false). */
+static size_t find_in(const struct sampler *s, size_t n, const char *id, bool *found)
+{
+	return hutch_sorted_find(s->items, n, sizeof(*s->items), id, item_id, found);
+}
+
 /* Index of id in the sorted items, or where it would go (with *found false). */
 static size_t find_index(const struct sampler *s, const char *id, bool *found)
 {
-	return hutch_sorted_find(s->items, s->n, sizeof(*s->items), id, item_id, found);
+	return find_in(s, s->n, id, found);
 }
 
 const struct sampler_container *sampler_find(const struct sampler *s, const char *id)
@@ -228,7 +264,8 @@ static int walk_cb(const char *path, void *userdata)
 	size_t i = find_index(s, path, &found);
 	if (found) {
 		s->items[i]->seen_gen = s->gen;
-		return 0;
+		if (!s->items[i]->partial)
+			return 0;
 	}
 	if (s->n_fresh == s->cap_fresh) {
 		size_t nc = s->cap_fresh ? s->cap_fresh * 2 : 64;
@@ -243,6 +280,244 @@ static int walk_cb(const char *path, void *userdata)
 		return -ENOMEM;
 	s->n_fresh++;
 	return 0;
+}
+
+/* ---- the walked hierarchies and their watches ---- */
+
+/* The hierarchy cgroup paths are named in (cgroup_walk's): the unified one on v2, else cpu's. */
+static int primary_hierarchy(const struct cgroup_layout *l)
+{
+	if (l->kind == CGROUP_LAYOUT_V2)
+		return l->unified;
+	int h = l->by_controller[CGROUP_CPU];
+	if (h >= 0 && !l->hierarchies[h].unified)
+		return h;
+	for (size_t i = 0; i < l->n_hierarchies; i++)
+		if (!l->hierarchies[i].unified && l->hierarchies[i].controllers)
+			return (int)i;
+	return l->unified;
+}
+
+static void walked_add(struct sampler *s, int h)
+{
+	if (h < 0)
+		return;
+	for (size_t k = 0; k < s->n_walked; k++)
+		if (s->walked[k].h == h)
+			return;
+	struct walked *w = &s->walked[s->n_walked++];
+	*w = (struct walked){.h = h};
+	w->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->ino < 0)
+		s->watch_full = true;
+}
+
+/* The primary hierarchy, then on v1 and hybrid hosts those of the controllers read. */
+static void walked_init(struct sampler *s)
+{
+	const struct cgroup_layout *l = s->layout;
+	walked_add(s, primary_hierarchy(l));
+	if (l->kind == CGROUP_LAYOUT_V2)
+		return;
+	static const enum cgroup_controller read[] = {CGROUP_MEMORY, CGROUP_CPUACCT, CGROUP_BLKIO,
+						      CGROUP_PIDS};
+	for (size_t i = 0; i < ARRAY_SIZE(read); i++) {
+		int h = l->by_controller[read[i]];
+		if (h >= 0 && !l->hierarchies[h].unified)
+			walked_add(s, h);
+	}
+}
+
+static void walked_free(struct sampler *s)
+{
+	for (size_t k = 0; k < s->n_walked; k++) {
+		struct walked *w = &s->walked[k];
+		if (w->ino >= 0)
+			close(w->ino);
+		for (size_t i = 0; i < w->n_dirs; i++)
+			free(w->dirs[i].path);
+		free(w->dirs);
+	}
+	s->n_walked = 0;
+}
+
+/* The directory of cgroup path in the layout's hierarchy h (as cgroup_hierarchy_dir). */
+static int hierarchy_dir(const struct sampler *s, int h, const char *path, char *buf, size_t size)
+{
+	const struct cgroup_hierarchy *hi = &s->layout->hierarchies[h];
+	size_t rl = strlen(hi->root);
+	if (strcmp(hi->root, "/") != 0 && strncmp(path, hi->root, rl) == 0 &&
+	    (path[rl] == '/' || path[rl] == '\0'))
+		path += rl;
+	int n = snprintf(buf, size, "%s%s", hi->mount_point, strcmp(path, "/") == 0 ? "" : path);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static struct watched_dir *watched_find(struct walked *w, int wd)
+{
+	size_t lo = 0, hi = w->n_dirs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->dirs[mid].wd == wd)
+			return &w->dirs[mid];
+		if (w->dirs[mid].wd < wd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Watches dir for subdirectories coming and going; the kernel gives the same wd again
+ * for a directory already watched. */
+static void watch_dir(struct sampler *s, struct walked *w, const char *dir, const char *path)
+{
+	if (w->ino < 0 || s->watch_full)
+		return;
+	int wd = inotify_add_watch(
+		w->ino, dir, IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ONLYDIR);
+	if (wd < 0) {
+		/* ENOSPC: fs.inotify.max_user_watches is reached; discovery stays periodic. */
+		if (errno != ENOENT)
+			s->watch_full = true;
+		return;
+	}
+	if (watched_find(w, wd))
+		return;
+	if (w->n_dirs && w->dirs[w->n_dirs - 1].wd > wd)
+		return; /* not in order: cannot happen (wds only grow), never mind */
+	if (w->n_dirs == w->cap_dirs) {
+		size_t nc = w->cap_dirs ? w->cap_dirs * 2 : 256;
+		struct watched_dir *nd = realloc(w->dirs, nc * sizeof(*nd));
+		if (!nd)
+			return;
+		w->dirs = nd;
+		w->cap_dirs = nc;
+	}
+	char *p = strdup(path);
+	if (!p)
+		return;
+	w->dirs[w->n_dirs++] = (struct watched_dir){wd, p};
+}
+
+static void watched_forget(struct walked *w, int wd)
+{
+	struct watched_dir *d = watched_find(w, wd);
+	if (!d)
+		return;
+	free(d->path);
+	size_t i = (size_t)(d - w->dirs);
+	memmove(d, d + 1, (w->n_dirs - i - 1) * sizeof(*d));
+	w->n_dirs--;
+}
+
+static int walk_cb(const char *path, void *userdata);
+
+/* Walks the subtree at path in walked hierarchy k: every directory is reported to
+ * walk_cb and watched. A directory removed meanwhile is simply not reported. */
+static int walk_hierarchy(struct sampler *s, size_t k, char *path, size_t size)
+{
+	struct walked *w = &s->walked[k];
+	char dir[4096];
+	if (hierarchy_dir(s, w->h, path, dir, sizeof(dir)) < 0)
+		return 0;
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	watch_dir(s, w, dir, path);
+	int r = walk_cb(path, s);
+	if (r < 0)
+		return r;
+	size_t base = strlen(path);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		int n = snprintf(path + base, size - base, "%s%s", base == 1 ? "" : "/",
+				 de->d_name);
+		if (n > 0 && (size_t)n < size - base)
+			r = walk_hierarchy(s, k, path, size);
+		path[base] = '\0';
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int walk_from(struct sampler *s, size_t k, const char *start)
+{
+	char path[4096];
+	if (snprintf(path, sizeof(path), "%s", start) >= (int)sizeof(path))
+		return 0;
+	return walk_hierarchy(s, k, path, sizeof(path));
+}
+
+/* Whether cgroup path still has a directory in any walked hierarchy. */
+static bool cgroup_exists(const struct sampler *s, const char *path)
+{
+	char dir[4096];
+	struct stat st;
+	for (size_t k = 0; k < s->n_walked; k++)
+		if (hierarchy_dir(s, s->walked[k].h, path, dir, sizeof(dir)) == 0 &&
+		    stat(dir, &st) == 0)
+			return true;
+	return false;
+}
+
+static bool is_under(const char *path, const char *root)
+{
+	size_t l = strlen(root);
+	return strcmp(root, "/") == 0 ||
+	       (strncmp(path, root, l) == 0 && (path[l] == '\0' || path[l] == '/'));
+}
+
+/*
+ * Reads what the watches saw since the last refresh: a new directory's subtree is
+ * walked (its cgroups join this refresh), a removed one's cgroup is dropped once it
+ * is gone from every hierarchy. Returns whether anything changed.
+ */
+static bool watch_events(struct sampler *s, bool *ret_removed)
+{
+	bool changed = false;
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	for (size_t k = 0; k < s->n_walked; k++) {
+		struct walked *w = &s->walked[k];
+		if (w->ino < 0)
+			continue;
+		ssize_t n;
+		while ((n = read(w->ino, buf, sizeof(buf))) > 0) {
+			for (char *p = buf; p < buf + n;) {
+				struct inotify_event *ev = (struct inotify_event *)p;
+				p += sizeof(*ev) + ev->len;
+				if (ev->mask & IN_Q_OVERFLOW) {
+					s->rescan = true;
+					continue;
+				}
+				if (ev->mask & IN_IGNORED) {
+					watched_forget(w, ev->wd);
+					continue;
+				}
+				struct watched_dir *wd = watched_find(w, ev->wd);
+				if (!wd || !ev->len || !(ev->mask & IN_ISDIR))
+					continue;
+				char path[4096];
+				if (snprintf(path, sizeof(path), "%s/%s",
+					     strcmp(wd->path, "/") == 0 ? "" : wd->path,
+					     ev->name) >= (int)sizeof(path) ||
+				    !is_under(path, s->root_cgroup))
+					continue;
+				changed = true;
+				if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
+					if (walk_from(s, k, path) == -ENOMEM)
+						s->rescan = true;
+				} else {
+					*ret_removed = true;
+				}
+			}
+		}
+	}
+	return changed;
 }
 
 /* cgroup.procs of the cgroup: the unified directory on v2, else a v1 hierarchy that has it. */
@@ -364,6 +639,54 @@ static void name_pods(struct sampler *s)
 	}
 }
 
+/*
+ * Opens cgroup path. One that exists only in some hierarchies (a memory-only v1
+ * cgroup) is opened in those, as a process's /proc/PID/cgroup would name it;
+ * *ret_k is the first walked hierarchy that has it.
+ */
+static int open_cgroup(struct sampler *s, const char *path, struct cgroup **ret, size_t *ret_k,
+		       bool *ret_partial)
+{
+	char dir[4096];
+	struct stat st;
+	size_t first = SIZE_MAX;
+	bool in_primary = false;
+	*ret_partial = false;
+	for (size_t k = 0; k < s->n_walked; k++) {
+		if (hierarchy_dir(s, s->walked[k].h, path, dir, sizeof(dir)) < 0 ||
+		    stat(dir, &st) < 0) {
+			*ret_partial = true;
+			continue;
+		}
+		if (first == SIZE_MAX)
+			first = k;
+		if (k == 0)
+			in_primary = true;
+	}
+	if (first == SIZE_MAX)
+		return -ENOENT;
+	*ret_k = first;
+	if (in_primary || s->layout->kind == CGROUP_LAYOUT_V2)
+		return cgroup_open(s->layout, path, ret);
+	struct procfs_pid_cgroup *pc = calloc(1, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	for (size_t h = 0; h < s->layout->n_hierarchies && pc->n_entries < ARRAY_SIZE(pc->entries);
+	     h++) {
+		const struct cgroup_hierarchy *hi = &s->layout->hierarchies[h];
+		if (hi->unified || hierarchy_dir(s, (int)h, path, dir, sizeof(dir)) < 0 ||
+		    stat(dir, &st) < 0)
+			continue;
+		struct procfs_cgroup_entry *e = &pc->entries[pc->n_entries++];
+		e->hierarchy_id = (int)h + 1;
+		snprintf(e->controllers, sizeof(e->controllers), "%s", hi->options);
+		snprintf(e->path, sizeof(e->path), "%s", path);
+	}
+	int r = cgroup_open_from_pid_cgroup(s->layout, pc, ret);
+	free(pc);
+	return r;
+}
+
 static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 {
 	struct sc *c = calloc(1, sizeof(*c));
@@ -372,7 +695,7 @@ static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 	c->procs_fd = -1;
 	c->netdev_fd = -1;
 	cgroup_stats_init(&c->pub.stats);
-	int r = cgroup_open(s->layout, path, &c->cg);
+	int r = open_cgroup(s, path, &c->cg, &c->walk_k, &c->partial);
 	if (r < 0) {
 		sc_free(s, c);
 		return r;
@@ -394,9 +717,7 @@ static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 	c->pub.processes = c->pub.threads = c->pub.file_descriptors = HUTCH_UNKNOWN;
 	c->pub.cgroup_id_cpu = c->pub.cgroup_id_memory = c->pub.cgroup_id_unified = HUTCH_UNKNOWN;
 	char dir[4096];
-	if ((s->layout->kind == CGROUP_LAYOUT_V2
-		     ? cgroup_unified_dir(c->cg, dir, sizeof(dir))
-		     : cgroup_controller_dir(c->cg, CGROUP_CPU, dir, sizeof(dir))) == 0)
+	if (hierarchy_dir(s, s->walked[c->walk_k].h, path, dir, sizeof(dir)) == 0)
 		c->walk_dir = strdup(dir);
 	uint64_t id;
 	if (cgroup_id(c->cg, CGROUP_CPU, &id) == 0)
@@ -489,7 +810,7 @@ static int scan_changed(struct sampler *s)
 			find_index(s, path, &known);
 			if (known)
 				continue;
-			int r = cgroup_walk(s->layout, path, walk_cb, s);
+			int r = walk_from(s, c->walk_k, path);
 			if (r == -ENOMEM)
 				return r;
 		}
@@ -497,25 +818,81 @@ static int scan_changed(struct sampler *s)
 	return 0;
 }
 
+static void drop_fresh(struct sampler *s)
+{
+	for (size_t i = 0; i < s->n_fresh; i++)
+		free(s->fresh[i]);
+	s->n_fresh = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Opens the cgroups the walks found (each once: a cgroup is found in every hierarchy
+ * it is in) and puts them in order. */
+static int commit_fresh(struct sampler *s)
+{
+	qsort(s->fresh, s->n_fresh, sizeof(*s->fresh), cmp_str);
+	if (s->n + s->n_fresh > s->cap) {
+		size_t nc = s->cap ? s->cap : 64;
+		while (nc < s->n + s->n_fresh)
+			nc *= 2;
+		struct sc **ni = realloc(s->items, nc * sizeof(*ni));
+		if (!ni) {
+			drop_fresh(s);
+			return -ENOMEM;
+		}
+		s->items = ni;
+		s->cap = nc;
+	}
+	size_t n_known = s->n;
+	for (size_t i = 0; i < s->n_fresh; i++) {
+		struct sc *c;
+		bool known;
+		if (i > 0 && strcmp(s->fresh[i], s->fresh[i - 1]) == 0)
+			continue;
+		/* The first n_known items are still sorted. */
+		size_t at = find_in(s, n_known, s->fresh[i], &known);
+		/* A cgroup removed since the walk saw it is simply not added. */
+		if (sc_open(s, s->fresh[i], &c) < 0)
+			continue;
+		c->seen_gen = s->gen;
+		if (known) { /* a partial one, opened again now that it may be in more */
+			sc_free(s, s->items[at]);
+			s->items[at] = c;
+		} else {
+			s->items[s->n++] = c;
+		}
+	}
+	drop_fresh(s);
+	if (s->n != n_known)
+		qsort(s->items, s->n, sizeof(*s->items), cmp_sc);
+	count_children(s);
+	name_pods(s);
+	return 0;
+}
+
 static int discover(struct sampler *s)
 {
 	s->gen++;
-	s->n_fresh = 0;
-	/* A whole walk at first, now and then as a safety net, and where the child
-	 * counts do not match what we keep (containers_only skips plain cgroups). */
+	drop_fresh(s);
+	/* A whole walk at first, now and then as a safety net, after the watches lost
+	 * events, and where the child counts do not match what we keep (containers_only
+	 * skips plain cgroups). */
 	int r = -EAGAIN;
-	if (s->gen > 1 && !s->opts.containers_only && s->gen % FULL_WALK_EVERY != 0)
+	if (s->gen > 1 && !s->rescan && !s->opts.containers_only && s->gen % FULL_WALK_EVERY != 0)
 		r = scan_changed(s);
 	if (r == -EAGAIN) {
-		for (size_t i = 0; i < s->n_fresh; i++)
-			free(s->fresh[i]);
-		s->n_fresh = 0;
-		r = cgroup_walk(s->layout, s->root_cgroup, walk_cb, s);
+		drop_fresh(s);
+		s->rescan = false;
+		r = 0;
+		for (size_t k = 0; k < s->n_walked && r >= 0; k++)
+			r = walk_from(s, k, s->root_cgroup);
 	}
 	if (r < 0) {
-		for (size_t i = 0; i < s->n_fresh; i++)
-			free(s->fresh[i]);
-		s->n_fresh = 0;
+		drop_fresh(s);
 		return r;
 	}
 	/* Drop what the walk no longer saw. */
@@ -529,30 +906,29 @@ static int discover(struct sampler *s)
 	s->n = k;
 	for (size_t i = 0; i < s->n; i++)
 		lookup_names(s, s->items[i]);
-	if (s->n + s->n_fresh > s->cap) {
-		size_t nc = s->cap ? s->cap : 64;
-		while (nc < s->n + s->n_fresh)
-			nc *= 2;
-		struct sc **ni = realloc(s->items, nc * sizeof(*ni));
-		if (!ni)
-			return -ENOMEM;
-		s->items = ni;
-		s->cap = nc;
+	return commit_fresh(s);
+}
+
+/* Between discoveries: the cgroups the watches saw come and go. */
+static int apply_watches(struct sampler *s)
+{
+	bool removed = false;
+	drop_fresh(s);
+	if (!watch_events(s, &removed) || s->rescan) {
+		drop_fresh(s);
+		return 0;
 	}
-	for (size_t i = 0; i < s->n_fresh; i++) {
-		struct sc *c;
-		/* A cgroup removed since the walk saw it is simply not added. */
-		if (sc_open(s, s->fresh[i], &c) == 0) {
-			c->seen_gen = s->gen;
-			s->items[s->n++] = c;
+	if (removed) {
+		size_t k = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			if (cgroup_exists(s, s->items[i]->pub.id))
+				s->items[k++] = s->items[i];
+			else
+				sc_free(s, s->items[i]);
 		}
-		free(s->fresh[i]);
+		s->n = k;
 	}
-	s->n_fresh = 0;
-	qsort(s->items, s->n, sizeof(*s->items), cmp_sc);
-	count_children(s);
-	name_pods(s);
-	return 0;
+	return commit_fresh(s);
 }
 
 /* Reads fd from offset 0 into the sampler's scratch buffer, growing it as needed. */
@@ -772,7 +1148,12 @@ int sampler_refresh(struct sampler *s)
 	if (!s)
 		return -EINVAL;
 	uint64_t now = hutch_now_ns();
-	if (s->gen == 0 || now >= s->next_discovery_ns) {
+	if (s->gen > 0 && !s->rescan) {
+		int r = apply_watches(s);
+		if (r < 0)
+			return r;
+	}
+	if (s->gen == 0 || s->rescan || now >= s->next_discovery_ns) {
 		int r = discover(s);
 		if (r < 0)
 			return r;

@@ -179,7 +179,8 @@ static void test_appear_vanish(void **state)
 	assert_null(sampler_find(s, "/hutch/idle"));
 	assert_int_equal(sampler_find(s, "/hutch/new")->stats.memory_usage_bytes, 52428800);
 
-	/* With a long discovery interval nothing new is walked until invalidated. */
+	/* With a long discovery interval, the watches (inotify) still show a new cgroup at
+	 * the next refresh, and a removed one goes. */
 	sampler_free(s);
 	o.discovery_refresh_ns = 3600ull * 1000000000ull;
 	assert_int_equal(sampler_new(l, &o, &s), 0);
@@ -188,10 +189,15 @@ static void test_appear_vanish(void **state)
 		 tree, tree);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(sampler_refresh(s), 0);
+	assert_non_null(sampler_find(s, "/hutch/later"));
+	assert_int_equal(sampler_find(s, "/hutch/later")->stats.memory_usage_bytes, 52428800);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/sys/fs/cgroup/hutch/later", tree);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sampler_refresh(s), 0);
 	assert_null(sampler_find(s, "/hutch/later"));
 	sampler_invalidate(s);
 	assert_int_equal(sampler_refresh(s), 0);
-	assert_non_null(sampler_find(s, "/hutch/later"));
+	assert_int_equal(sampler_count(s), 2);
 	sampler_free(s);
 	cgroup_layout_free(l);
 	fixture_rmtree(tree);

@@ -20,6 +20,15 @@
 /* /proc/meminfo: the lines hutch needs by field, and every line kept in order
  * so a renderer can copy the ones it does not change. Sizes are bytes.
  * Lines past the 96th still fill the named fields but are not kept in lines[]. */
+/* A piece of a buffer: p[0..n), not NUL-terminated. */
+struct span {
+	const char *p;
+	size_t n;
+};
+
+/* The next line at *pos (without its '\n'); false at the end of the buffer. */
+bool procfs_next_line(const char *buf, size_t len, size_t *pos, struct span *ret_line);
+
 struct procfs_meminfo_line {
 	char key[32];
 	uint64_t value_bytes; /* HUTCH_UNKNOWN for a line without a number */

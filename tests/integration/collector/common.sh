@@ -96,7 +96,8 @@ metric() {
 		$1 == n && m == "" { print $2; exit }'
 }
 
-# prom_start DIR PORT [FLAGS...]: a Prometheus on loopback (job "hutch-test") scraping the collector every second.
+# prom_start DIR PORT [FLAGS...]: a Prometheus on loopback (job "hutch-test") scraping the collector
+# every second; with PROM_RULES=FILE set it evaluates those rules every second too.
 prom_start() {
 	local dir=$1 port=$2
 	shift 2
@@ -105,6 +106,7 @@ prom_start() {
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
+${PROM_RULES:+rule_files: ['$PROM_RULES']}
 scrape_configs:
   - job_name: hutch-test
     static_configs:

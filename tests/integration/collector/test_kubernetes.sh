@@ -161,7 +161,10 @@ check "the app container's traffic is in the sandbox's count" \
 assert_eq "no loopback series" "" "$(scrape | grep -F container_network_ | grep -F 'interface="lo"')"
 
 # The kubelet's path: the same families and series.
-series() { scrape "$1" | grep -v '^#' | sed 's/[ ][^ ]*$//' | grep -v '^process_\|^hutch_collector_\|^container_last_seen\|^container_scrape' | sort; }
+# (Other tests' cgroups come and go between two scrapes: the pods' own series are compared.)
+series() { scrape "$1" | grep -F -e "$UID1" -e "$UID2" | sed 's/[ ][^ ]*$//' | grep -v '^container_last_seen' | sort; }
+families() { scrape "$1" | grep '^# TYPE' | sort; }
+assert_eq "/metrics/cadvisor: the same families" "$(families /metrics)" "$(families /metrics/cadvisor)"
 assert_eq "/metrics/cadvisor: the same series" "$(series /metrics)" "$(series /metrics/cadvisor)"
 
 # cAdvisor's allow-list: with --store_container_labels=false, only the listed keys.

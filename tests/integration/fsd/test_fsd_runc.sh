@@ -11,7 +11,7 @@ need_cmd runc busybox python3
 mp=$FSD_TMP/mnt
 start_fsd "$mp"
 bundle=$FSD_TMP/bundle
-bash "$HUTCH_SRC/scripts/make-busybox-rootfs.sh" "$bundle/rootfs" || skip "cannot build a busybox rootfs"
+bash "$HUTCH_SRC/scripts/make-busybox-rootfs.sh" "$bundle/rootfs" >/dev/null || skip "cannot build a busybox rootfs"
 id=$(test_id)
 (cd "$bundle" && runc spec)
 ID=$id MP=$mp python3 - "$bundle/config.json" <<'PY'

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The snapshot cache: each container's rendered files (and the host's own),
+ * reused while younger than the cache interval, so many readers share one
+ * read of the cgroup. See state.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hutch/procfs.h"
+#include "hutch/procfs_read.h"
+#include "state_internal.h"
+
+void fsd_snap_unref(struct fsd_snap *snap)
+{
+	if (snap && atomic_fetch_sub((_Atomic int *)&snap->refs, 1) == 1)
+		free(snap);
+}
+
+struct fsd_snap *snap_ref(struct fsd_snap *snap)
+{
+	atomic_fetch_add((_Atomic int *)&snap->refs, 1);
+	return snap;
+}
+
+static struct fsd_snap *snap_new(const char *data, size_t len)
+{
+	struct fsd_snap *snap = malloc(sizeof(*snap) + len + 1);
+	if (!snap)
+		return NULL;
+	snap->refs = 1;
+	snap->born_ns = hutch_now_ns();
+	snap->len = len;
+	if (len)
+		memcpy(snap->data, data, len);
+	snap->data[len] = '\0';
+	return snap;
+}
+
+static int read_host(const char *path, char **ret, size_t *ret_len)
+{
+	return hutch_read_file(path, 4 << 20, ret, ret_len);
+}
+
+static int host_online(struct hutch_cpuset *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = read_host(fsd_files[FSD_CPU_ONLINE].host_path, &buf, &len);
+	if (r < 0)
+		return r;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	return hutch_cpuset_parse(buf, ret);
+}
+
+/* Renders file for c into a new snapshot. Called with c->lock held. */
+static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, uint64_t max_age,
+		      struct fsd_snap **ret)
+{
+	uint64_t now = hutch_now_ns();
+	if (!c->stats_at || now - c->stats_at >= max_age) {
+		unsigned mask = CGROUP_STATS_ALL;
+		if (c->spec_at && now - c->spec_at < SPEC_NS)
+			mask &= ~(unsigned)CGROUP_STATS_SPEC;
+		int r = cgroup_read_stats(c->cg, mask, &c->stats);
+		cgroup_release_dirs(c->cg);
+		if (r < 0)
+			return r == -ENOENT ? -ESTALE : r; /* the cgroup is gone */
+		c->stats_at = now;
+		if (mask & CGROUP_STATS_SPEC)
+			c->spec_at = now;
+	}
+	struct fsd_view v;
+	fsd_view_init(&v, &c->stats);
+	v.user_hz = s->user_hz;
+	v.init_start_s = (double)c->init_start_ticks / s->user_hz;
+	struct timespec boot;
+	if (clock_gettime(CLOCK_BOOTTIME, &boot) == 0)
+		v.now_s = (double)boot.tv_sec + (double)boot.tv_nsec / 1e9;
+	struct hutch_cpuset online;
+	int r = host_online(&online);
+	if (r < 0)
+		return r;
+	fsd_visible_cpus(&c->stats, &online, s->o.cfs, &v.visible, &v.cpus_cut);
+	size_t n_vis = hutch_cpuset_count(&v.visible);
+	if (file == FSD_STAT && n_vis > c->n_cpu_floor) {
+		uint64_t *f = realloc(c->cpu_floor, n_vis * PROCFS_CPU_TIME_COUNT * sizeof(*f));
+		if (f) {
+			memset(f + c->n_cpu_floor * PROCFS_CPU_TIME_COUNT, 0,
+			       (n_vis - c->n_cpu_floor) * PROCFS_CPU_TIME_COUNT * sizeof(*f));
+			c->cpu_floor = f;
+			c->n_cpu_floor = n_vis;
+		}
+	}
+	v.cpu_floor = c->cpu_floor;
+	v.n_cpu_floor = c->n_cpu_floor;
+	if (c->has_tasks) {
+		v.has_tasks = true;
+		v.tasks_running = c->running;
+		v.tasks_blocked = c->blocked;
+		v.tasks_total = c->total;
+		v.last_pid = c->last_pid;
+		v.load1 = c->load.load1;
+		v.load5 = c->load.load5;
+		v.load15 = c->load.load15;
+	}
+	_cleanup_free_ char *host = NULL;
+	size_t len = 0;
+	if (file != FSD_PSI_CPU && file != FSD_PSI_MEMORY && file != FSD_PSI_IO &&
+	    file != FSD_CPU_ONLINE) {
+		r = read_host(fsd_files[file].host_path, &host, &len);
+		if (r < 0)
+			return r;
+	}
+	struct fsd_buf out = {0};
+	r = fsd_render(file, host, len, &v, &out);
+	if (r >= 0) {
+		*ret = snap_new(out.data, out.len);
+		if (!*ret)
+			r = -ENOMEM;
+		else
+			(*ret)->born_ns = c->stats_at; /* as old as its numbers */
+	}
+	fsd_buf_free(&out);
+	atomic_fetch_add(&s->renders, 1);
+	return r;
+}
+
+static int host_open(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
+		     struct fsd_snap **ret)
+{
+	uint64_t now = hutch_now_ns();
+	struct host_file *h = &s->host[file];
+	pthread_mutex_lock(&s->host_lock);
+	if (h->snap && now - h->at < max_age) {
+		*ret = snap_ref(h->snap);
+		pthread_mutex_unlock(&s->host_lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&s->host_lock);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = read_host(fsd_files[file].host_path, &buf, &len);
+	if (r < 0)
+		return r;
+	atomic_fetch_add(&s->host_reads, 1);
+	struct fsd_snap *snap = snap_new(buf, len);
+	if (!snap)
+		return -ENOMEM;
+	pthread_mutex_lock(&s->host_lock);
+	fsd_snap_unref(h->snap);
+	h->snap = snap_ref(snap);
+	h->at = now;
+	pthread_mutex_unlock(&s->host_lock);
+	*ret = snap;
+	return 0;
+}
+
+/* The age a snapshot may have: the cache interval, or less when asked. */
+static uint64_t age_limit(const struct fsd_state *s, uint64_t max_age)
+{
+	return max_age && max_age < s->o.cache_ns ? max_age : s->o.cache_ns;
+}
+
+int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age,
+		   struct fsd_snap **ret_snap)
+{
+	uint64_t ns_ino;
+	bool host;
+	int r = reader_ns(s, reader, file, &ns_ino, &host);
+	if (r < 0)
+		return r;
+	max_age = age_limit(s, max_age);
+	if (host)
+		return host_open(s, file, max_age, ret_snap);
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct ctr *c;
+		r = ctr_get(s, reader, ns_ino, &c);
+		if (r < 0)
+			return r;
+		if (c->host_like) {
+			ctr_unref(s, c);
+			return host_open(s, file, max_age, ret_snap);
+		}
+		pthread_mutex_lock(&c->lock);
+		bool sampled = c->has_tasks;
+		pthread_mutex_unlock(&c->lock);
+		/* The first read of a container: counts before the sampler's. */
+		if (!sampled)
+			ctr_sample(s, c);
+		uint64_t now = hutch_now_ns();
+		pthread_mutex_lock(&c->lock);
+		if (c->snaps[file] && now - c->snap_at[file] < max_age) {
+			*ret_snap = snap_ref(c->snaps[file]);
+			pthread_mutex_unlock(&c->lock);
+			ctr_unref(s, c);
+			return 0;
+		}
+		struct fsd_snap *snap = NULL;
+		r = ctr_render(s, c, file, max_age, &snap);
+		if (r >= 0) {
+			fsd_snap_unref(c->snaps[file]);
+			c->snaps[file] = snap_ref(snap);
+			c->snap_at[file] = now;
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (r == -ESTALE) {
+			/* The cgroup vanished: the container is gone or moved; look again once. */
+			table_remove(s, c);
+			ctr_unref(s, c);
+			continue;
+		}
+		ctr_unref(s, c);
+		if (r < 0)
+			return r;
+		*ret_snap = snap;
+		return 0;
+	}
+	return -EIO;
+}
+
+static int host_cached(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
+		       struct fsd_snap **ret)
+{
+	uint64_t now = hutch_now_ns();
+	struct host_file *h = &s->host[file];
+	int hit = 0;
+	pthread_mutex_lock(&s->host_lock);
+	if (h->snap && now - h->at < max_age) {
+		*ret = snap_ref(h->snap);
+		hit = 1;
+	}
+	pthread_mutex_unlock(&s->host_lock);
+	return hit;
+}
+
+int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age,
+			  struct fsd_snap **ret_snap)
+{
+	uint64_t ns_ino;
+	bool host;
+	int r = reader_ns(s, reader, file, &ns_ino, &host);
+	if (r < 0)
+		return r;
+	max_age = age_limit(s, max_age);
+	if (host)
+		return host_cached(s, file, max_age, ret_snap);
+	struct ctr *c;
+	pthread_mutex_lock(&s->table_lock);
+	for (c = s->buckets[ns_ino % N_BUCKETS]; c; c = c->next)
+		if (c->ns_ino == ns_ino)
+			break;
+	if (c)
+		c->refs++;
+	pthread_mutex_unlock(&s->table_lock);
+	if (!c)
+		return 0;
+	int hit = 0;
+	bool host_like = false;
+	uint64_t now = hutch_now_ns();
+	if (pthread_mutex_trylock(&c->lock) == 0) {
+		if (now - c->validated_at < VALIDATE_NS && c->has_tasks && ctr_alive(c)) {
+			host_like = c->host_like;
+			if (!host_like && c->snaps[file] && now - c->snap_at[file] < max_age) {
+				*ret_snap = snap_ref(c->snaps[file]);
+				hit = 1;
+			}
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	if (hit || host_like)
+		atomic_store(&c->last_used_ns, now);
+	ctr_unref(s, c);
+	return host_like ? host_cached(s, file, max_age, ret_snap) : hit;
+}
