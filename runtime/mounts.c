@@ -138,9 +138,19 @@ int dev_populate(const char *dev, struct hutch_error *err)
 	char p[4200];
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
 		pathf(p, sizeof(p), "%s/%s", dev, devs[i].name);
-		if (mknod(p, S_IFCHR | 0666, makedev(devs[i].major, devs[i].minor)) < 0)
+		if (mknod(p, S_IFCHR | 0666, makedev(devs[i].major, devs[i].minor)) == 0) {
+			chmod(p, 0666); /* past the umask */
+			continue;
+		}
+		/* In a user namespace mknod is refused: the host's node is bound instead. */
+		char host[64];
+		int r;
+		if (errno != EPERM)
 			return hutch_error_setsys(err, errno, "mknod %s", p);
-		chmod(p, 0666); /* past the umask */
+		snprintf(host, sizeof(host), "/dev/%s", devs[i].name);
+		if ((r = make_target(p, false, err)) < 0 ||
+		    (r = do_mount(host, p, NULL, MS_BIND, NULL, err)) < 0)
+			return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		pathf(p, sizeof(p), "%s/%s", dev, links[i][1]);
