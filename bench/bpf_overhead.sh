@@ -19,6 +19,11 @@
 #    hutch-collector (ROUNDS pairs, alternating), as a cross-check.
 # 4. The same with `stress-ng --switch` on every CPU, not pinned (context
 #    switches between CPUs, as a loaded host has them).
+# Targets (issue 13): the probes' cost above the empty sched_switch program
+# (1.) at most 0.5%; the collector end to end on stress-ng --switch (4.)
+# within noise (no slowdown the pairs' own spread does not cover: 0% inside
+# the interquartile range of the pairs' ratios). An absolute "< 2%" pinned is
+# below the floor of some VMs (the empty program alone costs +2.7% on ours).
 #   PAIRS=301 LOOPS=2000 ROUNDS=11 LOOPS_E2E=30000 SWITCH_OPS=200000 CPU=0 FIFO= bench/bpf_overhead.sh
 # FIFO=1 runs the ping-pong as SCHED_FIFO, so that other work on a shared
 # machine cannot run on its CPU during a batch (on a quiet machine leave it off).
@@ -63,7 +68,8 @@ echo "1. CPU time per round trip, with and without, alternating:"
 "$cost" "${args[@]}" -p "$PROBES" | tee "$tmp/probes" | sed 's/^/   /'
 c=$(slowdown <"$tmp/control") f=$(slowdown <"$tmp/floor") p=$(slowdown <"$tmp/probes")
 awk -v c="$c" -v f="$f" -v p="$p" 'BEGIN {
-	printf "   => probes %+.2f%% (target < 2%%); an empty sched_switch program %+.2f%%; the probes above it %+.2f%%; control %+.2f%%\n", p, f, p - f, c }'
+	printf "   => probes %+.2f%%; an empty sched_switch program %+.2f%%; control %+.2f%%\n", p, f, c
+	printf "   => the probes above the empty program: %+.2f%% (target <= 0.5%%: %s)\n", p - f, (p - f <= 0.5) ? "met" : "MISSED" }'
 
 echo "2. each program's time per run (the kernel's statistics):"
 "$cost" -s -r 50 -l "$LOOPS" -c "$CPU" -o "$tmp/floor.bpf.o" | sed -n 's/^  /   /p'
@@ -119,8 +125,11 @@ end_to_end() {
 	done
 	printf '   median CPU time per op: without %s us, with %s us\n' \
 		"$(cut -d' ' -f1 "$tmp/pairs" | median)" "$(cut -d' ' -f2 "$tmp/pairs" | median)"
-	awk -v r="$(awk '{ print $2 / $1 }' "$tmp/pairs" | median)" \
-		'BEGIN { printf "   => slowdown, median of the pairs: %+.2f%% (target < 2%%)\n", (r - 1) * 100 }'
+	awk '{ print ($2 / $1 - 1) * 100 }' "$tmp/pairs" | sort -g | awk '{ v[NR] = $1 } END {
+		q1 = v[int((NR + 3) / 4)]; q3 = v[int((3 * NR + 3) / 4)]
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "   => slowdown, median of the pairs: %+.2f%% (quartiles %+.2f%% .. %+.2f%%: %s)\n",
+			m, q1, q3, (q1 <= 0 && q3 >= 0) ? "within noise" : "beyond noise" }'
 }
 end_to_end "3. end to end: perf bench sched pipe -l $LOOPS_E2E pinned to CPU $CPU" "$LOOPS_E2E" \
 	taskset -c "$CPU" perf bench sched pipe -l "$LOOPS_E2E"

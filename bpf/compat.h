@@ -74,6 +74,26 @@ static __always_inline long task_state(struct task_struct *t)
 }
 
 /*
+ * v clamped to at most max, as an index the verifier sees bounded on every
+ * kernel. Verifiers before Linux 6.10 (commit "bpf/verifier: improve XOR and
+ * OR range computation") forget a register's bounds when it is OR-ed with a
+ * non-constant register, so a value made like log2_ceil's is unbounded to
+ * them; and the clamp clang writes for a 32-bit index is on a zero-extended
+ * copy (r2 = r1; r2 <<= 32; r2 >>= 32; if r2 > max ...), which does not
+ * bound the register that indexes. Linux 6.1 then rejects the access ("R1
+ * unbounded memory access"). The comparison written here is on the very
+ * register that indexes.
+ */
+#define clamp_index(v, max)                                         \
+	({                                                          \
+		__u64 __v = (v);                                    \
+		asm volatile("if %[x] <= %[m] goto +1; %[x] = %[m]" \
+			     : [x] "+r"(__v)                        \
+			     : [m] "i"(max));                       \
+		__v;                                                \
+	})
+
+/*
  * The cgroup a task is keyed by: its unified-hierarchy cgroup, or its cgroup
  * in the v1 hierarchy of controller subsys (a bpf_core_enum_value of enum
  * cgroup_subsys_id, so the index is the running kernel's). For tracing

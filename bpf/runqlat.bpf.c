@@ -146,9 +146,7 @@ int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task
 	/* ns * 2^30 / 10^9 = ns * 1.073741824, without a division: 0.073741824 * 2^26 is
 	 * 4948730.04 (relative error 1e-9, far below a bucket); no overflow below 2^37 ns. */
 	__u64 units = ns + ((ns * 4948730ull) >> 26);
-	__u32 slot = log2_ceil(units);
-	if (slot >= RUNQLAT_SLOTS)
-		slot = RUNQLAT_SLOTS - 1;
+	__u64 slot = clamp_index(log2_ceil(units), RUNQLAT_SLOTS - 1);
 
 	__u64 key = task_cgroup_key(next, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
 	__u32 idx = key & (RUNQLAT_CACHE_SLOTS - 1);

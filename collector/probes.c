@@ -33,20 +33,59 @@ struct probes {
 	struct probe_slot slots[PROBES_COUNT];
 };
 
+/*
+ * The first line of the verifier's complaint in the last program load log
+ * libbpf printed: the line after the last instruction, before "processed N
+ * insns". probes_start adds it to the warning of a probe that did not load.
+ */
+static char verifier_complaint[256];
+
+static void note_complaint(const char *log)
+{
+	const char *begin = strstr(log, "-- BEGIN PROG LOAD LOG --");
+	if (!begin)
+		return;
+	const char *end = strstr(begin, "-- END PROG LOAD LOG --");
+	const char *stop = strstr(begin, "\nprocessed ");
+	if (stop && (!end || stop < end))
+		end = stop + 1;
+	if (!end)
+		end = begin + strlen(begin);
+	/* The complaint follows the last instruction ("N: ...") or source (";") line. */
+	const char *first = NULL;
+	for (const char *l = strchr(begin, '\n'); l && l + 1 < end; l = strchr(l + 1, '\n')) {
+		const char *s = l + 1;
+		size_t digits = strspn(s, "0123456789");
+		if ((digits && s[digits] == ':') || *s == ';' || *s == '\n')
+			first = NULL;
+		else if (!first)
+			first = s;
+	}
+	if (!first)
+		return;
+	size_t len = strcspn(first, "\n");
+	if (len >= sizeof(verifier_complaint))
+		len = sizeof(verifier_complaint) - 1;
+	memcpy(verifier_complaint, first, len);
+	verifier_complaint[len] = '\0';
+}
+
 __attribute__((format(printf, 2, 0))) static int libbpf_log(enum libbpf_print_level level,
 							    const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	/* Verifier logs are long: the whole message, at debug level only. */
-	char *line = NULL;
-	if (vasprintf(&line, fmt, ap) < 0)
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	size_t n = strlen(line);
-	while (n && line[n - 1] == '\n')
-		line[--n] = '\0';
-	log_debug("libbpf: %s", line);
-	free(line);
+	note_complaint(msg);
+	/* Verifier logs are long: the whole message, a log line per line of it
+	 * (a log line has a bounded length), at debug level only. */
+	char *text = strncmp(msg, "libbpf: ", 8) == 0 ? msg + 8 : msg;
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		log_debug("libbpf: %s", line);
+	free(msg);
 	return 0;
 }
 
@@ -132,8 +171,15 @@ int probes_start(struct collector *col, const struct cgroup_layout *layout, unsi
 		struct probe_slot *s = &p->slots[p->n++];
 		s->ops = probes_all[i];
 		struct hutch_error err = {0};
+		verifier_complaint[0] = '\0';
 		if (s->ops->start(&env, &s->state, &err) < 0) {
-			log_warn("probe %s off: %s", s->ops->name, err.msg);
+			if (verifier_complaint[0])
+				log_warn(
+					"probe %s off: %s: the verifier says \"%s\" (its whole log "
+					"at --log-level=debug)",
+					s->ops->name, err.msg, verifier_complaint);
+			else
+				log_warn("probe %s off: %s", s->ops->name, err.msg);
 			continue;
 		}
 		s->up = true;

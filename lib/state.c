@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "hutch/procfs.h"
 #include "hutch/state.h"
@@ -45,6 +47,8 @@ void hutch_state_init(struct hutch_state *st)
 	st->limits.pids_max = UINT64_MAX;
 	st->exit_code = -1;
 	st->fsd = true;
+	st->no_new_privs = true;
+	st->cap_mask = HUTCH_CAPS_DEFAULT;
 }
 
 void hutch_state_free(struct hutch_state *st)
@@ -167,9 +171,31 @@ int hutch_state_to_json(const struct hutch_state *st, char **ret_json)
 	add_bool(o, "no_pivot", st->no_pivot);
 	add_bool(o, "fsd", st->fsd);
 	add_bool(o, "seccomp_unconfined", st->seccomp_unconfined);
+	add_str(o, "seccomp_profile", st->seccomp_profile);
+	add_bool(o, "no_new_privileges", st->no_new_privs);
+	add_bool(o, "privileged", st->privileged);
+	add_u64(o, "cap_mask", st->cap_mask);
+	add_u64(o, "monitor_start_ticks", st->monitor_start_ticks);
+	if (st->log_note[0])
+		add_str(o, "log_note", st->log_note);
+
+	/* Unlimited is docker's -1. */
+	struct json_object *ul = json_object_new_array();
+	for (size_t i = 0; ul && i < st->n_ulimits; i++) {
+		struct json_object *u = json_object_new_object();
+		if (!u)
+			break;
+		add_str(u, "name", st->ulimits[i].name);
+		add_i64(u, "soft",
+			st->ulimits[i].soft == HUTCH_RLIM_INF ? -1 : (int64_t)st->ulimits[i].soft);
+		add_i64(u, "hard",
+			st->ulimits[i].hard == HUTCH_RLIM_INF ? -1 : (int64_t)st->ulimits[i].hard);
+		json_object_array_add(ul, u);
+	}
+	json_object_object_add(o, "ulimits", ul);
 
 	int r = 0;
-	if (!lim || !ns || !mounts) {
+	if (!lim || !ns || !mounts || !ul) {
 		r = -ENOMEM;
 	} else {
 		const char *s = json_object_to_json_string_ext(
@@ -389,8 +415,38 @@ static int state_from_object(struct json_object *o, struct hutch_state *st)
 	    (r = get_bool(o, "read_only", &st->read_only)) < 0 ||
 	    (r = get_bool(o, "no_pivot", &st->no_pivot)) < 0 ||
 	    (r = get_bool(o, "fsd", &st->fsd)) < 0 ||
-	    (r = get_bool(o, "seccomp_unconfined", &st->seccomp_unconfined)) < 0)
+	    (r = get_bool(o, "seccomp_unconfined", &st->seccomp_unconfined)) < 0 ||
+	    (r = get_str(o, "seccomp_profile", st->seccomp_profile, sizeof(st->seccomp_profile))) <
+		    0 ||
+	    (r = get_bool(o, "no_new_privileges", &st->no_new_privs)) < 0 ||
+	    (r = get_bool(o, "privileged", &st->privileged)) < 0 ||
+	    (r = get_u64(o, "cap_mask", &st->cap_mask)) < 0 ||
+	    (r = get_u64(o, "monitor_start_ticks", &st->monitor_start_ticks)) < 0 ||
+	    (r = get_str(o, "log_note", st->log_note, sizeof(st->log_note))) < 0)
 		return r;
+
+	struct json_object *ul;
+	if (json_object_object_get_ex(o, "ulimits", &ul)) {
+		if (!json_object_is_type(ul, json_type_array) ||
+		    json_object_array_length(ul) > HUTCH_MAX_ULIMITS)
+			return -EINVAL;
+		for (size_t i = 0; i < json_object_array_length(ul); i++) {
+			struct json_object *u = json_object_array_get_idx(ul, i);
+			struct hutch_ulimit *h = &st->ulimits[i];
+			int64_t soft = -1, hard = -1;
+			if (!json_object_is_type(u, json_type_object))
+				return -EINVAL;
+			if ((r = get_str(u, "name", h->name, sizeof(h->name))) < 0 ||
+			    (r = get_i64(u, "soft", -1, INT64_MAX, &soft)) < 0 ||
+			    (r = get_i64(u, "hard", -1, INT64_MAX, &hard)) < 0)
+				return r;
+			if (!h->name[0])
+				return -EINVAL;
+			h->soft = soft < 0 ? HUTCH_RLIM_INF : (uint64_t)soft;
+			h->hard = hard < 0 ? HUTCH_RLIM_INF : (uint64_t)hard;
+			st->n_ulimits = i + 1;
+		}
+	}
 	return 0;
 }
 
@@ -424,7 +480,8 @@ static bool valid_component(const char *s)
 	return s && s[0] && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
-int hutch_state_write(const char *root, const struct hutch_state *st)
+/* dir/state.json, atomically: a temporary renamed over the old file. */
+int hutch_state_write_at(const char *dir, const struct hutch_state *st)
 {
 	if (!st || !valid_component(st->id))
 		return -EINVAL;
@@ -438,7 +495,7 @@ int hutch_state_write(const char *root, const struct hutch_state *st)
 	 * and an fsync would cost a container start several milliseconds.
 	 */
 	char path[4096], tmp[4200];
-	snprintf(path, sizeof(path), "%s/%s/state.json", hutch_state_root(root), st->id);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -448,8 +505,8 @@ int hutch_state_write(const char *root, const struct hutch_state *st)
 		ssize_t w = write(fd, json + off, len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0) {
-			r = -errno;
+		if (w <= 0) {
+			r = w < 0 ? -errno : -ENOSPC;
 			close(fd);
 			unlink(tmp);
 			return r;
@@ -462,6 +519,15 @@ int hutch_state_write(const char *root, const struct hutch_state *st)
 		return r;
 	}
 	return 0;
+}
+
+int hutch_state_write(const char *root, const struct hutch_state *st)
+{
+	if (!st || !valid_component(st->id))
+		return -EINVAL;
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/%s", hutch_state_root(root), st->id);
+	return hutch_state_write_at(dir, st);
 }
 
 int hutch_state_read(const char *root, const char *id, struct hutch_state *ret)
@@ -491,7 +557,20 @@ static int by_created(const void *a, const void *b)
 	return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
 }
 
-int hutch_state_list(const char *root, struct hutch_state **ret_states, size_t *ret_n)
+/* Why a directory's state cannot be read, for a broken entry. */
+static void broken_reason(int r, char *buf, size_t size)
+{
+	if (r == -ENOENT)
+		snprintf(buf, size, "no state.json");
+	else if (r == -EINVAL || r == -ERANGE || r == -ENAMETOOLONG)
+		snprintf(buf, size, "state.json is not a valid container state");
+	else if (r == -EFBIG)
+		snprintf(buf, size, "state.json is too large");
+	else
+		snprintf(buf, size, "state.json: %s", strerror(-r));
+}
+
+static int list(const char *root, bool with_broken, struct hutch_state **ret_states, size_t *ret_n)
 {
 	_cleanup_closedir_ DIR *d = opendir(hutch_state_root(root));
 	if (!d) {
@@ -518,8 +597,34 @@ int hutch_state_list(const char *root, struct hutch_state **ret_states, size_t *
 			v = nv;
 			cap = ncap;
 		}
-		if (hutch_state_read(root, de->d_name, &v[n]) == 0)
+		int r = hutch_state_read(root, de->d_name, &v[n]);
+		if (r == 0 && strcmp(v[n].id, de->d_name) != 0) {
+			hutch_state_free(&v[n]);
+			r = -EINVAL; /* a state copied under another id's directory */
+		}
+		if (r == 0) {
 			n++;
+			continue;
+		}
+		if (!with_broken || strlen(de->d_name) > HUTCH_ID_LEN)
+			continue;
+		struct stat sb;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(sb.st_mode))
+			continue;
+		struct hutch_state *b = &v[n++];
+		hutch_state_init(b);
+		strcpy(b->id, de->d_name);
+		b->status = HUTCH_STATUS_EXITED;
+		b->created_ns =
+			(uint64_t)sb.st_mtim.tv_sec * 1000000000ull + (uint64_t)sb.st_mtim.tv_nsec;
+		broken_reason(r, b->broken, sizeof(b->broken));
+		hutch_name_of(root, b->id, b->name, sizeof(b->name));
+		/* The cgroup's path, kept apart from the state for this (runtime's "cgroup" link). */
+		char link[4200];
+		snprintf(link, sizeof(link), "%s/%s/cgroup", hutch_state_root(root), b->id);
+		ssize_t k = readlink(link, b->cgroup_path, sizeof(b->cgroup_path) - 1);
+		b->cgroup_path[k > 0 && b->cgroup_path[0] == '/' ? k : 0] = '\0';
 	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), by_created);
@@ -528,13 +633,23 @@ int hutch_state_list(const char *root, struct hutch_state **ret_states, size_t *
 	return 0;
 }
 
+int hutch_state_list(const char *root, struct hutch_state **ret_states, size_t *ret_n)
+{
+	return list(root, false, ret_states, ret_n);
+}
+
+int hutch_state_list_all(const char *root, struct hutch_state **ret_states, size_t *ret_n)
+{
+	return list(root, true, ret_states, ret_n);
+}
+
 int hutch_state_find(const char *root, const char *name_or_id, struct hutch_state *ret)
 {
 	if (!name_or_id || !name_or_id[0] || !ret)
 		return -EINVAL;
 	struct hutch_state *v;
 	size_t n;
-	int r = hutch_state_list(root, &v, &n);
+	int r = hutch_state_list_all(root, &v, &n);
 	if (r < 0)
 		return r;
 	ssize_t found = -1;
@@ -564,6 +679,67 @@ int hutch_state_find(const char *root, const char *name_or_id, struct hutch_stat
 	return r;
 }
 
+int hutch_name_reserve(const char *root, const char *name, const char *id)
+{
+	if (!valid_component(name) || !valid_component(id))
+		return -EINVAL;
+	char dir[4096], link[4400], target[HUTCH_ID_LEN + 2], other[4400];
+	snprintf(dir, sizeof(dir), "%s/.names", hutch_state_root(root));
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(link, sizeof(link), "%s/%s", dir, name);
+	for (int tries = 0; tries < 2; tries++) {
+		if (symlink(id, link) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+		ssize_t k = readlink(link, target, sizeof(target) - 1);
+		if (k < 0)
+			return errno == ENOENT ? -EAGAIN : -errno;
+		target[k] = '\0';
+		snprintf(other, sizeof(other), "%s/%s", hutch_state_root(root), target);
+		/* A reservation outliving its container (a killed rm): taken over. */
+		if (!valid_component(target) || access(other, F_OK) == 0)
+			return -EEXIST;
+		unlink(link);
+	}
+	return -EEXIST;
+}
+
+void hutch_name_release(const char *root, const char *name, const char *id)
+{
+	if (!valid_component(name) || !valid_component(id))
+		return;
+	char link[4400], target[HUTCH_ID_LEN + 2];
+	snprintf(link, sizeof(link), "%s/.names/%s", hutch_state_root(root), name);
+	ssize_t k = readlink(link, target, sizeof(target) - 1);
+	if (k < 0)
+		return;
+	target[k] = '\0';
+	if (strcmp(target, id) == 0)
+		unlink(link);
+}
+
+void hutch_name_of(const char *root, const char *id, char *buf, size_t size)
+{
+	char dir[4096];
+	buf[0] = '\0';
+	snprintf(dir, sizeof(dir), "%s/.names", hutch_state_root(root));
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	char target[HUTCH_ID_LEN + 2];
+	while (d && (de = readdir(d))) {
+		ssize_t k = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		if (k <= 0)
+			continue;
+		target[k] = '\0';
+		if (strcmp(target, id) == 0 && strlen(de->d_name) < size) {
+			strcpy(buf, de->d_name);
+			return;
+		}
+	}
+}
+
 int hutch_pid_start_ticks(pid_t pid, uint64_t *ret)
 {
 	char path[64];
@@ -581,12 +757,45 @@ int hutch_pid_start_ticks(pid_t pid, uint64_t *ret)
 	return 0;
 }
 
-bool hutch_state_pid_alive(const struct hutch_state *st)
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+bool hutch_pid_running(pid_t pid, uint64_t start_ticks)
 {
 	uint64_t t;
-	if (!st || st->pid <= 0)
+	if (pid <= 0)
 		return false;
-	if (hutch_pid_start_ticks(st->pid, &t) < 0)
+	/*
+	 * The pidfd first, then the start time: if the start time matches, the
+	 * pidfd is of the same process. A process that has exited but is not
+	 * reaped yet (a zombie, when its parent is slow, or gone and the
+	 * host's pid 1 is) still has /proc/PID: its pidfd polls readable.
+	 */
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && errno != ENOSYS)
 		return false;
-	return st->pid_start_ticks == 0 || t == st->pid_start_ticks;
+	bool alive = hutch_pid_start_ticks(pid, &t) == 0 && (start_ticks == 0 || t == start_ticks);
+	if (alive && fd >= 0) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		alive = poll(&p, 1, 0) == 0;
+	} else if (alive) {
+		/* Before Linux 5.3: the process's state letter (Z, X: exited). */
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		_cleanup_free_ char *buf = NULL;
+		size_t len;
+		struct procfs_pid_stat ps;
+		alive = hutch_read_file(path, 8192, &buf, &len) == 0 &&
+			procfs_parse_pid_stat(buf, len, &ps) == 0 && ps.state != 'Z' &&
+			ps.state != 'X';
+	}
+	if (fd >= 0)
+		close(fd);
+	return alive;
+}
+
+bool hutch_state_pid_alive(const struct hutch_state *st)
+{
+	return st && hutch_pid_running(st->pid, st->pid_start_ticks);
 }

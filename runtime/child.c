@@ -88,17 +88,9 @@ static int child_finish(struct container_setup *s, struct hutch_error *err)
 	r = mounts_finish(&m, err);
 	if (r < 0)
 		return r;
+	if ((r = rlimits_apply(s->st, err)) < 0)
+		return r;
 	return s->st->tty ? child_open_pty(s, err) : 0;
-}
-
-/* Message 3: the seccomp filter hutch compiled meanwhile (empty: compile it later). */
-static void child_recv_filter(struct container_setup *s)
-{
-	struct seccomp_prog *prog = &s->init.prog;
-	ssize_t n;
-	while ((n = recv(s->sync[1], prog->insns, sizeof(prog->insns), 0)) < 0 && errno == EINTR)
-		;
-	prog->len = n > 0 && n % 8 == 0 ? (size_t)n / 8 : 0;
 }
 
 void child_main(struct container_setup *s)
@@ -127,8 +119,10 @@ void child_main(struct container_setup *s)
 	sync_send_result(s->sync[1], 0, NULL, s->master);
 	if (s->master >= 0)
 		close(TAKE_FD(s->master));
-	if (s->init.seccomp)
-		child_recv_filter(s);
 	close(TAKE_FD(s->sync[1]));
-	_exit(init_run(&s->init));
+	int code = init_run(&s->init);
+	/* Its own record, for when its monitor is killed: its exit status is the monitor's only. */
+	if (s->exit_fd >= 0)
+		registry_write_exit(s->exit_fd, code, false, hutch_wall_ns(), "");
+	_exit(code);
 }

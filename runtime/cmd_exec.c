@@ -203,6 +203,21 @@ static int exec_spawn(const struct exec_opts *o, struct init_args *ia, int maste
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The container's capabilities, no_new_privs, seccomp filter and limits, as its command has them. */
+static int exec_security(const struct hutch_state *st, struct init_args *ia)
+{
+	struct hutch_error err = {0};
+	if (security_prog_for(st, false, &ia->prog, &err) < 0)
+		return hutch_fail("exec", "%s", err.msg);
+	ia->seccomp = ia->prog.len > 0;
+	ia->no_new_privs = st->no_new_privs;
+	ia->cap_mask = st->cap_mask;
+	/* The container's limits, not the caller's: set here, the exec'd process inherits them. */
+	if (rlimits_apply(st, &err) < 0)
+		return hutch_fail("exec", "%s", err.msg);
+	return 0;
+}
+
 static void state_freep(struct hutch_state **st)
 {
 	if (*st)
@@ -230,8 +245,9 @@ int cmd_exec(int argc, char **argv)
 	struct init_args ia = {.argv = o.argv,
 			       .env = st.env,
 			       .workdir = o.workdir ? o.workdir : st.workdir,
-			       .seccomp = !st.seccomp_unconfined,
 			       .tty_fd = -1};
+	if (exec_security(&st, &ia) != 0)
+		return EXIT_RUNTIME;
 	if ((o.user || st.user[0]) && exec_resolve_user(&st, o.user ? o.user : st.user, &ia) != 0)
 		return EXIT_RUNTIME;
 	if (exec_enter(&st, o.name) != 0)

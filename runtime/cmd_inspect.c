@@ -28,6 +28,13 @@ static struct json_object *inspect_one(struct hutch_state *st)
 	json_object_object_add(o, "StartedAt", json_object_new_string(t));
 	format_time(st->finished_ns, t, sizeof(t));
 	json_object_object_add(o, "FinishedAt", json_object_new_string(t));
+	if (st->broken[0])
+		json_object_object_add(o, "Broken", json_object_new_string(st->broken));
+	/* A log that stopped early (a full disk) says so here and in itself. */
+	json_object_object_add(o, "LogTruncated", json_object_new_boolean(st->log_note[0] != 0));
+	char caps[1024];
+	caps_format(st->cap_mask, caps, sizeof(caps));
+	json_object_object_add(o, "Capabilities", json_object_new_string(caps));
 
 	/* Per controller: the cgroup directory on this host. */
 	struct json_object *dirs = json_object_new_object();

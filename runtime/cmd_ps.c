@@ -24,9 +24,13 @@ static void human_age(uint64_t then_ns, char *buf, size_t size)
 static void status_text(const struct hutch_state *st, char *buf, size_t size)
 {
 	char age[64];
-	if (st->status == HUTCH_STATUS_RUNNING) {
+	if (st->broken[0]) {
+		snprintf(buf, size, "Broken (%.80s)", st->broken);
+	} else if (st->status == HUTCH_STATUS_RUNNING) {
 		human_age(st->started_ns, age, sizeof(age));
-		snprintf(buf, size, "Up %s", age);
+		/* Its monitor was killed: nobody will record its end but the next hutch command. */
+		bool orphan = !hutch_pid_running(st->monitor_pid, st->monitor_start_ticks);
+		snprintf(buf, size, "Up %s%s", age, orphan ? " (monitor gone)" : "");
 	} else if (st->status == HUTCH_STATUS_CREATED) {
 		snprintf(buf, size, "Created");
 	} else if (st->exit_code >= 0) {
@@ -85,7 +89,8 @@ int cmd_ps(int argc, char **argv)
 		return hutch_fail("ps", "unexpected argument '%s'", argv[optind]);
 	struct hutch_state *v;
 	size_t n;
-	int r = hutch_state_list(hutch_globals.root, &v, &n);
+	registry_gc();
+	int r = hutch_state_list_all(hutch_globals.root, &v, &n);
 	if (r < 0)
 		return hutch_fail("ps", "list %s: %s", hutch_globals.root, strerror(-r));
 	if (!quiet && !json)
@@ -95,6 +100,11 @@ int cmd_ps(int argc, char **argv)
 		struct hutch_state *st = &v[i];
 		container_refresh(st);
 		if (!all && st->status != HUTCH_STATUS_RUNNING)
+			continue;
+		/* A --rm container the refresh found finished is gone now. */
+		char dir[4200];
+		snprintf(dir, sizeof(dir), "%s/%s", hutch_globals.root, st->id);
+		if (st->auto_remove && st->status == HUTCH_STATUS_EXITED && access(dir, F_OK) != 0)
 			continue;
 		char status[96], cmd[256], age[64], created[64];
 		status_text(st, status, sizeof(status));
@@ -121,6 +131,9 @@ int cmd_ps(int argc, char **argv)
 			json_object_object_add(o, "ExitCode", json_object_new_int(st->exit_code));
 			json_object_object_add(o, "CgroupPath",
 					       json_object_new_string(st->cgroup_path));
+			if (st->broken[0])
+				json_object_object_add(o, "Broken",
+						       json_object_new_string(st->broken));
 			printf("%s\n",
 			       json_object_to_json_string_ext(
 				       o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -8,6 +8,23 @@
 #include "hutch.h"
 #include "verb.h"
 
+/*
+ * The cgroup (whatever of it exists, in every hierarchy: a killed monitor
+ * may have left it, or half of it), then the directory and the name. A
+ * broken container's cgroup is found from its directory's cgroup link; its
+ * processes are killed: nothing else can stop them.
+ */
+static int remove_one(struct hutch_state *st)
+{
+	const struct cgroup_layout *layout;
+	if (st->cgroup_path[0] == '/' && cgroup_layout_detect(&layout) == 0) {
+		int r = cgroup_remove_path(layout, st->cgroup_path, SIGKILL, NULL);
+		if (r < 0)
+			return r;
+	}
+	return registry_remove(st);
+}
+
 int cmd_rm(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -44,20 +61,10 @@ int cmd_rm(int argc, char **argv)
 		if (st.status == HUTCH_STATUS_RUNNING && !force) {
 			code = hutch_fail("rm", "container %s is running: stop it first, or rm -f",
 					  argv[i]);
-		} else if (force && container_stop(&st, 0) < 0) {
+		} else if (force && !st.broken[0] && container_stop(&st, 0) < 0) {
 			code = hutch_fail("rm", "container %s did not stop", argv[i]);
 		} else {
-			/* A monitor that died left its cgroup: take it down here. */
-			const struct cgroup_layout *layout;
-			struct cgroup *cg;
-			if (cgroup_layout_detect(&layout) == 0 &&
-			    cgroup_open(layout, st.cgroup_path, &cg) == 0) {
-				struct hutch_error err = {0};
-				cgroup_kill_all(cg, SIGKILL);
-				cgroup_destroy(cg, &err);
-				cgroup_close(cg);
-			}
-			int r = container_remove_dir(st.id);
+			int r = remove_one(&st);
 			if (r < 0)
 				code = hutch_fail("rm", "remove %s/%s: %s", hutch_globals.root,
 						  st.id, strerror(-r));

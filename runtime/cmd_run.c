@@ -2,6 +2,7 @@
 /* hutch run: create and run a container. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,6 +45,13 @@ static void run_usage(void)
 	       "  --rootfs DIR             run over this root filesystem instead of an image\n"
 	       "  --no-pivot               chroot instead of pivot_root (roots on ramfs)\n"
 	       "  --security-opt seccomp=unconfined   no seccomp filter\n"
+	       "  --security-opt seccomp=FILE         a seccomp profile in docker's JSON format\n"
+	       "  --security-opt no-new-privileges[=true|false]   (default true)\n"
+	       "  --cap-add CAP, --cap-drop CAP        capabilities over docker's default 14 "
+	       "(ALL)\n"
+	       "  --privileged             all capabilities and devices, no seccomp, no masks\n"
+	       "  --ulimit NAME=SOFT[:HARD]   a resource limit (nofile, nproc, core, ...; -1: "
+	       "unlimited)\n"
 	       "  -h, --help               this help\n\n"
 	       "Images are directories under %s (HUTCH_IMAGES_DIR); 'busybox' is built on first "
 	       "use.\n"
@@ -86,6 +94,23 @@ static int build_env(struct run_opts *o, char **image_env, struct hutch_error *e
 	return 0;
 }
 
+/* A seccomp=FILE profile: its absolute path kept, and compiled once now so a bad one fails here. */
+static int check_profile(struct hutch_state *st, struct hutch_error *err)
+{
+	char real[PATH_MAX];
+	if (!realpath(st->seccomp_profile, real))
+		return hutch_error_setsys(err, errno, "--security-opt seccomp=%s",
+					  st->seccomp_profile);
+	if (strlen(real) >= sizeof(st->seccomp_profile))
+		return hutch_error_set(err, ENAMETOOLONG, "--security-opt seccomp=%s: too long",
+				       real);
+	strcpy(st->seccomp_profile, real);
+	struct seccomp_prog prog = {0};
+	int r = seccomp_build_file(st->seccomp_profile, st->cap_mask, &prog, err);
+	seccomp_prog_free(&prog);
+	return r;
+}
+
 static int run_detached(struct run_opts *o)
 {
 	int p[2];
@@ -98,6 +123,8 @@ static int run_detached(struct run_opts *o)
 	if (pid == 0) {
 		/* The monitor: waits for the container in the background, records its end. */
 		close(p[0]);
+		/* A `hutch run -d` killed before it reads the id must not take the monitor with it. */
+		signal(SIGPIPE, SIG_IGN);
 		setsid();
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
@@ -170,6 +197,10 @@ int cmd_run(int argc, char **argv)
 			code = hutch_fail("run", "image '%s': %s", o.image, err.msg);
 			goto out;
 		}
+	}
+	if (o.st.seccomp_profile[0] && check_profile(&o.st, &err) < 0) {
+		code = hutch_fail("run", "%s", err.msg);
+		goto out;
 	}
 	if (build_env(&o, cfg.env, &err) < 0) {
 		code = hutch_fail("run", "%s", err.msg);

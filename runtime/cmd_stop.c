@@ -8,18 +8,14 @@
 #include "hutch.h"
 #include "verb.h"
 
-static bool pid_alive(pid_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
-
 /* Waits until the init is gone and its monitor has recorded the end (up to timeout_ms). */
 static bool wait_gone(const struct hutch_state *st, uint64_t timeout_ms, bool monitor_too)
 {
 	uint64_t deadline = hutch_now_ns() + timeout_ms * 1000000ull;
 	while (hutch_now_ns() < deadline) {
 		if (!hutch_state_pid_alive(st) &&
-		    (!monitor_too || st->monitor_pid == getpid() || !pid_alive(st->monitor_pid)))
+		    (!monitor_too || st->monitor_pid == getpid() ||
+		     !hutch_pid_running(st->monitor_pid, st->monitor_start_ticks)))
 			return true;
 		nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
 	}

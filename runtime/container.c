@@ -38,35 +38,6 @@ int spec_user_groups_in(const char *root, uid_t uid, gid_t *ret, size_t max)
 	return spec_user_groups(passwd, group, uid, ret, max);
 }
 
-int container_remove_dir(const char *id)
-{
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/%s", hutch_globals.root, id);
-	return hutch_rm_rf(dir);
-}
-
-int container_lookup(const char *verb, const char *name, struct hutch_state *ret)
-{
-	int r = hutch_state_find(hutch_globals.root, name, ret);
-	if (r == -ENOENT || r == -EINVAL)
-		return hutch_fail(verb, "no such container: %s", name);
-	if (r == -ENOTUNIQ)
-		return hutch_fail(verb, "'%s' names more than one container; give more of the id",
-				  name);
-	if (r < 0)
-		return hutch_fail(verb, "read state of %s: %s", name, strerror(-r));
-	container_refresh(ret);
-	return 0;
-}
-
-void container_refresh(struct hutch_state *st)
-{
-	if (st->status != HUTCH_STATUS_EXITED && !hutch_state_pid_alive(st)) {
-		/* Its monitor did not live to record the end: the exit code is unknown. */
-		st->status = HUTCH_STATUS_EXITED;
-	}
-}
-
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 /* Relays the container's output (and input) until its init exits; returns its exit code. */
@@ -75,11 +46,11 @@ static int container_wait(struct container_setup *s)
 	const struct hutch_state *st = s->st;
 	struct relay_io io = {.master = s->master,
 			      .in_fd = st->interactive && !st->detach ? STDIN_FILENO : -1,
-			      .out_fd = st->detach ? s->log_fd : STDOUT_FILENO,
+			      .out_fd = st->detach ? -1 : STDOUT_FILENO,
 			      .out_pipe = s->out_pipe[0],
 			      .err_pipe = s->err_pipe[0],
-			      .err_fd = STDERR_FILENO,
-			      .log_fd = st->detach ? -1 : s->log_fd};
+			      .err_fd = st->detach ? -1 : STDERR_FILENO,
+			      .log_fd = s->log_fd};
 	int status = io_relay(&io, s->pid, forwarded_signals, ARRAY_SIZE(forwarded_signals));
 	closep(&s->master);
 	s->master = -1;
@@ -115,16 +86,17 @@ static void container_teardown(struct container_setup *s, int code)
 	st->status = HUTCH_STATUS_EXITED;
 	st->exit_code = code;
 	st->finished_ns = hutch_wall_ns();
+	snprintf(st->log_note, sizeof(st->log_note), "%s", log_note());
 	if (st->auto_remove) {
-		/* What a --rm container leaves: its state and the empty mount point (else rm -rf). */
-		char path[4200];
-		snprintf(path, sizeof(path), "%s/state.json", s->dir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/rootfs", s->dir);
-		if (rmdir(path) < 0 || rmdir(s->dir) < 0)
-			container_remove_dir(st->id);
-	} else
-		hutch_state_write(hutch_globals.root, st);
+		registry_remove(st);
+		return;
+	}
+	/* The exit record first: its room was taken at creation, a full disk cannot refuse it. */
+	registry_record_exit(st);
+	int r = hutch_state_write(hutch_globals.root, st);
+	if (r < 0)
+		fprintf(stderr, "hutch: write the state of %s: %s (its exit is kept in %s/exit)\n",
+			st->name, strerror(-r), s->dir);
 }
 
 int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_fd,

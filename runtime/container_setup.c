@@ -41,7 +41,7 @@ void setup_init(struct container_setup *s, struct hutch_state *st, const char *c
 	s->sync[0] = s->sync[1] = -1;
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		s->join_fds[k] = -1;
-	s->unified_fd = s->null_fd = s->log_fd = s->master = -1;
+	s->unified_fd = s->null_fd = s->log_fd = s->master = s->exit_fd = -1;
 	s->out_pipe[0] = s->out_pipe[1] = s->err_pipe[0] = s->err_pipe[1] = -1;
 	s->mr.fd = s->mr.go[0] = s->mr.go[1] = -1;
 }
@@ -81,41 +81,23 @@ static int step_identity(struct container_setup *s, struct hutch_error *err)
 	else
 		snprintf(st->cgroup_path, sizeof(st->cgroup_path), "/hutch/%s", st->id);
 	st->monitor_pid = getpid();
+	hutch_pid_start_ticks(st->monitor_pid, &st->monitor_start_ticks);
 	st->created_ns = hutch_wall_ns();
 	st->status = HUTCH_STATUS_CREATED;
 	return 0;
 }
 
-static bool name_taken(const char *name)
-{
-	struct hutch_state *v;
-	size_t n;
-	bool taken = false;
-	if (hutch_state_list(hutch_globals.root, &v, &n) < 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		taken |= strcmp(v[i].name, name) == 0;
-	hutch_state_list_free(v, n);
-	return taken;
-}
-
-/* The name check and the directory that reserves the name go together, under a lock. */
+/* The directory, whole, with the name reserved (registry.c: safe against a SIGKILL). */
 static int step_reserve(struct container_setup *s, struct hutch_error *err)
 {
-	const char *root = hutch_globals.root;
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/.lock", root);
-	_cleanup_close_ int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0 || flock(lock, LOCK_EX) < 0)
-		return hutch_error_setsys(err, errno, "lock %s", path);
-	if (name_taken(s->st->name))
-		return hutch_error_set(err, EEXIST, "the name '%s' is already in use", s->st->name);
-	if (mkdir(s->dir, 0700) < 0)
-		return hutch_error_setsys(err, errno, "mkdir %s", s->dir);
-	s->made_dir = true;
-	int r = hutch_state_write(root, s->st);
+	int r = registry_create(s->st, err);
 	if (r < 0)
-		return hutch_error_setsys(err, -r, "write the state of %s", s->st->id);
+		return r;
+	s->made_dir = true;
+	s->exit_fd = registry_open_exit(s->st);
+	if (s->exit_fd < 0)
+		return hutch_error_setsys(err, -s->exit_fd, "open the exit record of %s",
+					  s->st->id);
 	return 0;
 }
 
@@ -193,14 +175,14 @@ static int step_stdio(struct container_setup *s, struct hutch_error *err)
 		s->log_fd = open(st->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (s->log_fd < 0)
 			return hutch_error_setsys(err, errno, "create %s", st->log_path);
+		int r = log_reserve(s->dir, s->log_fd);
+		if (r < 0)
+			return hutch_error_setsys(err, -r, "reserve room beside %s", st->log_path);
 	}
-	if (st->detach) {
+	/* A detached container's output comes through its monitor too: a full disk is seen. */
+	if (st->detach || !st->interactive || st->tty)
 		s->stdio[0] = s->null_fd;
-		s->stdio[1] = s->stdio[2] = s->log_fd;
-	} else if (!st->interactive || st->tty) {
-		s->stdio[0] = s->null_fd;
-	}
-	if (!st->detach && s->log_fd >= 0 && !st->tty) {
+	if (s->log_fd >= 0 && !st->tty) {
 		if (pipe2(s->out_pipe, O_CLOEXEC) < 0 || pipe2(s->err_pipe, O_CLOEXEC) < 0)
 			return hutch_error_setsys(err, errno, "pipe");
 		s->stdio[1] = s->out_pipe[1];
@@ -217,7 +199,15 @@ static int step_command(struct container_setup *s, struct hutch_error *err)
 	ia->argv = st->argv;
 	ia->env = st->env;
 	ia->workdir = st->workdir;
-	ia->seccomp = !st->seccomp_unconfined;
+	/* The filter is compiled (or, the built-in one, was at build time) before the clone. */
+	int r = security_prog_for(st, true, &ia->prog, err);
+	if (r < 0)
+		return r;
+	ia->seccomp = ia->prog.len > 0;
+	ia->no_new_privs = st->no_new_privs;
+	ia->cap_mask = st->cap_mask;
+	if (st->seccomp_profile[0] && (r = security_save_prog(st, &ia->prog)) < 0)
+		return hutch_error_setsys(err, -r, "keep the seccomp filter of %s", st->id);
 	if (!st->user[0])
 		return 0;
 	if (spec_resolve_user_in(st->user, st->rootfs, &ia->uid, &ia->gid) < 0)
@@ -317,6 +307,7 @@ static int step_clone(struct container_setup *s, struct hutch_error *err)
 	if (s->pid == 0)
 		child_main(s);
 	close_fd(&s->unified_fd);
+	close_fd(&s->exit_fd); /* the init's */
 	close_fd(&s->sync[1]);
 	/* The init has the pipes' writing ends: their end of file is the container's. */
 	close_fd(&s->out_pipe[1]);
@@ -346,18 +337,12 @@ static int step_limits(struct container_setup *s, struct hutch_error *err)
 	return ns_prep_finish(&s->np, err);
 }
 
-/* Messages 2 to 4: "g", the filter, and the init's answer. */
+/* Messages 2 and 3: "g" and the init's answer. */
 static int step_handshake(struct container_setup *s, struct hutch_error *err)
 {
 	struct sync_msg msg;
 	/* A child that failed already has closed its end: its message waits for us. */
 	send(s->sync[0], "g", 1, MSG_NOSIGNAL);
-	/* While the init finishes its filesystem, libseccomp compiles the command's filter. */
-	if (s->init.seccomp) {
-		static struct seccomp_prog prog;
-		size_t len = seccomp_build_default(&prog) == 0 ? prog.len * 8 : 0;
-		send(s->sync[0], len ? (void *)prog.insns : (void *)"", len, MSG_NOSIGNAL);
-	}
 	if (sync_recv_result(s->sync[0], &msg, &s->master) < 0) {
 		int status = 0;
 		while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
@@ -419,9 +404,9 @@ int setup_run(struct container_setup *s, struct hutch_error *err)
 
 void setup_close(struct container_setup *s)
 {
-	int *fds[] = {&s->sync[0],     &s->sync[1],    &s->unified_fd,	&s->null_fd,
-		      &s->log_fd,      &s->master,     &s->out_pipe[0], &s->out_pipe[1],
-		      &s->err_pipe[0], &s->err_pipe[1]};
+	int *fds[] = {&s->exit_fd,     &s->sync[0],	&s->sync[1],	&s->unified_fd,
+		      &s->null_fd,     &s->log_fd,	&s->master,	&s->out_pipe[0],
+		      &s->out_pipe[1], &s->err_pipe[0], &s->err_pipe[1]};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		close_fd(fds[i]);
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
@@ -448,7 +433,8 @@ void setup_undo(struct container_setup *s)
 		cgroup_close(TAKE_PTR(s->cg));
 	}
 	if (s->made_dir)
-		hutch_rm_rf(s->dir);
+		registry_remove(s->st);
 	s->made_dir = false;
+	seccomp_prog_free(&s->init.prog);
 	setup_close(s);
 }

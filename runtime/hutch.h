@@ -60,7 +60,8 @@ struct run_opts {
 	const char *rootfs;    /* --rootfs DIR */
 	const char *cgroup_parent;
 	char **env_files; /* --env-file, NULL-terminated */
-	unsigned ncpus;	  /* CPUs hutch may run on: --cpus's ceiling (run_opts_init asks) */
+	char **cap_add, **cap_drop;
+	unsigned ncpus; /* CPUs hutch may run on: --cpus's ceiling (run_opts_init asks) */
 	bool help;
 };
 void run_opts_init(struct run_opts *o);
@@ -69,6 +70,8 @@ void run_opts_free(struct run_opts *o);
 int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_error *err);
 /* --cpus 0.25 -> quota 25000 us over a 100000 us period. */
 int spec_parse_cpus(const char *s, uint64_t *ret_quota_us, uint64_t *ret_period_us);
+/* --security-opt seccomp=unconfined|FILE, no-new-privileges[=true|false] into st. */
+int spec_parse_security_opt(const char *s, struct hutch_state *st, struct hutch_error *err);
 /* RFC 1123 host names, as docker takes them (and under 64 characters, the kernel's limit). */
 bool spec_hostname_valid(const char *s);
 /* Whether a container path is /proc or /sys or under them (however spelled). */
@@ -106,6 +109,20 @@ int spec_env_file_parse(const char *text, char ***env, struct hutch_error *err);
 /* Stops a running container: SIGTERM, grace_s seconds, SIGKILL; waits for its monitor. */
 int container_stop(const struct hutch_state *st, uint64_t grace_s);
 
+/* ---- registry.c: the container registry, safe against a SIGKILL at any point ---- */
+/* Makes <root>/<id> whole (state, exit record, cgroup link) with its name reserved. */
+int registry_create(struct hutch_state *st, struct hutch_error *err);
+/* Removes <root>/<id> (renamed away first) and its name. */
+int registry_remove(const struct hutch_state *st);
+/* The exit code, OOM kill and end time into <id>/exit (room allocated at creation). */
+int registry_record_exit(const struct hutch_state *st);
+/* <id>/exit opened for writing (close-on-exec), for the init to leave its own record. */
+int registry_open_exit(const struct hutch_state *st);
+/* Writes an exit record into fd, in place. */
+int registry_write_exit(int fd, int code, bool oom_killed, uint64_t finished_ns, const char *note);
+/* Removes what killed hutch processes left half made or half removed, saying so. */
+void registry_gc(void);
+
 /* ---- image.c ---- */
 /* The image store's directory (env HUTCH_IMAGES_DIR overrides it). */
 const char *image_store_dir(void);
@@ -123,15 +140,18 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 		  struct hutch_error *err);
 /* Resolves a container by name or id for a verb; reports and returns EXIT_RUNTIME if none. */
 int container_lookup(const char *verb, const char *name, struct hutch_state *ret);
-/* The state with running containers whose process has gone marked exited. */
+/*
+ * The state as it is: a recorded exit folded in, a running container whose
+ * init has exited marked exited, and one whose monitor was killed finished
+ * (its cgroup down, its end recorded, --rm ones removed; said on stderr).
+ */
 void container_refresh(struct hutch_state *st);
-/* Removes <root>/<id> and everything in it. */
-int container_remove_dir(const char *id);
 
 /* A compiled seccomp filter: len BPF instructions (struct sock_filter, 8 bytes each). */
 struct seccomp_prog {
-	unsigned char insns[4096];
+	const void *insns; /* the built-in filter's static copy, or owned */
 	size_t len;
+	void *owned;
 };
 
 /* ---- init.c: the container's pid 1 ---- */
@@ -143,9 +163,10 @@ struct init_args {
 	bool set_user;
 	gid_t groups[HUTCH_MAX_GROUPS]; /* supplementary groups with set_user */
 	size_t n_groups;
-	bool seccomp; /* load the default filter before exec */
-	/* that filter compiled ahead (seccomp_build_default), or len 0: compile it then */
-	struct seccomp_prog prog;
+	bool seccomp;		  /* load prog before exec */
+	struct seccomp_prog prog; /* compiled ahead by hutch (seccomp_build_*) */
+	bool no_new_privs;
+	uint64_t cap_mask;   /* the capabilities the command keeps */
 	int tty_fd;	     /* the pty's slave for the command, or -1 */
 	bool signals_caught; /* every signal has a handler (the init's): exec resets them */
 	bool confined;	     /* init_confine done (the init's command inherits it) */
@@ -162,13 +183,59 @@ int init_run(const struct init_args *a);
 /* The command's side: becomes the session leader of the tty, drops to the user, execs. Never returns. */
 void init_exec_command(const struct init_args *a) __attribute__((noreturn));
 
-/* ---- seccomp.c ---- */
-/* Loads the default deny-list filter on the calling process (kept across exec). */
-int seccomp_apply_default(void);
-/* Compiles the default filter without loading it (libseccomp's work, done ahead). */
-int seccomp_build_default(struct seccomp_prog *ret);
-/* Loads a compiled filter as seccomp_apply_default would (no_new_privs first). */
+/* ---- seccomp.c (the profiles themselves: seccomp_profile.h) ---- */
+struct seccomp_profile;
+/* Compiles a profile for a container with caps (libseccomp), without loading it. */
+int seccomp_compile(const struct seccomp_profile *p, uint64_t caps, struct seccomp_prog *ret,
+		    struct hutch_error *err);
+/* The built-in profile's filter for caps: precompiled for docker's default capabilities. */
+int seccomp_build_default(uint64_t caps, struct seccomp_prog *ret, struct hutch_error *err);
+/* A docker JSON profile file's filter for caps. */
+int seccomp_build_file(const char *path, uint64_t caps, struct seccomp_prog *ret,
+		       struct hutch_error *err);
+void seccomp_prog_free(struct seccomp_prog *prog);
+/* Loads a compiled filter on the calling thread (kept across exec); no_new_privs is the caller's. */
 int seccomp_load_prog(const struct seccomp_prog *prog);
+
+/* ---- security.c: what a container's process runs with, by its state ---- */
+/*
+ * The filter a container's processes load (prog->len 0: none, with
+ * --privileged or seccomp=unconfined): the built-in profile, or for a
+ * seccomp=FILE profile the BPF that `run` compiled and kept as
+ * <root>/<id>/seccomp.bpf (the file is read once, at run).
+ */
+int security_prog_for(const struct hutch_state *st, bool at_run, struct seccomp_prog *ret,
+		      struct hutch_error *err);
+/* Keeps a compiled filter as <root>/<id>/seccomp.bpf, for exec. */
+int security_save_prog(const struct hutch_state *st, const struct seccomp_prog *prog);
+/*
+ * The command's side, just before its exec, with the user already set or
+ * not (set_user runs between the two): bounding set, then the rest.
+ */
+int security_apply_bounding(const struct init_args *a);
+int security_apply_rest(const struct init_args *a);
+
+/* ---- caps.c ---- */
+#define CAPS_KNOWN 41 /* CAP_CHOWN .. CAP_CHECKPOINT_RESTORE */
+#define CAPS_ALL   ((1ULL << CAPS_KNOWN) - 1)
+const char *caps_name(int cap);	   /* "CHOWN" */
+int caps_from_name(const char *s); /* "chown", "CAP_CHOWN" -> CAP_CHOWN; -EINVAL */
+/* docker's --cap-add/--cap-drop over its default set (ALL in either). */
+int caps_compute(char *const *add, char *const *drop, uint64_t *ret, struct hutch_error *err);
+/* "CAP_CHOWN,CAP_KILL" */
+void caps_format(uint64_t mask, char *buf, size_t size);
+int caps_drop_bounding(uint64_t keep);
+/* Effective and permitted sets cut to keep; inheritable and ambient emptied. */
+int caps_set_process(uint64_t keep);
+
+/* ---- rlimits.c ---- */
+int rlimit_resource(const char *name); /* "nofile" -> RLIMIT_NOFILE; -EINVAL */
+/* --ulimit NAME=SOFT[:HARD] (-1: unlimited; HARD defaults to SOFT). */
+int rlimit_parse(const char *s, struct hutch_ulimit *ret, struct hutch_error *err);
+/* Adds (or replaces) one in the state's list; -E2BIG when full. */
+int rlimit_add(struct hutch_state *st, const struct hutch_ulimit *u);
+/* Sets hutch's defaults, then the state's --ulimit ones, on the calling process. */
+int rlimits_apply(const struct hutch_state *st, struct hutch_error *err);
 
 /* ---- mounts.c: the container's filesystem, done by its init before the command ---- */
 struct mount_ctx {
@@ -228,6 +295,14 @@ struct relay_io {
 };
 /* pty_relay with the command's output also kept in a log, or coming through pipes. */
 int io_relay(const struct relay_io *io, pid_t child, const int *fwd_signals, size_t n_sig);
+
+/* ---- log.c: the container log, honest about a full disk ---- */
+/* Reserves room beside the log (dir/log.reserve) for the note of its end; log_fd is the log. */
+int log_reserve(const char *dir, int log_fd);
+/* Writes to fd; for the log, a full disk ends it with a note (log_note) instead of an error. */
+int log_write(int fd, const void *buf, size_t len);
+/* Why the log stopped early, "" if it did not. */
+const char *log_note(void);
 
 /* Formats a wall clock time (ns) as RFC 3339 UTC; "" for 0. */
 void format_time(uint64_t ns, char *buf, size_t size);

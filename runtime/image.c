@@ -172,34 +172,3 @@ int image_resolve_config(const char *name, struct image_config *ret, struct hutc
 	ret->from_store = r == 0;
 	return r;
 }
-
-int image_config_apply(const struct image_config *c, struct hutch_state *st,
-		       struct hutch_error *err)
-{
-	char **argv = NULL;
-	int r = 0;
-	for (size_t i = 0; r == 0 && c->entrypoint && c->entrypoint[i]; i++)
-		r = strv_push(&argv, c->entrypoint[i]);
-	char **rest = st->argv ? st->argv : c->cmd;
-	for (size_t i = 0; r == 0 && rest && rest[i]; i++)
-		r = strv_push(&argv, rest[i]);
-	if (r == 0 && !argv) {
-		if (c->from_store) {
-			return hutch_error_set(err, EINVAL,
-					       "no command given and the image has no Entrypoint "
-					       "or Cmd");
-		}
-		r = strv_push(&argv, "sh");
-	}
-	if (r < 0) {
-		strv_free(argv);
-		return hutch_error_set(err, ENOMEM, "out of memory");
-	}
-	strv_free(st->argv);
-	st->argv = argv;
-	if (!st->workdir[0] && c->workdir[0])
-		snprintf(st->workdir, sizeof(st->workdir), "%s", c->workdir);
-	if (!st->user[0] && c->user[0])
-		snprintf(st->user, sizeof(st->user), "%s", c->user);
-	return 0;
-}

@@ -8,6 +8,8 @@
 int cmd_load(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_image(int argc, char **argv);

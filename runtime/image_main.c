@@ -37,6 +37,8 @@ void format_time(uint64_t ns, char *buf, size_t size)
 static const struct hutch_verb verbs[] = {
 	{"load", cmd_load, "Load images from a docker save or OCI archive"},
 	{"save", cmd_save, "Save images to a docker-loadable archive"},
+	{"commit", cmd_commit, "Make an image of a container's changes"},
+	{"pull", cmd_pull, "Pull an image from a registry"},
 	{"import", cmd_import, "Make an image of a root filesystem tarball"},
 	{"rmi", cmd_rmi, "Remove images"},
 	{"tag", cmd_tag, "Give an image another name"},

@@ -25,8 +25,8 @@ const char *image_store_dir(void)
 /* Names the store uses for itself, never a directory image. */
 static bool reserved_name(const char *name)
 {
-	static const char *const names[] = {"blobs", "layers", "images",
-					    "tmp",   "lock",   "repositories.json"};
+	static const char *const names[] = {"blobs", "layers", "images",	   "tmp",
+					    "lock",  "locks",  "repositories.json"};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(name, names[i]) == 0)
 			return true;
@@ -451,4 +451,35 @@ int layers_find(const char *rootfs, const char *rel, char *buf, size_t size)
 			p++;
 	}
 	return -ENOENT;
+}
+
+int image_config_apply(const struct image_config *c, struct hutch_state *st,
+		       struct hutch_error *err)
+{
+	char **argv = NULL;
+	int r = 0;
+	for (size_t i = 0; r == 0 && c->entrypoint && c->entrypoint[i]; i++)
+		r = strv_push(&argv, c->entrypoint[i]);
+	char **rest = st->argv ? st->argv : c->cmd;
+	for (size_t i = 0; r == 0 && rest && rest[i]; i++)
+		r = strv_push(&argv, rest[i]);
+	if (r == 0 && !argv) {
+		if (c->from_store) {
+			return hutch_error_set(err, EINVAL,
+					       "no command given and the image has no Entrypoint "
+					       "or Cmd");
+		}
+		r = strv_push(&argv, "sh");
+	}
+	if (r < 0) {
+		strv_free(argv);
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	}
+	strv_free(st->argv);
+	st->argv = argv;
+	if (!st->workdir[0] && c->workdir[0])
+		snprintf(st->workdir, sizeof(st->workdir), "%s", c->workdir);
+	if (!st->user[0] && c->user[0])
+		snprintf(st->user, sizeof(st->user), "%s", c->user);
+	return 0;
 }

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <sched.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,47 +18,11 @@
 
 extern char **environ;
 
-/* docker's default capability set; everything else leaves the bounding set. */
-static const int default_caps[] = {
-	CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,	     CAP_FOWNER,
-	CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,	     CAP_SETUID,
-	CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-	CAP_KILL,    CAP_AUDIT_WRITE,
-};
-
-/* The bounding set, then the permitted and effective sets (inheritable: none, as runc's). */
-static int set_capabilities(void)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {0};
-	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
-		bool keep = false;
-		for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
-			keep |= default_caps[i] == cap;
-		if (keep) {
-			d[cap / 32].permitted |= 1u << (cap % 32);
-			d[cap / 32].effective |= 1u << (cap % 32);
-		} else {
-			prctl(PR_CAPBSET_DROP, cap, 0, 0,
-			      0); /* a cap this kernel lacks: EINVAL, fine */
-		}
-	}
-	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
-}
-
 int init_confine(const struct init_args *a)
 {
-	int r = set_capabilities();
-	if (r < 0) {
-		fprintf(stderr, "hutch: set the capabilities: %s\n", strerror(-r));
-		return r;
-	}
-	if (a->seccomp &&
-	    (r = a->prog.len ? seccomp_load_prog(&a->prog) : seccomp_apply_default()) < 0) {
-		fprintf(stderr, "hutch: load the seccomp filter\n");
-		return r;
-	}
-	return 0;
+	/* security.c: the order the kernel needs; each step says why when it fails. */
+	int r = security_apply_bounding(a);
+	return r < 0 ? r : security_apply_rest(a);
 }
 
 void init_exec_command(const struct init_args *a)

@@ -25,6 +25,8 @@ static const struct hutch_verb verbs[] = {
 	{"images", cmd_images, "List images"},
 	{"load", cmd_image_verb, "Load images from a docker save or OCI archive"},
 	{"save", cmd_image_verb, "Save images to a docker-loadable archive"},
+	{"commit", cmd_image_verb, "Make an image of a container's changes"},
+	{"pull", cmd_image_verb, "Pull an image from a registry"},
 	{"import", cmd_image_verb, "Make an image of a root filesystem tarball"},
 	{"rmi", cmd_image_verb, "Remove images"},
 	{"tag", cmd_image_verb, "Give an image another name"},

@@ -92,6 +92,35 @@ static int bind(const char *src, const char *target, bool ro, struct hutch_error
 	return 0;
 }
 
+/*
+ * --privileged: every device node of the host's /dev (its top level, where
+ * the devices are; docker copies them all the same way), besides the ones
+ * every container gets.
+ */
+static int copy_host_devices(const char *dev, struct hutch_error *err)
+{
+	_cleanup_closedir_ DIR *d = opendir("/dev");
+	if (!d)
+		return hutch_error_setsys(err, errno, "open the host's /dev");
+	struct dirent *de;
+	char p[4200];
+	while ((de = readdir(d))) {
+		struct stat sb;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !(S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode)))
+			continue;
+		pathf(p, sizeof(p), "%s/%s", dev, de->d_name);
+		if (mknod(p, sb.st_mode, sb.st_rdev) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return hutch_error_setsys(err, errno, "mknod %s", p);
+		}
+		if (chmod(p, sb.st_mode & 07777) < 0 || chown(p, sb.st_uid, sb.st_gid) < 0)
+			return hutch_error_setsys(err, errno, "set the mode of %s", p);
+	}
+	return 0;
+}
+
 int dev_populate(const char *dev, struct hutch_error *err)
 {
 	static const struct {
@@ -109,9 +138,19 @@ int dev_populate(const char *dev, struct hutch_error *err)
 	char p[4200];
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
 		pathf(p, sizeof(p), "%s/%s", dev, devs[i].name);
-		if (mknod(p, S_IFCHR | 0666, makedev(devs[i].major, devs[i].minor)) < 0)
+		if (mknod(p, S_IFCHR | 0666, makedev(devs[i].major, devs[i].minor)) == 0) {
+			chmod(p, 0666); /* past the umask */
+			continue;
+		}
+		/* In a user namespace mknod is refused: the host's node is bound instead. */
+		char host[64];
+		int r;
+		if (errno != EPERM)
 			return hutch_error_setsys(err, errno, "mknod %s", p);
-		chmod(p, 0666); /* past the umask */
+		snprintf(host, sizeof(host), "/dev/%s", devs[i].name);
+		if ((r = make_target(p, false, err)) < 0 ||
+		    (r = do_mount(host, p, NULL, MS_BIND, NULL, err)) < 0)
+			return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		pathf(p, sizeof(p), "%s/%s", dev, links[i][1]);
@@ -121,7 +160,7 @@ int dev_populate(const char *dev, struct hutch_error *err)
 	return 0;
 }
 
-static int setup_dev(const char *rootfs, struct hutch_error *err)
+static int setup_dev(const char *rootfs, bool privileged, struct hutch_error *err)
 {
 	char dev[4096], p[4200];
 	int r;
@@ -130,7 +169,8 @@ static int setup_dev(const char *rootfs, struct hutch_error *err)
 	    (r = do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
 			  err)) < 0)
 		return r;
-	if ((r = dev_populate(dev, err)) < 0)
+	if ((r = dev_populate(dev, err)) < 0 ||
+	    (privileged && (r = copy_host_devices(dev, err)) < 0))
 		return r;
 	pathf(p, sizeof(p), "%s/pts", dev);
 	if ((r = make_target(p, true, err)) < 0 ||
@@ -301,9 +341,19 @@ static int mask_paths(const char *rootfs, const char *prefix, struct hutch_error
 	return 0;
 }
 
+/* The proc/pressure files are bound only where the kernel has PSI (the target must exist). */
 static const char *const fsd_files[] = {
-	"proc/meminfo", "proc/cpuinfo",	  "proc/stat",	"proc/uptime",
-	"proc/loadavg", "proc/diskstats", "proc/swaps", "sys/devices/system/cpu/online",
+	"proc/meminfo",
+	"proc/cpuinfo",
+	"proc/stat",
+	"proc/uptime",
+	"proc/loadavg",
+	"proc/diskstats",
+	"proc/swaps",
+	"proc/pressure/cpu",
+	"proc/pressure/memory",
+	"proc/pressure/io",
+	"sys/devices/system/cpu/online",
 };
 
 static int setup_fsd(const char *rootfs, const char *fsd, struct hutch_error *err)
@@ -383,9 +433,10 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 	    (r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0)
 		return r;
-	if ((r = setup_dev(rootfs, err)) < 0)
+	if ((r = setup_dev(rootfs, st->privileged, err)) < 0)
 		return r;
-	if ((r = mask_paths(rootfs, "proc/", err)) < 0)
+	/* docker's --privileged: no masked or read-only paths, /sys writable. */
+	if (!st->privileged && (r = mask_paths(rootfs, "proc/", err)) < 0)
 		return r;
 	static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
 	char etc[4096];
@@ -408,10 +459,11 @@ int mounts_prepare(const struct mount_ctx *m, struct hutch_error *err)
 		return r;
 	if ((r = root_join(rootfs, "/sys", p, sizeof(p), err)) < 0 ||
 	    (r = make_target(p, true, err)) < 0 ||
-	    (r = do_mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+	    (r = do_mount("sysfs", p, "sysfs",
+			  (st->privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 			  err)) < 0)
 		return r;
-	if ((r = mask_paths(rootfs, "sys/", err)) < 0)
+	if (!st->privileged && (r = mask_paths(rootfs, "sys/", err)) < 0)
 		return r;
 	/* hutch-fsd's files: binds over /proc's and /sys's (none of them masked). */
 	if (m->fsd_dir && (r = setup_fsd(rootfs, m->fsd_dir, err)) < 0)

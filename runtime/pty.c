@@ -55,7 +55,7 @@ static bool copy_out(struct relay_out *o, int log_fd)
 	if (o->dst >= 0 && write_all(o->dst, buf, (size_t)n) < 0)
 		o->dst = -1;
 	if (log_fd >= 0)
-		write_all(log_fd, buf, (size_t)n);
+		log_write(log_fd, buf, (size_t)n);
 	return true;
 }
 

@@ -410,6 +410,11 @@ void runc_child_main(struct runc_child *a)
 	struct hutch_error err = {0};
 	int master = -1;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* The namespaces create's thread made come first on the socket. */
+	if (ns_prep_enter(a->sync_fd, a->made_flags, &err) < 0) {
+		sync_send_result(a->sync_fd, err.err, err.msg, -1);
+		_exit(1);
+	}
 	/* "go": the cgroup is limited, id maps written; with it the state for the hooks. */
 	ssize_t n;
 	while ((n = recv(a->sync_fd, state_json, sizeof(state_json) - 1, 0)) < 0 && errno == EINTR)
@@ -471,16 +476,18 @@ void runc_child_main(struct runc_child *a)
 	char self[64];
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fifo);
 	int w = open(self, O_WRONLY | O_CLOEXEC);
-	if (w < 0 || write(w, "0", 1) != 1) {
+	if (w < 0) {
 		fprintf(stderr, "hutch-runc: open the exec fifo: %s\n", strerror(errno));
 		_exit(1);
 	}
-	close(w);
 	close(fifo);
 	if (runc_run_hooks(a->cfg, OCI_HOOK_START_CONTAINER, state_json, &err) < 0) {
 		fprintf(stderr, "hutch-runc: %s\n", err.msg);
 		_exit(1);
 	}
+	/* The byte says the hooks are done; the fifo's end (at exec, close-on-exec) that it runs. */
+	if (write(w, "0", 1) != 1)
+		_exit(1);
 	runc_process_exec(&a->cfg->process, a->exec_path, a->tty_fd, a->seccomp, a->seccomp_early,
 			  a->preserve_fds);
 }

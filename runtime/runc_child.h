@@ -12,6 +12,7 @@ struct runc_child {
 	const char *rootfs;    /* absolute, on the host */
 	const char *fifo_path; /* <root>/<id>/exec.fifo */
 	int sync_fd;
+	int made_flags; /* namespaces hutch's thread makes and sends first (ns_prep) */
 	struct cgroup *cg;
 	bool in_unified; /* born in the unified cgroup */
 	bool no_pivot;

@@ -71,10 +71,17 @@ struct create {
 	pid_t pid;
 	int master;
 	void *seccomp;
+	/* hutch's namespace thread (setup_threads.c) and the state it reads its asks from */
+	struct ns_prep np;
+	struct hutch_state nst;
 };
 
 static void create_close(struct create *c)
 {
+	if (c->np.running) {
+		struct hutch_error perr = {0};
+		ns_prep_finish(&c->np, &perr);
+	}
 	for (int i = 0; i < 2; i++)
 		if (c->sync[i] >= 0)
 			close(TAKE_FD(c->sync[i]));
@@ -202,6 +209,17 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 	snprintf(c->fifo, sizeof(c->fifo), "%s/exec.fifo", c->dir);
 	if (mkfifo(c->fifo, 0622) < 0)
 		return hutch_error_setsys(err, errno, "mkfifo %s", c->fifo);
+	/* The container's root opens it: in a user namespace, the host's id it maps to owns it. */
+	uid_t fifo_uid = 0;
+	gid_t fifo_gid = 0;
+	for (size_t i = 0; i < cfg->n_uid_mappings; i++)
+		if (cfg->uid_mappings[i].container_id == 0)
+			fifo_uid = cfg->uid_mappings[i].host_id;
+	for (size_t i = 0; i < cfg->n_gid_mappings; i++)
+		if (cfg->gid_mappings[i].container_id == 0)
+			fifo_gid = cfg->gid_mappings[i].host_id;
+	if ((fifo_uid || fifo_gid) && chown(c->fifo, fifo_uid, fifo_gid) < 0)
+		return hutch_error_setsys(err, errno, "chown %s", c->fifo);
 	if ((r = oci_cgroups_path(cfg->cgroups_path, runc_globals.systemd_cgroup, o->id,
 				  RUNC_CGROUP_PARENT, c->st.cgroup_path, sizeof(c->st.cgroup_path),
 				  err)) < 0)
@@ -237,7 +255,33 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
 		return hutch_error_setsys(err, errno, "socketpair");
 
+	/*
+	 * The new network, IPC and UTS namespaces are made by a thread (as
+	 * hutch's) while the cgroup is made and limited, and sent to the child;
+	 * not under a new user namespace, which must own them.
+	 */
+	if (!cfg->ns[OCI_NS_USER].present) {
+		static const struct {
+			enum oci_ns_type oci;
+			enum hutch_ns_kind kind;
+		} thread_made[] = {{OCI_NS_NETWORK, HUTCH_NS_NET},
+				   {OCI_NS_IPC, HUTCH_NS_IPC},
+				   {OCI_NS_UTS, HUTCH_NS_UTS}};
+		for (size_t i = 0; i < ARRAY_SIZE(thread_made); i++)
+			c->nst.ns[thread_made[i].kind].mode =
+				cfg->ns[thread_made[i].oci].present &&
+						!cfg->ns[thread_made[i].oci].path
+					? HUTCH_NS_PRIVATE
+					: HUTCH_NS_HOST;
+		snprintf(c->nst.hostname, sizeof(c->nst.hostname), "%s",
+			 cfg->hostname ? cfg->hostname : "");
+		ns_prep_start(&c->np, &c->nst, c->sync[0]);
+		if (c->np.running)
+			flags &= ~(unsigned long)c->np.flags;
+	}
+
 	struct runc_child a = {.cfg = cfg,
+			       .made_flags = c->np.running ? c->np.flags : 0,
 			       .rootfs = c->st.rootfs,
 			       .fifo_path = c->fifo,
 			       .sync_fd = c->sync[1],
@@ -260,6 +304,9 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 	if ((r = cgroup_create_rest(c->cg, err)) < 0 ||
 	    (r = runc_apply_resources(c->cg, &cfg->resources, err)) < 0 ||
 	    (r = runc_allow_devices(c->cg, cfg, err)) < 0)
+		return r;
+	/* The thread has sent the child its namespaces: "go" comes after them. */
+	if ((r = ns_prep_finish(&c->np, err)) < 0)
 		return r;
 	if (cfg->ns[OCI_NS_USER].present && !cfg->ns[OCI_NS_USER].path &&
 	    (r = write_id_maps(c->pid, cfg, err)) < 0)
@@ -321,6 +368,7 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 static void create_init(struct create *c)
 {
 	memset(c, 0, sizeof(*c));
+	hutch_state_init(&c->nst);
 	oci_config_init(&c->cfg);
 	c->unified_fd = c->master = -1;
 	c->sync[0] = c->sync[1] = -1;
@@ -436,14 +484,26 @@ static int start_process(const struct runc_state *st, struct hutch_error *err)
 	_cleanup_close_ int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return hutch_error_setsys(err, errno, "open %s", fifo);
+	/*
+	 * The process writes a byte once its startContainer hooks ran, and its
+	 * end of the fifo closes at its exec: poststart hooks come after both.
+	 */
+	bool got = false;
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int n = poll(&p, 1, 100);
 		char b;
-		if (n > 0 && read(fd, &b, 1) == 1)
+		ssize_t r = n > 0 ? read(fd, &b, 1) : -1;
+		if (r == 1)
+			got = true;
+		else if (r == 0 && got)
 			break;
-		if (runc_state_status(st) == RUNC_STOPPED)
+		if (r <= 0 && runc_state_status(st) == RUNC_STOPPED) {
+			unlink(fifo);
+			if (got)
+				break; /* it ran and is gone already */
 			return hutch_error_set(err, ESRCH, "the container's process has exited");
+		}
 	}
 	unlink(fifo);
 	return 0;

@@ -1,141 +1,155 @@
 // SPDX-License-Identifier: MIT
 /*
- * The command's seccomp filter: a deny list of the system calls docker's
- * default profile keeps from containers (kernel modules, kexec, reboot,
- * swap, clocks, keyrings, bpf, perf, namespaces of its own, ...), each
- * failing with EPERM. clone3 gets ENOSYS so libc falls back to clone, whose
- * namespace flags the filter can see.
+ * The command's seccomp filter: a profile (seccomp_profile.c: the built-in
+ * one or docker's JSON) compiled by libseccomp into BPF for the container's
+ * capabilities, and loaded before the exec. The built-in profile with
+ * docker's default capabilities, which nearly every container has, is
+ * compiled when hutch is built (seccomp_gen.c): a start costs no compile.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sched.h>
 #include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "hutch.h"
+#include "seccomp_profile.h"
 
-static const char *const denied[] = {
-	"acct",
-	"add_key",
-	"bpf",
-	"clock_adjtime",
-	"clock_settime",
-	"create_module",
-	"delete_module",
-	"finit_module",
-	"get_kernel_syms",
-	"get_mempolicy",
-	"init_module",
-	"ioperm",
-	"iopl",
-	"kcmp",
-	"kexec_file_load",
-	"kexec_load",
-	"keyctl",
-	"lookup_dcookie",
-	"mbind",
-	"mount",
-	"move_pages",
-	"name_to_handle_at",
-	"nfsservctl",
-	"open_by_handle_at",
-	"perf_event_open",
-	"personality",
-	"pivot_root",
-	"process_vm_readv",
-	"process_vm_writev",
-	"ptrace",
-	"query_module",
-	"quotactl",
-	"reboot",
-	"request_key",
-	"set_mempolicy",
-	"setns",
-	"settimeofday",
-	"stime",
-	"swapon",
-	"swapoff",
-	"sysfs",
-	"_sysctl",
-	"umount",
-	"umount2",
-	"unshare",
-	"uselib",
-	"userfaultfd",
-	"ustat",
-	"vm86",
-	"vm86old",
-	"fsopen",
-	"fsconfig",
-	"fsmount",
-	"fspick",
-	"move_mount",
-	"open_tree",
-};
-
-static scmp_filter_ctx default_filter(void)
+static int rule_add(scmp_filter_ctx ctx, const struct seccomp_rule *r, const char *name)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR)
+		return 0; /* unknown to this libseccomp or architecture */
+	struct scmp_arg_cmp cmp[SECCOMP_MAX_ARGS];
+	for (size_t i = 0; i < r->n_args; i++)
+		cmp[i] = (struct scmp_arg_cmp){.arg = r->args[i].index,
+					       .op = (enum scmp_compare)r->args[i].op,
+					       .datum_a = r->args[i].value,
+					       .datum_b = r->args[i].value_two};
+	int ret = seccomp_rule_add_array(ctx, r->action, nr, (unsigned)r->n_args, cmp);
+	/* A rule libseccomp cannot express on a compat architecture (socketcall's
+	 * multiplexed socket) applies where it can; the same rule twice is fine. */
+	if (ret == -EEXIST)
+		ret = 0;
+	return ret;
+}
+
+int seccomp_compile(const struct seccomp_profile *p, uint64_t caps, struct seccomp_prog *ret,
+		    struct hutch_error *err)
+{
+	struct utsname u;
+	uint32_t kernel = uname(&u) == 0 ? seccomp_kernel_version(u.release) : 0;
+	uint32_t native = seccomp_arch_native();
+	uint32_t arch = seccomp_arch_bit(native);
+	scmp_filter_ctx ctx = seccomp_init(p->default_action);
 	if (!ctx)
-		return NULL;
+		return hutch_error_set(err, ENOMEM, "seccomp: out of memory");
 	int r = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(denied) && r == 0; i++) {
-		int nr = seccomp_syscall_resolve_name(denied[i]);
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not on this architecture */
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+	/* no_new_privs is hutch's to set (--security-opt no-new-privileges). */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* A binary tree of system call numbers: a few comparisons per call, not hundreds. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	uint32_t compat[4];
+	size_t n_compat = p->n_arches ? 0 : seccomp_arch_compat(native, compat, 4);
+	for (size_t i = 0; i < n_compat + p->n_arches && r == 0; i++) {
+		uint32_t a = i < n_compat ? compat[i] : p->arches[i - n_compat];
+		if (a != native) {
+			r = seccomp_arch_add(ctx, a);
+			r = r == -EEXIST ? 0 : r;
+		}
 	}
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
 	if (r < 0) {
 		seccomp_release(ctx);
-		return NULL;
+		return hutch_error_setsys(err, -r, "seccomp: add an architecture");
 	}
-	return ctx;
-}
-
-int seccomp_apply_default(void)
-{
-	scmp_filter_ctx ctx = default_filter();
-	if (!ctx)
-		return -ENOMEM;
-	int r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
-}
-
-int seccomp_build_default(struct seccomp_prog *ret)
-{
-	ret->len = 0;
-	scmp_filter_ctx ctx = default_filter();
-	if (!ctx)
-		return -ENOMEM;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct seccomp_rule *rule = &p->rules[i];
+		if (rule->action == p->default_action ||
+		    !seccomp_rule_applies(rule, caps, arch, kernel))
+			continue;
+		for (size_t k = 0; k < rule->n_names; k++) {
+			r = rule_add(ctx, rule, rule->names[k]);
+			if (r < 0) {
+				seccomp_release(ctx);
+				return hutch_error_setsys(err, -r, "seccomp: the rule for %s",
+							  rule->names[k]);
+			}
+		}
+	}
 	/* libseccomp 2.5 exports to a file descriptor only. */
-	_cleanup_close_ int fd = memfd_create("hutch-seccomp", MFD_CLOEXEC);
-	int r = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
+	int fd = memfd_create("hutch-seccomp", MFD_CLOEXEC);
+	r = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
-	if (r < 0)
-		return r;
-	ssize_t n = pread(fd, ret->insns, sizeof(ret->insns), 0);
-	if (n <= 0 || n % sizeof(struct sock_filter) != 0 || (size_t)n == sizeof(ret->insns))
-		return -EIO;
-	ret->len = (size_t)n / sizeof(struct sock_filter);
+	off_t size = r < 0 ? 0 : lseek(fd, 0, SEEK_END);
+	void *buf = size > 0 ? malloc((size_t)size) : NULL;
+	if (r == 0 && (size <= 0 || size % sizeof(struct sock_filter) != 0 ||
+		       size / sizeof(struct sock_filter) > BPF_MAXINSNS || !buf ||
+		       pread(fd, buf, (size_t)size, 0) != size))
+		r = -EIO;
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		free(buf);
+		return hutch_error_setsys(err, -r, "seccomp: compile the filter");
+	}
+	free(ret->owned);
+	ret->insns = ret->owned = buf;
+	ret->len = (size_t)size / sizeof(struct sock_filter);
 	return 0;
+}
+
+void seccomp_prog_free(struct seccomp_prog *prog)
+{
+	free(prog->owned);
+	prog->owned = NULL;
+	prog->insns = NULL;
+	prog->len = 0;
+}
+
+#ifndef HUTCH_SECCOMP_GEN
+#include "seccomp_default_bpf.h"
+
+int seccomp_build_default(uint64_t caps, struct seccomp_prog *ret, struct hutch_error *err)
+{
+	if (caps == seccomp_default_caps && seccomp_arch_native() == seccomp_default_arch) {
+		free(ret->owned);
+		ret->owned = NULL;
+		ret->insns = seccomp_default_bpf;
+		ret->len = sizeof(seccomp_default_bpf) / sizeof(struct sock_filter);
+		return 0;
+	}
+	return seccomp_compile(seccomp_profile_default(), caps, ret, err);
+}
+#endif
+
+int seccomp_build_file(const char *path, uint64_t caps, struct seccomp_prog *ret,
+		       struct hutch_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = hutch_read_file(path, 4 << 20, &text, &len);
+	if (r < 0)
+		return hutch_error_setsys(err, -r, "--security-opt seccomp=%s", path);
+	struct seccomp_profile p;
+	if ((r = seccomp_profile_parse(text, seccomp_arch_native(), &p, err)) < 0)
+		return hutch_error_wrap(err, "--security-opt seccomp=%s", path);
+	r = seccomp_compile(&p, caps, ret, err);
+	seccomp_profile_free(&p);
+	return r < 0 ? hutch_error_wrap(err, "--security-opt seccomp=%s", path) : 0;
 }
 
 int seccomp_load_prog(const struct seccomp_prog *prog)
 {
 	struct sock_fprog fp = {.len = (unsigned short)prog->len,
-				.filter = (struct sock_filter *)(void *)prog->insns};
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -errno;
+				.filter = (struct sock_filter *)(uintptr_t)prog->insns};
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
 		return -errno;
 	return 0;

@@ -107,6 +107,7 @@ struct container_setup {
 	struct hutch_state *st;
 	const char *cgroup_parent;
 	int notify_fd;	/* the caller's: gets the id once the container runs */
+	int exit_fd;	/* <id>/exit: the init records its own exit there (its monitor may die) */
 	char dir[3800]; /* <root>/<id> */
 	bool made_dir;
 

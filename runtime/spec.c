@@ -364,7 +364,9 @@ void run_opts_free(struct run_opts *o)
 {
 	hutch_state_free(&o->st);
 	strv_free(o->env_files);
-	o->env_files = NULL;
+	strv_free(o->cap_add);
+	strv_free(o->cap_drop);
+	o->env_files = o->cap_add = o->cap_drop = NULL;
 }
 
 /* Names: docker's [a-zA-Z0-9][a-zA-Z0-9_.-]* */
@@ -416,6 +418,10 @@ enum {
 	OPT_NO_PIVOT,
 	OPT_NAME,
 	OPT_SECURITY_OPT,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_PRIVILEGED,
+	OPT_ULIMIT,
 };
 
 static const struct option run_options[] = {
@@ -448,11 +454,88 @@ static const struct option run_options[] = {
 	{"rootfs", required_argument, NULL, OPT_ROOTFS},
 	{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
 	{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+	{"cap-add", required_argument, NULL, OPT_CAP_ADD},
+	{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+	{"privileged", no_argument, NULL, OPT_PRIVILEGED},
+	{"ulimit", required_argument, NULL, OPT_ULIMIT},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
 
 #define BAD(...) hutch_error_set(err, EINVAL, __VA_ARGS__)
+
+/* A boolean as docker's options take it. */
+static int parse_bool(const char *s, bool *ret)
+{
+	if (!strcmp(s, "true") || !strcmp(s, "1")) {
+		*ret = true;
+		return 0;
+	}
+	if (!strcmp(s, "false") || !strcmp(s, "0")) {
+		*ret = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int spec_parse_security_opt(const char *s, struct hutch_state *st, struct hutch_error *err)
+{
+	/* docker takes KEY=VALUE and, from its first versions, KEY:VALUE. */
+	size_t k = strcspn(s, "=:");
+	const char *v = s[k] ? s + k + 1 : NULL;
+	if (k == 7 && strncmp(s, "seccomp", 7) == 0) {
+		if (!v || !v[0])
+			return BAD("--security-opt '%s': seccomp=unconfined or seccomp=FILE", s);
+		if (strcmp(v, "unconfined") == 0) {
+			st->seccomp_unconfined = true;
+			st->seccomp_profile[0] = '\0';
+		} else if (strlen(v) >= sizeof(st->seccomp_profile)) {
+			return BAD("--security-opt '%s': the path is too long", s);
+		} else {
+			strcpy(st->seccomp_profile, v);
+			st->seccomp_unconfined = false;
+		}
+		return 0;
+	}
+	if (k == 17 && strncmp(s, "no-new-privileges", 17) == 0) {
+		bool b = true;
+		if (v && parse_bool(v, &b) < 0)
+			return BAD("--security-opt '%s': no-new-privileges[=true|false]", s);
+		st->no_new_privs = b;
+		return 0;
+	}
+	return BAD("--security-opt '%s': seccomp=unconfined, seccomp=FILE or "
+		   "no-new-privileges[=true|false] (no AppArmor, SELinux or label options here)",
+		   s);
+}
+
+/* The security flags (--security-opt, capabilities, --privileged, --ulimit); 1 when c is none. */
+static int parse_security_flag(int c, struct run_opts *ret, struct hutch_error *err)
+{
+	struct hutch_state *st = &ret->st;
+	struct hutch_ulimit u;
+	int r;
+	switch (c) {
+	case OPT_SECURITY_OPT:
+		return spec_parse_security_opt(optarg, st, err);
+	case OPT_CAP_ADD:
+	case OPT_CAP_DROP:
+		if (strv_push(c == OPT_CAP_ADD ? &ret->cap_add : &ret->cap_drop, optarg) < 0)
+			return hutch_error_set(err, ENOMEM, "out of memory");
+		return 0;
+	case OPT_PRIVILEGED:
+		st->privileged = true;
+		return 0;
+	case OPT_ULIMIT:
+		if ((r = rlimit_parse(optarg, &u, err)) < 0)
+			return r;
+		if (rlimit_add(st, &u) < 0)
+			return BAD("--ulimit '%s': too many limits", optarg);
+		return 0;
+	default:
+		return 1;
+	}
+}
 
 static int copy_str(char *dst, size_t size, const char *s)
 {
@@ -634,12 +717,6 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 	case OPT_NO_PIVOT:
 		st->no_pivot = true;
 		break;
-	case OPT_SECURITY_OPT:
-		if (strcmp(optarg, "seccomp=unconfined") != 0 &&
-		    strcmp(optarg, "seccomp:unconfined") != 0)
-			return BAD("--security-opt '%s': only seccomp=unconfined", optarg);
-		st->seccomp_unconfined = true;
-		break;
 	case '?':
 	default:
 		r = parse_limit_opt(c, opt, ret, err);
@@ -673,6 +750,12 @@ static int parse_operands(int argc, char **argv, struct run_opts *ret, struct hu
 		return BAD("--hostname cannot go with --net host");
 	if (st->ns[HUTCH_NS_UTS].mode == HUTCH_NS_HOST && st->hostname[0])
 		return BAD("--hostname cannot go with --uts host");
+	/* docker's --privileged: every capability, whatever --cap-add/--cap-drop say. */
+	int r;
+	if (st->privileged)
+		st->cap_mask = CAPS_ALL;
+	else if ((r = caps_compute(ret->cap_add, ret->cap_drop, &st->cap_mask, err)) < 0)
+		return r;
 	if (st->limits.memory_swap_bytes != UINT64_MAX &&
 	    st->limits.memory_swap_bytes != HUTCH_UNLIMITED) {
 		if (st->limits.memory_bytes == UINT64_MAX)
@@ -693,6 +776,11 @@ int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_err
 		if (c == 'h') {
 			ret->help = true;
 			return 0;
+		}
+		if ((r = parse_security_flag(c, ret, err)) <= 0) {
+			if (r < 0)
+				return r;
+			continue;
 		}
 		if ((r = parse_opt(c, opt, ret, err)) < 0)
 			return r;

@@ -17,8 +17,12 @@ packages=(
 	skopeo docker-registry zstd
 	# the anchors we measure against
 	runc lxcfs prometheus
+	# engines that drive hutch-runc in its tests (each test starts its own daemon)
+	containerd podman docker.io
 	# load generators for tests and benchmarks
 	stress-ng hyperfine linux-perf
+	# tests/vm: Debian's kernels booted in qemu (modules prepared with kmod's depmod)
+	qemu-system-x86 kmod
 )
 
 missing=()
@@ -36,7 +40,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-# Services that come with packages (lxcfs, prometheus, docker-registry) must not start on install:
+# Services that come with packages (lxcfs, prometheus, docker-registry, containerd, docker)
+# must not start on install:
 # tests start their own instances on their own ports and mount points.
 policy=/usr/sbin/policy-rc.d
 added_policy=0

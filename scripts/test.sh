@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The test command: installs what it needs, builds, and runs every test —
 # unit tests (also under ASan+UBSan), integration tests against the real host,
-# a smoke run of each fuzzer, and the format check. Prints skipped tests with
-# their reasons and ends with one "N passed, N failed, N skipped" line.
+# a smoke run of each fuzzer, the format check, and a selection of the
+# integration tests again inside qemu guests booted on Debian's own 6.1 and
+# 6.12 kernels with pure cgroup v2 and pure v1 layouts (tests/vm). Prints
+# skipped tests with their reasons and ends with one "N passed, N failed,
+# N skipped" line that counts the guests' tests too.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
@@ -63,6 +66,17 @@ fi
 
 echo "== unit, integration and style tests"
 run_ctest "$src/build" -LE fuzz
+
+echo "== guests: Debian's kernels in qemu, pure cgroup v2 and v1 (tests/vm)"
+vm_log=$src/build/vm-output.txt
+HUTCH_BUILD=$src/build bash tests/vm/matrix.sh 2>&1 | tee "$vm_log"
+while read -r p f s; do
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+done < <(sed -n 's/^hutch-vm: guest [^:]*: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' "$vm_log")
+# No qemu: each guest skipped, with the reason printed above.
+skipped=$((skipped + $(grep -c '^SKIP: qemu' "$vm_log")))
 
 echo
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -297,6 +297,15 @@ int cgroup_open_unified(const struct cgroup *cg, int *ret_fd);
 int cgroup_destroy(struct cgroup *cg, struct hutch_error *err);
 
 /*
+ * Removes the cgroup at path (and the cgroups below it) in every hierarchy
+ * where its directory exists, whatever state a killed creator left it in;
+ * with kill_sig, its processes are signalled first. *ret_found says whether
+ * any directory of it was there. Waits up to 2 s for dying processes.
+ */
+int cgroup_remove_path(const struct cgroup_layout *layout, const char *path, int kill_sig,
+		       bool *ret_found);
+
+/*
  * Calls fn for every cgroup below (and including) path in the cpu hierarchy
  * (v1) or the unified one (v2), parents before children. Stops early when fn
  * returns non-zero and returns that value.

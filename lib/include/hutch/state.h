@@ -15,7 +15,13 @@
 #include <sys/types.h>
 
 #define HUTCH_STATE_ROOT "/run/hutch"
-#define HUTCH_ID_LEN	 64 /* hex digits of a container id */
+/*
+ * docker's default capabilities (CAP_CHOWN, DAC_OVERRIDE, FOWNER, FSETID,
+ * KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT,
+ * MKNOD, AUDIT_WRITE, SETFCAP), as 1 << CAP_x.
+ */
+#define HUTCH_CAPS_DEFAULT 0xa80425fbULL
+#define HUTCH_ID_LEN	   64 /* hex digits of a container id */
 
 enum hutch_status {
 	HUTCH_STATUS_CREATED,
@@ -66,6 +72,14 @@ struct hutch_state_limits {
 	char cpuset_cpus[256], cpuset_mems[256]; /* "" when not set */
 };
 
+/* A resource limit (setrlimit) by docker's --ulimit name: "nofile", "nproc", ... */
+#define HUTCH_MAX_ULIMITS 16
+#define HUTCH_RLIM_INF	  UINT64_MAX /* unlimited (docker's -1) */
+struct hutch_ulimit {
+	char name[16];
+	uint64_t soft, hard;
+};
+
 struct hutch_state {
 	char id[HUTCH_ID_LEN + 1];
 	char name[128];
@@ -93,7 +107,22 @@ struct hutch_state {
 	size_t n_mounts;
 
 	bool tty, interactive, detach, auto_remove, read_only, no_pivot, fsd;
-	bool seccomp_unconfined; /* --security-opt seccomp=unconfined */
+	bool seccomp_unconfined;    /* --security-opt seccomp=unconfined */
+	char seccomp_profile[1024]; /* --security-opt seccomp=FILE; "" for the built-in one */
+	bool no_new_privs;	    /* --security-opt no-new-privileges (the default) */
+	bool privileged;	    /* --privileged: all capabilities and devices, no seccomp */
+	uint64_t cap_mask;	    /* the capabilities the container keeps, 1 << CAP_x */
+	struct hutch_ulimit ulimits[HUTCH_MAX_ULIMITS]; /* --ulimit, over the defaults */
+	size_t n_ulimits;
+
+	uint64_t monitor_start_ticks; /* the monitor's start time, to tell a reused pid apart */
+	char log_note[256]; /* why the log stops early (a full disk), "" when it does not */
+	/*
+	 * Set by the listing, never stored: why the state could not be read
+	 * ("" for a good one). A broken entry has its id and, when its name
+	 * reservation survives, its name; nothing else is known of it.
+	 */
+	char broken[256];
 };
 
 void hutch_state_init(struct hutch_state *st);
@@ -105,19 +134,47 @@ int hutch_state_from_json(const char *json, struct hutch_state *ret);
 
 /* root NULL means HUTCH_STATE_ROOT. */
 const char *hutch_state_root(const char *root);
-/* <root>/<id>/state.json, written atomically (temporary, fsync, rename). */
+/* <root>/<id>/state.json, written atomically (temporary, rename; not fsync'd). */
 int hutch_state_write(const char *root, const struct hutch_state *st);
+/* The same into dir/state.json (a container directory not yet under its id). */
+int hutch_state_write_at(const char *dir, const struct hutch_state *st);
 int hutch_state_read(const char *root, const char *id, struct hutch_state *ret);
 /* Every container under root (directories without a readable state are skipped). */
 int hutch_state_list(const char *root, struct hutch_state **ret_states, size_t *ret_n);
+/*
+ * The same, with every directory under root that has no readable state
+ * listed too, as a broken entry (see hutch_state.broken): the runtime shows
+ * and removes those. Directories whose name starts with '.' are not listed.
+ */
+int hutch_state_list_all(const char *root, struct hutch_state **ret_states, size_t *ret_n);
 void hutch_state_list_free(struct hutch_state *states, size_t n);
 /*
- * Finds a container by name, by id or by a unique prefix of its id.
- * -ENOENT when none matches, -ENOTUNIQ when a prefix matches several.
+ * Finds a container by name, by id or by a unique prefix of its id, broken
+ * ones included. -ENOENT when none matches, -ENOTUNIQ when a prefix matches
+ * several.
  */
 int hutch_state_find(const char *root, const char *name_or_id, struct hutch_state *ret);
-/* Whether the state's init process still runs (its pid alive with the same start time). */
+
+/*
+ * Names are reserved apart from the state, as <root>/.names/<name>, a
+ * symbolic link to the id: made atomically (symlink fails if it exists) and
+ * kept until the container is removed, so a name stays taken while its
+ * state.json is broken. -EEXIST when another container holds the name; a
+ * reservation whose container directory is gone is stale and taken over.
+ */
+int hutch_name_reserve(const char *root, const char *name, const char *id);
+/* Drops name's reservation if it is id's. */
+void hutch_name_release(const char *root, const char *name, const char *id);
+/* The name reserved for id ("" when none), by a scan of the reservations. */
+void hutch_name_of(const char *root, const char *id, char *buf, size_t size);
+/*
+ * Whether the state's init process still runs: its pid with the same start
+ * time, and not exited (a zombie its parent has not reaped yet has exited:
+ * its pidfd says so).
+ */
 bool hutch_state_pid_alive(const struct hutch_state *st);
+/* The same for any pid and start time (0: not checked). */
+bool hutch_pid_running(pid_t pid, uint64_t start_ticks);
 /* The start time of a pid (/proc/PID/stat field 22), for pid_start_ticks. */
 int hutch_pid_start_ticks(pid_t pid, uint64_t *ret);
 

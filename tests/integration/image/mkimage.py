@@ -142,9 +142,27 @@ def archive(a):
         files["blobs/sha256/" + sha(mb)] = mb
         desc = {"mediaType": "application/vnd.oci.image.manifest.v1+json",
                 "digest": "sha256:" + sha(mb), "size": len(mb)}
+        descs = [desc]
+        if a.index:
+            # a list with a linux/arm64 image beside (its config says so, its Cmd too)
+            desc["platform"] = {"os": "linux", "architecture": "amd64"}
+            acfg = dict(cfg, architecture="arm64", config={"Cmd": ["echo", "arm64"]})
+            ab = json.dumps(acfg).encode()
+            files["blobs/sha256/" + sha(ab)] = ab
+            am = dict(man, config={"mediaType": "application/vnd.oci.image.config.v1+json",
+                                   "digest": "sha256:" + sha(ab), "size": len(ab)})
+            amb = json.dumps(am).encode()
+            files["blobs/sha256/" + sha(amb)] = amb
+            adesc = {"mediaType": man["mediaType"], "digest": "sha256:" + sha(amb), "size": len(amb),
+                     "platform": {"os": "linux", "architecture": "arm64"}}
+            ib = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                             "manifests": [adesc, desc]}).encode()
+            files["blobs/sha256/" + sha(ib)] = ib
+            descs = [{"mediaType": "application/vnd.oci.image.index.v1+json",
+                      "digest": "sha256:" + sha(ib), "size": len(ib)}]
         if a.tag:
-            desc["annotations"] = {"org.opencontainers.image.ref.name": a.tag}
-        files["index.json"] = json.dumps({"schemaVersion": 2, "manifests": [desc]}).encode()
+            descs[0]["annotations"] = {"org.opencontainers.image.ref.name": a.tag}
+        files["index.json"] = json.dumps({"schemaVersion": 2, "manifests": descs}).encode()
         files["oci-layout"] = b'{"imageLayoutVersion":"1.0.0"}'
     with tarfile.open(a.out, "w") as t:
         for n, b in files.items():
@@ -166,6 +184,7 @@ def main():
     p.add_argument("--bad-digest", type=int, action="append")
     p.add_argument("--truncate", type=int, action="append")
     p.add_argument("--media-type", action="append")
+    p.add_argument("--index", action="store_true", help="OCI: an index with linux/arm64 and linux/amd64")
     a = p.parse_args()
     a.out = a.out
     archive(a)

@@ -43,11 +43,53 @@ assert_eq "only lo in the network namespace" lo "$(in_ctr '' "tail -n +3 /proc/n
 assert_eq "oomScoreAdj" 500 "$(in_ctr "c['process']['oomScoreAdj'] = 500" 'cat /proc/self/oom_score_adj')"
 assert_eq "sysctl" 42 "$(in_ctr "c['linux']['sysctl'] = {'kernel.shmmni': '42'}" 'cat /proc/sys/kernel/shmmni')"
 
+echo "== user namespace, personality"
+mkdir -p "$T/shared"
+# The mapped root (host uid 100000) must reach its bundle (mktemp's 0700 would stop it);
+# the rootfs is the host root's, so the bind goes over a directory it has (/var).
+chmod 755 "$T"
+userns="c['process']['rlimits'] = []; c['linux']['namespaces'].append({'type': 'user'}); c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]; c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]; c['mounts'].append({'destination': '/var', 'type': 'bind', 'source': '$T/shared', 'options': ['rbind']})"
+chmod 777 "$T/shared"
+out=$(in_ctr "$userns" 'id -u; touch /var/made-by-root; cat /proc/self/uid_map')
+assert_contains "root in the container" "0" "$(echo "$out" | head -1)"
+assert_eq "a file the container's root makes is the mapped host uid's" 100000 "$(stat -c %u "$T/shared/made-by-root" 2>/dev/null)"
+assert_contains "the uid map" "100000" "$out"
+assert_eq "personality LINUX32" i686 "$(in_ctr "c['linux']['personality'] = {'domain': 'LINUX32'}" 'uname -m')"
+
 echo "== seccomp"
 seccomp="c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 13}]}"
 assert_contains "a denied call fails with its errnoRet (EACCES)" "Permission denied" "$(in_ctr "$seccomp" 'mkdir /tmp/d 2>&1')"
 assert_eq "without the rule it works" ok "$(in_ctr '' 'mkdir /tmp/d && echo ok')"
 assert_eq "the filter is on the process" 2 "$(in_ctr "$seccomp" "grep Seccomp: /proc/self/status | tr -dc 0-9")"
+
+echo "== seccomp notify: the listener gets the fd and the state"
+cat >"$T/agent.py" <<'PY'
+import array, json, os, socket, sys
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(1)
+open(out + ".ready", "w").close()
+c, _ = s.accept()
+fds = array.array("i")
+msg, anc, _, _ = c.recvmsg(65536, socket.CMSG_SPACE(4 * fds.itemsize))
+for level, kind, data in anc:
+    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+        fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+st = json.loads(msg)
+kind = os.readlink("/proc/self/fd/%d" % fds[0]) if fds else "none"
+open(out, "w").write("%s %s\n" % (st["id"], kind))
+# Closing the listener: the notified calls fail with ENOSYS from now.
+PY
+python3 "$T/agent.py" "$T/agent.sock" "$T/agent.out" &
+apid=$!
+on_exit "kill_pid $apid"
+wait_for 10 test -e "$T/agent.out.ready"
+notify="c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '$T/agent.sock', 'syscalls': [{'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_NOTIFY'}]}"
+out=$(in_ctr "$notify" 'sleep 0.5; mkdir /tmp/d 2>&1; echo done')
+wait "$apid"
+assert_contains "the agent got a seccomp notify fd with the container's state" "anon_inode:seccomp notify" "$(cat "$T/agent.out")"
+assert_contains "a notified call fails once the agent is gone" "Function not implemented" "$out"
 
 echo "== devices cgroup"
 if [ -n "$(cgroup_v1_mount devices)" ]; then

@@ -129,6 +129,10 @@ kill -KILL "$(state_field "$ID-5" 'd["pid"]')"
 wait "$runpid"; rc=$?
 assert_eq "killed by SIGKILL: run exits 137" 137 "$rc"
 assert_eq "run deleted it" 0 "$(leftovers)"
+B4=$(make_bundle pf 'c["process"]["args"] = ["sh", "-c", "cat <&3; cat <&4 2>/dev/null || echo no-fd-4"]')
+echo preserved >"$T/fd3"
+out=$(hrunc run --no-pivot --preserve-fds 1 --bundle "$B4" "$ID-7" 3<"$T/fd3" 4<"$T/fd3")
+assert_eq "run --no-pivot --preserve-fds 1: fd 3 passed in, fd 4 not" "$(printf 'preserved\nno-fd-4')" "$out"
 check "run --detach" hrunc run -d --bundle "$B" "$ID-6"
 assert_eq "detached: running" running "$(state_field "$ID-6" 'd["status"]')"
 hrunc kill "$ID-6" KILL

@@ -42,13 +42,15 @@ cg_dir() { # cg_dir CONTROLLER ID
 # A field of `hutch inspect NAME`'s first object (python expression over d).
 inspect_field() { hutch inspect "$1" | python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print($2)"; }
 
-# What a failed run may leave behind: cgroups under CGPARENT, state dirs, mounts under T.
+# What a failed run may leave behind: cgroups under CGPARENT, state dirs, names, mounts under T.
 leftovers() {
 	local n=0 d
 	for d in /sys/fs/cgroup/*/"$CGPARENT" /sys/fs/cgroup/"$CGPARENT"; do
 		[ -d "$d" ] && n=$((n + $(find "$d" -mindepth 1 -type d | wc -l)))
 	done
-	n=$((n + $(find "$HROOT" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)))
+	# container directories (half-made .new-* and half-removed .trash-* ones too) and names
+	n=$((n + $(find "$HROOT" -mindepth 1 -maxdepth 1 -type d ! -name .names 2>/dev/null | wc -l)))
+	n=$((n + $(find "$HROOT/.names" -mindepth 1 2>/dev/null | wc -l)))
 	n=$((n + $(grep -c "$T" /proc/self/mountinfo)))
 	n=$((n + $(pgrep -f "$HROOT" | wc -l)))
 	echo "$n"

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.sh"
 
-hutch run -d --name keep-$$ --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" sleep 60 >/dev/null
+hutch run -d --name keep-$$ --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" sleep 3600 >/dev/null
 hutch run --name stopped-$$ --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" true
 base=$(leftovers)
 check "the two containers count as leftovers here ($base)" test "$base" -gt 0
