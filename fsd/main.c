@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* hutch-fsd: options, mount point checks, and the session. */
+/*
+ * hutch-fsd: options, mount point checks; then the supervisor (the default,
+ * fsd/supervisor.c) or, as the supervisor starts it, a worker (--worker,
+ * fsd/session.c), or an --upgrade request to a running supervisor.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -7,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hutch/procfs.h"
 #include "session.h"
+#include "supervisor.h"
 
 #define DEFAULT_MOUNTPOINT "/var/lib/hutch-fsd"
 
@@ -30,7 +37,12 @@ static void usage(FILE *f)
 		   "Bind-mount them over a container's /proc/... files. A reader sees its\n"
 		   "container's limits and usage (the cgroup of the init of its pid namespace);\n"
 		   "a reader in hutch-fsd's own pid namespace sees the host's files.\n"
-		   "Runs in the foreground; SIGTERM, SIGINT or SIGHUP unmount and stop it.\n"
+		   "Runs in the foreground: a supervisor that mounts and keeps the FUSE\n"
+		   "connection, and a worker process that serves it. A worker that dies is\n"
+		   "replaced at once; readers wait, they get no error. SIGTERM, SIGINT or\n"
+		   "SIGQUIT unmount and stop it; SIGHUP, SIGUSR1 or --upgrade replace the\n"
+		   "program in place (after a package upgrade) without unmounting; SIGUSR2\n"
+		   "logs the state (under systemd with a fd store: a restart keeping the mount).\n"
 		   "\n"
 		   "Options:\n"
 		   "  --no-cfs           do not cut the visible CPUs to the CPU quota\n"
@@ -46,6 +58,9 @@ static void usage(FILE *f)
 		   "                     idle host, more CPU per read)\n"
 		   "  --mt-loop          libfuse's multi-threaded loop instead (every request\n"
 		   "                     on a pool thread; --threads caps the pool)\n"
+		   "  --upgrade          ask the hutch-fsd serving MOUNTPOINT to replace its\n"
+		   "                     program by the one now at its path, keeping the mount;\n"
+		   "                     waits until the new worker serves\n"
 		   "  -d, --debug        log every FUSE request (libfuse's debug output)\n"
 		   "  -v, --verbose      more log lines\n"
 		   "  -h, --help         this text\n"
@@ -55,7 +70,9 @@ static void usage(FILE *f)
 		   "  0  stopped by a signal or an unmount, mount point cleanly unmounted\n"
 		   "  1  the FUSE mount or session failed (no /dev/fuse, not root, ...)\n"
 		   "  2  bad options\n"
-		   "  3  mount point missing, not a directory, or already a mount point\n");
+		   "  3  mount point missing, not a directory, or already a mount point\n"
+		   "     (a dead FUSE mount there, left by a daemon that died, is unmounted\n"
+		   "     and replaced)\n");
 }
 
 /* Whether path is a mount point already (another hutch-fsd, lxcfs, a stale mount). */
@@ -86,10 +103,18 @@ static int check_mountpoint(const char *mp, bool is_default, char *real, size_t 
 	if (stat(mp, &st) < 0) {
 		int e = errno;
 		if (e == ENOTCONN) {
-			log_error("mount point %s: a stale FUSE mount (Transport endpoint is not "
-				  "connected); unmount it first: fusermount3 -u %s",
-				  mp, mp);
-			return -e;
+			/* A daemon from before (or lxcfs) died: its mount is dead for good. */
+			if (umount2(mp, MNT_DETACH) < 0) {
+				log_error("mount point %s: a dead FUSE mount, and unmounting it "
+					  "failed: %s",
+					  mp, strerror(errno));
+				return -e;
+			}
+			log_warn("mount point %s: a dead FUSE mount (Transport endpoint is not "
+				 "connected; its daemon died): unmounted it (lazily); containers "
+				 "that bound its files keep the dead one until they restart",
+				 mp);
+			return check_mountpoint(mp, is_default, real, size);
 		}
 		if (e == ENOENT && is_default && hutch_mkdir_p(mp, 0755) == 0)
 			return check_mountpoint(mp, false, real, size);
@@ -126,6 +151,10 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *re
 	return 0;
 }
 
+static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, const char *init_hex,
+		       struct fsd_state_options *so_in, struct fsd_session_options *sess_in,
+		       unsigned cache_ms, unsigned sample_ms);
+
 int main(int argc, char **argv)
 {
 	enum {
@@ -135,7 +164,13 @@ int main(int argc, char **argv)
 		OPT_THREADS,
 		OPT_MT_LOOP,
 		OPT_ONE_ANSWERER,
-		OPT_VERSION
+		OPT_VERSION,
+		OPT_UPGRADE,
+		OPT_WORKER,
+		OPT_FUSE_FD,
+		OPT_READY_FD,
+		OPT_INIT,
+		OPT_RESUME,
 	};
 	static const struct option long_opts[] = {
 		{"no-cfs", no_argument, NULL, OPT_NO_CFS},
@@ -148,42 +183,94 @@ int main(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
+		{"upgrade", no_argument, NULL, OPT_UPGRADE},
+		/* Between the supervisor and its workers (and its own next image). */
+		{"worker", no_argument, NULL, OPT_WORKER},
+		{"fuse-fd", required_argument, NULL, OPT_FUSE_FD},
+		{"ready-fd", required_argument, NULL, OPT_READY_FD},
+		{"init", required_argument, NULL, OPT_INIT},
+		{"resume", required_argument, NULL, OPT_RESUME},
 		{NULL, 0, NULL, 0},
 	};
 	struct fsd_state_options so = {.cfs = true};
 	struct fsd_session_options sess = {0};
 	enum hutch_log_level level = HUTCH_LOG_INFO;
 	unsigned cache_ms = 100, sample_ms = 5000;
+	bool upgrade = false, worker = false;
+	const char *init_hex = NULL, *resume = NULL;
+	unsigned fuse_fd = 0, ready_fd = 0;
+	/* The user's options again, for the workers and an upgrade's exec. */
+	char *pass[32];
+	size_t n_pass = 0;
+#define PASS(s)                                                           \
+	do {                                                              \
+		if (n_pass + 1 >= ARRAY_SIZE(pass)) {                     \
+			fprintf(stderr, "hutch-fsd: too many options\n"); \
+			return EXIT_USAGE;                                \
+		}                                                         \
+		pass[n_pass++] = (char *)(s);                             \
+	} while (0)
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":dvh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_NO_CFS:
 			so.cfs = false;
+			PASS("--no-cfs");
 			break;
 		case OPT_CACHE_MS:
 			if (parse_uint("--cache-ms", optarg, 60000, &cache_ms) < 0)
 				return EXIT_USAGE;
+			PASS("--cache-ms");
+			PASS(optarg);
 			break;
 		case OPT_SAMPLE_MS:
 			if (parse_uint("--sample-ms", optarg, 600000, &sample_ms) < 0)
 				return EXIT_USAGE;
+			PASS("--sample-ms");
+			PASS(optarg);
 			break;
 		case OPT_THREADS:
 			if (parse_uint("--threads", optarg, 1024, &sess.max_threads) < 0)
 				return EXIT_USAGE;
+			PASS("--threads");
+			PASS(optarg);
 			break;
 		case OPT_ONE_ANSWERER:
 			sess.one_answerer = true;
+			PASS("--one-answerer");
 			break;
 		case OPT_MT_LOOP:
 			sess.mt_loop = true;
+			PASS("--mt-loop");
 			break;
 		case 'd':
 			sess.debug = true;
+			PASS("-d");
 			break;
 		case 'v':
 			level = HUTCH_LOG_DEBUG;
+			PASS("-v");
+			break;
+		case OPT_UPGRADE:
+			upgrade = true;
+			break;
+		case OPT_WORKER:
+			worker = true;
+			break;
+		case OPT_FUSE_FD:
+			if (parse_uint("--fuse-fd", optarg, 1 << 20, &fuse_fd) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_READY_FD:
+			if (parse_uint("--ready-fd", optarg, 1 << 20, &ready_fd) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_INIT:
+			init_hex = optarg;
+			break;
+		case OPT_RESUME:
+			resume = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -206,12 +293,67 @@ int main(int argc, char **argv)
 			argv[optind], argv[optind + 1]);
 		return EXIT_USAGE;
 	}
-	hutch_log_init("hutch-fsd", level);
+	pass[n_pass] = NULL;
 	const char *mp = optind < argc ? argv[optind] : DEFAULT_MOUNTPOINT;
 	char real[PATH_MAX];
-	if (check_mountpoint(mp, optind >= argc, real, sizeof(real)) < 0)
+	if (upgrade) {
+		if (!realpath(mp, real)) {
+			fprintf(stderr, "hutch-fsd: %s: %s\n", mp, strerror(errno));
+			return EXIT_MOUNTPOINT;
+		}
+		return fsd_upgrade_request(real);
+	}
+	hutch_log_init(worker ? "hutch-fsd[worker]" : "hutch-fsd", level);
+	if (worker)
+		return worker_main(mp, fuse_fd, ready_fd, init_hex, &so, &sess, cache_ms,
+				   sample_ms);
+	/* Taking over a connection (an upgrade's exec, systemd's fd store): it is mounted already. */
+	const char *names = getenv("LISTEN_FDNAMES");
+	bool taking_over = resume || (names && strstr(names, "hutch-fsd-fuse"));
+	if (taking_over ? !realpath(mp, real)
+			: check_mountpoint(mp, optind >= argc, real, sizeof(real)) < 0) {
+		if (taking_over)
+			log_error("mount point %s: %s", mp, strerror(errno));
 		return EXIT_MOUNTPOINT;
-	sess.mountpoint = real;
+	}
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		log_error("where is this program (/proc/self/exe): %s", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	exe[n] = '\0';
+	const struct cgroup_layout *layout;
+	if (!resume && cgroup_layout_detect(&layout) == 0)
+		log_info("%s cgroups; CPUs %s", cgroup_layout_kind_name(layout->kind),
+			 so.cfs ? "cut to CFS quotas" : "from cpusets only (--no-cfs)");
+	struct fsd_supervisor_options o = {
+		.mountpoint = real,
+		.exe = exe,
+		.pass_args = pass,
+		.resume = resume,
+	};
+	return fsd_supervise(&o);
+}
+
+/* A worker: serves the supervisor's connection until told to stop (see session.h). */
+static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, const char *init_hex,
+		       struct fsd_state_options *so_in, struct fsd_session_options *sess_in,
+		       unsigned cache_ms, unsigned sample_ms)
+{
+	struct fsd_state_options so = *so_in;
+	struct fsd_session_options sess = *sess_in;
+	static unsigned char init[512];
+	size_t init_len = 0;
+	if (!fuse_fd || !init_hex || fsd_hex_decode(init_hex, init, sizeof(init), &init_len) < 0) {
+		log_error("--worker needs --fuse-fd and --init (the supervisor passes them)");
+		return EXIT_USAGE;
+	}
+	sess.mountpoint = mp;
+	sess.fuse_fd = (int)fuse_fd;
+	sess.ready_fd = ready_fd ? (int)ready_fd : -1;
+	sess.init = init;
+	sess.init_len = init_len;
 	so.cache_ns = (uint64_t)cache_ms * 1000000ull;
 	sess.cache_ns = so.cache_ns;
 	so.sample_interval_ns = (uint64_t)sample_ms * 1000000ull;
@@ -225,10 +367,6 @@ int main(int argc, char **argv)
 			  strerror(-r));
 		return EXIT_FAILURE;
 	}
-	const struct cgroup_layout *layout;
-	if (cgroup_layout_detect(&layout) == 0)
-		log_info("%s cgroups; CPUs %s", cgroup_layout_kind_name(layout->kind),
-			 so.cfs ? "cut to CFS quotas" : "from cpusets only (--no-cfs)");
 	sigset_t old_mask;
 	fsd_block_stop_signals(&old_mask);
 	r = fsd_state_start_sampler(state);
@@ -241,10 +379,11 @@ int main(int argc, char **argv)
 	struct hutch_error err = {0};
 	r = fsd_session_run(&sess, state, &err);
 	fsd_state_free(state);
+	if (r == -ENODEV)
+		return FSD_EXIT_CONNECTION_GONE;
 	if (r < 0) {
 		log_error("%s", err.msg);
 		return EXIT_FAILURE;
 	}
-	log_info("stopped");
 	return 0;
 }

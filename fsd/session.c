@@ -17,12 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "session.h"
 
-/* The tree: directories and files by inode number (1 is the root). */
+/*
+ * The tree: directories and files by index (1 is the root). The kernel knows
+ * them by node id (node_ino), a hash of the path: the same in every worker
+ * process and every version of hutch-fsd, so a worker started after another
+ * died or was upgraded understands the ids the kernel kept (for a day).
+ */
 #define NO_FILE (-1)
 struct node {
 	const char *name;
@@ -63,6 +70,41 @@ static const struct node nodes[] = {
 };
 #define N_NODES ARRAY_SIZE(nodes)
 
+static fuse_ino_t node_ino[N_NODES];
+
+/* FNV-1a of the path from the root ("/proc/pressure/cpu"); 1 is the root's alone. */
+static fuse_ino_t path_ino(size_t i)
+{
+	const char *parts[8];
+	size_t n = 0;
+	for (size_t j = i; j != INO_ROOT && n < ARRAY_SIZE(parts); j = nodes[j].parent)
+		parts[n++] = nodes[j].name;
+	uint64_t h = 14695981039346656037ull;
+	while (n--) {
+		h = (h ^ '/') * 1099511628211ull;
+		for (const char *p = parts[n]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	}
+	return h > FUSE_ROOT_ID ? h : h + 2;
+}
+
+static void nodes_init(void)
+{
+	for (size_t i = 0; i < N_NODES; i++)
+		node_ino[i] = !nodes[i].name ? 0 : i == INO_ROOT ? FUSE_ROOT_ID : path_ino(i);
+}
+
+/* The index of node id ino; 0 when there is none. */
+static size_t node_index(fuse_ino_t ino)
+{
+	if (ino == FUSE_ROOT_ID)
+		return INO_ROOT;
+	for (size_t i = INO_ROOT + 1; i < N_NODES; i++)
+		if (node_ino[i] == ino && nodes[i].name)
+			return i;
+	return 0;
+}
+
 /* The tree never changes: the kernel may keep names and attributes for long. */
 #define TREE_TIMEOUT_S 86400.0
 
@@ -73,11 +115,28 @@ static const struct node nodes[] = {
  * as a read of /proc would: one pass, one consistent text.
  */
 struct handle {
-	int refs; /* atomic: the open file, and a read waiting for a worker */
+	int refs; /* atomic: its slot in the table, and a read waiting for a worker */
 	enum fsd_file file;
-	pthread_mutex_t lock; /* snap, passed */
-	struct fsd_snap *snap;
-	bool passed; /* a read at offset 0 was answered */
+	pthread_mutex_t lock;  /* snap, passed */
+	struct fsd_snap *snap; /* NULL until the first answer of a handle taken over */
+	bool passed;	       /* a read at offset 0 was answered */
+};
+
+/*
+ * Open files by the 64-bit handle the kernel keeps (fi->fh): a table of
+ * slots, the handle's number modulo its size, not pointers. A process that
+ * takes the connection over (an upgrade, a worker started after a crash)
+ * meets handles it never made: it takes them over with a new snapshot. And
+ * memory never waits for RELEASE (which the kernel sends a dozen at a time,
+ * far behind a flood of opens): a handle is dropped when its slot is needed
+ * by the opens N_SLOTS later; its reader, if it ever comes back, gets a new
+ * snapshot like a taken-over one.
+ */
+#define N_SLOTS	     8192
+#define N_SLOT_LOCKS 64
+struct slot {
+	uint64_t id;
+	struct handle *h;
 };
 
 /*
@@ -94,8 +153,10 @@ struct pending_open {
 	struct fuse_file_info fi;
 	enum fsd_file file;
 	pid_t pid;
-	struct handle *reread; /* a read at offset 0 to answer from a newer snapshot */
+	struct handle
+		*reread; /* a read to answer from a newer snapshot (at offset 0, or taken over) */
 	size_t size;
+	off_t off;
 	struct pending_open *next;
 };
 
@@ -112,21 +173,29 @@ struct session_ctx {
 	bool stopping;
 	pthread_t *workers;
 	unsigned n_workers;
-	int stop_fd; /* eventfd: an answering thread saw the session end */
-	/* Per inode, a size the kernel's inode has at least (raise_size), 0 unknown. */
+	int stop_fd;  /* eventfd: a drain, or an answering thread saw the session end */
+	int ready_fd; /* written when serving (the supervisor's pipe), -1 */
+	/* Per node, a size the kernel's inode has at least (raise_size), 0 unknown. */
 	_Atomic size_t raised[INO_FIRST_FILE + FSD_FILE_COUNT];
+
+	struct slot slots[N_SLOTS];
+	pthread_mutex_t slot_locks[N_SLOT_LOCKS];
+	uint64_t id_base;	  /* this process's handles: random high bits */
+	_Atomic uint64_t next_id; /* and a counter */
+	atomic_bool draining;	  /* stop reading requests, answer those read */
 };
 
 static const struct node *node_get(fuse_ino_t ino)
 {
-	return ino >= INO_ROOT && ino < N_NODES && nodes[ino].name ? &nodes[ino] : NULL;
+	size_t i = node_index(ino);
+	return i ? &nodes[i] : NULL;
 }
 
-static void node_attr(struct session_ctx *ctx, fuse_ino_t ino, struct stat *st)
+static void node_attr(struct session_ctx *ctx, size_t i, struct stat *st)
 {
-	const struct node *n = &nodes[ino];
+	const struct node *n = &nodes[i];
 	memset(st, 0, sizeof(*st));
-	st->st_ino = ino;
+	st->st_ino = node_ino[i];
 	if (n->file == NO_FILE) {
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
@@ -142,11 +211,12 @@ static void node_attr(struct session_ctx *ctx, fuse_ino_t ino, struct stat *st)
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct session_ctx *ctx = fuse_req_userdata(req);
-	for (fuse_ino_t i = INO_ROOT + 1; i < N_NODES; i++) {
-		if (!nodes[i].name || nodes[i].parent != parent || strcmp(nodes[i].name, name) != 0)
+	size_t pi = node_index(parent);
+	for (size_t i = INO_ROOT + 1; pi && i < N_NODES; i++) {
+		if (!nodes[i].name || nodes[i].parent != pi || strcmp(nodes[i].name, name) != 0)
 			continue;
 		struct fuse_entry_param e = {
-			.ino = i,
+			.ino = node_ino[i],
 			.attr_timeout = TREE_TIMEOUT_S,
 			.entry_timeout = TREE_TIMEOUT_S,
 		};
@@ -161,14 +231,27 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct session_ctx *ctx = fuse_req_userdata(req);
-	if (!node_get(ino)) {
+	size_t i = node_index(ino);
+	if (!i) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	struct stat st;
-	node_attr(ctx, ino, &st);
-	atomic_store(&ctx->raised[ino], 0); /* the reply sets the size to 0 */
+	node_attr(ctx, i, &st);
+	atomic_store(&ctx->raised[i], 0); /* the reply sets the size to 0 */
 	fuse_reply_attr(req, &st, TREE_TIMEOUT_S);
+}
+
+/* As /proc's files: chmod, chown, touch are refused (EPERM), a truncate too (EACCES). */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	(void)attr;
+	(void)fi;
+	if (!node_index(ino))
+		fuse_reply_err(req, ENOENT);
+	else
+		fuse_reply_err(req, to_set & FUSE_SET_ATTR_SIZE ? EACCES : EPERM);
 }
 
 static void dir_add(fuse_req_t req, struct fsd_buf *b, const char *name, fuse_ino_t ino,
@@ -188,17 +271,18 @@ static void dir_add(fuse_req_t req, struct fsd_buf *b, const char *name, fuse_in
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	const struct node *n = node_get(ino);
+	size_t di = node_index(ino);
+	const struct node *n = di ? &nodes[di] : NULL;
 	if (!n || n->file != NO_FILE) {
 		fuse_reply_err(req, n ? ENOTDIR : ENOENT);
 		return;
 	}
 	struct fsd_buf b = {0};
 	dir_add(req, &b, ".", ino, S_IFDIR);
-	dir_add(req, &b, "..", n->parent, S_IFDIR);
-	for (fuse_ino_t i = INO_ROOT + 1; i < N_NODES; i++)
-		if (nodes[i].name && nodes[i].parent == ino)
-			dir_add(req, &b, nodes[i].name, i,
+	dir_add(req, &b, "..", node_ino[n->parent], S_IFDIR);
+	for (size_t i = INO_ROOT + 1; i < N_NODES; i++)
+		if (nodes[i].name && nodes[i].parent == di)
+			dir_add(req, &b, nodes[i].name, node_ino[i],
 				nodes[i].file == NO_FILE ? S_IFDIR : S_IFREG);
 	if (b.err)
 		fuse_reply_err(req, -b.err);
@@ -222,7 +306,8 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void raise_size(struct session_ctx *ctx, fuse_ino_t ino, const struct fsd_snap *snap)
 {
 	/* Already as large (stores only grow the size; what shrinks it resets raised). */
-	if (snap->len < 2 || snap->len <= atomic_load(&ctx->raised[ino]))
+	size_t i = node_index(ino);
+	if (!i || snap->len < 2 || snap->len <= atomic_load(&ctx->raised[i]))
 		return;
 	size_t start = snap->len - 1;
 	if (start % 4096 == 0)
@@ -232,9 +317,9 @@ static void raise_size(struct session_ctx *ctx, fuse_ino_t ino, const struct fsd
 	int r = fuse_lowlevel_notify_store(ctx->se, ino, (off_t)start, &bv, 0);
 	if (r < 0 && r != -ENOENT)
 		log_debug("raise the size of inode %lu: %s", (unsigned long)ino, strerror(-r));
-	size_t had = atomic_load(&ctx->raised[ino]);
+	size_t had = atomic_load(&ctx->raised[i]);
 	while (r == 0 && had < snap->len &&
-	       !atomic_compare_exchange_weak(&ctx->raised[ino], &had, snap->len))
+	       !atomic_compare_exchange_weak(&ctx->raised[i], &had, snap->len))
 		;
 }
 
@@ -248,11 +333,12 @@ static void raise_size(struct session_ctx *ctx, fuse_ino_t ino, const struct fsd
 static void note_short_read(struct session_ctx *ctx, fuse_ino_t ino, size_t size, off_t off,
 			    size_t n)
 {
-	if (n >= size || off % 4096 || size % 4096 || ino >= ARRAY_SIZE(ctx->raised))
+	size_t i = node_index(ino);
+	if (n >= size || off % 4096 || size % 4096 || !i)
 		return;
-	size_t had = atomic_load(&ctx->raised[ino]);
+	size_t had = atomic_load(&ctx->raised[i]);
 	if ((size_t)off + size <= (had + 4095) / 4096 * 4096)
-		atomic_store(&ctx->raised[ino], 0);
+		atomic_store(&ctx->raised[i], 0);
 }
 
 static void snap_hold(struct fsd_snap *snap)
@@ -269,6 +355,62 @@ static void handle_unref(struct handle *h)
 	}
 }
 
+static struct handle *handle_new(enum fsd_file file, struct fsd_snap *snap)
+{
+	struct handle *h = malloc(sizeof(*h));
+	if (!h)
+		return NULL;
+	h->refs = 1;
+	h->file = file;
+	pthread_mutex_init(&h->lock, NULL);
+	h->snap = snap;
+	h->passed = false;
+	return h;
+}
+
+static pthread_mutex_t *slot_lock(struct session_ctx *ctx, uint64_t id)
+{
+	return &ctx->slot_locks[(id % N_SLOTS) % N_SLOT_LOCKS];
+}
+
+/* Puts h (its reference moves to the table) under id, dropping the slot's older handle. */
+static void handle_put(struct session_ctx *ctx, uint64_t id, struct handle *h)
+{
+	struct slot *s = &ctx->slots[id % N_SLOTS];
+	pthread_mutex_lock(slot_lock(ctx, id));
+	struct handle *old = s->h;
+	s->id = id;
+	s->h = h;
+	pthread_mutex_unlock(slot_lock(ctx, id));
+	handle_unref(old);
+}
+
+/* The handle id, referenced; NULL when this process does not have it (any more). */
+static struct handle *handle_get(struct session_ctx *ctx, uint64_t id)
+{
+	struct slot *s = &ctx->slots[id % N_SLOTS];
+	pthread_mutex_lock(slot_lock(ctx, id));
+	struct handle *h = s->id == id ? s->h : NULL;
+	if (h)
+		atomic_fetch_add((_Atomic int *)&h->refs, 1);
+	pthread_mutex_unlock(slot_lock(ctx, id));
+	return h;
+}
+
+static void handle_drop(struct session_ctx *ctx, uint64_t id)
+{
+	struct slot *s = &ctx->slots[id % N_SLOTS];
+	struct handle *h = NULL;
+	pthread_mutex_lock(slot_lock(ctx, id));
+	if (s->id == id) {
+		h = s->h;
+		s->h = NULL;
+		s->id = 0;
+	}
+	pthread_mutex_unlock(slot_lock(ctx, id));
+	handle_unref(h);
+}
+
 /* How old a snapshot read again from the start may be; 0 = the cache interval. */
 static uint64_t reread_age(enum fsd_file file)
 {
@@ -283,30 +425,31 @@ static void reply_open(struct session_ctx *ctx, fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, r == -ESRCH ? ENOENT : -r);
 		return;
 	}
-	struct handle *h = malloc(sizeof(*h));
+	struct handle *h = handle_new(file, snap);
 	if (!h) {
 		fsd_snap_unref(snap);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	h->refs = 1;
-	h->file = file;
-	pthread_mutex_init(&h->lock, NULL);
-	h->snap = snap;
-	h->passed = false;
 	raise_size(ctx, ino, snap);
-	fi->fh = (uint64_t)(uintptr_t)h;
+	uint64_t id = ctx->id_base | (atomic_fetch_add(&ctx->next_id, 1) & ((1ull << 40) - 1));
+	handle_put(ctx, id, h);
+	fi->fh = id;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->noflush = 1;
 	/* If the reader was interrupted or died meanwhile, no release will come. */
 	if (fuse_reply_open(req, fi) != 0)
-		handle_unref(h);
+		handle_drop(ctx, id);
 }
 
-/* Answers a read of h at off from its snapshot, or from snap (referenced) put in its place. */
+/*
+ * Answers a read of h at off from its snapshot, or from snap (referenced) put
+ * in its place; err (a negative errno) when h has none (a taken-over handle
+ * whose render failed).
+ */
 static void reply_read(struct session_ctx *ctx, fuse_req_t req, fuse_ino_t ino, struct handle *h,
-		       struct fsd_snap *fresh, size_t size, off_t off)
+		       struct fsd_snap *fresh, int err, size_t size, off_t off)
 {
 	pthread_mutex_lock(&h->lock);
 	if (fresh) {
@@ -314,6 +457,11 @@ static void reply_read(struct session_ctx *ctx, fuse_req_t req, fuse_ino_t ino, 
 		h->snap = fresh;
 	}
 	struct fsd_snap *snap = h->snap;
+	if (!snap) {
+		pthread_mutex_unlock(&h->lock);
+		fuse_reply_err(req, err == -ESRCH || err >= 0 ? ENOENT : -err);
+		return;
+	}
 	snap_hold(snap);
 	if (off == 0)
 		h->passed = true;
@@ -340,7 +488,7 @@ static void open_slow(struct session_ctx *ctx, struct pending_open *p)
 			  strerror(-r));
 	if (p->reread) {
 		/* No newer snapshot (the reader is gone, the cgroup too): the old one. */
-		reply_read(ctx, p->req, p->ino, p->reread, r < 0 ? NULL : snap, p->size, 0);
+		reply_read(ctx, p->req, p->ino, p->reread, r < 0 ? NULL : snap, r, p->size, p->off);
 		handle_unref(p->reread);
 		return;
 	}
@@ -429,46 +577,62 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct session_ctx *ctx = fuse_req_userdata(req);
-	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	struct handle *h = handle_get(ctx, fi->fh);
+	bool renew = false;
+	uint64_t age = 0;
 	if (!h) {
-		fuse_reply_err(req, EBADF);
-		return;
-	}
-	if (off == 0) {
-		/* Read again from the start: a newer snapshot when this one is old. */
-		uint64_t age = reread_age(h->file);
-		pthread_mutex_lock(&h->lock);
-		bool renew = h->passed &&
-			     hutch_now_ns() - h->snap->born_ns >= (age ? age : ctx->cache_ns);
-		pthread_mutex_unlock(&h->lock);
-		if (renew) {
-			struct pending_open p = {
-				.req = req,
-				.ino = ino,
-				.file = h->file,
-				.pid = fuse_req_ctx(req)->pid,
-				.reread = h,
-				.size = size,
-			};
-			struct fsd_snap *snap = NULL;
-			int r = fsd_state_open_cached(ctx->state, p.pid, p.file, age, &snap);
-			if (r != 0) {
-				reply_read(ctx, req, ino, h, r > 0 ? snap : NULL, size, 0);
-				return;
-			}
-			atomic_fetch_add((_Atomic int *)&h->refs, 1);
-			if (!queue_slow(ctx, &p))
-				open_slow(ctx, &p);
+		/* Opened by another process (a worker before an upgrade or a crash), or
+		 * dropped from its slot: take it over with a snapshot of now. */
+		const struct node *n = node_get(ino);
+		if (!n || n->file == NO_FILE) {
+			fuse_reply_err(req, n ? EISDIR : ENOENT);
 			return;
 		}
+		h = handle_new((enum fsd_file)n->file, NULL);
+		if (!h) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		atomic_fetch_add((_Atomic int *)&h->refs, 1);
+		handle_put(ctx, fi->fh, h);
+		renew = true;
+	} else if (off == 0) {
+		/* Read again from the start: a newer snapshot when this one is old. */
+		age = reread_age(h->file);
+		pthread_mutex_lock(&h->lock);
+		renew = !h->snap || (h->passed && hutch_now_ns() - h->snap->born_ns >=
+							  (age ? age : ctx->cache_ns));
+		pthread_mutex_unlock(&h->lock);
 	}
-	reply_read(ctx, req, ino, h, NULL, size, off);
+	if (renew) {
+		struct pending_open p = {
+			.req = req,
+			.ino = ino,
+			.file = h->file,
+			.pid = fuse_req_ctx(req)->pid,
+			.reread = h, /* our reference moves to p */
+			.size = size,
+			.off = off,
+		};
+		struct fsd_snap *snap = NULL;
+		int r = fsd_state_open_cached(ctx->state, p.pid, p.file, age, &snap);
+		if (r != 0) {
+			reply_read(ctx, req, ino, h, r > 0 ? snap : NULL, r, size, off);
+			handle_unref(h);
+			return;
+		}
+		if (!queue_slow(ctx, &p))
+			open_slow(ctx, &p);
+		return;
+	}
+	reply_read(ctx, req, ino, h, NULL, 0, size, off);
+	handle_unref(h);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	handle_unref((struct handle *)(uintptr_t)fi->fh);
-	fi->fh = 0;
+	struct session_ctx *ctx = fuse_req_userdata(req);
+	handle_drop(ctx, fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -483,9 +647,10 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_open(req, fi);
 }
 
-static const struct fuse_lowlevel_ops ops = {
+static const struct fuse_lowlevel_ops session_ops = {
 	.lookup = op_lookup,
 	.getattr = op_getattr,
+	.setattr = op_setattr,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.open = op_open,
@@ -523,7 +688,12 @@ static void *answer_main(void *u)
 		{.fd = fuse_session_fd(ctx->se), .events = POLLIN},
 		{.fd = ctx->stop_fd, .events = POLLIN},
 	};
-	while (!fuse_session_exited(ctx->se)) {
+	/*
+	 * Not fuse_session_exited: libfuse drops a request read after the session
+	 * was told to exit, and a dropped request hangs its reader (in D state)
+	 * until the connection ends. A drain stops reading between requests.
+	 */
+	while (!atomic_load(&ctx->draining)) {
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -535,7 +705,7 @@ static void *answer_main(void *u)
 		if (res == -EINTR || res == -EAGAIN)
 			continue;
 		if (res <= 0)
-			break;
+			break; /* unmounted (ENODEV), or the connection aborted */
 		fuse_session_process_buf(ctx->se, &fbuf);
 	}
 	free(fbuf.mem);
@@ -546,10 +716,10 @@ static void *answer_main(void *u)
 }
 
 /*
- * Serves requests until the session ends: one answering thread per CPU this
- * process may run on (this one among them), or libfuse's loop on this thread
- * when there is one CPU, or more than MAX_ANSWERERS. Returns what
- * fuse_session_loop returns.
+ * Serves requests until a drain (a stop signal) or the end of the
+ * connection: one answering thread per CPU this process may run on (this
+ * one among them), or one when there is one CPU, more than MAX_ANSWERERS,
+ * or one_answerer.
  */
 static int answer_loop(struct session_ctx *ctx, const char *mountpoint, bool one)
 {
@@ -558,44 +728,47 @@ static int answer_loop(struct session_ctx *ctx, const char *mountpoint, bool one
 	/* Every request wakes every answering thread: not worth it past a few CPUs. */
 	if (n_cpus > MAX_ANSWERERS)
 		n_cpus = 1;
-	struct answerer *ans = n_cpus > 1 ? calloc((size_t)n_cpus, sizeof(*ans)) : NULL;
+	struct answerer *ans = calloc((size_t)n_cpus, sizeof(*ans));
 	int fd = fuse_session_fd(ctx->se);
 	int fl = fcntl(fd, F_GETFL);
-	if (ans)
-		ctx->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (!ans || ctx->stop_fd < 0 || fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		if (ans && ctx->stop_fd >= 0)
-			close(ctx->stop_fd);
+	if (!ans || fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
 		free(ans);
-		log_info("serving %s (one answering thread, %u render threads)", mountpoint,
-			 ctx->n_workers);
-		return fuse_session_loop(ctx->se);
+		return -errno ? -errno : -ENOMEM;
 	}
 	int k = 0;
 	sigset_t old_mask;
 	fsd_block_stop_signals(&old_mask);
 	for (int cpu = 0; cpu < CPU_SETSIZE && k < n_cpus; cpu++) {
-		if (!CPU_ISSET(cpu, &mask))
+		if (n_cpus > 1 && !CPU_ISSET(cpu, &mask))
 			continue;
 		ans[k].ctx = ctx;
-		ans[k].cpu = cpu;
+		ans[k].cpu = n_cpus > 1 ? cpu : -1;
 		if (k > 0 && pthread_create(&ans[k].thread, NULL, answer_main, &ans[k]) == 0)
 			ans[k].started = true;
 		k++;
 	}
 	fsd_restore_signals(&old_mask);
-	log_info("serving %s (%d answering threads, one per CPU, %u render threads)", mountpoint,
-		 n_cpus, ctx->n_workers);
+	if (n_cpus > 1)
+		log_info("serving %s (%d answering threads, one per CPU, %u render threads)",
+			 mountpoint, n_cpus, ctx->n_workers);
+	else
+		log_info("serving %s (one answering thread, %u render threads)", mountpoint,
+			 ctx->n_workers);
+	if (ctx->ready_fd >= 0) {
+		/* The supervisor retires the worker before this one when it reads this. */
+		if (write(ctx->ready_fd, "R", 1) < 0)
+			log_debug("tell the supervisor: %s", strerror(errno));
+		close(ctx->ready_fd);
+		ctx->ready_fd = -1;
+	}
 	/* This thread takes the stop signals: it ends the others through stop_fd. */
 	answer_main(&ans[0]);
 	for (int i = 1; i < k; i++)
 		if (ans[i].started)
 			pthread_join(ans[i].thread, NULL);
 	free(ans);
-	close(ctx->stop_fd);
 	fcntl(fd, F_SETFL, fl);
-	/* The session has exited: this returns its status (the signal) at once. */
-	return fuse_session_loop(ctx->se);
+	return 0;
 }
 
 void fsd_block_stop_signals(sigset_t *ret_old)
@@ -605,6 +778,9 @@ void fsd_block_stop_signals(sigset_t *ret_old)
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGUSR1);
+	sigaddset(&stop, SIGUSR2);
+	sigaddset(&stop, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &stop, ret_old);
 }
 
@@ -613,55 +789,150 @@ void fsd_restore_signals(const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+/* The session the signal handler drains (a worker serves one). */
+static struct session_ctx *signal_ctx;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	struct session_ctx *ctx = signal_ctx;
+	if (!ctx)
+		return;
+	atomic_store(&ctx->draining, true);
+	if (ctx->inline_slow) {
+		fuse_session_exit(ctx->se);
+		return;
+	}
+	uint64_t one = 1;
+	int e = errno;
+	if (write(ctx->stop_fd, &one, sizeof(one)) < 0)
+		errno = e;
+	errno = e;
+}
+
+static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
+{
+	(void)userdata;
+	return read(fd, buf, len);
+}
+
+static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+	(void)userdata;
+	return writev(fd, iov, count);
+}
+
+/*
+ * The kernel sends a dozen background requests (RELEASE above all) at a time
+ * by default: under a flood of opens they queue in the kernel by the million.
+ * A cheap answer lets many more be in flight.
+ */
+#define MAX_BACKGROUND 1024
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	conn->max_background = MAX_BACKGROUND;
+	conn->congestion_threshold = MAX_BACKGROUND * 3 / 4;
+}
+
+/*
+ * Feeds the connection's INIT request (read by the supervisor) to the new
+ * session: libfuse learns what the kernel offered and answers it. The first
+ * worker's answer initialises the connection; the kernel refuses the next
+ * ones (ENOENT: no such request any more), which is how a worker taken on
+ * after a crash or an upgrade joins a connection already running.
+ */
+static int replay_init(struct fuse_session *se, const void *init, size_t len)
+{
+	if (len < 40) /* a fuse_in_header */
+		return -EINVAL;
+	void *copy = malloc(len < 8192 ? 8192 : len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, init, len);
+	struct fuse_buf b = {.mem = copy, .size = len};
+	fuse_session_process_buf(se, &b);
+	free(copy);
+	return 0;
+}
+
 int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *state,
 		    struct hutch_error *err)
 {
-	struct session_ctx ctx = {
+	static struct session_ctx ctx; /* large (the handle table): not on the stack */
+	ctx = (struct session_ctx){
 		.state = state,
 		.stop_fd = -1,
+		.ready_fd = opts->ready_fd,
 		.inline_slow = opts->mt_loop,
 		.cache_ns = opts->cache_ns ? opts->cache_ns : 100 * 1000000ull,
 	};
-	clock_gettime(CLOCK_REALTIME, &ctx.started);
+	nodes_init();
+	/* Timestamps of the boot: the same in every worker. */
+	struct timespec rt, bt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	ctx.started.tv_sec = rt.tv_sec - bt.tv_sec;
 	pthread_mutex_init(&ctx.lock, NULL);
 	pthread_cond_init(&ctx.cond, NULL);
+	for (int i = 0; i < N_SLOT_LOCKS; i++)
+		pthread_mutex_init(&ctx.slot_locks[i], NULL);
+	uint64_t rnd = 0;
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = hutch_now_ns() ^ (uint64_t)getpid() << 32;
+	ctx.id_base = rnd & ~((1ull << 40) - 1);
+	ctx.next_id = 1;
 
-	char *argv[] = {(char *)"hutch-fsd", (char *)"-o",
-			(char *)"allow_other,fsname=hutch-fsd,subtype=hutch-fsd", (char *)"-d",
-			NULL};
-	struct fuse_args args = FUSE_ARGS_INIT(opts->debug ? 4 : 3, argv);
+	char *argv[] = {(char *)"hutch-fsd", (char *)"-d", NULL};
+	struct fuse_args args = FUSE_ARGS_INIT(opts->debug ? 2 : 1, argv);
+	struct fuse_lowlevel_ops ops = session_ops;
+	ops.init = op_init;
 	struct fuse_session *se = fuse_session_new(&args, &ops, sizeof(ops), &ctx);
 	fuse_opt_free_args(&args);
 	if (!se)
 		return hutch_error_set(err, EINVAL, "cannot create the FUSE session");
 	ctx.se = se;
 	int r = 0;
-	/* libfuse leaves ignored signals ignored (a shell's background jobs ignore
-	 * SIGINT): a daemon told to stop must stop. */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	if (fuse_set_signal_handlers(se) != 0) {
-		r = hutch_error_set(err, EIO, "cannot install signal handlers");
+	static const struct fuse_custom_io io = {.read = io_read, .writev = io_writev};
+	if (fuse_session_custom_io(se, &io, opts->fuse_fd) != 0) {
+		r = hutch_error_set(err, EINVAL, "cannot serve FUSE fd %d", opts->fuse_fd);
 		goto out_destroy;
 	}
-	if (fuse_session_mount(se, opts->mountpoint) != 0) {
-		r = hutch_error_set(err, EIO, "mount FUSE at %s failed (is /dev/fuse there?)",
-				    opts->mountpoint);
-		goto out_signals;
+	r = replay_init(se, opts->init, opts->init_len);
+	if (r < 0) {
+		r = hutch_error_set(err, -r, "no INIT request to start from");
+		goto out_destroy;
 	}
+	ctx.stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (ctx.stop_fd < 0) {
+		r = hutch_error_set(err, errno, "eventfd: %s", strerror(errno));
+		goto out_destroy;
+	}
+	signal_ctx = &ctx;
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	sigemptyset(&sa.sa_mask);
+	int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT};
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
 	int lr;
 	if (opts->mt_loop) {
 		struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 		if (!cfg) {
 			r = hutch_error_set(err, ENOMEM, "out of memory");
-			goto out_unmount;
+			goto out_signals;
 		}
-		fuse_loop_cfg_set_clone_fd(cfg, 1);
 		if (opts->max_threads)
 			fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
 		log_info("serving %s (libfuse's multi-threaded loop)", opts->mountpoint);
+		if (ctx.ready_fd >= 0) {
+			if (write(ctx.ready_fd, "R", 1) < 0)
+				log_debug("tell the supervisor: %s", strerror(errno));
+			close(ctx.ready_fd);
+			ctx.ready_fd = -1;
+		}
 		lr = fuse_session_loop_mt(se, cfg);
 		fuse_loop_cfg_destroy(cfg);
 	} else {
@@ -675,7 +946,7 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 		ctx.workers = calloc(ctx.n_workers, sizeof(*ctx.workers));
 		if (!ctx.workers) {
 			r = hutch_error_set(err, ENOMEM, "out of memory");
-			goto out_unmount;
+			goto out_signals;
 		}
 		sigset_t old_mask;
 		fsd_block_stop_signals(&old_mask);
@@ -689,13 +960,13 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 		fsd_restore_signals(&old_mask);
 		lr = answer_loop(&ctx, opts->mountpoint, opts->one_answerer);
 	}
-	/* A signal ends the loop with the signal's number: that is the clean way out. */
-	if (lr < 0)
+	if (lr < 0 && lr != -ENODEV)
 		r = hutch_error_set(err, -lr, "FUSE loop: %s", strerror(-lr));
-	else if (lr > 0)
-		log_info("signal %d: unmounting %s", lr, opts->mountpoint);
+	else if (atomic_load(&ctx.draining))
+		log_info("drained: every request read was answered");
 
 out_workers:
+	/* The render threads finish what was queued: every request read gets its answer. */
 	pthread_mutex_lock(&ctx.lock);
 	ctx.stopping = true;
 	pthread_cond_broadcast(&ctx.cond);
@@ -703,13 +974,22 @@ out_workers:
 	for (unsigned i = 0; i < ctx.n_workers; i++)
 		pthread_join(ctx.workers[i], NULL);
 	free(ctx.workers);
-out_unmount:
-	fuse_session_unmount(se);
 out_signals:
-	fuse_remove_signal_handlers(se);
+	signal_ctx = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		signal(sigs[i], SIG_DFL);
+	close(ctx.stop_fd);
 out_destroy:
-	fuse_session_destroy(se);
+	if (ctx.ready_fd >= 0)
+		close(ctx.ready_fd);
+	fuse_session_destroy(se); /* closes the fd: the connection lives on in the supervisor */
+	for (int i = 0; i < N_SLOTS; i++)
+		handle_unref(ctx.slots[i].h);
+	for (int i = 0; i < N_SLOT_LOCKS; i++)
+		pthread_mutex_destroy(&ctx.slot_locks[i]);
 	pthread_mutex_destroy(&ctx.lock);
 	pthread_cond_destroy(&ctx.cond);
+	if (r == 0 && !atomic_load(&ctx.draining))
+		r = -ENODEV; /* the connection ended: unmounted or aborted */
 	return r;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The FUSE session of hutch-fsd, all in one place (fsd/session.c): the
- * virtual tree, the low-level operations, the mount and the multi-threaded
- * loop. A later restart/upgrade without unmounting belongs here too.
+ * The FUSE session of a hutch-fsd worker (fsd/session.c): the virtual tree,
+ * the low-level operations and the loop, over a /dev/fuse connection the
+ * supervisor (fsd/supervisor.c) mounted and keeps.
  */
 #ifndef HUTCH_FSD_SESSION_H
 #define HUTCH_FSD_SESSION_H
@@ -14,7 +14,11 @@
 #include "state.h"
 
 struct fsd_session_options {
-	const char *mountpoint;
+	const char *mountpoint; /* for the log */
+	int fuse_fd;		/* the connection; closed when the session ends */
+	const void *init;	/* the connection's INIT request, as the kernel sent it */
+	size_t init_len;
+	int ready_fd; /* written to (and closed) once serving; -1 for none */
 	unsigned
 		max_threads; /* render threads (or, with mt_loop, libfuse's threads); 0 = default */
 	uint64_t cache_ns;   /* the state's cache interval (fsd_state_options.cache_ns) */
@@ -24,19 +28,20 @@ struct fsd_session_options {
 };
 
 /*
- * Mounts, serves until SIGTERM, SIGINT or SIGHUP (or an unmount), unmounts.
- * Returns 0 on a clean stop, a negative errno when the mount or the loop
- * failed (err says what).
+ * Serves the connection until a stop signal (SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+ * SIGUSR2, SIGQUIT): then stops reading requests, answers every one it read,
+ * and returns 0, leaving the connection (and the mount) to the supervisor and
+ * the next worker. -ENODEV when the connection ended (an unmount); another
+ * negative errno when the session failed (err says what).
  */
 int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *state,
 		    struct hutch_error *err);
 
 /*
- * Threads other than the one in the FUSE loop must not take SIGTERM, SIGINT
- * or SIGHUP: libfuse's handler only sets a flag, and the loop sees it when a
- * signal interrupts its read of /dev/fuse. A signal taken by a sleeping
- * sampler or worker left the loop blocked until the next request. Create
- * every other thread between these two calls (threads inherit the mask).
+ * Threads other than the first answering one must not take the stop signals
+ * (with --mt-loop, libfuse's loop sees its exit flag only when a signal
+ * interrupts its read of /dev/fuse). Create every other thread between these
+ * two calls (threads inherit the mask).
  */
 void fsd_block_stop_signals(sigset_t *ret_old);
 void fsd_restore_signals(const sigset_t *old);

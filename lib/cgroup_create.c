@@ -30,6 +30,15 @@ int cgroup_write(const char *dir, const char *file, const char *value, struct hu
 	return 0;
 }
 
+int cgroup_write_limit(const char *dir, const char *file, uint64_t v, const char *unlimited,
+		       struct hutch_error *err)
+{
+	if (!hutch_known(v))
+		return 0;
+	char buf[32];
+	return cgroup_write(dir, file, cgroup_limit_str(v, unlimited, buf, sizeof(buf)), err);
+}
+
 int cgroup_write_pid(const char *dir, pid_t pid, struct hutch_error *err)
 {
 	char v[32];

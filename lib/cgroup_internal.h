@@ -99,6 +99,10 @@ int cgroup_v1_options(const char *super, char *out, size_t size, uint32_t *ret_m
 int cgroup_read_small(const char *path, char *buf, size_t size);
 /* Writes value to dir/file; on failure sets err to "write FILE: strerror". */
 int cgroup_write(const char *dir, const char *file, const char *value, struct hutch_error *err);
+/* Writes limit v to dir/file (unlimited's word for HUTCH_UNLIMITED); nothing when v is
+ * HUTCH_UNKNOWN. */
+int cgroup_write_limit(const char *dir, const char *file, uint64_t v, const char *unlimited,
+		       struct hutch_error *err);
 /* Writes pid to cgroup.procs in dir. */
 int cgroup_write_pid(const char *dir, pid_t pid, struct hutch_error *err);
 

@@ -34,7 +34,9 @@ uint64_t cgroup_read_limit_at(const char *dir, const char *file)
 	return v;
 }
 
-int cgroup_read_u64(struct cgroup *cg, int slot, const struct cgroup_file_def *def, uint64_t *ret)
+/* One number, parsed by parse; the typed reads' return convention. */
+static int read_number(struct cgroup *cg, int slot, const struct cgroup_file_def *def,
+		       int (*parse)(const char *buf, size_t len, uint64_t *ret), uint64_t *ret)
 {
 	const char *buf;
 	size_t len;
@@ -42,24 +44,20 @@ int cgroup_read_u64(struct cgroup *cg, int slot, const struct cgroup_file_def *d
 	if (r <= 0)
 		return r;
 	uint64_t v;
-	if (cgroup_parse_u64(buf, len, &v) < 0)
+	if (parse(buf, len, &v) < 0)
 		return 0;
 	*ret = v;
 	return 1;
 }
 
+int cgroup_read_u64(struct cgroup *cg, int slot, const struct cgroup_file_def *def, uint64_t *ret)
+{
+	return read_number(cg, slot, def, cgroup_parse_u64, ret);
+}
+
 int cgroup_read_limit(struct cgroup *cg, int slot, const struct cgroup_file_def *def, uint64_t *ret)
 {
-	const char *buf;
-	size_t len;
-	int r = cgroup_read_file(cg, slot, def, &buf, &len);
-	if (r <= 0)
-		return r;
-	uint64_t v;
-	if (cgroup_parse_limit(buf, len, &v) < 0)
-		return 0;
-	*ret = v;
-	return 1;
+	return read_number(cg, slot, def, cgroup_parse_limit, ret);
 }
 
 int cgroup_read_keyed(struct cgroup *cg, int slot, const struct cgroup_file_def *def,

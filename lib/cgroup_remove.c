@@ -21,7 +21,8 @@ static int kill_tree(const char *dir, int sig, int depth)
 {
 	char path[4200];
 	int n = 0;
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path))
+		return 0;
 	FILE *f = fopen(path, "re");
 	if (f) {
 		long pid;
@@ -37,7 +38,8 @@ static int kill_tree(const char *dir, int sig, int depth)
 	while (d && (de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
 		n += kill_tree(path, sig, depth + 1);
 	}
 	return n;
@@ -53,8 +55,9 @@ static int rmdir_tree(const char *dir, int depth)
 	while (d && (de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		int k = rmdir_tree(path, depth + 1);
+		int k = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path)
+				? -ENAMETOOLONG
+				: rmdir_tree(path, depth + 1);
 		r = r ? r : k;
 	}
 	if (rmdir(dir) < 0 && errno != ENOENT)

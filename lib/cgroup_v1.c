@@ -422,20 +422,14 @@ static int v1_set_memory(struct cgroup *cg, const struct cgroup_limits *lim,
 	if (set_sw && !sw_first &&
 	    (r = cgroup_write(dir, "memory.memsw.limit_in_bytes", sw, err)) < 0)
 		return r;
-	if (hutch_known(lim->memory_reservation_bytes)) {
-		const char *res =
-			cgroup_limit_str(lim->memory_reservation_bytes, "-1", a, sizeof(a));
-		r = cgroup_write(dir, "memory.soft_limit_in_bytes", res, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return cgroup_write_limit(dir, "memory.soft_limit_in_bytes", lim->memory_reservation_bytes,
+				  "-1", err);
 }
 
 static int v1_set_limits(struct cgroup *cg, const struct cgroup_limits *lim,
 			 struct hutch_error *err)
 {
-	char dir[4096], v[32];
+	char dir[4096];
 	int r;
 	if (hutch_known(lim->memory_bytes) || hutch_known(lim->memory_swap_bytes) ||
 	    hutch_known(lim->memory_reservation_bytes)) {
@@ -448,20 +442,11 @@ static int v1_set_limits(struct cgroup *cg, const struct cgroup_limits *lim,
 		r = dir_of(cg, CGROUP_CPU, dir, sizeof(dir), err);
 		if (r < 0)
 			return r;
-		if (hutch_known(lim->cpu_period_us) &&
-		    (r = cgroup_write(dir, "cpu.cfs_period_us",
-				      cgroup_limit_str(lim->cpu_period_us, "-1", v, sizeof(v)),
-				      err)) < 0)
-			return r;
-		if (hutch_known(lim->cpu_quota_us) &&
-		    (r = cgroup_write(dir, "cpu.cfs_quota_us",
-				      cgroup_limit_str(lim->cpu_quota_us, "-1", v, sizeof(v)),
-				      err)) < 0)
-			return r;
-		if (hutch_known(lim->cpu_shares) &&
-		    (r = cgroup_write(dir, "cpu.shares",
-				      cgroup_limit_str(lim->cpu_shares, "-1", v, sizeof(v)), err)) <
-			    0)
+		if ((r = cgroup_write_limit(dir, "cpu.cfs_period_us", lim->cpu_period_us, "-1",
+					    err)) < 0 ||
+		    (r = cgroup_write_limit(dir, "cpu.cfs_quota_us", lim->cpu_quota_us, "-1",
+					    err)) < 0 ||
+		    (r = cgroup_write_limit(dir, "cpu.shares", lim->cpu_shares, "-1", err)) < 0)
 			return r;
 	}
 	if (cg->layout->by_controller[CGROUP_CPUSET] >= 0) {
@@ -487,8 +472,7 @@ static int v1_set_limits(struct cgroup *cg, const struct cgroup_limits *lim,
 		r = dir_of(cg, CGROUP_PIDS, dir, sizeof(dir), err);
 		if (r < 0)
 			return r;
-		r = cgroup_write(dir, "pids.max",
-				 cgroup_limit_str(lim->pids_max, "max", v, sizeof(v)), err);
+		r = cgroup_write_limit(dir, "pids.max", lim->pids_max, "max", err);
 		if (r < 0)
 			return r;
 	}

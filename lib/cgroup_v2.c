@@ -275,9 +275,7 @@ static int v2_set_limits(struct cgroup *cg, const struct cgroup_limits *lim,
 	int r = cgroup_unified_dir(cg, dir, sizeof(dir));
 	if (r < 0)
 		return hutch_error_setsys(err, -r, "unified directory");
-	if (hutch_known(lim->memory_bytes) &&
-	    (r = cgroup_write(dir, "memory.max",
-			      cgroup_limit_str(lim->memory_bytes, "max", v, sizeof(v)), err)) < 0)
+	if ((r = cgroup_write_limit(dir, "memory.max", lim->memory_bytes, "max", err)) < 0)
 		return r;
 	if (hutch_known(lim->memory_swap_bytes)) {
 		/* docker's --memory-swap is memory plus swap; memory.swap.max is swap alone. */
@@ -297,15 +295,12 @@ static int v2_set_limits(struct cgroup *cg, const struct cgroup_limits *lim,
 					       lim->memory_swap_bytes, mem);
 		else
 			swap = lim->memory_swap_bytes - mem;
-		r = cgroup_write(dir, "memory.swap.max",
-				 cgroup_limit_str(swap, "max", v, sizeof(v)), err);
+		r = cgroup_write_limit(dir, "memory.swap.max", swap, "max", err);
 		if (r < 0)
 			return r;
 	}
-	if (hutch_known(lim->memory_reservation_bytes) &&
-	    (r = cgroup_write(dir, "memory.low",
-			      cgroup_limit_str(lim->memory_reservation_bytes, "max", v, sizeof(v)),
-			      err)) < 0)
+	if ((r = cgroup_write_limit(dir, "memory.low", lim->memory_reservation_bytes, "max", err)) <
+	    0)
 		return r;
 	if (hutch_known(lim->cpu_quota_us) || hutch_known(lim->cpu_period_us)) {
 		/* cpu.max holds both: keep the half that is not being set. */
@@ -342,11 +337,7 @@ static int v2_set_limits(struct cgroup *cg, const struct cgroup_limits *lim,
 		return r;
 	if (lim->cpuset_mems && (r = cgroup_write(dir, "cpuset.mems", lim->cpuset_mems, err)) < 0)
 		return r;
-	if (hutch_known(lim->pids_max) &&
-	    (r = cgroup_write(dir, "pids.max", cgroup_limit_str(lim->pids_max, "max", v, sizeof(v)),
-			      err)) < 0)
-		return r;
-	return 0;
+	return cgroup_write_limit(dir, "pids.max", lim->pids_max, "max", err);
 }
 
 static int v2_attach(struct cgroup *cg, pid_t pid, struct hutch_error *err)

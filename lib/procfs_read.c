@@ -24,25 +24,22 @@ static int gone(int r)
 	return r == -ENOENT ? -ESRCH : r;
 }
 
-/* The file's length read into buf, or a negative errno. */
+/* The file's length read into buf, or a negative errno; an empty file is a process
+ * being reaped (-ESRCH). */
 static ssize_t read_small(const char *path, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return gone(-errno);
 	ssize_t n = hutch_pread_all(fd, buf, size);
-	return n < 0 ? gone((int)n) : n;
+	return n < 0 ? gone((int)n) : n == 0 ? -ESRCH : n;
 }
 
 static int read_stat_at(const char *path, struct procfs_pid_stat *ret)
 {
 	char buf[1024];
 	ssize_t len = read_small(path, buf, sizeof(buf));
-	if (len < 0)
-		return (int)len;
-	if (len == 0)
-		return -ESRCH;
-	return procfs_parse_pid_stat(buf, (size_t)len, ret);
+	return len < 0 ? (int)len : procfs_parse_pid_stat(buf, (size_t)len, ret);
 }
 
 int procfs_read_pid_stat(pid_t pid, struct procfs_pid_stat *ret)
@@ -67,11 +64,7 @@ int procfs_read_pid_status(pid_t pid, struct procfs_pid_status *ret)
 		return r;
 	char buf[4096];
 	ssize_t len = read_small(path, buf, sizeof(buf));
-	if (len < 0)
-		return (int)len;
-	if (len == 0)
-		return -ESRCH;
-	return procfs_parse_pid_status(buf, (size_t)len, ret);
+	return len < 0 ? (int)len : procfs_parse_pid_status(buf, (size_t)len, ret);
 }
 
 /* The numeric entries of a /proc directory (pids or thread ids), in directory order. */

@@ -61,6 +61,7 @@ struct sc {
 	/* Absent from some walked hierarchy when opened: engines make a cgroup one hierarchy
 	 * at a time, so it is opened again when a walk meets it (a memory-only cgroup too). */
 	bool partial;
+	uint32_t present; /* which walked hierarchies had it when opened (bit k) */
 	uint32_t n_children;
 };
 
@@ -644,25 +645,28 @@ static void name_pods(struct sampler *s)
  * cgroup) is opened in those, as a process's /proc/PID/cgroup would name it;
  * *ret_k is the first walked hierarchy that has it.
  */
-static int open_cgroup(struct sampler *s, const char *path, struct cgroup **ret, size_t *ret_k,
-		       bool *ret_partial)
+/* Which walked hierarchies have a directory for cgroup path (bit k). */
+static uint32_t presence(const struct sampler *s, const char *path)
 {
 	char dir[4096];
 	struct stat st;
-	size_t first = SIZE_MAX;
-	bool in_primary = false;
-	*ret_partial = false;
-	for (size_t k = 0; k < s->n_walked; k++) {
-		if (hierarchy_dir(s, s->walked[k].h, path, dir, sizeof(dir)) < 0 ||
-		    stat(dir, &st) < 0) {
-			*ret_partial = true;
-			continue;
-		}
-		if (first == SIZE_MAX)
-			first = k;
-		if (k == 0)
-			in_primary = true;
-	}
+	uint32_t mask = 0;
+	for (size_t k = 0; k < s->n_walked; k++)
+		if (hierarchy_dir(s, s->walked[k].h, path, dir, sizeof(dir)) == 0 &&
+		    stat(dir, &st) == 0)
+			mask |= 1u << k;
+	return mask;
+}
+
+static int open_cgroup(struct sampler *s, const char *path, struct cgroup **ret, size_t *ret_k,
+		       uint32_t *ret_present)
+{
+	char dir[4096];
+	struct stat st;
+	uint32_t mask = presence(s, path);
+	size_t first = mask ? (size_t)__builtin_ctz(mask) : SIZE_MAX;
+	bool in_primary = mask & 1u;
+	*ret_present = mask;
 	if (first == SIZE_MAX)
 		return -ENOENT;
 	*ret_k = first;
@@ -695,7 +699,8 @@ static int sc_open(struct sampler *s, const char *path, struct sc **ret)
 	c->procs_fd = -1;
 	c->netdev_fd = -1;
 	cgroup_stats_init(&c->pub.stats);
-	int r = open_cgroup(s, path, &c->cg, &c->walk_k, &c->partial);
+	int r = open_cgroup(s, path, &c->cg, &c->walk_k, &c->present);
+	c->partial = c->present != (1u << s->n_walked) - 1;
 	if (r < 0) {
 		sc_free(s, c);
 		return r;
@@ -855,6 +860,9 @@ static int commit_fresh(struct sampler *s)
 			continue;
 		/* The first n_known items are still sorted. */
 		size_t at = find_in(s, n_known, s->fresh[i], &known);
+		/* A partial one is opened again only when it is in other hierarchies now. */
+		if (known && presence(s, s->fresh[i]) == s->items[at]->present)
+			continue;
 		/* A cgroup removed since the walk saw it is simply not added. */
 		if (sc_open(s, s->fresh[i], &c) < 0)
 			continue;

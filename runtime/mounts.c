@@ -340,9 +340,19 @@ static int mask_paths(const char *kdir, const char *prefix, struct hutch_error *
 	return 0;
 }
 
+/* The proc/pressure files are bound only where the kernel has PSI (the target must exist). */
 static const char *const fsd_files[] = {
-	"proc/meminfo", "proc/cpuinfo",	  "proc/stat",	"proc/uptime",
-	"proc/loadavg", "proc/diskstats", "proc/swaps", "sys/devices/system/cpu/online",
+	"proc/meminfo",
+	"proc/cpuinfo",
+	"proc/stat",
+	"proc/uptime",
+	"proc/loadavg",
+	"proc/diskstats",
+	"proc/swaps",
+	"proc/pressure/cpu",
+	"proc/pressure/memory",
+	"proc/pressure/io",
+	"sys/devices/system/cpu/online",
 };
 
 /* Over the container's /proc and /sys, mounted at procdir and sysdir. */

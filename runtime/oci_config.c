@@ -768,7 +768,7 @@ static int read_throttle_device(json *e, const char *p, void *out, void *ctx,
 static int read_hugepage(json *e, const char *p, void *out, void *ctx, struct hutch_error *err)
 {
 	struct oci_kv *kv = out;
-	uint64_t limit;
+	uint64_t limit = 0; /* req() fails when it is absent; gcc -O3 cannot see that */
 	int r;
 	if ((r = req(opt_str(e, p, "pageSize", &kv->key, err), p, "pageSize", err)) < 0 ||
 	    (r = req(opt_u64(e, p, "limit", &limit, err), p, "limit", err)) < 0)

@@ -220,8 +220,9 @@ void runc_format_time(uint64_t ns, char *buf, size_t size)
 	frac[0] = '\0';
 	if (f) {
 		snprintf(frac, sizeof(frac), ".%09llu", f);
-		for (size_t n = strlen(frac); frac[n - 1] == '0'; n--)
-			frac[n - 1] = '\0';
+		size_t n = strlen(frac);
+		while (n > 1 && frac[n - 1] == '0')
+			frac[--n] = '\0';
 	}
 	snprintf(buf, size, "%s%sZ", base, frac);
 }

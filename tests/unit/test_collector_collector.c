@@ -18,7 +18,7 @@
 /* A whole scrape of the v2 fixture tree through the cAdvisor families. */
 static void test_scrape_fixture(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/v2");
 	assert_non_null(l);
 	struct sampler_options o = {.network = true, .processes = true};
 	struct collector *c;

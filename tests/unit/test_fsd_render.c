@@ -34,11 +34,10 @@ __attribute__((noinline)) static char *load(const char *path, size_t *len)
 }
 
 /* Stats of a fixture cgroup and a view of it on a 2-CPU host, CFS cut on. */
-static void fixture_open(struct fixture *f, const struct fixture_mount *mounts, const char *tree,
-			 const char *path)
+static void fixture_open(struct fixture *f, const char *tree, const char *path)
 {
 	memset(f, 0, sizeof(*f));
-	f->layout = fixture_layout(mounts, tree);
+	f->layout = fixture_layout(tree);
 	assert_non_null(f->layout);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(f->layout, path, &cg), 0);
@@ -59,15 +58,15 @@ static void fixture_close(struct fixture *f)
 
 static void open_hybrid(struct fixture *f)
 {
-	fixture_open(f, hybrid_mounts, CG_FIXTURES "/hybrid", "/hutch-test-fixture/ctr");
+	fixture_open(f, CG_FIXTURES "/hybrid", "/hutch-test-fixture/ctr");
 }
 static void open_v1(struct fixture *f)
 {
-	fixture_open(f, v1_mounts, CG_FIXTURES "/v1", "/hutch-test-fixture/ctr");
+	fixture_open(f, CG_FIXTURES "/v1", "/hutch-test-fixture/ctr");
 }
 static void open_v2(struct fixture *f)
 {
-	fixture_open(f, v2_mounts, CG_FIXTURES "/v2", "/hutch/ctr");
+	fixture_open(f, CG_FIXTURES "/v2", "/hutch/ctr");
 }
 
 /* Renders host file path for the view; returns the text (free it). */

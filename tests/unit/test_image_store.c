@@ -30,7 +30,6 @@ static const char *norm(const char *in)
 
 static void test_ref_normalize(void **state)
 {
-	(void)state;
 	assert_string_equal(norm("busybox"), "busybox:latest");
 	assert_string_equal(norm("busybox:1.36"), "busybox:1.36");
 	assert_string_equal(norm("localhost:5000/a/b"), "localhost:5000/a/b:latest");
@@ -52,7 +51,6 @@ static void test_ref_normalize(void **state)
 
 static void test_record_round_trip(void **state)
 {
-	(void)state;
 	struct image_layer layers[2] = {
 		{.size = 10, .media_type = "application/vnd.oci.image.layer.v1.tar+gzip"},
 		{.size = 20, .media_type = "application/vnd.oci.image.layer.v1.tar"},
@@ -93,7 +91,6 @@ static void test_record_round_trip(void **state)
 
 static void test_config_parse(void **state)
 {
-	(void)state;
 	struct image_config c;
 	struct hutch_error err = {0};
 	assert_int_equal(image_config_parse("{\"config\":{\"Entrypoint\":[\"/bin/sh\",\"-c\"],"
@@ -123,7 +120,6 @@ static void test_config_parse(void **state)
 
 static void test_config_apply(void **state)
 {
-	(void)state;
 	struct image_config c = {0};
 	struct hutch_state st;
 	struct hutch_error err = {0};
@@ -159,7 +155,6 @@ static void test_config_apply(void **state)
 
 static void test_layers_find(void **state)
 {
-	(void)state;
 	char top[] = "/tmp/hutch-unit-layers.XXXXXX", p[4200], rootfs[9000];
 	assert_non_null(mkdtemp(top));
 	static const char *const dirs[] = {"a", "a/etc", "b", "b/etc", "c", "c/etc"};

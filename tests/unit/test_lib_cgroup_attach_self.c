@@ -47,7 +47,7 @@ static void test_hybrid_attach_self(void **state)
 {
 	char *root = fixture_copy("hybrid");
 	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, CG, &cg), 0);
@@ -106,7 +106,7 @@ static void test_create_unified_first(void **state)
 {
 	char *root = fixture_copy("hybrid");
 	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	struct hutch_error err = {0};
@@ -145,7 +145,7 @@ static void test_v1_no_unified(void **state)
 {
 	char *root = fixture_copy("v1");
 	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(v1_mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, CG, &cg), 0);

@@ -86,7 +86,7 @@ static void check_captured_v1(const struct cgroup_stats *st)
 
 static void test_hybrid(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/hybrid");
 	assert_non_null(l);
 	assert_int_equal(l->kind, CGROUP_LAYOUT_HYBRID);
 	struct cgroup *cg = NULL;
@@ -121,7 +121,7 @@ static void test_hybrid(void **state)
 
 static void test_v1_comounted(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(v1_mounts, CG_FIXTURES "/v1");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/v1");
 	assert_non_null(l);
 	assert_int_equal(l->kind, CGROUP_LAYOUT_V1);
 	assert_int_equal(l->by_controller[CGROUP_CPU], l->by_controller[CGROUP_CPUACCT]);
@@ -143,7 +143,7 @@ static void test_v1_comounted(void **state)
 
 static void test_v1_parent_and_root(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(v1_mounts, CG_FIXTURES "/v1");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/v1");
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, "/hutch-test-fixture", &cg), 0);
@@ -183,7 +183,7 @@ static void test_v1_parent_and_root(void **state)
 /* A process whose memory cgroup is ctr but whose cpu cgroup is the parent. */
 static void test_open_from_pid_cgroup(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/hybrid");
 	assert_non_null(l);
 	struct procfs_pid_cgroup *pc = calloc(1, sizeof(*pc));
 	assert_non_null(pc);
@@ -227,7 +227,7 @@ static void test_open_from_pid_cgroup(void **state)
 
 static void test_v2(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/v2");
 	assert_non_null(l);
 	assert_int_equal(l->kind, CGROUP_LAYOUT_V2);
 	assert_int_equal(l->by_controller[CGROUP_MEMORY], l->unified);
@@ -354,7 +354,7 @@ static size_t index_of(const struct walk_seen *w, const char *p)
 
 static void test_walk(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/v2");
 	assert_non_null(l);
 	struct walk_seen w = {0};
 	assert_int_equal(cgroup_walk(l, "/", walk_cb, &w), 0);
@@ -371,7 +371,7 @@ static void test_walk(void **state)
 	cgroup_layout_free(l);
 
 	/* On v1 the walk is over the cpu hierarchy. */
-	l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
+	l = fixture_layout(CG_FIXTURES "/hybrid");
 	assert_non_null(l);
 	memset(&w, 0, sizeof(w));
 	assert_int_equal(cgroup_walk(l, "/", walk_cb, &w), 0);
@@ -392,7 +392,7 @@ static void test_missing_and_vanished(void **state)
 	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/memory%s/memory.memsw.limit_in_bytes", root,
 		 FIXTURE_CG);
 	assert_int_equal(unlink(path), 0);
-	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, FIXTURE_CG, &cg), 0);
@@ -432,7 +432,7 @@ static void test_v1_memory_stat_own_lines(void **state)
 					      "inactive_file 8\npgfault 9\npgmajfault 10\nswap 11\n"
 					      "total_rss 50532352\n"),
 			 0);
-	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, FIXTURE_CG, &cg), 0);

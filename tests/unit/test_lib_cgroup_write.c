@@ -38,7 +38,7 @@ static void test_v2_set_limits(void **state)
 {
 	char *root = fixture_copy("v2");
 	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(v2_mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, "/hutch/ctr", &cg), 0);
@@ -119,7 +119,7 @@ static void test_v2_create(void **state)
 	assert_non_null(root);
 	/* /hutch has no controllers enabled for its children yet. */
 	write_rel(root, "sys/fs/cgroup/hutch/cgroup.subtree_control", "\n");
-	struct cgroup_layout *l = fixture_layout(v2_mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	struct hutch_error err = {0};
@@ -151,7 +151,7 @@ static void test_v1_set_limits(void **state)
 {
 	char *root = fixture_copy("v1");
 	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(v1_mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, V1_CG, &cg), 0);
@@ -227,7 +227,7 @@ static void test_v1_create_rollback(void **state)
 	char cmd[4200];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s/sys/fs/cgroup/pids'", root);
 	assert_int_equal(system(cmd), 0);
-	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	struct hutch_error err = {0};
@@ -257,7 +257,7 @@ static void test_list_pids(void **state)
 	snprintf(sub, sizeof(sub), "%s/sys/fs/cgroup/pids" V1_CG "/sub", root);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	write_rel(root, "sys/fs/cgroup/pids" V1_CG "/sub/cgroup.procs", "77\n");
-	struct cgroup_layout *l = fixture_layout(hybrid_mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, V1_CG, &cg), 0);

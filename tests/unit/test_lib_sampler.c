@@ -30,7 +30,7 @@ static struct sampler_options opts_all(bool containers_only)
 
 static void test_v2_tree(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/v2");
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
 	struct sampler *s;
@@ -80,7 +80,7 @@ static void test_v2_tree(void **state)
 
 static void test_hybrid_tree(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/hybrid");
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
 	struct sampler *s;
@@ -114,7 +114,7 @@ static void test_hybrid_tree(void **state)
 /* The collector's options: own limits only, no cpuset lists. */
 static void test_spec_options(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(hybrid_mounts, CG_FIXTURES "/hybrid");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/hybrid");
 	struct sampler_options o = opts_all(false);
 	o.no_cpuset = true;
 	o.no_effective_limits = true;
@@ -135,7 +135,7 @@ static void test_spec_options(void **state)
 
 static void test_handle_budget(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/v2");
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
 	o.max_open_handles = 1;
@@ -159,7 +159,7 @@ static void test_appear_vanish(void **state)
 {
 	char *tree = fixture_copy("v2");
 	assert_non_null(tree);
-	struct cgroup_layout *l = fixture_layout(v2_mounts, tree);
+	struct cgroup_layout *l = fixture_layout(tree);
 	assert_non_null(l);
 	struct sampler_options o = opts_all(true);
 	struct sampler *s;
@@ -209,7 +209,7 @@ static void test_incremental_discovery(void **state)
 {
 	char *tree = fixture_copy("v2");
 	assert_non_null(tree);
-	struct cgroup_layout *l = fixture_layout(v2_mounts, tree);
+	struct cgroup_layout *l = fixture_layout(tree);
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
 	struct sampler *s;
@@ -255,7 +255,7 @@ static void test_incremental_discovery(void **state)
 /* Device names stay valid while more are looked up (encoders hold them for a scrape). */
 static void test_device_names(void **state)
 {
-	struct cgroup_layout *l = fixture_layout(v2_mounts, CG_FIXTURES "/v2");
+	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/v2");
 	struct sampler *s;
 	assert_int_equal(sampler_new(l, NULL, &s), 0);
 	const char *first = sampler_device_name(s, 4095, 4095);

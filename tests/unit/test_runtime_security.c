@@ -45,7 +45,6 @@ static char **strv(const char *a, const char *b)
 
 static void test_caps_names(void **state)
 {
-	(void)state;
 	assert_int_equal(caps_from_name("CHOWN"), CAP_CHOWN);
 	assert_int_equal(caps_from_name("cap_sys_admin"), CAP_SYS_ADMIN);
 	assert_int_equal(caps_from_name("CAP_NET_ADMIN"), CAP_NET_ADMIN);
@@ -69,7 +68,6 @@ static void test_caps_names(void **state)
 
 static void test_caps_compute(void **state)
 {
-	(void)state;
 	struct hutch_error err = {0};
 	uint64_t m;
 	assert_int_equal(caps_compute(NULL, NULL, &m, &err), 0);
@@ -116,7 +114,6 @@ static void test_caps_compute(void **state)
 
 static void test_ulimit_parse(void **state)
 {
-	(void)state;
 	struct hutch_error err = {0};
 	struct hutch_ulimit u;
 	assert_int_equal(rlimit_parse("nofile=1024:2048", &u, &err), 0);
@@ -148,7 +145,6 @@ static void test_ulimit_parse(void **state)
 
 static void test_run_security_flags(void **state)
 {
-	(void)state;
 	struct run_opts o;
 	struct hutch_error err;
 	assert_int_equal(parse(&o, &err, "img", NULL), 0);
@@ -222,7 +218,6 @@ static const struct seccomp_rule *rule_for(const struct seccomp_profile *p, cons
 
 static void test_default_profile(void **state)
 {
-	(void)state;
 	const struct seccomp_profile *p = seccomp_profile_default();
 	assert_int_equal(p->default_action, SCMP_ACT_ERRNO(EPERM));
 	/* io_uring: no rule at all, whatever the capabilities */
@@ -268,7 +263,6 @@ static void test_default_profile(void **state)
 
 static void test_profile_parse(void **state)
 {
-	(void)state;
 	const char *json =
 		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,"
 		" \"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\","
@@ -336,7 +330,6 @@ static void test_profile_parse(void **state)
 
 static void test_profile_parse_bad(void **state)
 {
-	(void)state;
 	static const struct {
 		const char *json, *says;
 	} bad[] = {
@@ -404,7 +397,6 @@ static void test_profile_parse_bad(void **state)
 
 static void test_state_security_json(void **state)
 {
-	(void)state;
 	struct hutch_state st, back;
 	hutch_state_init(&st);
 	strcpy(st.id, "abc");

@@ -47,14 +47,13 @@ static const struct viewer_row *row_of(const struct viewer_rows *rows, const cha
 
 /* Two samples of a fixture tree one second apart (the clocks are set by hand), with
  * edit run between them; rows of every cgroup. */
-static void two_samples(const struct fixture_mount *mounts, const char *tree,
-			void (*edit)(const char *root), double interval_s,
+static void two_samples(const char *tree, void (*edit)(const char *root), double interval_s,
 			struct viewer_snapshot *a, struct viewer_snapshot *b,
 			struct viewer_rows *rows)
 {
 	char *root = fixture_copy(tree);
 	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(mounts, root);
+	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct sampler_options o = {.spec_refresh_ns = 0, .discovery_refresh_ns = 0};
 	struct sampler *s;
@@ -101,7 +100,7 @@ static void test_cpu_v2(void **state)
 {
 	struct viewer_snapshot a, b;
 	struct viewer_rows rows = {0};
-	two_samples(v2_mounts, "v2", edit_v2, 1.0, &a, &b, &rows);
+	two_samples("v2", edit_v2, 1.0, &a, &b, &rows);
 	const struct viewer_row *r = row_of(&rows, "/hutch/ctr");
 	assert_non_null(r);
 	assert_true(r->s->is_container);
@@ -143,17 +142,16 @@ static void edit_v1(const char *root)
 static void test_cpu_hybrid_v1(void **state)
 {
 	struct {
-		const struct fixture_mount *mounts;
 		const char *tree;
 		void (*edit)(const char *);
 	} cases[] = {
-		{hybrid_mounts, "hybrid", edit_hybrid},
-		{v1_mounts, "v1", edit_v1},
+		{"hybrid", edit_hybrid},
+		{"v1", edit_v1},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct viewer_snapshot a, b;
 		struct viewer_rows rows = {0};
-		two_samples(cases[i].mounts, cases[i].tree, cases[i].edit, 2.0, &a, &b, &rows);
+		two_samples(cases[i].tree, cases[i].edit, 2.0, &a, &b, &rows);
 		const struct viewer_row *r = row_of(&rows, "/hutch-test-fixture/ctr");
 		assert_non_null(r);
 		/* 2 s of CPU over 2 s: one whole CPU, twice the 0.5 CPU it may use. */

@@ -14,7 +14,8 @@ decode=$HUTCH_BUILD/tests/hutch-pb-decode
 name=$(test_id)
 cg_make "$name" || skip "cannot make cgroups"
 cg_run "$name" sleep 60
-collector_start
+# Only the test's subtree: other tests' cgroups come and go between the scrapes compared.
+collector_start --root-cgroup="/$name"
 
 tmp=$(mktemp -d /tmp/hutch-test-formats-XXXXXX)
 on_exit "rm -rf '$tmp'"

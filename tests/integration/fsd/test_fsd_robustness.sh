@@ -2,8 +2,8 @@
 # hutch-fsd under bad input and churn: options and mount points (clear errors,
 # documented exit codes, nothing left mounted), containers coming and going
 # (namespace inodes and pids reused), a container moved out of a cgroup that
-# is then removed, readers killed mid-request, and SIGTERM/SIGINT/SIGHUP
-# unmounting cleanly.
+# is then removed, readers killed mid-request, and SIGTERM/SIGINT/SIGQUIT
+# unmounting cleanly (SIGHUP upgrades in place: test_fsd_restart).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.sh"
 fsd_need
@@ -115,7 +115,7 @@ check "hutch-fsd survives readers killed mid-request" kill -0 "$FSD_PID"
 assert_eq "and still serves containers" 196608 "$(in_ctr "$b" "$mp" 'awk "/^MemTotal/ { print \$2 }" /proc/meminfo')"
 
 # --- signals unmount cleanly ---
-for sig in TERM INT HUP; do
+for sig in TERM INT QUIT; do
 	m=$FSD_TMP/sig-$sig
 	mkdir -p "$m"
 	hutch-fsd "$m" 2>"$FSD_TMP/sig.log" &
