@@ -37,7 +37,7 @@ static long read_all(const char *path, char *buf, size_t size, unsigned *ret_lin
 	if (fd < 0)
 		return -errno;
 	size_t len = 0;
-	ssize_t n;
+	ssize_t n = 0;
 	while (len + 4096 <= size && (n = read(fd, buf + len, 4096)) > 0)
 		len += (size_t)n;
 	int e = n < 0 ? errno : 0;
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	unsigned expect[MAX_FILES];
 	int n = 0;
 	for (int i = 2; i < argc && n < MAX_FILES; i++) {
-		unsigned lines;
+		unsigned lines = 0;
 		long r = read_all(argv[i], buf, sizeof(buf), &lines);
 		if (r == -ENOENT)
 			continue;
