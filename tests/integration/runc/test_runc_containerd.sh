@@ -22,7 +22,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 TOML
 containerd --config "$D/config.toml" >"$D/log" 2>&1 &
 cpid=$!
-on_exit "kill_pid $cpid; rm -rf /run/containerd/runc/$NS"
+# The shim puts the namespace's containers under a cgroup named after it, which
+# outlives them: removed (depth first) in every hierarchy when the test ends.
+on_exit "kill_pid $cpid; rm -rf /run/containerd/runc/$NS; find /sys/fs/cgroup/*/$NS /sys/fs/cgroup/$NS -depth -type d -exec rmdir {} + 2>/dev/null"
 wait_for 20 test -S "$D/sock" || { echo "FAIL: containerd did not start: $(tail -5 "$D/log")"; exit 1; }
 C() { timeout 60 ctr -a "$D/sock" -n "$NS" "$@"; }
 RUN=(--runtime io.containerd.runc.v2 --runc-binary "$HUTCH_BIN/hutch-runc" --rootfs "$ROOTFS")
