@@ -79,7 +79,10 @@ for _ in range(50): s.sendto(b"x" * 100, ("127.0.0.1", 9999))
 open(sys.argv[2], "w").close()
 time.sleep(120)'
 sandbox() { # sandbox CGROUP PACKETS
-	cg_run "$1" unshare -n sh -c 'ip link set lo up && ip link add eth0 type veth peer name eth1 &&
+	# No IPv6 in the namespace: the kernel's own router solicitations and MLD reports on
+	# the new links would move the counters between the kernel's read and the scrape.
+	cg_run "$1" unshare -n sh -c 'for f in all default; do echo 1 >/proc/sys/net/ipv6/conf/$f/disable_ipv6; done 2>/dev/null
+		ip link set lo up && ip link add eth0 type veth peer name eth1 &&
 		ip addr add 10.200.0.1/24 dev eth0 && ip link set eth0 up && ip link set eth1 up &&
 		ip neigh add 10.200.0.2 lladdr 02:00:00:00:00:02 dev eth0 && exec python3 -c "$0" "$@"' \
 		"$SEND" "$2" "$T/sent-$RANDOM"
