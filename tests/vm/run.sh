@@ -125,6 +125,19 @@ export HUTCH_VM_TESTS='$tests' HUTCH_VM_CTEST_ARGS='${HUTCH_VM_CTEST_ARGS:-}'
 export HUTCH_VM_CMD=$(printf %q "${HUTCH_VM_CMD:-}")
 ENV
 
+# The source and build trees get shares of their own, laid over the guest's root at
+# the same paths: a tree under /tmp (or /run, /var/tmp, /dev/shm) would be hidden by
+# the guest's tmpfs there. Each line of the shares file: TAG PATH.
+shares=(-virtfs "local,path=$src,mount_tag=src0,readonly=on,security_model=none,multidevs=remap")
+echo "src0 $src" >"$results/shares"
+case $build/ in
+"$src"/*) ;;
+*)
+	shares+=(-virtfs "local,path=$build,mount_tag=src1,readonly=on,security_model=none,multidevs=remap")
+	echo "src1 $build" >>"$results/shares"
+	;;
+esac
+
 # KVM when the CPU has virtualization extensions to give (a /dev/kvm without
 # them, as in some nested VMs, hangs the guest); TCG otherwise.
 accel=(-accel tcg -cpu max)
@@ -139,6 +152,7 @@ timeout "${HUTCH_VM_TIMEOUT:-900}" qemu-system-x86_64 "${accel[@]}" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4" \
 	-virtfs "local,path=/,mount_tag=hostroot,readonly=on,security_model=none,multidevs=remap" \
 	-virtfs "local,path=$results,mount_tag=results,security_model=none" \
+	"${shares[@]}" \
 	-nic none -display none -monitor none -no-reboot \
 	-serial "file:$work/console.log" >"$work/qemu.log" 2>&1
 qrc=$?
