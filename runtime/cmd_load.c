@@ -391,8 +391,14 @@ out:
 	return r;
 }
 
-static void print_loaded(const struct image_land *in, const char *id)
+/* Lands one image of the archive and says so, as docker load does; frees in's layer list. */
+static int land_loaded(struct load_ctx *c, struct image_land *in, struct hutch_error *err)
 {
+	char id[IMAGE_ID_HEX + 1];
+	int r = image_land(in, &c->prog, id, err);
+	free(in->layers);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < in->n_tags; i++) {
 		char norm[300];
 		if (image_ref_normalize(in->tags[i], norm, sizeof(norm)) == 0)
@@ -400,6 +406,8 @@ static void print_loaded(const struct image_land *in, const char *id)
 	}
 	if (!in->n_tags)
 		printf("Loaded image ID: sha256:%s\n", id);
+	c->n_loaded++;
+	return 0;
 }
 
 /* docker save: manifest.json is [{"Config": F, "RepoTags": [...], "Layers": [F...]}]. */
@@ -460,12 +468,10 @@ static int load_docker(struct load_ctx *c, const struct staged *mf, struct hutch
 				tagv[in.n_tags++] =
 					json_object_get_string(json_object_array_get_idx(tags, k));
 		in.tags = tagv;
-		char id[IMAGE_ID_HEX + 1];
-		if (r == 0 && (r = image_land(&in, &c->prog, id, err)) == 0) {
-			print_loaded(&in, id);
-			c->n_loaded++;
-		}
-		free(in.layers);
+		if (r == 0)
+			r = land_loaded(c, &in, err);
+		else
+			free(in.layers);
 	}
 	json_object_put(doc);
 	return r;
@@ -596,12 +602,10 @@ static int load_oci_manifest(struct load_ctx *c, struct json_object *desc, int d
 	if (name)
 		tagv[in.n_tags++] = name;
 	in.tags = tagv;
-	char id[IMAGE_ID_HEX + 1];
-	if (r == 0 && (r = image_land(&in, &c->prog, id, err)) == 0) {
-		print_loaded(&in, id);
-		c->n_loaded++;
-	}
-	free(in.layers);
+	if (r == 0)
+		r = land_loaded(c, &in, err);
+	else
+		free(in.layers);
 	json_object_put(m);
 	return r;
 }
