@@ -104,6 +104,20 @@ wait_for() {
 	done
 }
 
+# in_pty SECONDS COMMAND: runs the shell command COMMAND with a fresh pty as its
+# controlling terminal (util-linux script) and prints what it wrote there. The
+# command stays in the terminal's foreground process group (timeout
+# --foreground; a background group is stopped by SIGTTOU at its first
+# tcsetattr), and is killed SECONDS later, then 5 s later by SIGKILL (a client
+# that proxies signals, as ctr and podman do, outlives a SIGTERM). SHELL is
+# set: script runs it, and a shell that forks instead of exec'ing would leave
+# the command in a background group.
+in_pty() {
+	local secs=$1
+	shift
+	SHELL=/bin/sh script -qec "exec timeout --foreground -k 5 $secs $*" /dev/null </dev/null | tr -d '\0\r'
+}
+
 # Kills a process and waits for it, by pid.
 kill_pid() {
 	local pid=$1

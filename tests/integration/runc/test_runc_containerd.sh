@@ -26,13 +26,14 @@ cpid=$!
 # outlives them: removed (depth first) in every hierarchy when the test ends.
 on_exit "kill_pid $cpid; rm -rf /run/containerd/runc/$NS; find /sys/fs/cgroup/*/$NS /sys/fs/cgroup/$NS -depth -type d -exec rmdir {} + 2>/dev/null"
 wait_for 20 test -S "$D/sock" || { echo "FAIL: containerd did not start: $(tail -5 "$D/log")"; exit 1; }
-C() { timeout 60 ctr -a "$D/sock" -n "$NS" "$@"; }
+# stdin from /dev/null: ctr reads it, and from a terminal in a background group it would stop.
+C() { timeout -k 5 60 ctr -a "$D/sock" -n "$NS" "$@" </dev/null; }
 RUN=(--runtime io.containerd.runc.v2 --runc-binary "$HUTCH_BIN/hutch-runc" --rootfs "$ROOTFS")
 
 out=$(C run --rm "${RUN[@]}" c1 /bin/sh -c 'echo hello; exit 3'); rc=$?
 assert_eq "ctr run: the output" hello "$out"
 assert_eq "ctr run: the exit code" 3 "$rc"
-out=$(script -qec "timeout 60 ctr -a '$D/sock' -n '$NS' run --rm -t ${RUN[*]} c2 /bin/sh -c 'tty; exit 2'" /dev/null </dev/null | tr -d '\0\r'); rc=$?
+out=$(in_pty 60 "ctr -a '$D/sock' -n '$NS' run --rm -t ${RUN[*]} c2 /bin/sh -c 'tty; exit 2'")
 assert_contains "ctr run -t: a pty (by the console socket)" /dev/pts/0 "$out"
 
 check "ctr run -d" C run -d "${RUN[@]}" c3 /bin/sleep 300

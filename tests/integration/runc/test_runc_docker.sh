@@ -16,21 +16,21 @@ mkdir -p "$D"
 dpid=$!
 on_exit "kill_pid $dpid; grep -o ' $D[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l"
 wait_for 60 test -S "$D/sock" || { echo "FAIL: dockerd did not start: $(tail -5 "$D/log")"; exit 1; }
-DK() { timeout 120 /usr/bin/docker -H "unix://$D/sock" "$@"; }
+DK() { timeout -k 5 120 /usr/bin/docker -H "unix://$D/sock" "$@"; }
 wait_for 30 DK version >/dev/null 2>&1
 tar -C "$ROOTFS" -c . | DK import - hutch-busybox >/dev/null || { echo "FAIL: docker import"; exit 1; }
 
 out=$(DK run --rm --runtime hutch --network none hutch-busybox sh -c 'echo hello; exit 3'); rc=$?
 assert_eq "docker run --runtime hutch: output" hello "$out"
 assert_eq "docker run: exit code" 3 "$rc"
-out=$(script -qec "timeout 60 /usr/bin/docker -H unix://$D/sock run --rm -t --runtime hutch --network none hutch-busybox tty" /dev/null </dev/null | tr -d '\0\r')
+out=$(in_pty 60 "/usr/bin/docker -H unix://$D/sock run --rm -t --runtime hutch --network none hutch-busybox tty")
 assert_contains "docker run -t: a pty" /dev/pts/0 "$out"
 check "docker run -d" DK run -d --name d1 --runtime hutch --network none hutch-busybox sleep 300
 assert_eq "docker inspect: the runtime" hutch "$(DK inspect -f '{{.HostConfig.Runtime}}' d1)"
 out=$(DK exec d1 sh -c 'echo exec; exit 4'); rc=$?
 assert_eq "docker exec: output" exec "$out"
 assert_eq "docker exec: exit code" 4 "$rc"
-out=$(script -qec "timeout 60 /usr/bin/docker -H unix://$D/sock exec -t d1 tty" /dev/null </dev/null | tr -d '\0\r')
+out=$(in_pty 60 "/usr/bin/docker -H unix://$D/sock exec -t d1 tty")
 assert_contains "docker exec -t: a pty" /dev/pts/ "$out"
 check "docker stop" DK stop -t 1 d1
 assert_eq "stopped by SIGKILL after the grace (sleep as pid 1 ignores SIGTERM): 137" 137 \

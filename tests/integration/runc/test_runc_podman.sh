@@ -10,8 +10,8 @@ need_cmd podman conmon
 
 PD=$T/podman
 P() {
-	timeout 120 podman --root "$PD/root" --runroot "$PD/run" --runtime "$HUTCH_BIN/hutch-runc" \
-		--cgroup-manager cgroupfs --events-backend file --storage-driver vfs "$@"
+	timeout -k 5 120 podman --root "$PD/root" --runroot "$PD/run" --runtime "$HUTCH_BIN/hutch-runc" \
+		--cgroup-manager cgroupfs --events-backend file --storage-driver vfs "$@" </dev/null
 }
 on_exit "P rm -fa; rm -rf $PD"
 O=(--ulimit nofile=1024:1024 --ulimit nproc=4096:4096 --network none --rootfs "$ROOTFS")
@@ -19,7 +19,7 @@ O=(--ulimit nofile=1024:1024 --ulimit nproc=4096:4096 --network none --rootfs "$
 out=$(P run --rm "${O[@]}" /bin/sh -c 'echo hello; exit 3'); rc=$?
 assert_eq "podman run: output" hello "$out"
 assert_eq "podman run: exit code" 3 "$rc"
-out=$(script -qec "timeout 60 podman --root '$PD/root' --runroot '$PD/run' --runtime '$HUTCH_BIN/hutch-runc' --cgroup-manager cgroupfs --events-backend file --storage-driver vfs run --rm -t ${O[*]} /bin/sh -c 'tty; exit 2'" /dev/null </dev/null | tr -d '\0\r')
+out=$(in_pty 60 "podman --root '$PD/root' --runroot '$PD/run' --runtime '$HUTCH_BIN/hutch-runc' --cgroup-manager cgroupfs --events-backend file --storage-driver vfs run --rm -t ${O[*]} /bin/sh -c 'tty; exit 2'")
 assert_contains "podman run -t: a pty" /dev/pts/0 "$out"
 check "podman run -d" P run -d --name p1 "${O[@]}" /bin/sleep 300
 out=$(P exec p1 /bin/sh -c 'echo exec; exit 4'); rc=$?

@@ -29,8 +29,7 @@ assert_eq "the log has every line" "20001 done" "$(hutch logs "$name-pipe" | wc 
 
 # -t: the pty's output is logged (with the terminal's line endings).
 if command -v script >/dev/null; then
-	script -qc "$HUTCH_BIN/hutch --root $HROOT run -t --name $name-tty --rootfs $ROOTFS sh -c 'echo tty-out'" \
-		/dev/null </dev/null >"$T/tty" 2>&1
+	in_pty 60 "$HUTCH_BIN/hutch --root $HROOT run -t --name $name-tty --rootfs $ROOTFS sh -c 'echo tty-out'" >"$T/tty" 2>&1
 	assert_contains "-t: output on the terminal" tty-out "$(cat "$T/tty")"
 	assert_contains "-t: output in the log" tty-out "$(hutch logs "$name-tty")"
 fi
