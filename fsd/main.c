@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "hutch/procfs.h"
 #include "session.h"
 #include "supervisor.h"
@@ -171,6 +172,7 @@ int main(int argc, char **argv)
 		OPT_READY_FD,
 		OPT_INIT,
 		OPT_RESUME,
+		OPT_AGENT_KEEPER,
 	};
 	static const struct option long_opts[] = {
 		{"no-cfs", no_argument, NULL, OPT_NO_CFS},
@@ -190,13 +192,14 @@ int main(int argc, char **argv)
 		{"ready-fd", required_argument, NULL, OPT_READY_FD},
 		{"init", required_argument, NULL, OPT_INIT},
 		{"resume", required_argument, NULL, OPT_RESUME},
+		{"agent-keeper", no_argument, NULL, OPT_AGENT_KEEPER},
 		{NULL, 0, NULL, 0},
 	};
 	struct fsd_state_options so = {.cfs = true};
 	struct fsd_session_options sess = {0};
 	enum hutch_log_level level = HUTCH_LOG_INFO;
 	unsigned cache_ms = 100, sample_ms = 5000;
-	bool upgrade = false, worker = false;
+	bool upgrade = false, worker = false, keeper = false;
 	const char *init_hex = NULL, *resume = NULL;
 	unsigned fuse_fd = 0, ready_fd = 0;
 	/* The user's options again, for the workers and an upgrade's exec. */
@@ -255,6 +258,9 @@ int main(int argc, char **argv)
 		case OPT_UPGRADE:
 			upgrade = true;
 			break;
+		case OPT_AGENT_KEEPER:
+			keeper = true;
+			break;
 		case OPT_WORKER:
 			worker = true;
 			break;
@@ -303,7 +309,12 @@ int main(int argc, char **argv)
 		}
 		return fsd_upgrade_request(real);
 	}
-	hutch_log_init(worker ? "hutch-fsd[worker]" : "hutch-fsd", level);
+	hutch_log_init(worker	? "hutch-fsd[worker]"
+		       : keeper ? "hutch-fsd[keeper]"
+				: "hutch-fsd",
+		       level);
+	if (keeper)
+		return fsd_agent_keeper_main(mp);
 	if (worker)
 		return worker_main(mp, fuse_fd, ready_fd, init_hex, &so, &sess, cache_ms,
 				   sample_ms);
@@ -370,6 +381,9 @@ static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, cons
 	sigset_t old_mask;
 	fsd_block_stop_signals(&old_mask);
 	r = fsd_state_start_sampler(state);
+	struct fsd_agent *agent = NULL;
+	if (r == 0 && fsd_agent_start(state, &agent) < 0)
+		log_warn("sysinfo agent: cannot start its thread; the kernel answers sysinfo");
 	fsd_restore_signals(&old_mask);
 	if (r < 0) {
 		log_error("cannot start the sampler thread: %s", strerror(-r));
@@ -378,6 +392,7 @@ static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, cons
 	}
 	struct hutch_error err = {0};
 	r = fsd_session_run(&sess, state, &err);
+	fsd_agent_stop(agent);
 	fsd_state_free(state);
 	if (r == -ENODEV)
 		return FSD_EXIT_CONNECTION_GONE;
