@@ -22,6 +22,9 @@
 #define HUTCH_MAX_GROUPS   64 /* supplementary groups a -u user gets, at most */
 #define HUTCH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* hutch-fsd --containers: <dir>/<cgroup path, '/' as %2F>/proc/..., from the page cache. */
+#define HUTCH_FSD_CONTAINERS_DIR "/var/lib/hutch-fsd-containers"
+
 /* Global options, set by main before a verb runs. */
 struct hutch_globals {
 	const char *root; /* --root: the state directory */
