@@ -135,6 +135,10 @@ struct cv_ctr {
 	int pidfd;
 	struct cv_ent ents[N_T];
 	struct cv_file files[FSD_FILE_COUNT];
+	/* The latest of its files' last_req_ns, and how many the pusher keeps: an
+	 * idle container costs the pusher two loads a pass. */
+	_Atomic uint64_t last_req_ns;
+	int n_pushing; /* the pusher's own */
 };
 
 /* A request that may wait for a push lock or a render: done by a helper thread. */
@@ -543,7 +547,9 @@ static void file_attr(struct cv_ctx *ctx, const struct cv_ctr *c, int t, size_t 
 
 static void touch(struct cv_ctr *c, int f)
 {
-	atomic_store(&c->files[f].last_req_ns, hutch_now_ns());
+	uint64_t now = hutch_now_ns();
+	atomic_store(&c->files[f].last_req_ns, now);
+	atomic_store(&c->last_req_ns, now);
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -646,6 +652,7 @@ static void queue(struct cv_ctx *ctx, fuse_req_t req, struct cv_ctr *c, int f)
 static void *helper_main(void *u)
 {
 	struct cv_ctx *ctx = u;
+	pthread_setname_np(pthread_self(), "fsd-helper");
 	for (;;) {
 		pthread_mutex_lock(&ctx->lock);
 		while (!ctx->head && !ctx->stopping)
@@ -839,18 +846,24 @@ static const struct fuse_lowlevel_ops cv_ops = {
 /* Keeps active files' pages true, drops idle ones'. */
 static void push_pass(struct cv_ctx *ctx)
 {
+	/* One clock read a pass: on some VMs it is a system call. */
+	uint64_t now = hutch_now_ns();
 	pthread_rwlock_rdlock(&ctx->table_lock);
 	for (size_t i = 0; i < N_CTR_BUCKETS; i++)
-		for (struct cv_ctr *c = ctx->ctrs[i]; c; c = c->next)
+		for (struct cv_ctr *c = ctx->ctrs[i]; c; c = c->next) {
+			uint64_t last_c = atomic_load(&c->last_req_ns);
+			if (!c->n_pushing && (!last_c || now - last_c >= CV_IDLE_NS))
+				continue;
 			for (int f = 0; f < FSD_FILE_COUNT; f++) {
 				struct cv_file *cf = &c->files[f];
 				uint64_t last = atomic_load(&cf->last_req_ns);
-				bool active = last && hutch_now_ns() - last < CV_IDLE_NS;
+				bool active = last && now - last < CV_IDLE_NS;
 				if (!active && !cf->pushing)
 					continue;
 				struct fsd_snap *snap = NULL;
 				int r = active ? render(ctx, c, f, CV_RENDER_AGE_NS, &snap) : 0;
 				pthread_mutex_lock(&cf->push_lock);
+				c->n_pushing -= cf->pushing;
 				if (active && r >= 0) {
 					cf->pushing = push_locked(ctx, c, f, snap);
 					atomic_fetch_add(&ctx->n_push, 1);
@@ -862,14 +875,17 @@ static void push_pass(struct cv_ctx *ctx)
 					atomic_store(&cf->last_req_ns, 0);
 					atomic_fetch_add(&ctx->n_idle, 1);
 				}
+				c->n_pushing += cf->pushing;
 				pthread_mutex_unlock(&cf->push_lock);
 			}
+		}
 	pthread_rwlock_unlock(&ctx->table_lock);
 }
 
 static void *pusher_main(void *u)
 {
 	struct cv_ctx *ctx = u;
+	pthread_setname_np(pthread_self(), "fsd-pusher");
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	uint64_t logged_at = 0, logged_sum = 0;
