@@ -49,16 +49,34 @@ static void command_text(const struct hutch_state *st, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? " " : "", st->argv[i]);
 }
 
+/* Whether the container has every label of filters ("KEY" any value, "KEY=VALUE" that one). */
+static bool labels_match(const struct hutch_state *st, char *const *filters)
+{
+	for (size_t f = 0; filters && filters[f]; f++) {
+		size_t k = strcspn(filters[f], "=");
+		bool found = false;
+		for (size_t i = 0; st->labels && st->labels[i] && !found; i++) {
+			const char *l = st->labels[i];
+			if (strncmp(l, filters[f], k) != 0 || (l[k] != '=' && l[k]))
+				continue;
+			found = !filters[f][k] ||
+				strcmp(l[k] ? l + k + 1 : "", filters[f] + k + 1) == 0;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 int cmd_ps(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{"all", no_argument, NULL, 'a'},	  {"quiet", no_argument, NULL, 'q'},
+		{"format", required_argument, NULL, 'f'}, {"filter", required_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},	  {0},
 	};
 	bool all = false, quiet = false, json = false;
+	_cleanup_strv_free_ char **filters = NULL;
 	int c;
 	verb_getopt_reset();
 	while ((c = getopt_long(argc, argv, "+aqh", opts, NULL)) != -1) {
@@ -74,12 +92,23 @@ int cmd_ps(int argc, char **argv)
 				return hutch_fail("ps", "--format '%s': only json", optarg);
 			json = true;
 			break;
+		case 'F':
+			if (strncmp(optarg, "label=", 6) != 0 || !optarg[6])
+				return hutch_fail("ps",
+						  "--filter '%s': label=KEY or label=KEY=VALUE",
+						  optarg);
+			if (strv_push(&filters, optarg + 6) < 0)
+				return hutch_fail("ps", "out of memory");
+			break;
 		case 'h':
-			printf("Usage: hutch ps [-a] [-q] [--format json]\n\n"
+			printf("Usage: hutch ps [-a] [-q] [--format json] [--filter "
+			       "label=K[=V]]\n\n"
 			       "List running containers.\n\n"
 			       "  -a, --all        also stopped ones\n"
 			       "  -q, --quiet      ids only\n"
-			       "  --format json    one JSON object per line\n");
+			       "  --format json    one JSON object per line\n"
+			       "  --filter label=KEY[=VALUE]   those with the label (every filter "
+			       "given)\n");
 			return 0;
 		default:
 			return VERB_BAD_FLAG("ps", argv);
@@ -99,7 +128,7 @@ int cmd_ps(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct hutch_state *st = &v[i];
 		container_refresh(st);
-		if (!all && st->status != HUTCH_STATUS_RUNNING)
+		if ((!all && st->status != HUTCH_STATUS_RUNNING) || !labels_match(st, filters))
 			continue;
 		/* A --rm container the refresh found finished is gone now. */
 		char dir[4200];
