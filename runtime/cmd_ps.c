@@ -68,6 +68,31 @@ static bool labels_match(const struct hutch_state *st, char *const *filters)
 	return true;
 }
 
+/* One container as a JSON line (ps --format json). */
+static void print_json(const struct hutch_state *st, const char *status, const char *cmd)
+{
+	char created[64];
+	struct json_object *o = json_object_new_object();
+	format_time(st->created_ns, created, sizeof(created));
+	json_object_object_add(o, "ID", json_object_new_string(st->id));
+	json_object_object_add(o, "Names", json_object_new_string(st->name));
+	json_object_object_add(o, "Image",
+			       json_object_new_string(st->image[0] ? st->image : st->rootfs));
+	json_object_object_add(o, "Command", json_object_new_string(cmd));
+	json_object_object_add(o, "CreatedAt", json_object_new_string(created));
+	json_object_object_add(o, "State", json_object_new_string(hutch_status_name(st->status)));
+	json_object_object_add(o, "Status", json_object_new_string(status));
+	json_object_object_add(
+		o, "Pid", json_object_new_int(st->status == HUTCH_STATUS_RUNNING ? st->pid : 0));
+	json_object_object_add(o, "ExitCode", json_object_new_int(st->exit_code));
+	json_object_object_add(o, "CgroupPath", json_object_new_string(st->cgroup_path));
+	if (st->broken[0])
+		json_object_object_add(o, "Broken", json_object_new_string(st->broken));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
 int cmd_ps(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -93,12 +118,9 @@ int cmd_ps(int argc, char **argv)
 			json = true;
 			break;
 		case 'F':
-			if (strncmp(optarg, "label=", 6) != 0 || !optarg[6])
-				return hutch_fail("ps",
-						  "--filter '%s': label=KEY or label=KEY=VALUE",
-						  optarg);
-			if (strv_push(&filters, optarg + 6) < 0)
-				return hutch_fail("ps", "out of memory");
+			if (strncmp(optarg, "label=", 6) || !optarg[6] ||
+			    strv_push(&filters, optarg + 6) < 0)
+				return hutch_fail("ps", "--filter '%s': label=KEY[=VALUE]", optarg);
 			break;
 		case 'h':
 			printf("Usage: hutch ps [-a] [-q] [--format json] [--filter "
@@ -135,38 +157,13 @@ int cmd_ps(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s/%s", hutch_globals.root, st->id);
 		if (st->auto_remove && st->status == HUTCH_STATUS_EXITED && access(dir, F_OK) != 0)
 			continue;
-		char status[96], cmd[256], age[64], created[64];
+		char status[96], cmd[256], age[64];
 		status_text(st, status, sizeof(status));
 		command_text(st, cmd, sizeof(cmd));
 		if (quiet) {
 			printf("%.12s\n", st->id);
 		} else if (json) {
-			struct json_object *o = json_object_new_object();
-			format_time(st->created_ns, created, sizeof(created));
-			json_object_object_add(o, "ID", json_object_new_string(st->id));
-			json_object_object_add(o, "Names", json_object_new_string(st->name));
-			json_object_object_add(
-				o, "Image",
-				json_object_new_string(st->image[0] ? st->image : st->rootfs));
-			json_object_object_add(o, "Command", json_object_new_string(cmd));
-			json_object_object_add(o, "CreatedAt", json_object_new_string(created));
-			json_object_object_add(
-				o, "State", json_object_new_string(hutch_status_name(st->status)));
-			json_object_object_add(o, "Status", json_object_new_string(status));
-			json_object_object_add(
-				o, "Pid",
-				json_object_new_int(st->status == HUTCH_STATUS_RUNNING ? st->pid
-										       : 0));
-			json_object_object_add(o, "ExitCode", json_object_new_int(st->exit_code));
-			json_object_object_add(o, "CgroupPath",
-					       json_object_new_string(st->cgroup_path));
-			if (st->broken[0])
-				json_object_object_add(o, "Broken",
-						       json_object_new_string(st->broken));
-			printf("%s\n",
-			       json_object_to_json_string_ext(
-				       o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(o);
+			print_json(st, status, cmd);
 		} else {
 			char qcmd[260];
 			snprintf(qcmd, sizeof(qcmd), "\"%.20s%s\"", cmd,

@@ -572,6 +572,27 @@ int spec_parse_security_opt(const char *s, struct hutch_state *st, struct hutch_
 		   s);
 }
 
+/* The flags over the image's config (--entrypoint, --stop-signal, --label); 1 when c is none. */
+static int parse_image_flag(int c, struct run_opts *ret, struct hutch_error *err)
+{
+	struct hutch_state *st = &ret->st;
+	switch (c) {
+	case OPT_ENTRYPOINT:
+		ret->entrypoint = optarg;
+		return 0;
+	case OPT_STOP_SIGNAL:
+		if ((st->stop_signal = spec_parse_signal(optarg)) < 0)
+			return BAD("--stop-signal '%s': not a signal", optarg);
+		return 0;
+	case 'l':
+		if (optarg[0] == '=' || strv_push(&st->labels, optarg) < 0)
+			return BAD("--label '%s': KEY=VALUE or KEY", optarg);
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 /* The security flags (--security-opt, capabilities, --privileged, --ulimit); 1 when c is none. */
 static int parse_security_flag(int c, struct run_opts *ret, struct hutch_error *err)
 {
@@ -686,17 +707,6 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 		break;
 	case OPT_RM:
 		st->auto_remove = true;
-		break;
-	case OPT_ENTRYPOINT:
-		ret->entrypoint = optarg;
-		break;
-	case OPT_STOP_SIGNAL:
-		if ((st->stop_signal = spec_parse_signal(optarg)) < 0)
-			return BAD("--stop-signal '%s': not a signal", optarg);
-		break;
-	case 'l':
-		if (optarg[0] == '=' || strv_push(&st->labels, optarg) < 0)
-			return BAD("--label '%s': KEY=VALUE or KEY", optarg);
 		break;
 	case 'i':
 		st->interactive = true;
@@ -863,7 +873,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_err
 			ret->help = true;
 			return 0;
 		}
-		if ((r = parse_security_flag(c, ret, err)) <= 0) {
+		if ((r = parse_security_flag(c, ret, err)) <= 0 ||
+		    (r = parse_image_flag(c, ret, err)) <= 0) {
 			if (r < 0)
 				return r;
 			continue;
