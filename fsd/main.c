@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "hutch/procfs.h"
 #include "cache_view.h"
 #include "session.h"
@@ -47,6 +48,9 @@ static void usage(FILE *f)
 		"SIGQUIT unmount and stop it; SIGHUP, SIGUSR1 or --upgrade replace the\n"
 		"program in place (after a package upgrade) without unmounting; SIGUSR2\n"
 		"logs the state (under systemd with a fd store: a restart keeping the mount).\n"
+		"Containers' sysinfo(2) calls are answered at MOUNTPOINT.agent.sock (seccomp\n"
+		"user notification; hutch connects by itself, OCI runtimes through\n"
+		"linux.seccomp.listenerPath).\n"
 		"\n"
 		"Options:\n"
 		"  --containers       serve the per-container view instead, at MOUNTPOINT\n"
@@ -180,6 +184,7 @@ int main(int argc, char **argv)
 		OPT_READY_FD,
 		OPT_INIT,
 		OPT_RESUME,
+		OPT_AGENT_KEEPER,
 		OPT_CONTAINERS,
 	};
 	static const struct option long_opts[] = {
@@ -200,6 +205,7 @@ int main(int argc, char **argv)
 		{"ready-fd", required_argument, NULL, OPT_READY_FD},
 		{"init", required_argument, NULL, OPT_INIT},
 		{"resume", required_argument, NULL, OPT_RESUME},
+		{"agent-keeper", no_argument, NULL, OPT_AGENT_KEEPER},
 		{"containers", no_argument, NULL, OPT_CONTAINERS},
 		{NULL, 0, NULL, 0},
 	};
@@ -207,7 +213,7 @@ int main(int argc, char **argv)
 	struct fsd_session_options sess = {0};
 	enum hutch_log_level level = HUTCH_LOG_INFO;
 	unsigned cache_ms = 100, sample_ms = 5000;
-	bool upgrade = false, worker = false, containers = false;
+	bool upgrade = false, worker = false, keeper = false, containers = false;
 	const char *init_hex = NULL, *resume = NULL;
 	unsigned fuse_fd = 0, ready_fd = 0;
 	/* The user's options again, for the workers and an upgrade's exec. */
@@ -270,6 +276,9 @@ int main(int argc, char **argv)
 		case OPT_UPGRADE:
 			upgrade = true;
 			break;
+		case OPT_AGENT_KEEPER:
+			keeper = true;
+			break;
 		case OPT_WORKER:
 			worker = true;
 			break;
@@ -320,7 +329,12 @@ int main(int argc, char **argv)
 		}
 		return fsd_upgrade_request(real);
 	}
-	hutch_log_init(worker ? "hutch-fsd[worker]" : "hutch-fsd", level);
+	hutch_log_init(worker	? "hutch-fsd[worker]"
+		       : keeper ? "hutch-fsd[keeper]"
+				: "hutch-fsd",
+		       level);
+	if (keeper)
+		return fsd_agent_keeper_main(mp);
 	if (worker)
 		return worker_main(mp, fuse_fd, ready_fd, init_hex, &so, &sess, cache_ms, sample_ms,
 				   containers);
@@ -387,6 +401,9 @@ static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, cons
 	sigset_t old_mask;
 	fsd_block_stop_signals(&old_mask);
 	r = fsd_state_start_sampler(state);
+	struct fsd_agent *agent = NULL;
+	if (r == 0 && fsd_agent_start(state, &agent) < 0)
+		log_warn("sysinfo agent: cannot start its thread; the kernel answers sysinfo");
 	fsd_restore_signals(&old_mask);
 	if (r < 0) {
 		log_error("cannot start the sampler thread: %s", strerror(-r));
@@ -396,6 +413,7 @@ static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, cons
 	struct hutch_error err = {0};
 	r = containers ? fsd_cache_view_run(&sess, state, &err)
 		       : fsd_session_run(&sess, state, &err);
+	fsd_agent_stop(agent);
 	fsd_state_free(state);
 	if (r == -ENODEV)
 		return FSD_EXIT_CONNECTION_GONE;
