@@ -84,7 +84,7 @@ int runc_cgroup_open(const struct runc_state *st, struct cgroup **ret);
 int runc_freeze(struct cgroup *cg, bool frozen, struct hutch_error *err);
 /* Whether the cgroup is frozen. */
 bool runc_frozen(struct cgroup *cg);
-/* The resources of update or config.json into the container's cgroup. */
+/* The resources of update or config.json into the container's cgroup (not the devices). */
 int runc_apply_resources(struct cgroup *cg, const struct oci_resources *rs,
 			 struct hutch_error *err);
 /* Runs the config's hooks of kind in order, each with state_json on its stdin and its timeout. */
@@ -92,8 +92,12 @@ int runc_run_hooks(const struct oci_config *cfg, enum oci_hook_kind kind, const 
 		   struct hutch_error *err);
 /* Removes what a stopped container holds: its cgroup, its record; runs the poststop hooks. */
 int runc_destroy(const struct runc_state *st, struct hutch_error *err);
-/* The devices every container needs, and linux.devices', allowed in v1's devices cgroup. */
-int runc_allow_devices(struct cgroup *cg, const struct oci_config *cfg, struct hutch_error *err);
+/*
+ * The device policy: linux.resources.devices in order, then the devices every
+ * container needs and linux.devices' nodes allowed; v1's devices controller,
+ * else a BPF program on the unified cgroup (devices.c).
+ */
+int runc_device_policy(struct cgroup *cg, const struct oci_config *cfg, struct hutch_error *err);
 /* Parses a signal: "KILL", "SIGKILL", "9". -1 when unknown. */
 int runc_parse_signal(const char *s);
 

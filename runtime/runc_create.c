@@ -303,7 +303,7 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 
 	if ((r = cgroup_create_rest(c->cg, err)) < 0 ||
 	    (r = runc_apply_resources(c->cg, &cfg->resources, err)) < 0 ||
-	    (r = runc_allow_devices(c->cg, cfg, err)) < 0)
+	    (r = runc_device_policy(c->cg, cfg, err)) < 0)
 		return r;
 	/* The thread has sent the child its namespaces: "go" comes after them. */
 	if ((r = ns_prep_finish(&c->np, err)) < 0)
