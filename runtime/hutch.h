@@ -70,6 +70,8 @@ struct run_opts {
 };
 void run_opts_init(struct run_opts *o);
 void run_opts_free(struct run_opts *o);
+/* "KILL", "SIGKILL", "9" -> 9; -1 if unknown (kill -s, --stop-signal, an image's StopSignal). */
+int spec_parse_signal(const char *s);
 /* Parses `hutch run`'s argv (argv[0] = "run"). -EINVAL with err set on bad input. */
 int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_error *err);
 /* --cpus 0.25 -> quota 25000 us over a 100000 us period. */
