@@ -11,8 +11,8 @@
  * "Default for no-open"), so a read of cached pages never reaches us.
  *
  * Keeping the pages true:
- * - A file is *active* while requests for it reach us (GETATTR, READ,
- *   LOOKUP) at least once a second (CV_IDLE_NS). Every CV_PERIOD_NS the
+ * - A file is *active* while requests for it reach us (GETATTR, READ) at
+ *   least once a second (CV_IDLE_NS). Every CV_PERIOD_NS the
  *   pusher renders each active file again; when the text changed it takes
  *   the file's push lock, makes it current, invalidates the inode (its pages
  *   and attributes: notify_inval_inode) and stores the new text
@@ -71,6 +71,8 @@
 #define CV_RESCAN_NS (2000 * MS)
 #define CV_TIMEOUT_S 86400.0
 #define CV_MAX_DEPTH 32
+/* Larger than any text (fsd/snapshot.c reads host files of 4 MiB at most). */
+#define CV_SIZE_UNKNOWN (8u << 20)
 
 /* A container's subtree: its directory, the directories under it, its files. */
 #define NO_FILE (-1)
@@ -578,12 +580,27 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		if (tnodes[t].parent != pe->t || strcmp(tnodes[t].name, name) != 0)
 			continue;
 		e.ino = pe->c->ents[t].ino;
-		/* A file's size comes with its first GETATTR (attributes valid for 0 s here). */
-		file_attr(ctx, pe->c, t, 0, &e.attr);
+		/*
+		 * A file's size comes with its first GETATTR (attributes valid for 0 s
+		 * here). Until then, a size no text reaches: splice and sendfile
+		 * (busybox's cat) read the page cache up to the size without asking,
+		 * and size 0 would be an empty file to them; a larger one brings them
+		 * a READ whose short answer sets the size.
+		 */
+		size_t size = CV_SIZE_UNKNOWN;
 		if (tnodes[t].file != NO_FILE) {
-			e.attr_timeout = 0;
-			touch(pe->c, tnodes[t].file);
+			struct cv_file *cf = &pe->c->files[tnodes[t].file];
+			pthread_mutex_lock(&cf->snap_lock);
+			if (cf->cur)
+				size = cf->cur->len;
+			pthread_mutex_unlock(&cf->snap_lock);
 		}
+		file_attr(ctx, pe->c, t, size, &e.attr);
+		/* Not a read: a runtime looks the files up to bind them before the
+		 * container's limits are set, and a render now would keep those
+		 * (fsd/state.c rereads limits once a second). */
+		if (tnodes[t].file != NO_FILE)
+			e.attr_timeout = 0;
 		fuse_reply_entry(req, &e);
 		return;
 	}
