@@ -235,21 +235,29 @@ static int cgroup_finish_open(struct cgroup *cg)
 	return 0;
 }
 
-int cgroup_open(const struct cgroup_layout *layout, const char *path, struct cgroup **ret)
+/* A new handle for path in layout, no hierarchy's path set yet. */
+static int cgroup_new_at(const struct cgroup_layout *layout, const char *path, struct cgroup **ret)
 {
 	if (!layout || !path_valid(path))
 		return -EINVAL;
 	if (!layout->ops)
 		return -EOPNOTSUPP;
-	_cleanup_cgroup_ struct cgroup *cg = cgroup_new(layout);
-	if (!cg)
-		return -ENOMEM;
+	*ret = cgroup_new(layout);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int cgroup_open(const struct cgroup_layout *layout, const char *path, struct cgroup **ret)
+{
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = cgroup_new_at(layout, path, &cg);
+	if (r < 0)
+		return r;
 	for (size_t h = 0; h < layout->n_hierarchies; h++) {
 		cg->paths[h] = strdup(path);
 		if (!cg->paths[h])
 			return -ENOMEM;
 	}
-	int r = cgroup_finish_open(cg);
+	r = cgroup_finish_open(cg);
 	if (r < 0)
 		return r;
 	r = cgroup_hierarchy_dirfd(cg, primary_hierarchy(layout));
@@ -530,13 +538,10 @@ int cgroup_for_each_ancestor(const struct cgroup *cg, int h, int (*fn)(const cha
 int cgroup_new_primary(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
 		       int *ret_h)
 {
-	if (!layout || !path_valid(path))
-		return -EINVAL;
-	if (!layout->ops)
-		return -EOPNOTSUPP;
-	_cleanup_cgroup_ struct cgroup *cg = cgroup_new(layout);
-	if (!cg)
-		return -ENOMEM;
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = cgroup_new_at(layout, path, &cg);
+	if (r < 0)
+		return r;
 	int h = primary_hierarchy(layout);
 	if (h < 0)
 		return -ENOENT;
