@@ -160,13 +160,11 @@ int cgroup_parse_u64(const char *buf, size_t len, uint64_t *ret)
 int cgroup_parse_limit(const char *buf, size_t len, uint64_t *ret)
 {
 	char s[64];
-	uint64_t v;
 	int r = value_line(buf, len, s, sizeof(s));
 	if (r < 0)
 		return r;
-	if (strcmp(s, "max") == 0 || strcmp(s, "-1") == 0)
-		v = HUTCH_UNLIMITED;
-	else if (u64_value(s, &v) < 0)
+	uint64_t v = HUTCH_UNLIMITED;
+	if (strcmp(s, "max") != 0 && strcmp(s, "-1") != 0 && u64_value(s, &v) < 0)
 		return -EINVAL;
 	*ret = v >= CGROUP_V1_UNLIMITED_MIN ? HUTCH_UNLIMITED : v;
 	return 0;
@@ -175,18 +173,18 @@ int cgroup_parse_limit(const char *buf, size_t len, uint64_t *ret)
 int cgroup_parse_quota(const char *buf, size_t len, uint64_t *ret)
 {
 	char s[64];
-	uint64_t v;
 	int r = value_line(buf, len, s, sizeof(s));
 	if (r < 0)
 		return r;
-	/* Any negative quota means "no quota" to the kernel. */
-	if (s[0] == '-') {
-		if (u64_value(s + 1, &v) < 0 || v == 0)
-			return -EINVAL;
+	if (strcmp(s, "max") == 0) {
 		*ret = HUTCH_UNLIMITED;
 		return 0;
 	}
-	if (strcmp(s, "max") == 0) {
+	/* Any negative quota means "no quota" to the kernel. */
+	uint64_t v;
+	if (s[0] == '-') {
+		if (u64_value(s + 1, &v) < 0 || v == 0)
+			return -EINVAL;
 		*ret = HUTCH_UNLIMITED;
 		return 0;
 	}

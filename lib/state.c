@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include "hutch/procfs.h"
+#include "hutch/procfs_read.h"
 #include "hutch/state.h"
 #include "hutch/strv.h"
 #include "hutch/util.h"
@@ -746,15 +747,11 @@ void hutch_name_of(const char *root, const char *id, char *buf, size_t size)
 
 int hutch_pid_start_ticks(pid_t pid, uint64_t *ret)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int r = hutch_read_file(path, 8192, &buf, &len);
-	if (r < 0)
-		return r;
+	/* procfs_read_pid_stat reads pid 0 as the caller: no process of a state file's. */
+	if (pid <= 0)
+		return -ESRCH;
 	struct procfs_pid_stat ps;
-	r = procfs_parse_pid_stat(buf, len, &ps);
+	int r = procfs_read_pid_stat(pid, &ps);
 	if (r < 0)
 		return r;
 	*ret = ps.starttime_ticks;
