@@ -38,6 +38,7 @@ void setup_init(struct container_setup *s, struct hutch_state *st, const char *c
 	s->pid = -1;
 	s->stdio[0] = s->stdio[1] = s->stdio[2] = -1;
 	s->init.tty_fd = -1;
+	s->init.agent_fd = -1;
 	s->sync[0] = s->sync[1] = -1;
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		s->join_fds[k] = -1;
@@ -206,6 +207,8 @@ static int step_command(struct container_setup *s, struct hutch_error *err)
 	ia->seccomp = ia->prog.len > 0;
 	ia->no_new_privs = st->no_new_privs;
 	ia->cap_mask = st->cap_mask;
+	/* sysinfo(2) answered by hutch-fsd (fsd/agent.h), when it serves. */
+	ia->agent_fd = s->fsd_dir ? seccomp_agent_connect(s->fsd_dir) : -1;
 	if (st->seccomp_profile[0] && (r = security_save_prog(st, &ia->prog)) < 0)
 		return hutch_error_setsys(err, -r, "keep the seccomp filter of %s", st->id);
 	if (!st->user[0])
@@ -313,7 +316,8 @@ static int step_clone(struct container_setup *s, struct hutch_error *err)
 	if (s->pid == 0)
 		child_main(s);
 	close_fd(&s->unified_fd);
-	close_fd(&s->exit_fd); /* the init's */
+	close_fd(&s->init.agent_fd); /* the init's */
+	close_fd(&s->exit_fd);	     /* the init's */
 	close_fd(&s->sync[1]);
 	/* The init has the pipes' writing ends: their end of file is the container's. */
 	close_fd(&s->out_pipe[1]);
@@ -421,6 +425,7 @@ void setup_close(struct container_setup *s)
 		close_fd(fds[i]);
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		close_fd(&s->join_fds[k]);
+	close_fd(&s->init.agent_fd);
 	free(TAKE_PTR(s->devices));
 	s->n_devices = 0;
 }

@@ -59,7 +59,8 @@ struct run_opts {
 	const char *image;     /* IMAGE, or NULL with --rootfs */
 	const char *rootfs;    /* --rootfs DIR */
 	const char *cgroup_parent;
-	char **env_files; /* --env-file, NULL-terminated */
+	const char *entrypoint; /* --entrypoint: replaces the image's ("" none), drops its Cmd */
+	char **env_files;	/* --env-file, NULL-terminated */
 	char **cap_add, **cap_drop;
 	unsigned ncpus; /* CPUs hutch may run on: --cpus's ceiling (run_opts_init asks) */
 	bool help;
@@ -170,6 +171,7 @@ struct init_args {
 	int tty_fd;	     /* the pty's slave for the command, or -1 */
 	bool signals_caught; /* every signal has a handler (the init's): exec resets them */
 	bool confined;	     /* init_confine done (the init's command inherits it) */
+	int agent_fd; /* hutch-fsd's sysinfo agent, connected (consumed by confining), or -1 */
 };
 /*
  * Gives the calling process the container's capabilities (bounding,
@@ -196,6 +198,14 @@ int seccomp_build_file(const char *path, uint64_t caps, struct seccomp_prog *ret
 void seccomp_prog_free(struct seccomp_prog *prog);
 /* Loads a compiled filter on the calling thread (kept across exec); no_new_privs is the caller's. */
 int seccomp_load_prog(const struct seccomp_prog *prog);
+/* A socket connected to the sysinfo agent of the hutch-fsd mounted at fsd_dir, or -1. */
+int seccomp_agent_connect(const char *fsd_dir);
+/*
+ * Sends the calling thread's sysinfo calls to hutch-fsd (a notify filter of
+ * its own, its listener passed over agent_fd, which is closed). Needs
+ * CAP_SYS_ADMIN or no_new_privs; a negative errno when not done.
+ */
+int seccomp_sysinfo_notify(int agent_fd);
 
 /* ---- security.c: what a container's process runs with, by its state ---- */
 /*
