@@ -3,11 +3,16 @@
 # scraping it.
 
 # The test cgroups are lib.sh's (cgroup_make, cgroup_run, cgroup_kill_rm). These
-# are their old names, for tests/integration/bpf until it uses lib.sh's too.
+# are their old names, for tests/integration/bpf until it uses lib.sh's too; a
+# test there may add controllers to CG_CONTROLLERS.
 CG_CONTROLLERS=("${CGROUP_CONTROLLERS[@]}")
-cg_make() { cgroup_make "$@"; }
+cg_make() {
+	local CGROUP_CONTROLLERS=("${CG_CONTROLLERS[@]}")
+	cgroup_make "$@"
+}
 cg_kill_rm() { cgroup_kill_rm "$@"; }
 cg_run() {
+	local CGROUP_CONTROLLERS=("${CG_CONTROLLERS[@]}")
 	cgroup_run "$@"
 	CG_PID=$CGROUP_PID
 }
