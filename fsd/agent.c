@@ -227,10 +227,11 @@ void fsd_agent_keep_open(struct fsd_agent_keep *k, const char *mountpoint)
 	if (env) {
 		bool ok = adopt(k, env);
 		unsetenv(ENV_NAME);
-		if (ok) {
+		if (ok)
 			log_info("sysinfo agent: %zu listeners kept across the exec", k->n_fds);
+		if (ok && k->sock >= 0)
 			return;
-		}
+		/* A worker whose supervisor died passes no socket: a new one below. */
 	}
 	if (!path_ok) {
 		log_warn("sysinfo agent: %s%s: path too long; sysinfo is not virtualized",
@@ -238,7 +239,8 @@ void fsd_agent_keep_open(struct fsd_agent_keep *k, const char *mountpoint)
 		k->path[0] = '\0';
 		return;
 	}
-	k->mem = memfd_create("hutch-fsd-agent", MFD_CLOEXEC);
+	if (k->mem < 0)
+		k->mem = memfd_create("hutch-fsd-agent", MFD_CLOEXEC);
 	if (k->mem >= 0 && ftruncate(k->mem, sizeof(struct slot) * N_SLOTS) < 0) {
 		close(k->mem);
 		k->mem = -1;
@@ -477,7 +479,7 @@ void fsd_agent_keep_close(struct fsd_agent_keep *k, bool unlink_socket)
 
 struct fsd_agent {
 	struct fsd_state *s;
-	int chan, wake;
+	int chan, wake, mem;
 	struct slot *slots; /* N_SLOTS, shared with every worker; NULL without the page */
 	struct slot *mine;
 	int *fds;
@@ -703,7 +705,7 @@ int fsd_agent_start(struct fsd_state *s, struct fsd_agent **ret)
 	if (!a)
 		return -ENOMEM;
 	a->s = s;
-	a->wake = -1;
+	a->wake = a->mem = -1;
 	int sock, mem, chan, off = 0;
 	if (sscanf(env, "%d:%d:%d:%n", &sock, &mem, &chan, &off) != 3 || off <= 0) {
 		free(a);
@@ -711,11 +713,12 @@ int fsd_agent_start(struct fsd_state *s, struct fsd_agent **ret)
 	}
 	a->chan = valid_fd(chan) ? chan : -1;
 	set_cloexec(a->chan, true);
-	if (valid_fd(mem)) {
+	a->mem = valid_fd(mem) ? mem : -1;
+	if (a->mem >= 0) {
+		set_cloexec(a->mem, true);
 		void *m = mmap(NULL, sizeof(struct slot) * N_SLOTS, PROT_READ | PROT_WRITE,
 			       MAP_SHARED, mem, 0);
 		a->slots = m == MAP_FAILED ? NULL : m;
-		close(mem);
 	}
 	for (const char *p = env + off; *p;) {
 		char *end;
@@ -748,17 +751,50 @@ int fsd_agent_start(struct fsd_state *s, struct fsd_agent **ret)
 	return 0;
 }
 
-void fsd_agent_stop(struct fsd_agent *a)
+static void stop_thread(struct fsd_agent *a)
 {
-	if (!a)
-		return;
 	if (a->thread) {
 		atomic_store(&a->stop, true);
 		uint64_t one = 1;
 		if (write(a->wake, &one, sizeof(one)) < 0)
 			log_debug("sysinfo agent: wake: %s", strerror(errno));
 		pthread_join(a->thread, NULL);
+		a->thread = 0;
 	}
+}
+
+void fsd_agent_stop_for_exec(struct fsd_agent *a)
+{
+	if (!a)
+		return;
+	stop_thread(a);
+	char *text = malloc(64 + a->n_fds * 12);
+	if (text) {
+		size_t off = (size_t)sprintf(text, "-1:%d:-1:", a->mem);
+		for (size_t i = 0; i < a->n_fds; i++) {
+			off += (size_t)sprintf(text + off, "%s%d", i ? "," : "", a->fds[i]);
+			set_cloexec(a->fds[i], false);
+		}
+		set_cloexec(a->mem, false);
+		setenv(ENV_NAME, text, 1);
+		free(text);
+	}
+	/* The fds stay open for the exec; the rest goes. */
+	if (a->chan >= 0)
+		close(a->chan);
+	if (a->wake >= 0)
+		close(a->wake);
+	free(a->fds);
+	free(a);
+}
+
+void fsd_agent_stop(struct fsd_agent *a)
+{
+	if (!a)
+		return;
+	stop_thread(a);
+	if (a->mem >= 0)
+		close(a->mem);
 	for (size_t i = 0; i < a->n_fds; i++)
 		close(a->fds[i]);
 	free(a->fds);

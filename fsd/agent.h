@@ -82,5 +82,7 @@ struct fsd_agent;
 /* 0 and *ret NULL when the supervisor passed none (no agent socket). */
 int fsd_agent_start(struct fsd_state *s, struct fsd_agent **ret);
 void fsd_agent_stop(struct fsd_agent *a);
+/* A worker whose supervisor died becomes one: its listeners pass through the exec. */
+void fsd_agent_stop_for_exec(struct fsd_agent *a);
 
 #endif

@@ -55,6 +55,8 @@ struct fsd_view {
 	struct hutch_cpuset visible;
 	/* The visible set is the cpuset cut down by the CFS quota (per-CPU usage no longer maps 1:1). */
 	bool cpus_cut;
+	/* The container's unified-hierarchy cgroup is the root: its pressure files are the host's. */
+	bool psi_is_host;
 	unsigned user_hz;
 	/* The container's init start, seconds since boot; negative when unknown. */
 	double init_start_s;

@@ -5,13 +5,17 @@
  * fsd/session.c), or an --upgrade request to a running supervisor.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,7 +170,7 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *re
 
 static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, const char *init_hex,
 		       struct fsd_state_options *so_in, struct fsd_session_options *sess_in,
-		       unsigned cache_ms, unsigned sample_ms, bool containers);
+		       unsigned cache_ms, unsigned sample_ms, bool containers, char **pass);
 
 int main(int argc, char **argv)
 {
@@ -337,7 +341,7 @@ int main(int argc, char **argv)
 		return fsd_agent_keeper_main(mp);
 	if (worker)
 		return worker_main(mp, fuse_fd, ready_fd, init_hex, &so, &sess, cache_ms, sample_ms,
-				   containers);
+				   containers, pass);
 	/* Taking over a connection (an upgrade's exec, systemd's fd store): it is mounted already. */
 	const char *names = getenv("LISTEN_FDNAMES");
 	bool taking_over = resume || (names && strstr(names, "hutch-fsd-fuse"));
@@ -368,13 +372,59 @@ int main(int argc, char **argv)
 }
 
 /* A worker: serves the supervisor's connection until told to stop (see session.h). */
+/*
+ * A worker whose supervisor was killed (it got SIGUSR2, its death signal, and
+ * drained): it becomes the supervisor, as an upgrade's exec does, with the
+ * connection's fd it kept and the INIT it was given, so a new worker serves
+ * and later crashes are replaced again. Returns only when the exec failed.
+ */
+static cpu_set_t worker_affinity; /* the worker's CPUs before any pinning */
+
+static void on_early_signal(int sig)
+{
+	(void)sig;
+}
+
+static int become_supervisor(const char *mp, int fd, const char *init_hex, char **pass)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -errno;
+	exe[n] = '\0';
+	size_t n_pass = 0;
+	while (pass[n_pass])
+		n_pass++;
+	_cleanup_free_ char *resume = malloc(64 + strlen(init_hex));
+	_cleanup_free_ char **argv = calloc(n_pass + 4, sizeof(*argv));
+	if (!resume || !argv)
+		return -ENOMEM;
+	sprintf(resume, "--resume=%d:0:-1:%s", fd, init_hex);
+	size_t k = 0;
+	argv[k++] = exe;
+	for (size_t i = 0; i < n_pass; i++)
+		argv[k++] = pass[i];
+	argv[k++] = resume;
+	argv[k++] = (char *)mp;
+	fcntl(fd, F_SETFD, 0);
+	log_warn("the supervisor died: this worker becomes the supervisor of %s", mp);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The answering thread was pinned to a CPU: the supervisor and its workers are not. */
+	sched_setaffinity(0, sizeof(worker_affinity), &worker_affinity);
+	execv(exe, argv);
+	return -errno;
+}
+
 static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, const char *init_hex,
 		       struct fsd_state_options *so_in, struct fsd_session_options *sess_in,
-		       unsigned cache_ms, unsigned sample_ms, bool containers)
+		       unsigned cache_ms, unsigned sample_ms, bool containers, char **pass)
 {
 	struct fsd_state_options so = *so_in;
 	struct fsd_session_options sess = *sess_in;
 	static unsigned char init[512];
+	sched_getaffinity(0, sizeof(worker_affinity), &worker_affinity);
 	size_t init_len = 0;
 	if (!fuse_fd || !init_hex || fsd_hex_decode(init_hex, init, sizeof(init), &init_len) < 0) {
 		log_error("--worker needs --fuse-fd and --init (the supervisor passes them)");
@@ -410,9 +460,25 @@ static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, cons
 		fsd_state_free(state);
 		return EXIT_FAILURE;
 	}
+	/* The connection outlives the session's fd for a worker that must become the supervisor. */
+	pid_t sup = getppid();
+	int keep_fd = fcntl((int)fuse_fd, F_DUPFD_CLOEXEC, 3);
+	/* Its death signal stops the session (a stop signal), which drains; until the
+	 * session takes it, it must not kill. */
+	struct sigaction early = {.sa_handler = on_early_signal};
+	sigaction(SIGUSR2, &early, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGUSR2, 0, 0, 0);
 	struct hutch_error err = {0};
-	r = containers ? fsd_cache_view_run(&sess, state, &err)
-		       : fsd_session_run(&sess, state, &err);
+	if (getppid() == sup)
+		r = containers ? fsd_cache_view_run(&sess, state, &err)
+			       : fsd_session_run(&sess, state, &err);
+	if (r == 0 && keep_fd >= 0 && getppid() != sup) {
+		fsd_agent_stop_for_exec(agent);
+		fsd_state_free(state);
+		r = become_supervisor(mp, keep_fd, init_hex, pass);
+		log_error("becoming the supervisor: %s", strerror(-r));
+		return EXIT_FAILURE;
+	}
 	fsd_agent_stop(agent);
 	fsd_state_free(state);
 	if (r == -ENODEV)

@@ -699,8 +699,12 @@ int fsd_supervise(const struct fsd_supervisor_options *o)
 			log_error("--resume: not what an upgrade passes");
 			return EXIT_FAILURE;
 		}
-		log_info("upgraded: this is %s; worker %d serves until a new one does", o->exe,
-			 (int)s.retiring);
+		if (s.retiring > 0)
+			log_info("upgraded: this is %s; worker %d serves until a new one does",
+				 o->exe, (int)s.retiring);
+		else
+			log_info("supervising %s again (%s), after the supervisor before died",
+				 o->mountpoint, o->exe);
 	} else if (take_from_systemd(&s)) {
 		log_info("restarted: the connection at %s from systemd's fd store", o->mountpoint);
 	} else {

@@ -60,6 +60,8 @@ void hutch_state_free(struct hutch_state *st)
 	strv_free(st->argv);
 	strv_free(st->env);
 	strv_free(st->devices);
+	strv_free(st->labels);
+	st->labels = NULL;
 	for (size_t i = 0; i < st->n_mounts; i++) {
 		free(st->mounts[i].source);
 		free(st->mounts[i].destination);
@@ -197,6 +199,10 @@ int hutch_state_to_json(const struct hutch_state *st, char **ret_json)
 	json_object_object_add(o, "env", strv_json(st->env));
 	if (st->devices)
 		json_object_object_add(o, "devices", strv_json(st->devices));
+	if (st->labels)
+		json_object_object_add(o, "labels", strv_json(st->labels));
+	if (st->stop_signal)
+		add_i64(o, "stop_signal", st->stop_signal);
 	add_fields(o, st, path_fields, ARRAY_SIZE(path_fields));
 	add_str(o, "status", hutch_status_name(st->status));
 	add_i64(o, "pid", st->pid);
@@ -390,6 +396,7 @@ static int state_from_object(struct json_object *o, struct hutch_state *st)
 	if ((r = get_fields(o, st, head_fields, ARRAY_SIZE(head_fields))) < 0 ||
 	    (r = get_strv(o, "command", &st->argv)) < 0 || (r = get_strv(o, "env", &st->env)) < 0 ||
 	    (r = get_strv(o, "devices", &st->devices)) < 0 ||
+	    (r = get_strv(o, "labels", &st->labels)) < 0 ||
 	    (r = get_fields(o, st, path_fields, ARRAY_SIZE(path_fields))) < 0 ||
 	    (r = get_str(o, "status", status, sizeof(status))) < 0)
 		return r;
@@ -411,6 +418,10 @@ static int state_from_object(struct json_object *o, struct hutch_state *st)
 	if ((r = get_i64(o, "exit_code", -1, 255, &x)) < 0)
 		return r;
 	st->exit_code = (int)x;
+	x = 0;
+	if ((r = get_i64(o, "stop_signal", 0, 64, &x)) < 0)
+		return r;
+	st->stop_signal = (int)x;
 	if ((r = get_u64(o, "pid_start_ticks", &st->pid_start_ticks)) < 0 ||
 	    (r = get_fields(o, st, run_fields, ARRAY_SIZE(run_fields))) < 0)
 		return r;

@@ -235,6 +235,36 @@ static int step_devices(struct container_setup *s, struct hutch_error *err)
  * ones are made meanwhile, and the init joins them itself once the limits
  * are set.
  */
+/*
+ * hutch-fsd --containers serves this container's own files (read from the
+ * page cache, no round trip): bind those instead of the lxcfs layout's, once
+ * its cgroup exists for the daemon to find (the name encoded as
+ * fsd/cache_id.c does: '/' as %2F, '%' as %25).
+ */
+static void fsd_per_container(struct container_setup *s)
+{
+	const char *dir = getenv("HUTCH_FSD_CONTAINERS_DIR");
+	dir = dir && dir[0] ? dir : HUTCH_FSD_CONTAINERS_DIR;
+	if (!s->st->fsd || !fsd_mounted(dir))
+		return;
+	char *o = s->fsd_ctr_dir, *end = o + sizeof(s->fsd_ctr_dir) - 4;
+	o += snprintf(o, (size_t)(end - o), "%s/", dir);
+	const char *p = s->st->cgroup_path;
+	while (*p == '/')
+		p++;
+	for (; *p && o < end; p++)
+		o += *p == '/'	 ? sprintf(o, "%%2F")
+		     : *p == '%' ? sprintf(o, "%%25")
+				 : sprintf(o, "%c", *p);
+	*o = '\0';
+	char probe[4300];
+	snprintf(probe, sizeof(probe), "%s/proc/meminfo", s->fsd_ctr_dir);
+	if (*p || access(probe, F_OK) < 0)
+		s->fsd_ctr_dir[0] = '\0';
+	else
+		s->fsd_dir = s->fsd_ctr_dir;
+}
+
 static int step_cgroup(struct container_setup *s, struct hutch_error *err)
 {
 	const struct cgroup_layout *layout;
@@ -245,6 +275,7 @@ static int step_cgroup(struct container_setup *s, struct hutch_error *err)
 		return -err->err;
 	if (cgroup_open_unified(s->cg, &s->unified_fd) < 0)
 		s->unified_fd = -1;
+	fsd_per_container(s);
 	return 0;
 }
 
