@@ -245,17 +245,30 @@ int cmd_exec(int argc, char **argv)
 	struct init_args ia = {.argv = o.argv,
 			       .env = st.env,
 			       .workdir = o.workdir ? o.workdir : st.workdir,
-			       .tty_fd = -1};
+			       .tty_fd = -1,
+			       .agent_fd = -1};
 	if (exec_security(&st, &ia) != 0)
 		return EXIT_RUNTIME;
 	if ((o.user || st.user[0]) && exec_resolve_user(&st, o.user ? o.user : st.user, &ia) != 0)
 		return EXIT_RUNTIME;
-	if (exec_enter(&st, o.name) != 0)
+	/* sysinfo(2) answered by hutch-fsd for this process too, as for the container's
+	 * init: connected while the host's paths are still ours. */
+	const char *fsd = getenv("HUTCH_FSD_DIR");
+	fsd = fsd && fsd[0] ? fsd : HUTCH_FSD_DIR;
+	if (st.fsd && fsd_mounted(fsd))
+		ia.agent_fd = seccomp_agent_connect(fsd);
+	if (exec_enter(&st, o.name) != 0) {
+		if (ia.agent_fd >= 0)
+			close(ia.agent_fd);
 		return EXIT_RUNTIME;
+	}
 	_cleanup_close_ int master = -1;
 	_cleanup_close_ int slave = -1;
 	if (o.tty && exec_open_pty(o.name, &master, &slave) != 0)
 		return EXIT_RUNTIME;
 	ia.tty_fd = TAKE_FD(slave);
-	return exec_spawn(&o, &ia, master);
+	int rc = exec_spawn(&o, &ia, master);
+	if (ia.agent_fd >= 0)
+		close(ia.agent_fd);
+	return rc;
 }

@@ -65,6 +65,9 @@ int security_save_prog(const struct hutch_state *st, const struct seccomp_prog *
 int security_apply_bounding(const struct init_args *a)
 {
 	int r;
+	/* Still with CAP_SYS_ADMIN. Not done: the kernel answers sysinfo (the host's). */
+	if (a->agent_fd >= 0)
+		seccomp_sysinfo_notify(a->agent_fd);
 	if (a->seccomp && !a->no_new_privs && (r = seccomp_load_prog(&a->prog)) < 0) {
 		fprintf(stderr, "hutch: load the seccomp filter: %s\n", strerror(-r));
 		return r;
