@@ -83,6 +83,12 @@ check "the detached process is in the container's pid namespace" \
 	test "$(readlink /proc/"$(cat "$T/ex.pid")"/ns/pid)" = "$(readlink /proc/$pid/ns/pid)"
 hrunc exec "$ID" nosuchcmd >/dev/null 2>&1; rc=$?
 check "exec of a missing command fails ($rc)" test "$rc" -ne 0
+assert_eq "exec's flag form: --user, --additional-gids, --cwd, --env" "1000 1000 7 /tmp v" \
+	"$(hrunc exec --user 1000:1000 --additional-gids 7 --cwd /tmp --env X=v "$ID" sh -c 'echo $(id -u) $(id -G) $PWD $X')"
+assert_eq "exec --cap adds to the bundle's sets" 0000000020000421 \
+	"$(hrunc exec --cap CAP_CHOWN "$ID" sh -c 'grep CapEff /proc/self/status | cut -f2')"
+hrunc exec --user bad "$ID" true 2>/dev/null; rc=$?
+assert_eq "exec --user of a name: refused" 1 "$rc"
 
 echo "== pause, resume"
 check "pause" hrunc pause "$ID"
@@ -99,6 +105,12 @@ pidscg=$(cg_host_dir pids "/$CGPARENT/lc")
 assert_eq "update -r: pids limit" 50 "$(cat "$pidscg/pids.max")"
 check "update --pids-limit" hrunc update --pids-limit 40 "$ID"
 assert_eq "update flag form: pids limit" 40 "$(cat "$pidscg/pids.max")"
+check "update --memory 48M --cpu-quota" hrunc update --memory 48M --cpu-period 100000 --cpu-quota 30000 "$ID"
+assert_eq "update flag form: memory limit" 50331648 "$(cat "$memcg/memory.limit_in_bytes" 2>/dev/null || cat "$memcg/memory.max")"
+cpucg=$(cg_host_dir cpu "/$CGPARENT/lc")
+assert_eq "update flag form: cpu quota" 30000 "$(cat "$cpucg/cpu.cfs_quota_us" 2>/dev/null || cut -d' ' -f1 "$cpucg/cpu.max")"
+hrunc update --memory lots "$ID" 2>/dev/null; rc=$?
+assert_eq "update --memory of no size: refused" 1 "$rc"
 ev=$(hrunc events --stats "$ID")
 assert_eq "events --stats: memory usage, pids" "stats True 2" "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["type"], d["data"]["memory"]["usage"]["usage"] > 0, d["data"]["pids"]["current"])' "$ev")"
 
