@@ -119,6 +119,28 @@ static void create_undo(struct create *c)
 	c->made_dir = false;
 }
 
+/* An absolute path without "", "." or ".." components, in place (lexical, as Go's filepath.Clean). */
+static void clean_path(char *path)
+{
+	char out[PATH_MAX + 8] = "";
+	size_t n = 0;
+	for (char *save = NULL, *part = strtok_r(path, "/", &save); part;
+	     part = strtok_r(NULL, "/", &save)) {
+		if (strcmp(part, ".") == 0)
+			continue;
+		if (strcmp(part, "..") == 0) {
+			while (n > 0 && out[--n] != '/')
+				;
+			out[n] = '\0';
+			continue;
+		}
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "/%s", part);
+		if (n >= sizeof(out))
+			n = sizeof(out) - 1;
+	}
+	strcpy(path, n ? out : "/");
+}
+
 static int read_bundle(struct create *c, const struct create_opts *o, struct hutch_error *err)
 {
 	char bundle[PATH_MAX], path[PATH_MAX + 32];
@@ -151,6 +173,13 @@ static int read_bundle(struct create *c, const struct create_opts *o, struct hut
 		return hutch_error_set(err, ENOENT, "rootfs (%s) does not exist", root);
 	if (!realpath(root, c->st.rootfs))
 		return hutch_error_setsys(err, errno, "rootfs %s", root);
+	/* As runc: the root as named is the root; a symlink on the way could point anywhere later. */
+	clean_path(root);
+	if (strcmp(root, c->st.rootfs) != 0)
+		return hutch_error_set(
+			err, EINVAL,
+			"invalid rootfs: not an absolute path, or a symlink (%s is %s)", root,
+			c->st.rootfs);
 	if (c->cfg.process.terminal && !o->console_socket && !o->foreground)
 		return hutch_error_set(err, EINVAL,
 				       "cannot allocate tty if hutch-runc will detach without "
