@@ -413,69 +413,6 @@ int runc_cmd_delete(int argc, char **argv)
 	return r;
 }
 
-/* ---- ps ---- */
-
-int runc_cmd_ps(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	bool json = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-				return runc_fail("ps: --format '%s': table or json", optarg);
-			json = strcmp(optarg, "json") == 0;
-			break;
-		case 'h':
-			printf("Usage: hutch-runc ps [--format table|json] ID [PS ARGS]\n");
-			return 0;
-		default:
-			return runc_fail("ps: unknown flag or missing value: %s", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return runc_fail("ps: requires the container id");
-	struct runc_state st;
-	if (runc_lookup(argv[optind], &st))
-		return 1;
-	struct cgroup *cg;
-	int r = runc_cgroup_open(&st, &cg);
-	runc_state_free(&st);
-	if (r < 0)
-		return runc_fail("ps: the container's cgroup: %s", strerror(-r));
-	pid_t *pids = NULL;
-	size_t n = 0;
-	r = cgroup_list_pids(cg, &pids, &n);
-	cgroup_close(cg);
-	if (r < 0)
-		return runc_fail("ps: list the cgroup's processes: %s", strerror(-r));
-	if (json) {
-		printf("[");
-		for (size_t i = 0; i < n; i++)
-			printf("%s%d", i ? "," : "", (int)pids[i]);
-		printf("]\n");
-	} else {
-		printf("%-8s %s\n", "PID", "CMD");
-		for (size_t i = 0; i < n; i++) {
-			char path[64], comm[64] = "?";
-			snprintf(path, sizeof(path), "/proc/%d/comm", (int)pids[i]);
-			_cleanup_free_ char *t = NULL;
-			size_t len;
-			if (hutch_read_file(path, 64, &t, &len) == 0)
-				snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(t, "\n"), t);
-			printf("%-8d %s\n", (int)pids[i], comm);
-		}
-	}
-	free(pids);
-	return 0;
-}
-
 /* ---- pause, resume ---- */
 
 static int pause_resume(int argc, char **argv, bool frozen)

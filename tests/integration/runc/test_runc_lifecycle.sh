@@ -71,6 +71,15 @@ echo "== list, ps"
 check "list shows it" bash -c "'$HUTCH_BIN/hutch-runc' --root '$RROOT' list | grep -q '^$ID '"
 assert_eq "list --format json" "$ID running" "$(hrunc list --format json | python3 -c 'import json,sys; print(*[(d["id"], d["status"]) for d in json.load(sys.stdin)][0])')"
 assert_eq "ps --format json: the process" "[$pid]" "$(hrunc ps --format json "$ID")"
+out=$(hrunc ps "$ID")
+assert_contains "ps (table): ps -ef's header" "UID        PID  PPID" "$(head -1 <<<"$out")"
+assert_eq "ps (table): only the container's process, with ps -ef's columns" "$pid sleep 1000" \
+	"$(tail -n +2 <<<"$out" | awk '{print $2, $8, $9}')"
+assert_eq "ps ID PS-ARGS: ps run with them" "$pid sleep" "$(hrunc ps "$ID" -o pid,comm | tail -n +2 | awk '{print $1, $2}')"
+assert_eq "ps ID -- PS-ARGS: the same" "sleep $pid" "$(hrunc ps "$ID" -- -o comm,pid | tail -n +2 | awk '{print $1, $2}')"
+out=$(hrunc ps "$ID" -o comm 2>&1); rc=$?
+assert_eq "ps without a PID column: fails" 1 "$rc"
+assert_contains "ps without a PID column: says so (runc's words)" "couldn't find PID field in ps output" "$out"
 
 echo "== exec"
 out=$(hrunc exec "$ID" sh -c 'echo in; hostname; exit 5'); rc=$?
