@@ -262,6 +262,15 @@ static int create_prepare(struct create *c, const struct create_opts *o, struct 
 				  RUNC_CGROUP_PARENT, c->st.cgroup_path, sizeof(c->st.cgroup_path),
 				  err)) < 0)
 		return r;
+	/*
+	 * --systemd-cgroup: the cgroupfs path systemd would give the scope,
+	 * made by us. Without systemd (this is what runs then) that is all
+	 * there is; with it, systemd is not asked for a transient unit.
+	 */
+	if (runc_globals.systemd_cgroup && access("/run/systemd/system", F_OK) == 0)
+		runc_warn("--systemd-cgroup: %s is made in cgroupfs directly, not as a systemd "
+			  "transient unit",
+			  c->st.cgroup_path);
 	if (cfg->seccomp && (r = runc_seccomp_build(cfg->seccomp, &c->seccomp, err)) < 0)
 		return r;
 	const struct cgroup_layout *layout;

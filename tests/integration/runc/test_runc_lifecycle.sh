@@ -123,6 +123,17 @@ assert_eq "update --memory of no size: refused" 1 "$rc"
 ev=$(hrunc events --stats "$ID")
 assert_eq "events --stats: memory usage, pids" "stats True 2" "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["type"], d["data"]["memory"]["usage"]["usage"] > 0, d["data"]["pids"]["current"])' "$ev")"
 
+echo "== --systemd-cgroup: no systemd here, so the cgroupfs path systemd would give the scope"
+sl=hutchsd$$
+on_exit "for d in /sys/fs/cgroup/*/$sl.slice /sys/fs/cgroup/$sl.slice; do [ -d \"\$d\" ] && find \"\$d\" -depth -type d -exec rmdir {} +; done"
+b=$(make_bundle sd "c['linux']['cgroupsPath'] = '$sl-inner.slice:pre:ctr'; c['process']['args'] = ['sleep', '100']")
+check "create --systemd-cgroup with slice:prefix:name" hrunc --systemd-cgroup create --bundle "$b" sd-$$
+scope=$(cg_host_dir memory "/$sl.slice/$sl-inner.slice/pre-ctr.scope")
+check "its process is in /$sl.slice/$sl-inner.slice/pre-ctr.scope (slices nested as systemd's)" \
+	grep -qx "$(state_field sd-$$ 'd["pid"]')" "$scope/cgroup.procs"
+check "delete --force" hrunc delete --force sd-$$
+check "the scope is removed" test ! -d "$scope"
+
 echo "== kill, delete"
 hrunc delete "$ID" 2>/dev/null; rc=$?
 assert_eq "delete of a running container fails" 1 "$rc"
