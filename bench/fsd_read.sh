@@ -15,20 +15,17 @@
 # COMPARE=/path/to/an/older/hutch-fsd adds a column read through that binary
 # too, in the same run (an A/B of two builds); NOLOOP=1 skips the readers loop.
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${HUTCH_BUILD:-$src/build}
+. "$(dirname "$0")/common.sh"
 ITER=${ITER:-500}
 ROUNDS=${ROUNDS:-11}
 READERS=${READERS:-50}
 SECONDS_LOOP=${SECONDS_LOOP:-10}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-[ -x "$build/bin/hutch-fsd" ] || { echo "build hutch-fsd first ($build)"; exit 1; }
-command -v lxcfs >/dev/null || { echo "SKIP: needs lxcfs (scripts/setup-deps.sh)"; exit 77; }
-
-mnt() { awk -v c="$1" '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo; }
-[ -n "$(mnt memory)" ] || { echo "SKIP: needs cgroup v1 memory (this bench makes v1 cgroups)"; exit 77; }
+need_root
+bench_need_built hutch-fsd
+need_cmd lxcfs
+[ -n "$(bench_v1_mount memory)" ] || { echo "SKIP: needs cgroup v1 memory (this bench makes v1 cgroups)"; exit 77; }
 cg=hutch-test-bench-fsd-$$
-dirs=$(for c in memory cpu cpuacct cpuset pids; do mnt $c; done | sort -u)
+dirs=$(for c in memory cpu cpuacct cpuset pids; do bench_v1_mount $c; done | sort -u)
 tmp=$(mktemp -d /tmp/hutch-test-bench-fsd-XXXXXX)
 fsd_pid= lx_pid= old_pid=
 cleanup() {
@@ -48,11 +45,11 @@ trap 'exit 130' INT TERM
 
 cc -O2 -o "$tmp/fsd_read" "$src/bench/fsd_read.c"
 for d in $dirs; do mkdir "$d/$cg"; done
-cs=$(mnt cpuset)
+cs=$(bench_v1_mount cpuset)
 cat "$cs/cpuset.mems" >"$cs/$cg/cpuset.mems"
 if [ -n "${PIN:-}" ]; then echo "$PIN" >"$cs/$cg/cpuset.cpus"; else cat "$cs/cpuset.cpus" >"$cs/$cg/cpuset.cpus"; fi
-echo $((512 * 1024 * 1024)) >"$(mnt memory)/$cg/memory.limit_in_bytes"
-echo 100000 >"$(mnt cpu)/$cg/cpu.cfs_quota_us"
+echo $((512 * 1024 * 1024)) >"$(bench_v1_mount memory)/$cg/memory.limit_in_bytes"
+echo 100000 >"$(bench_v1_mount cpu)/$cg/cpu.cfs_quota_us"
 
 mkdir -p "$tmp/hutch" "$tmp/lxcfs" "$tmp/old"
 pin=()
