@@ -29,6 +29,7 @@
 
 #include "hutch/cgroup.h"
 #include "hutch.h"
+#include "init_proto.h"
 
 #define EXIT_RECORD_SIZE 4096
 
@@ -121,12 +122,10 @@ int registry_remove(const struct hutch_state *st)
 int registry_write_exit(int fd, int code, bool oom_killed, uint64_t finished_ns, const char *note)
 {
 	char line[EXIT_RECORD_SIZE];
-	int n = snprintf(line, sizeof(line), "%d %d %llu %s\n", code, oom_killed ? 1 : 0,
-			 (unsigned long long)finished_ns, note ? note : "");
-	/* Within the room taken at creation: no allocation, no ENOSPC. */
-	if (n >= (int)sizeof(line))
-		n = (int)sizeof(line) - 1;
-	if (pwrite(fd, line, (size_t)n, 0) != n)
+	/* The format hutch-init writes too; within the room taken at creation: no ENOSPC. */
+	size_t n = init_exit_record(line, sizeof(line), code, oom_killed,
+				    (unsigned long long)finished_ns, note);
+	if (pwrite(fd, line, n, 0) != (ssize_t)n)
 		return -EIO;
 	return 0;
 }
