@@ -16,10 +16,13 @@
 #include <unistd.h>
 
 #include "hutch/procfs.h"
+#include "cache_view.h"
 #include "session.h"
 #include "supervisor.h"
 
 #define DEFAULT_MOUNTPOINT "/var/lib/hutch-fsd"
+/* --containers: the per-container view (fsd/cache_view.c). */
+#define DEFAULT_CONTAINERS_MOUNTPOINT "/var/lib/hutch-fsd-containers"
 
 enum {
 	EXIT_USAGE = 2,
@@ -28,51 +31,57 @@ enum {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: hutch-fsd [OPTIONS] [MOUNTPOINT]\n"
-		   "\n"
-		   "Serves per-container views of /proc and /sys files over FUSE, in lxcfs's\n"
-		   "layout, at MOUNTPOINT (default " DEFAULT_MOUNTPOINT ", created if missing):\n"
-		   "  proc/{meminfo,cpuinfo,stat,uptime,loadavg,diskstats,swaps}\n"
-		   "  proc/pressure/{cpu,memory,io}   sys/devices/system/cpu/online\n"
-		   "Bind-mount them over a container's /proc/... files. A reader sees its\n"
-		   "container's limits and usage (the cgroup of the init of its pid namespace);\n"
-		   "a reader in hutch-fsd's own pid namespace sees the host's files.\n"
-		   "Runs in the foreground: a supervisor that mounts and keeps the FUSE\n"
-		   "connection, and a worker process that serves it. A worker that dies is\n"
-		   "replaced at once; readers wait, they get no error. SIGTERM, SIGINT or\n"
-		   "SIGQUIT unmount and stop it; SIGHUP, SIGUSR1 or --upgrade replace the\n"
-		   "program in place (after a package upgrade) without unmounting; SIGUSR2\n"
-		   "logs the state (under systemd with a fd store: a restart keeping the mount).\n"
-		   "\n"
-		   "Options:\n"
-		   "  --no-cfs           do not cut the visible CPUs to the CPU quota\n"
-		   "                     (by default a quota of 1.5 CPUs shows 2 CPUs)\n"
-		   "  --cache-ms N       reuse a container's rendered file for N ms (default 100)\n"
-		   "  --sample-ms N      count each container's tasks for its load average\n"
-		   "                     every N ms (default 5000, the kernel's interval)\n"
-		   "  --threads N        N threads render files (default 4); one per CPU reads\n"
-		   "                     requests and answers those a cached file serves\n"
-		   "  --one-answerer     one thread reads requests, wherever the scheduler puts\n"
-		   "                     it (by default one per CPU on hosts of 2 to 4 CPUs,\n"
-		   "                     each answering the readers of its CPU: faster on an\n"
-		   "                     idle host, more CPU per read)\n"
-		   "  --mt-loop          libfuse's multi-threaded loop instead (every request\n"
-		   "                     on a pool thread; --threads caps the pool)\n"
-		   "  --upgrade          ask the hutch-fsd serving MOUNTPOINT to replace its\n"
-		   "                     program by the one now at its path, keeping the mount;\n"
-		   "                     waits until the new worker serves\n"
-		   "  -d, --debug        log every FUSE request (libfuse's debug output)\n"
-		   "  -v, --verbose      more log lines\n"
-		   "  -h, --help         this text\n"
-		   "  --version          the version\n"
-		   "\n"
-		   "Exit status:\n"
-		   "  0  stopped by a signal or an unmount, mount point cleanly unmounted\n"
-		   "  1  the FUSE mount or session failed (no /dev/fuse, not root, ...)\n"
-		   "  2  bad options\n"
-		   "  3  mount point missing, not a directory, or already a mount point\n"
-		   "     (a dead FUSE mount there, left by a daemon that died, is unmounted\n"
-		   "     and replaced)\n");
+	fprintf(f,
+		"Usage: hutch-fsd [OPTIONS] [MOUNTPOINT]\n"
+		"\n"
+		"Serves per-container views of /proc and /sys files over FUSE, in lxcfs's\n"
+		"layout, at MOUNTPOINT (default " DEFAULT_MOUNTPOINT ", created if missing):\n"
+		"  proc/{meminfo,cpuinfo,stat,uptime,loadavg,diskstats,swaps}\n"
+		"  proc/pressure/{cpu,memory,io}   sys/devices/system/cpu/online\n"
+		"Bind-mount them over a container's /proc/... files. A reader sees its\n"
+		"container's limits and usage (the cgroup of the init of its pid namespace);\n"
+		"a reader in hutch-fsd's own pid namespace sees the host's files.\n"
+		"Runs in the foreground: a supervisor that mounts and keeps the FUSE\n"
+		"connection, and a worker process that serves it. A worker that dies is\n"
+		"replaced at once; readers wait, they get no error. SIGTERM, SIGINT or\n"
+		"SIGQUIT unmount and stop it; SIGHUP, SIGUSR1 or --upgrade replace the\n"
+		"program in place (after a package upgrade) without unmounting; SIGUSR2\n"
+		"logs the state (under systemd with a fd store: a restart keeping the mount).\n"
+		"\n"
+		"Options:\n"
+		"  --containers       serve the per-container view instead, at MOUNTPOINT\n"
+		"                     (default " DEFAULT_CONTAINERS_MOUNTPOINT "):\n"
+		"                     <id>/proc/meminfo ... for the container whose cgroup\n"
+		"                     path <id> is ('/' as %%2F, '%%' as %%25, no leading '/'),\n"
+		"                     read from the kernel's page cache (see fsd/README.md)\n"
+		"  --no-cfs           do not cut the visible CPUs to the CPU quota\n"
+		"                     (by default a quota of 1.5 CPUs shows 2 CPUs)\n"
+		"  --cache-ms N       reuse a container's rendered file for N ms (default 100)\n"
+		"  --sample-ms N      count each container's tasks for its load average\n"
+		"                     every N ms (default 5000, the kernel's interval)\n"
+		"  --threads N        N threads render files (default 4); one per CPU reads\n"
+		"                     requests and answers those a cached file serves\n"
+		"  --one-answerer     one thread reads requests, wherever the scheduler puts\n"
+		"                     it (by default one per CPU on hosts of 2 to 4 CPUs,\n"
+		"                     each answering the readers of its CPU: faster on an\n"
+		"                     idle host, more CPU per read)\n"
+		"  --mt-loop          libfuse's multi-threaded loop instead (every request\n"
+		"                     on a pool thread; --threads caps the pool)\n"
+		"  --upgrade          ask the hutch-fsd serving MOUNTPOINT to replace its\n"
+		"                     program by the one now at its path, keeping the mount;\n"
+		"                     waits until the new worker serves\n"
+		"  -d, --debug        log every FUSE request (libfuse's debug output)\n"
+		"  -v, --verbose      more log lines\n"
+		"  -h, --help         this text\n"
+		"  --version          the version\n"
+		"\n"
+		"Exit status:\n"
+		"  0  stopped by a signal or an unmount, mount point cleanly unmounted\n"
+		"  1  the FUSE mount or session failed (no /dev/fuse, not root, ...)\n"
+		"  2  bad options\n"
+		"  3  mount point missing, not a directory, or already a mount point\n"
+		"     (a dead FUSE mount there, left by a daemon that died, is unmounted\n"
+		"     and replaced)\n");
 }
 
 /* Whether path is a mount point already (another hutch-fsd, lxcfs, a stale mount). */
@@ -153,7 +162,7 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *re
 
 static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, const char *init_hex,
 		       struct fsd_state_options *so_in, struct fsd_session_options *sess_in,
-		       unsigned cache_ms, unsigned sample_ms);
+		       unsigned cache_ms, unsigned sample_ms, bool containers);
 
 int main(int argc, char **argv)
 {
@@ -171,6 +180,7 @@ int main(int argc, char **argv)
 		OPT_READY_FD,
 		OPT_INIT,
 		OPT_RESUME,
+		OPT_CONTAINERS,
 	};
 	static const struct option long_opts[] = {
 		{"no-cfs", no_argument, NULL, OPT_NO_CFS},
@@ -190,13 +200,14 @@ int main(int argc, char **argv)
 		{"ready-fd", required_argument, NULL, OPT_READY_FD},
 		{"init", required_argument, NULL, OPT_INIT},
 		{"resume", required_argument, NULL, OPT_RESUME},
+		{"containers", no_argument, NULL, OPT_CONTAINERS},
 		{NULL, 0, NULL, 0},
 	};
 	struct fsd_state_options so = {.cfs = true};
 	struct fsd_session_options sess = {0};
 	enum hutch_log_level level = HUTCH_LOG_INFO;
 	unsigned cache_ms = 100, sample_ms = 5000;
-	bool upgrade = false, worker = false;
+	bool upgrade = false, worker = false, containers = false;
 	const char *init_hex = NULL, *resume = NULL;
 	unsigned fuse_fd = 0, ready_fd = 0;
 	/* The user's options again, for the workers and an upgrade's exec. */
@@ -214,6 +225,10 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":dvh", long_opts, NULL)) != -1) {
 		switch (c) {
+		case OPT_CONTAINERS:
+			containers = true;
+			PASS("--containers");
+			break;
 		case OPT_NO_CFS:
 			so.cfs = false;
 			PASS("--no-cfs");
@@ -294,7 +309,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	pass[n_pass] = NULL;
-	const char *mp = optind < argc ? argv[optind] : DEFAULT_MOUNTPOINT;
+	const char *mp = optind < argc ? argv[optind]
+			 : containers  ? DEFAULT_CONTAINERS_MOUNTPOINT
+				       : DEFAULT_MOUNTPOINT;
 	char real[PATH_MAX];
 	if (upgrade) {
 		if (!realpath(mp, real)) {
@@ -305,8 +322,8 @@ int main(int argc, char **argv)
 	}
 	hutch_log_init(worker ? "hutch-fsd[worker]" : "hutch-fsd", level);
 	if (worker)
-		return worker_main(mp, fuse_fd, ready_fd, init_hex, &so, &sess, cache_ms,
-				   sample_ms);
+		return worker_main(mp, fuse_fd, ready_fd, init_hex, &so, &sess, cache_ms, sample_ms,
+				   containers);
 	/* Taking over a connection (an upgrade's exec, systemd's fd store): it is mounted already. */
 	const char *names = getenv("LISTEN_FDNAMES");
 	bool taking_over = resume || (names && strstr(names, "hutch-fsd-fuse"));
@@ -339,7 +356,7 @@ int main(int argc, char **argv)
 /* A worker: serves the supervisor's connection until told to stop (see session.h). */
 static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, const char *init_hex,
 		       struct fsd_state_options *so_in, struct fsd_session_options *sess_in,
-		       unsigned cache_ms, unsigned sample_ms)
+		       unsigned cache_ms, unsigned sample_ms, bool containers)
 {
 	struct fsd_state_options so = *so_in;
 	struct fsd_session_options sess = *sess_in;
@@ -377,7 +394,8 @@ static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, cons
 		return EXIT_FAILURE;
 	}
 	struct hutch_error err = {0};
-	r = fsd_session_run(&sess, state, &err);
+	r = containers ? fsd_cache_view_run(&sess, state, &err)
+		       : fsd_session_run(&sess, state, &err);
 	fsd_state_free(state);
 	if (r == -ENODEV)
 		return FSD_EXIT_CONNECTION_GONE;

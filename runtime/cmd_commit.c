@@ -18,10 +18,9 @@
 #include "image_cmd.h"
 #include "verb.h"
 
-/* Packs dir as a layer blob in tmp and unpacks it again as tmp/<name>/fs. */
-static int layer_from_dir(const char *dir, const char *tmp, const char *name,
-			  struct land_layer *ret, char *blob, size_t blob_size, char *unpacked,
-			  size_t unpacked_size, struct hutch_error *err)
+int layer_from_dir(const char *dir, const char *tmp, const char *name, struct land_layer *ret,
+		   char *blob, size_t blob_size, char *unpacked, size_t unpacked_size,
+		   struct hutch_error *err)
 {
 	snprintf(blob, blob_size, "%s/%s.tar", tmp, name);
 	snprintf(unpacked, unpacked_size, "%s/%s", tmp, name);
@@ -45,6 +44,21 @@ static int layer_from_dir(const char *dir, const char *tmp, const char *name,
 	snprintf(ret->media_type, sizeof(ret->media_type),
 		 "application/vnd.oci.image.layer.v1.tar");
 	return 0;
+}
+
+size_t land_layers_of(const struct image_record *rec, struct land_layer *ll)
+{
+	static char paths[IMAGE_MAX_LAYERS][4096];
+	for (size_t i = 0; i < rec->n_layers && i < IMAGE_MAX_LAYERS; i++) {
+		store_path(paths[i], sizeof(paths[i]), "blobs/sha256/%s", rec->layers[i].digest);
+		ll[i].path = paths[i];
+		memcpy(ll[i].hex, rec->layers[i].digest, IMAGE_ID_HEX + 1);
+		memcpy(ll[i].expected_hex, rec->layers[i].digest, IMAGE_ID_HEX + 1);
+		snprintf(ll[i].media_type, sizeof(ll[i].media_type), "%s",
+			 rec->layers[i].media_type);
+		ll[i].size = rec->layers[i].size;
+	}
+	return rec->n_layers;
 }
 
 static int commit(const struct hutch_state *st, const char *name, const char *message,
@@ -90,16 +104,7 @@ static int commit(const struct hutch_state *st, const char *name, const char *me
 		r = hutch_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < parent.n_layers; i++, n++) {
-		static char paths[IMAGE_MAX_LAYERS][4096];
-		store_path(paths[i], sizeof(paths[i]), "blobs/sha256/%s", parent.layers[i].digest);
-		ll[n].path = paths[i];
-		memcpy(ll[n].hex, parent.layers[i].digest, IMAGE_ID_HEX + 1);
-		memcpy(ll[n].expected_hex, parent.layers[i].digest, IMAGE_ID_HEX + 1);
-		snprintf(ll[n].media_type, sizeof(ll[n].media_type), "%s",
-			 parent.layers[i].media_type);
-		ll[n].size = parent.layers[i].size;
-	}
+	n = land_layers_of(&parent, ll);
 	if (!from_store) {
 		/* a directory image (or --rootfs): its tree is the base layer */
 		if (strchr(st->rootfs, ':')) {

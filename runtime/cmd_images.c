@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -37,8 +38,18 @@ static void print_row(bool quiet, const char *repo, const char *tag, const char 
 	       (double)bytes / 1e6);
 }
 
-/* Images of the content-addressed store: a row per name, one for an image without. */
-static void list_store(bool quiet)
+/* Whether id is an intermediate image of hutch build (a step's, kept as the cache). */
+static bool build_step_image(const char *id)
+{
+	char p[4096];
+	return store_path(p, sizeof(p), "build-cache/steps/%s", id) == 0 && access(p, F_OK) == 0;
+}
+
+/*
+ * Images of the content-addressed store: a row per name, one for an image
+ * without (but a build's intermediate images, unless all).
+ */
+static void list_store(bool quiet, bool all)
 {
 	char(*ids)[IMAGE_ID_HEX + 1] = NULL;
 	size_t n = 0;
@@ -71,7 +82,7 @@ static void list_store(bool quiet)
 			print_row(quiet, repo, colon ? colon + 1 : "", ids[i], rec.created_ns,
 				  bytes);
 		}
-		if (!named || quiet)
+		if ((!named && (all || !build_step_image(ids[i]))) || (named && quiet))
 			print_row(quiet, "<none>", "<none>", ids[i], rec.created_ns, bytes);
 		image_record_free(&rec);
 	}
@@ -108,24 +119,29 @@ int cmd_images(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"quiet", no_argument, NULL, 'q'},
+		{"all", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	bool quiet = false;
+	bool quiet = false, all = false;
 	int c;
 	verb_getopt_reset();
-	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qah", opts, NULL)) != -1) {
 		switch (c) {
+		case 'a':
+			all = true;
+			break;
 		case 'q':
 			quiet = true;
 			break;
 		case 'h':
-			printf("Usage: hutch images [-q]\n\n"
+			printf("Usage: hutch images [-a] [-q]\n\n"
 			       "List images: those loaded, pulled or imported into the store in "
 			       "%s\n(HUTCH_IMAGES_DIR), and directory images there (a root "
 			       "filesystem "
 			       "each;\n'busybox' is built on first use from the host's busybox).\n"
-			       "  -q   image ids (names for directory images) only\n",
+			       "  -q   image ids (names for directory images) only\n"
+			       "  -a   also the intermediate images of hutch build (its cache)\n",
 			       image_store_dir());
 			return 0;
 		default:
@@ -137,7 +153,7 @@ int cmd_images(int argc, char **argv)
 	if (!quiet)
 		printf("%-32s  %-12s  %-12s  %-20s  %s\n", "REPOSITORY", "TAG", "IMAGE ID",
 		       "CREATED", "SIZE");
-	list_store(quiet);
+	list_store(quiet, all);
 	list_dirs(quiet);
 	return 0;
 }

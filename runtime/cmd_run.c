@@ -52,6 +52,8 @@ static void run_usage(void)
 	       "  --privileged             all capabilities and devices, no seccomp, no masks\n"
 	       "  --ulimit NAME=SOFT[:HARD]   a resource limit (nofile, nproc, core, ...; -1: "
 	       "unlimited)\n"
+	       "  --entrypoint CMD         instead of the image's Entrypoint (\"\": none); its "
+	       "Cmd is dropped\n"
 	       "  -h, --help               this help\n\n"
 	       "Images are directories under %s (HUTCH_IMAGES_DIR); 'busybox' is built on first "
 	       "use.\n"
@@ -163,6 +165,22 @@ static int run_detached(struct run_opts *o)
 	return hutch_fail("run", "%s", n ? buf : "the container's monitor died while starting it");
 }
 
+/*
+ * --entrypoint, as docker's: it replaces the image's Entrypoint ("" leaves
+ * none) and drops the image's Cmd, so the command is it + the given args.
+ */
+static int entrypoint_override(const char *ep, struct image_config *c, struct hutch_error *err)
+{
+	if (!ep)
+		return 0;
+	strv_free(c->entrypoint);
+	strv_free(c->cmd);
+	c->entrypoint = c->cmd = NULL;
+	if (ep[0] && strv_push(&c->entrypoint, ep) < 0)
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -187,12 +205,18 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		snprintf(o.st.rootfs, sizeof(o.st.rootfs), "%s", real);
+		if (o.entrypoint && (entrypoint_override(o.entrypoint, &cfg, &err) < 0 ||
+				     image_config_apply(&cfg, &o.st, &err) < 0)) {
+			code = hutch_fail("run", "%s", err.msg);
+			goto out;
+		}
 	} else {
 		if (image_resolve(o.image, o.st.rootfs, sizeof(o.st.rootfs), &err) < 0) {
 			code = hutch_fail("run", "%s", err.msg);
 			goto out;
 		}
 		if (image_resolve_config(o.image, &cfg, &err) < 0 ||
+		    entrypoint_override(o.entrypoint, &cfg, &err) < 0 ||
 		    image_config_apply(&cfg, &o.st, &err) < 0) {
 			code = hutch_fail("run", "image '%s': %s", o.image, err.msg);
 			goto out;

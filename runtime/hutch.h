@@ -59,7 +59,8 @@ struct run_opts {
 	const char *image;     /* IMAGE, or NULL with --rootfs */
 	const char *rootfs;    /* --rootfs DIR */
 	const char *cgroup_parent;
-	char **env_files; /* --env-file, NULL-terminated */
+	const char *entrypoint; /* --entrypoint: replaces the image's ("" none), drops its Cmd */
+	char **env_files;	/* --env-file, NULL-terminated */
 	char **cap_add, **cap_drop;
 	unsigned ncpus; /* CPUs hutch may run on: --cpus's ceiling (run_opts_init asks) */
 	bool help;

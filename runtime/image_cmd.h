@@ -15,6 +15,7 @@ int cmd_tag(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_image_inspect(int argc, char **argv);
 int cmd_image_prune(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 
 /* A layer to land: its blob staged at path. */
 struct land_layer {
@@ -46,6 +47,20 @@ struct image_land {
 int image_land(const struct image_land *in, struct progress *prog, char ret_id[IMAGE_ID_HEX + 1],
 	       struct hutch_error *err);
 bool image_layer_media_type_known(const char *mt);
+/*
+ * The layers of an image in the store, to land again under a new config
+ * (their blobs' paths point into the store; static storage, valid until the
+ * next call): how many.
+ */
+size_t land_layers_of(const struct image_record *rec, struct land_layer *ll);
+/*
+ * Packs dir as a layer blob tmp/<name>.tar and unpacks it again as
+ * tmp/<name>/fs, ready to land: a container's upper directory for commit,
+ * a staged COPY for build.
+ */
+int layer_from_dir(const char *dir, const char *tmp, const char *name, struct land_layer *ret,
+		   char *blob, size_t blob_size, char *unpacked, size_t unpacked_size,
+		   struct hutch_error *err);
 /* A minimal image config (amd64, linux, PATH) over these layers: malloc'd JSON. */
 char *image_make_config(const char *const *diff_ids, size_t n, const char *comment);
 

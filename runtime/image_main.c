@@ -43,6 +43,7 @@ static const struct hutch_verb verbs[] = {
 	{"rmi", cmd_rmi, "Remove images"},
 	{"tag", cmd_tag, "Give an image another name"},
 	{"image", cmd_image, "Manage images (inspect, prune, ...)"},
+	{"build", cmd_build, "Build an image from a Dockerfile"},
 };
 
 int main(int argc, char **argv)

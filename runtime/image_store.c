@@ -25,8 +25,9 @@ const char *image_store_dir(void)
 /* Names the store uses for itself, never a directory image. */
 static bool reserved_name(const char *name)
 {
-	static const char *const names[] = {"blobs", "layers", "images",	   "tmp",
-					    "lock",  "locks",  "repositories.json"};
+	static const char *const names[] = {
+		"blobs",      "layers", "images", "tmp", "lock", "locks", "repositories.json",
+		"build-cache"};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(name, names[i]) == 0)
 			return true;

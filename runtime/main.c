@@ -26,6 +26,7 @@ static const struct hutch_verb verbs[] = {
 	{"load", cmd_image_verb, "Load images from a docker save or OCI archive"},
 	{"save", cmd_image_verb, "Save images to a docker-loadable archive"},
 	{"commit", cmd_image_verb, "Make an image of a container's changes"},
+	{"build", cmd_image_verb, "Build an image from a Dockerfile"},
 	{"pull", cmd_image_verb, "Pull an image from a registry"},
 	{"import", cmd_image_verb, "Make an image of a root filesystem tarball"},
 	{"rmi", cmd_image_verb, "Remove images"},

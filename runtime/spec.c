@@ -461,6 +461,7 @@ enum {
 	OPT_CAP_DROP,
 	OPT_PRIVILEGED,
 	OPT_ULIMIT,
+	OPT_ENTRYPOINT,
 };
 
 static const struct option run_options[] = {
@@ -498,6 +499,7 @@ static const struct option run_options[] = {
 	{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
 	{"privileged", no_argument, NULL, OPT_PRIVILEGED},
 	{"ulimit", required_argument, NULL, OPT_ULIMIT},
+	{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -663,6 +665,9 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 		break;
 	case OPT_RM:
 		st->auto_remove = true;
+		break;
+	case OPT_ENTRYPOINT:
+		ret->entrypoint = optarg;
 		break;
 	case 'i':
 		st->interactive = true;

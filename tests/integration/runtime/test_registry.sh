@@ -61,7 +61,8 @@ hutch rm zombie-$$ >/dev/null
 echo "a broken state.json"
 base=$(leftovers)
 for how in garbage empty missing; do
-	id=$(run_d --name broken-$$ sleep 600)
+	# A duration of its own, so the check below finds this container's sleep, not another test's.
+	id=$(run_d --name broken-$$ sleep "6$$")
 	case $how in
 	garbage) printf '{"id": "%s", "status": 17, ' "$id" >"$HROOT/$id/state.json" ;;
 	empty) : >"$HROOT/$id/state.json" ;;
@@ -78,7 +79,7 @@ for how in garbage empty missing; do
 	# Its monitor (unknown to a broken state) ends by itself once its init is killed.
 	wait_for 5 test "$(leftovers)" = "$base"
 	assert_eq "$how: rm -f $target removes everything" "$base" "$(leftovers)"
-	assert_eq "$how: its process too" "" "$(pgrep -fx 'sleep 600')"
+	assert_eq "$how: its process too" "" "$(pgrep -fx "sleep 6$$")"
 	hutch run --rm --name broken-$$ --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" true
 	assert_eq "$how: the name is free again" 0 $?
 done
