@@ -142,6 +142,13 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 /* Resolves a container by name or id for a verb; reports and returns EXIT_RUNTIME if none. */
 int container_lookup(const char *verb, const char *name, struct hutch_state *ret);
 /*
+ * A verb's NAME... (argv[first..]): each container looked up and given to
+ * fn, which reports its own failure (non-zero); the name printed when it
+ * did its work. EXIT_RUNTIME if any failed or none was named, else 0.
+ */
+int container_each(const char *verb, int argc, char **argv, int first,
+		   int (*fn)(struct hutch_state *st, const char *name, void *arg), void *arg);
+/*
  * The state as it is: a recorded exit folded in, a running container whose
  * init has exited marked exited, and one whose monitor was killed finished
  * (its cgroup down, its end recorded, --rm ones removed; said on stderr).

@@ -340,3 +340,24 @@ int container_lookup(const char *verb, const char *name, struct hutch_state *ret
 	container_refresh(ret);
 	return 0;
 }
+
+int container_each(const char *verb, int argc, char **argv, int first,
+		   int (*fn)(struct hutch_state *st, const char *name, void *arg), void *arg)
+{
+	if (first >= argc)
+		return hutch_fail(verb, "a container NAME is needed");
+	int code = 0;
+	for (int i = first; i < argc; i++) {
+		struct hutch_state st;
+		if (container_lookup(verb, argv[i], &st) != 0) {
+			code = EXIT_RUNTIME;
+			continue;
+		}
+		if (fn(&st, argv[i], arg) != 0)
+			code = EXIT_RUNTIME;
+		else
+			printf("%s\n", argv[i]);
+		hutch_state_free(&st);
+	}
+	return code;
+}
