@@ -154,6 +154,7 @@ struct cv_ctx {
 	struct fuse_session *se;
 	struct timespec started;
 	char hier[PATH_MAX]; /* the hierarchy containers are named in (memory's, or the unified) */
+	char unified[PATH_MAX]; /* the unified hierarchy when it is another, or "" */
 
 	pthread_rwlock_t table_lock;
 	struct cv_ctr *ctrs[N_CTR_BUCKETS];
@@ -262,13 +263,23 @@ static struct cv_ent *ent_find_locked(struct cv_ctx *ctx, fuse_ino_t ino)
 	return NULL;
 }
 
-/* Whether path is a cgroup of the naming hierarchy. */
+/*
+ * Whether path is a cgroup of the naming hierarchy, or of the unified one on
+ * hybrid hosts (where runtimes make it first: hutch binds the files before
+ * its v1 cgroups exist).
+ */
 static bool cgroup_exists(struct cv_ctx *ctx, const char *path)
 {
-	char dir[PATH_MAX + 64];
-	struct stat st;
-	int n = snprintf(dir, sizeof(dir), "%s%s", ctx->hier, path);
-	return n > 0 && (size_t)n < sizeof(dir) && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	for (int i = 0; i < 2; i++) {
+		const char *root = i ? ctx->unified : ctx->hier;
+		char dir[PATH_MAX + 64];
+		struct stat st;
+		int n = snprintf(dir, sizeof(dir), "%s%s", root, path);
+		if (root[0] && n > 0 && (size_t)n < sizeof(dir) && stat(dir, &st) == 0 &&
+		    S_ISDIR(st.st_mode))
+			return true;
+	}
+	return false;
 }
 
 /* The container named name (added when its cgroup exists); NULL with errno. */
@@ -975,7 +986,7 @@ static void answer(struct cv_ctx *ctx)
 	free(fbuf.mem);
 }
 
-static int naming_hierarchy(char *buf, size_t size)
+static int naming_hierarchy(char *buf, size_t size, char *unified, size_t usize)
 {
 	const struct cgroup_layout *layout;
 	int r = cgroup_layout_detect(&layout);
@@ -988,6 +999,10 @@ static int naming_hierarchy(char *buf, size_t size)
 		return -ENOENT;
 	if ((size_t)snprintf(buf, size, "%s", h->mount_point) >= size)
 		return -ENAMETOOLONG;
+	const struct cgroup_hierarchy *u =
+		layout->unified >= 0 ? &layout->hierarchies[layout->unified] : NULL;
+	if (u && u != h && (size_t)snprintf(unified, usize, "%s", u->mount_point) >= usize)
+		unified[0] = '\0';
 	return 0;
 }
 
@@ -996,7 +1011,7 @@ int fsd_cache_view_run(const struct fsd_session_options *opts, struct fsd_state 
 {
 	static struct cv_ctx ctx;
 	ctx = (struct cv_ctx){.state = state, .stop_fd = -1, .ready_fd = opts->ready_fd};
-	int r = naming_hierarchy(ctx.hier, sizeof(ctx.hier));
+	int r = naming_hierarchy(ctx.hier, sizeof(ctx.hier), ctx.unified, sizeof(ctx.unified));
 	if (r < 0)
 		return hutch_error_set(err, -r, "no cgroup hierarchy with the memory controller");
 	struct timespec rt, bt;

@@ -55,6 +55,8 @@ struct fsd_view {
 	struct hutch_cpuset visible;
 	/* The visible set is the cpuset cut down by the CFS quota (per-CPU usage no longer maps 1:1). */
 	bool cpus_cut;
+	/* The container's unified-hierarchy cgroup is the root: its pressure files are the host's. */
+	bool psi_is_host;
 	unsigned user_hz;
 	/* The container's init start, seconds since boot; negative when unknown. */
 	double init_start_s;
@@ -108,6 +110,14 @@ int fsd_render(enum fsd_file file, const char *host, size_t len, const struct fs
  */
 void fsd_swap(const struct cgroup_stats *st, uint64_t host_total_bytes, uint64_t *ret_total,
 	      uint64_t *ret_used);
+
+/*
+ * sysinfo(2)'s struct for a container from its rendered proc/meminfo,
+ * proc/uptime and proc/loadavg (fsd/sysinfo.c): -EINVAL when one does not parse.
+ */
+struct sysinfo;
+int fsd_sysinfo_from(const char *meminfo, size_t meminfo_len, const char *uptime, size_t uptime_len,
+		     const char *loadavg, size_t loadavg_len, struct sysinfo *ret);
 
 /* Kernel-style load averages, updated every 5 s (kernel/sched/loadavg.c's calc_load). */
 struct fsd_load {

@@ -5,6 +5,7 @@
  * its 1/5/15-minute loads; it also forgets containers nobody read for a while.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -18,6 +19,33 @@
 #include "hutch/procfs.h"
 #include "hutch/procfs_read.h"
 #include "state_internal.h"
+
+/*
+ * A container first read after it ran a while: its load as if its CPU use so
+ * far had been spread evenly since its init started (the kernel's averages of
+ * a constant load from 0), so a container busy for 12 s does not show 0.00.
+ * Tasks blocked (D) before the first sample are not known. c->lock held.
+ */
+static void seed_load(struct fsd_state *s, struct ctr *c)
+{
+	struct timespec boot;
+	if (!c->cg || clock_gettime(CLOCK_BOOTTIME, &boot) < 0)
+		return;
+	double elapsed = (double)boot.tv_sec + (double)boot.tv_nsec / 1e9 -
+			 (double)c->init_start_ticks / s->user_hz;
+	if (elapsed < 1)
+		return;
+	struct cgroup_stats st = {0};
+	int r = cgroup_read_stats(c->cg, CGROUP_STATS_CPU, &st);
+	cgroup_release_dirs(c->cg);
+	if (r == 0 && hutch_known(st.cpu_usage_ns)) {
+		double avg = (double)st.cpu_usage_ns / 1e9 / elapsed;
+		c->load.load1 = avg * (1 - exp(-elapsed / 60.0));
+		c->load.load5 = avg * (1 - exp(-elapsed / 300.0));
+		c->load.load15 = avg * (1 - exp(-elapsed / 900.0));
+	}
+	cgroup_stats_free(&st);
+}
 
 void ctr_sample(struct fsd_state *s, struct ctr *c)
 {
@@ -60,6 +88,8 @@ void ctr_sample(struct fsd_state *s, struct ctr *c)
 	pthread_mutex_lock(&c->lock);
 	if (c->has_tasks)
 		fsd_load_update(&c->load, running + blocked, (double)(now - c->load_at) / 1e9);
+	else
+		seed_load(s, c);
 	c->has_tasks = true;
 	c->running = running;
 	c->blocked = blocked;

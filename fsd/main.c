@@ -5,16 +5,21 @@
  * fsd/session.c), or an --upgrade request to a running supervisor.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "hutch/procfs.h"
 #include "cache_view.h"
 #include "session.h"
@@ -47,6 +52,9 @@ static void usage(FILE *f)
 		"SIGQUIT unmount and stop it; SIGHUP, SIGUSR1 or --upgrade replace the\n"
 		"program in place (after a package upgrade) without unmounting; SIGUSR2\n"
 		"logs the state (under systemd with a fd store: a restart keeping the mount).\n"
+		"Containers' sysinfo(2) calls are answered at MOUNTPOINT.agent.sock (seccomp\n"
+		"user notification; hutch connects by itself, OCI runtimes through\n"
+		"linux.seccomp.listenerPath).\n"
 		"\n"
 		"Options:\n"
 		"  --containers       serve the per-container view instead, at MOUNTPOINT\n"
@@ -162,7 +170,7 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *re
 
 static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, const char *init_hex,
 		       struct fsd_state_options *so_in, struct fsd_session_options *sess_in,
-		       unsigned cache_ms, unsigned sample_ms, bool containers);
+		       unsigned cache_ms, unsigned sample_ms, bool containers, char **pass);
 
 int main(int argc, char **argv)
 {
@@ -180,6 +188,7 @@ int main(int argc, char **argv)
 		OPT_READY_FD,
 		OPT_INIT,
 		OPT_RESUME,
+		OPT_AGENT_KEEPER,
 		OPT_CONTAINERS,
 	};
 	static const struct option long_opts[] = {
@@ -200,6 +209,7 @@ int main(int argc, char **argv)
 		{"ready-fd", required_argument, NULL, OPT_READY_FD},
 		{"init", required_argument, NULL, OPT_INIT},
 		{"resume", required_argument, NULL, OPT_RESUME},
+		{"agent-keeper", no_argument, NULL, OPT_AGENT_KEEPER},
 		{"containers", no_argument, NULL, OPT_CONTAINERS},
 		{NULL, 0, NULL, 0},
 	};
@@ -207,7 +217,7 @@ int main(int argc, char **argv)
 	struct fsd_session_options sess = {0};
 	enum hutch_log_level level = HUTCH_LOG_INFO;
 	unsigned cache_ms = 100, sample_ms = 5000;
-	bool upgrade = false, worker = false, containers = false;
+	bool upgrade = false, worker = false, keeper = false, containers = false;
 	const char *init_hex = NULL, *resume = NULL;
 	unsigned fuse_fd = 0, ready_fd = 0;
 	/* The user's options again, for the workers and an upgrade's exec. */
@@ -270,6 +280,9 @@ int main(int argc, char **argv)
 		case OPT_UPGRADE:
 			upgrade = true;
 			break;
+		case OPT_AGENT_KEEPER:
+			keeper = true;
+			break;
 		case OPT_WORKER:
 			worker = true;
 			break;
@@ -320,10 +333,15 @@ int main(int argc, char **argv)
 		}
 		return fsd_upgrade_request(real);
 	}
-	hutch_log_init(worker ? "hutch-fsd[worker]" : "hutch-fsd", level);
+	hutch_log_init(worker	? "hutch-fsd[worker]"
+		       : keeper ? "hutch-fsd[keeper]"
+				: "hutch-fsd",
+		       level);
+	if (keeper)
+		return fsd_agent_keeper_main(mp);
 	if (worker)
 		return worker_main(mp, fuse_fd, ready_fd, init_hex, &so, &sess, cache_ms, sample_ms,
-				   containers);
+				   containers, pass);
 	/* Taking over a connection (an upgrade's exec, systemd's fd store): it is mounted already. */
 	const char *names = getenv("LISTEN_FDNAMES");
 	bool taking_over = resume || (names && strstr(names, "hutch-fsd-fuse"));
@@ -354,13 +372,59 @@ int main(int argc, char **argv)
 }
 
 /* A worker: serves the supervisor's connection until told to stop (see session.h). */
+/*
+ * A worker whose supervisor was killed (it got SIGUSR2, its death signal, and
+ * drained): it becomes the supervisor, as an upgrade's exec does, with the
+ * connection's fd it kept and the INIT it was given, so a new worker serves
+ * and later crashes are replaced again. Returns only when the exec failed.
+ */
+static cpu_set_t worker_affinity; /* the worker's CPUs before any pinning */
+
+static void on_early_signal(int sig)
+{
+	(void)sig;
+}
+
+static int become_supervisor(const char *mp, int fd, const char *init_hex, char **pass)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -errno;
+	exe[n] = '\0';
+	size_t n_pass = 0;
+	while (pass[n_pass])
+		n_pass++;
+	_cleanup_free_ char *resume = malloc(64 + strlen(init_hex));
+	_cleanup_free_ char **argv = calloc(n_pass + 4, sizeof(*argv));
+	if (!resume || !argv)
+		return -ENOMEM;
+	sprintf(resume, "--resume=%d:0:-1:%s", fd, init_hex);
+	size_t k = 0;
+	argv[k++] = exe;
+	for (size_t i = 0; i < n_pass; i++)
+		argv[k++] = pass[i];
+	argv[k++] = resume;
+	argv[k++] = (char *)mp;
+	fcntl(fd, F_SETFD, 0);
+	log_warn("the supervisor died: this worker becomes the supervisor of %s", mp);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The answering thread was pinned to a CPU: the supervisor and its workers are not. */
+	sched_setaffinity(0, sizeof(worker_affinity), &worker_affinity);
+	execv(exe, argv);
+	return -errno;
+}
+
 static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, const char *init_hex,
 		       struct fsd_state_options *so_in, struct fsd_session_options *sess_in,
-		       unsigned cache_ms, unsigned sample_ms, bool containers)
+		       unsigned cache_ms, unsigned sample_ms, bool containers, char **pass)
 {
 	struct fsd_state_options so = *so_in;
 	struct fsd_session_options sess = *sess_in;
 	static unsigned char init[512];
+	sched_getaffinity(0, sizeof(worker_affinity), &worker_affinity);
 	size_t init_len = 0;
 	if (!fuse_fd || !init_hex || fsd_hex_decode(init_hex, init, sizeof(init), &init_len) < 0) {
 		log_error("--worker needs --fuse-fd and --init (the supervisor passes them)");
@@ -387,15 +451,35 @@ static int worker_main(const char *mp, unsigned fuse_fd, unsigned ready_fd, cons
 	sigset_t old_mask;
 	fsd_block_stop_signals(&old_mask);
 	r = fsd_state_start_sampler(state);
+	struct fsd_agent *agent = NULL;
+	if (r == 0 && fsd_agent_start(state, &agent) < 0)
+		log_warn("sysinfo agent: cannot start its thread; the kernel answers sysinfo");
 	fsd_restore_signals(&old_mask);
 	if (r < 0) {
 		log_error("cannot start the sampler thread: %s", strerror(-r));
 		fsd_state_free(state);
 		return EXIT_FAILURE;
 	}
+	/* The connection outlives the session's fd for a worker that must become the supervisor. */
+	pid_t sup = getppid();
+	int keep_fd = fcntl((int)fuse_fd, F_DUPFD_CLOEXEC, 3);
+	/* Its death signal stops the session (a stop signal), which drains; until the
+	 * session takes it, it must not kill. */
+	struct sigaction early = {.sa_handler = on_early_signal};
+	sigaction(SIGUSR2, &early, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGUSR2, 0, 0, 0);
 	struct hutch_error err = {0};
-	r = containers ? fsd_cache_view_run(&sess, state, &err)
-		       : fsd_session_run(&sess, state, &err);
+	if (getppid() == sup)
+		r = containers ? fsd_cache_view_run(&sess, state, &err)
+			       : fsd_session_run(&sess, state, &err);
+	if (r == 0 && keep_fd >= 0 && getppid() != sup) {
+		fsd_agent_stop_for_exec(agent);
+		fsd_state_free(state);
+		r = become_supervisor(mp, keep_fd, init_hex, pass);
+		log_error("becoming the supervisor: %s", strerror(-r));
+		return EXIT_FAILURE;
+	}
+	fsd_agent_stop(agent);
 	fsd_state_free(state);
 	if (r == -ENODEV)
 		return FSD_EXIT_CONNECTION_GONE;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* proc/pressure/{cpu,memory,io}: the cgroup's own pressure stall information. */
+/* proc/pressure/{cpu,memory,io}: the cgroup's own pressure stall information (ENOENT when it has none). */
 #include <errno.h>
 
 #include "fsd.h"
@@ -13,7 +13,9 @@ int fsd_render_pressure(enum fsd_file file, const struct fsd_view *v, struct fsd
 							      : NULL;
 	if (!p)
 		return -EINVAL;
-	if (!st->has_psi || !hutch_known(p->some_total_us))
+	/* A container with no unified cgroup of its own (a runtime that made v1 ones only)
+	 * has no pressure of its own: the root's is the host's, not the container's. */
+	if (v->psi_is_host || !st->has_psi || !hutch_known(p->some_total_us))
 		return -ENOENT;
 	fsd_buf_printf(out, "some avg10=%.2f avg60=%.2f avg300=%.2f total=%llu\n", p->some_avg10,
 		       p->some_avg60, p->some_avg300, (unsigned long long)p->some_total_us);

@@ -82,6 +82,9 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, ui
 	struct fsd_view v;
 	fsd_view_init(&v, &c->stats);
 	v.user_hz = s->user_hz;
+	/* "0::/" in the init's /proc/PID/cgroup: the root of the unified hierarchy. */
+	v.psi_is_host = c->cgroup_text && (strncmp(c->cgroup_text, "0::/\n", 5) == 0 ||
+					   strstr(c->cgroup_text, "\n0::/\n") != NULL);
 	v.init_start_s = (double)c->init_start_ticks / s->user_hz;
 	struct timespec boot;
 	if (clock_gettime(CLOCK_BOOTTIME, &boot) == 0)

@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "hutch/util.h"
 #include "supervisor.h"
 
@@ -71,6 +72,7 @@ struct sup {
 	bool ready_told;
 	bool stopping, handover;
 	uint64_t stop_at;
+	struct fsd_agent_keep keep; /* sysinfo's seccomp listeners (fsd/agent.c) */
 };
 
 static void hex_encode(const unsigned char *b, size_t n, char *out)
@@ -300,6 +302,7 @@ static void start_worker(struct sup *s)
 		s->respawn_at = hutch_now_ns() + 1000000000ull;
 		return;
 	}
+	int chan_child, chan = fsd_agent_keep_channel(&s->keep, &chan_child);
 	size_t k = 0;
 	argv[k++] = (char *)s->o->exe;
 	argv[k++] = (char *)"--worker";
@@ -316,10 +319,17 @@ static void start_worker(struct sup *s)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		fcntl(fd, F_SETFD, 0);
 		fcntl(pfd[1], F_SETFD, 0);
+		fsd_agent_keep_export(&s->keep, chan_child);
 		execv(s->o->exe, argv);
 		_exit(127);
 	}
 	free(argv);
+	if (chan_child >= 0)
+		close(chan_child);
+	if (pid > 0)
+		fsd_agent_keep_worker(&s->keep, pid, chan);
+	else if (chan >= 0)
+		close(chan);
 	close(fd); /* a clone's last holder is the worker: its death ends its requests */
 	close(pfd[1]);
 	if (pid < 0) {
@@ -408,6 +418,7 @@ static void reap(struct sup *s)
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		char what[96];
+		fsd_agent_keep_worker_gone(&s->keep, pid);
 		bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		if (pid == s->retiring) {
 			s->retiring = 0;
@@ -557,10 +568,12 @@ static void upgrade(struct sup *s)
 	fcntl(s->fuse_fd, F_SETFD, 0);
 	if (s->reply_fd >= 0)
 		fcntl(s->reply_fd, F_SETFD, 0);
+	fsd_agent_keep_export(&s->keep, -1);
 	/* The signal mask (every signal we take blocked) stays across exec: none is lost. */
 	execv(s->o->exe, argv);
 	int e = errno;
 	free(argv);
+	fsd_agent_keep_unexport(&s->keep);
 	fcntl(s->fuse_fd, F_SETFD, FD_CLOEXEC);
 	if (s->reply_fd >= 0)
 		fcntl(s->reply_fd, F_SETFD, FD_CLOEXEC);
@@ -654,6 +667,10 @@ static int setup_signals(void)
 
 static void finish_stop(struct sup *s)
 {
+	if (s->handover)
+		fsd_agent_keep_close(&s->keep, false);
+	else
+		fsd_agent_keep_leave(&s->keep, s->o->exe, s->o->mountpoint);
 	if (s->handover) {
 		log_info("stopped; the connection waits in systemd's fd store");
 		return;
@@ -682,8 +699,12 @@ int fsd_supervise(const struct fsd_supervisor_options *o)
 			log_error("--resume: not what an upgrade passes");
 			return EXIT_FAILURE;
 		}
-		log_info("upgraded: this is %s; worker %d serves until a new one does", o->exe,
-			 (int)s.retiring);
+		if (s.retiring > 0)
+			log_info("upgraded: this is %s; worker %d serves until a new one does",
+				 o->exe, (int)s.retiring);
+		else
+			log_info("supervising %s again (%s), after the supervisor before died",
+				 o->mountpoint, o->exe);
 	} else if (take_from_systemd(&s)) {
 		log_info("restarted: the connection at %s from systemd's fd store", o->mountpoint);
 	} else {
@@ -696,6 +717,7 @@ int fsd_supervise(const struct fsd_supervisor_options *o)
 		store_in_systemd(&s);
 	}
 	s.ctl = ctl_listen(o->mountpoint);
+	fsd_agent_keep_open(&s.keep, o->mountpoint);
 	start_worker(&s);
 
 	for (;;) {
@@ -717,14 +739,16 @@ int fsd_supervise(const struct fsd_supervisor_options *o)
 			if (s.retiring > 0)
 				kill(s.retiring, SIGKILL);
 		}
-		struct pollfd p[4] = {
+		struct pollfd p[5 + FSD_AGENT_MAX_PENDING] = {
 			{.fd = s.sfd, .events = POLLIN},
 			{.fd = s.ctl, .events = POLLIN},
 			{.fd = s.ready_rd, .events = POLLIN},
 			{.fd = s.fuse_fd, .events = 0}, /* POLLERR: the connection was aborted */
 		};
-		if (poll(p, 4, 200) < 0 && errno != EINTR)
+		size_t n_agent = fsd_agent_keep_pollfds(&s.keep, p + 4);
+		if (poll(p, 4 + n_agent, 200) < 0 && errno != EINTR)
 			break;
+		fsd_agent_keep_events(&s.keep, p + 4, n_agent);
 		if (p[0].revents) {
 			struct signalfd_siginfo si;
 			while (read(s.sfd, &si, sizeof(si)) == sizeof(si))

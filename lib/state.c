@@ -58,6 +58,8 @@ void hutch_state_free(struct hutch_state *st)
 	strv_free(st->argv);
 	strv_free(st->env);
 	strv_free(st->devices);
+	strv_free(st->labels);
+	st->labels = NULL;
 	for (size_t i = 0; i < st->n_mounts; i++) {
 		free(st->mounts[i].source);
 		free(st->mounts[i].destination);
@@ -114,6 +116,10 @@ int hutch_state_to_json(const struct hutch_state *st, char **ret_json)
 	json_object_object_add(o, "env", strv_json(st->env));
 	if (st->devices)
 		json_object_object_add(o, "devices", strv_json(st->devices));
+	if (st->labels)
+		json_object_object_add(o, "labels", strv_json(st->labels));
+	if (st->stop_signal)
+		add_i64(o, "stop_signal", st->stop_signal);
 	add_str(o, "workdir", st->workdir);
 	add_str(o, "user", st->user);
 	add_str(o, "hostname", st->hostname);
@@ -324,6 +330,7 @@ static int state_from_object(struct json_object *o, struct hutch_state *st)
 	    (r = get_str(o, "rootfs", st->rootfs, sizeof(st->rootfs))) < 0 ||
 	    (r = get_strv(o, "command", &st->argv)) < 0 || (r = get_strv(o, "env", &st->env)) < 0 ||
 	    (r = get_strv(o, "devices", &st->devices)) < 0 ||
+	    (r = get_strv(o, "labels", &st->labels)) < 0 ||
 	    (r = get_str(o, "workdir", st->workdir, sizeof(st->workdir))) < 0 ||
 	    (r = get_str(o, "user", st->user, sizeof(st->user))) < 0 ||
 	    (r = get_str(o, "hostname", st->hostname, sizeof(st->hostname))) < 0 ||
@@ -349,6 +356,10 @@ static int state_from_object(struct json_object *o, struct hutch_state *st)
 	if ((r = get_i64(o, "exit_code", -1, 255, &x)) < 0)
 		return r;
 	st->exit_code = (int)x;
+	x = 0;
+	if ((r = get_i64(o, "stop_signal", 0, 64, &x)) < 0)
+		return r;
+	st->stop_signal = (int)x;
 	if ((r = get_u64(o, "pid_start_ticks", &st->pid_start_ticks)) < 0 ||
 	    (r = get_bool(o, "oom_killed", &st->oom_killed)) < 0 ||
 	    (r = get_u64(o, "created_ns", &st->created_ns)) < 0 ||

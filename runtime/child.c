@@ -136,6 +136,9 @@ void child_main(struct container_setup *s)
 	sigset_t all;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
+	/* Still with CAP_SYS_ADMIN; a failure leaves sysinfo to the kernel (the host's). */
+	if (s->init.agent_fd >= 0)
+		seccomp_sysinfo_notify(TAKE_FD(s->init.agent_fd));
 	init_exec(image_fd, &s->init, true, s->exit_fd, -1);
 	registry_write_exit(s->exit_fd, EXIT_RUNTIME, false, hutch_wall_ns(), "");
 	_exit(EXIT_RUNTIME);

@@ -61,6 +61,60 @@ size_t land_layers_of(const struct image_record *rec, struct land_layer *ll)
 	return rec->n_layers;
 }
 
+/*
+ * The new image's config: the parent's (pconfig, or a minimal one with a
+ * directory image's command when NULL) with the layers from..n added to its
+ * diff_ids and a history entry. malloc'd; NULL with err set.
+ */
+static char *commit_config(const char *pconfig, const struct land_layer *ll, size_t from, size_t n,
+			   const char *message, struct hutch_error *err)
+{
+	struct json_object *cfg = pconfig ? json_tokener_parse(pconfig) : NULL, *rootfs, *diff_ids,
+			   *hist;
+	if (!cfg) {
+		_cleanup_free_ char *fresh =
+			image_make_config(NULL, 0, "base layer from a directory image");
+		cfg = json_tokener_parse(fresh ? fresh : "{}");
+		struct json_object *c, *cmd = json_object_new_array();
+		/* a directory image's command, as hutch run gives it */
+		json_object_array_add(cmd, json_object_new_string("sh"));
+		if (cfg && json_object_object_get_ex(cfg, "config", &c))
+			json_object_object_add(c, "Cmd", cmd);
+		else
+			json_object_put(cmd);
+	}
+	if (!json_object_object_get_ex(cfg, "rootfs", &rootfs) ||
+	    !json_object_object_get_ex(rootfs, "diff_ids", &diff_ids)) {
+		json_object_put(cfg);
+		hutch_error_set(err, EBADMSG, "image config without rootfs.diff_ids");
+		return NULL;
+	}
+	for (size_t i = from; i < n; i++) {
+		char d[80];
+		/* uncompressed tars: digest == diff_id for new layers */
+		snprintf(d, sizeof(d), "sha256:%s", ll[i].hex);
+		json_object_array_add(diff_ids, json_object_new_string(d));
+	}
+	char when[64];
+	format_time(hutch_wall_ns(), when, sizeof(when));
+	json_object_object_add(cfg, "created", json_object_new_string(when));
+	if (!json_object_object_get_ex(cfg, "history", &hist)) {
+		hist = json_object_new_array();
+		json_object_object_add(cfg, "history", hist);
+	}
+	struct json_object *h = json_object_new_object();
+	json_object_object_add(h, "created", json_object_new_string(when));
+	json_object_object_add(h, "comment",
+			       json_object_new_string(message ? message : "hutch commit"));
+	json_object_array_add(hist, h);
+	char *config = strdup(json_object_to_json_string_ext(
+		cfg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(cfg);
+	if (!config)
+		hutch_error_set(err, ENOMEM, "out of memory");
+	return config;
+}
+
 static int commit(const struct hutch_state *st, const char *name, const char *message,
 		  const char *tmp, char ret_id[IMAGE_ID_HEX + 1], struct hutch_error *err)
 {
@@ -73,7 +127,7 @@ static int commit(const struct hutch_state *st, const char *name, const char *me
 				       "--rm?)",
 				       st->name[0] ? st->name : st->id);
 	struct image_record parent = {0};
-	_cleanup_free_ char *pconfig = NULL, *fresh = NULL, *config = NULL;
+	_cleanup_free_ char *pconfig = NULL, *config = NULL;
 	struct land_layer *ll = NULL;
 	char blobs[2][4200], dirs[2][4200];
 	size_t n = 0;
@@ -122,61 +176,21 @@ static int commit(const struct hutch_state *st, const char *name, const char *me
 		goto out;
 	n++;
 	/* the config: the image's (or a minimal one), its diff_ids and history grown */
-	const char *ids[IMAGE_MAX_LAYERS + 2];
-	for (size_t i = 0; i < n && i < ARRAY_SIZE(ids); i++)
-		ids[i] = ll[i].hex; /* uncompressed tars: digest == diff_id for new layers */
-	struct json_object *cfg = NULL, *rootfs, *diff_ids, *hist;
-	if (pconfig)
-		cfg = json_tokener_parse(pconfig);
-	if (!cfg) {
-		fresh = image_make_config(NULL, 0, "base layer from a directory image");
-		cfg = json_tokener_parse(fresh ? fresh : "{}");
-		struct json_object *c, *cmd = json_object_new_array();
-		/* a directory image's command, as hutch run gives it */
-		json_object_array_add(cmd, json_object_new_string("sh"));
-		if (cfg && json_object_object_get_ex(cfg, "config", &c))
-			json_object_object_add(c, "Cmd", cmd);
-		else
-			json_object_put(cmd);
-	}
-	if (!json_object_object_get_ex(cfg, "rootfs", &rootfs) ||
-	    !json_object_object_get_ex(rootfs, "diff_ids", &diff_ids)) {
-		json_object_put(cfg);
-		r = hutch_error_set(err, EBADMSG, "image config without rootfs.diff_ids");
+	if (!(config = commit_config(pconfig, ll, parent.n_layers, n, message, err))) {
+		r = -err->err;
 		goto out;
 	}
-	for (size_t i = parent.n_layers; i < n; i++) {
-		char d[80];
-		snprintf(d, sizeof(d), "sha256:%s", ids[i]);
-		json_object_array_add(diff_ids, json_object_new_string(d));
-	}
-	char when[64], comment[600];
-	format_time(hutch_wall_ns(), when, sizeof(when));
-	json_object_object_add(cfg, "created", json_object_new_string(when));
-	if (!json_object_object_get_ex(cfg, "history", &hist)) {
-		hist = json_object_new_array();
-		json_object_object_add(cfg, "history", hist);
-	}
-	struct json_object *h = json_object_new_object();
-	snprintf(comment, sizeof(comment), "%s", message ? message : "hutch commit");
-	json_object_object_add(h, "created", json_object_new_string(when));
-	json_object_object_add(h, "comment", json_object_new_string(comment));
-	json_object_array_add(hist, h);
-	config = strdup(json_object_to_json_string_ext(
-		cfg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(cfg);
 	const char *tags[] = {name};
 	struct image_land in = {.tmp = tmp,
 				.config = config,
-				.config_len = config ? strlen(config) : 0,
+				.config_len = strlen(config),
 				.layers = ll,
 				.n_layers = n,
 				.tags = tags,
 				.n_tags = name ? 1 : 0};
 	struct progress prog;
 	progress_init(&prog, true);
-	r = config ? image_land(&in, &prog, ret_id, err)
-		   : hutch_error_set(err, ENOMEM, "out of memory");
+	r = image_land(&in, &prog, ret_id, err);
 out:
 	free(ll);
 	image_record_free(&parent);

@@ -210,6 +210,9 @@ static int exec_spawn(const struct exec_opts *o, struct init_args *ia, int maste
 			if (null >= 0)
 				dup2(null, STDIN_FILENO);
 		}
+		/* Still with CAP_SYS_ADMIN; a failure leaves sysinfo to the kernel (the host's). */
+		if (ia->agent_fd >= 0)
+			seccomp_sysinfo_notify(ia->agent_fd);
 		init_exec(image_fd, ia, false, -1, pidns);
 		_exit(EXIT_RUNTIME);
 	}
@@ -263,11 +266,18 @@ int cmd_exec(int argc, char **argv)
 	struct init_args ia = {.argv = o.argv,
 			       .env = st.env,
 			       .workdir = o.workdir ? o.workdir : st.workdir,
-			       .tty_fd = -1};
+			       .tty_fd = -1,
+			       .agent_fd = -1};
 	if (exec_security(&st, &ia) != 0)
 		return EXIT_RUNTIME;
 	if ((o.user || st.user[0]) && exec_resolve_user(&st, o.user ? o.user : st.user, &ia) != 0)
 		return EXIT_RUNTIME;
+	/* sysinfo(2) answered by hutch-fsd for this process too, as for the container's
+	 * init: connected while the host's paths are still ours. */
+	const char *fsd = getenv("HUTCH_FSD_DIR");
+	fsd = fsd && fsd[0] ? fsd : HUTCH_FSD_DIR;
+	_cleanup_close_ int agent = st.fsd && fsd_mounted(fsd) ? seccomp_agent_connect(fsd) : -1;
+	ia.agent_fd = agent;
 	_cleanup_close_ int pidns = -1;
 	if (exec_enter(&st, o.name, &pidns) != 0)
 		return EXIT_RUNTIME;

@@ -1,12 +1,33 @@
 // SPDX-License-Identifier: MIT
 /* hutch inspect: containers' state as JSON, with what the host can tell of them now. */
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hutch/cgroup.h"
 #include "hutch.h"
 #include "verb.h"
+
+/* docker's Config.Labels (an object) and Config.StopSignal ("SIGQUIT"). */
+static void inspect_config(const struct hutch_state *st, struct json_object *o)
+{
+	struct json_object *c = json_object_new_object(), *labels = json_object_new_object();
+	for (size_t i = 0; st->labels && st->labels[i]; i++) {
+		char key[256];
+		size_t k = strcspn(st->labels[i], "=");
+		snprintf(key, sizeof(key), "%.*s", (int)k, st->labels[i]);
+		json_object_object_add(
+			labels, key,
+			json_object_new_string(st->labels[i][k] ? st->labels[i] + k + 1 : ""));
+	}
+	json_object_object_add(c, "Labels", labels);
+	char sig[32];
+	const char *abbrev = sigabbrev_np(st->stop_signal > 0 ? st->stop_signal : SIGTERM);
+	snprintf(sig, sizeof(sig), "SIG%s", abbrev ? abbrev : "TERM");
+	json_object_object_add(c, "StopSignal", json_object_new_string(sig));
+	json_object_object_add(o, "Config", c);
+}
 
 static struct json_object *inspect_one(struct hutch_state *st)
 {
@@ -32,6 +53,7 @@ static struct json_object *inspect_one(struct hutch_state *st)
 		json_object_object_add(o, "Broken", json_object_new_string(st->broken));
 	/* A log that stopped early (a full disk) says so here and in itself. */
 	json_object_object_add(o, "LogTruncated", json_object_new_boolean(st->log_note[0] != 0));
+	inspect_config(st, o);
 	char caps[1024];
 	caps_format(st->cap_mask, caps, sizeof(caps));
 	json_object_object_add(o, "Capabilities", json_object_new_string(caps));

@@ -8,22 +8,6 @@
 #include "hutch.h"
 #include "verb.h"
 
-/* "KILL", "SIGKILL", "9" -> 9; -1 if unknown. */
-static int parse_signal(const char *s)
-{
-	uint64_t n;
-	if (hutch_parse_u64(s, &n) == 0)
-		return n > 0 && n < (uint64_t)NSIG ? (int)n : -1;
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (int i = 1; i < NSIG; i++) {
-		const char *abbrev = sigabbrev_np(i);
-		if (abbrev && strcasecmp(abbrev, s) == 0)
-			return i;
-	}
-	return -1;
-}
-
 static int kill_one(struct hutch_state *st, const char *name, void *arg)
 {
 	if (st->status != HUTCH_STATUS_RUNNING)
@@ -45,7 +29,7 @@ int cmd_kill(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			sig = parse_signal(optarg);
+			sig = spec_parse_signal(optarg);
 			if (sig < 0)
 				return hutch_fail("kill", "--signal '%s': not a signal", optarg);
 			break;

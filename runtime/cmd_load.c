@@ -233,157 +233,159 @@ static bool digest_hex(const char *digest, char hex[IMAGE_ID_HEX + 1])
 	return true;
 }
 
-int image_land(const struct image_land *in, struct progress *prog, char ret_id[IMAGE_ID_HEX + 1],
-	       struct hutch_error *err)
+/* The config's rootfs.diff_ids, as many as the layers; its digest (as named, if named) into id. */
+static int land_check_config(const struct image_land *in, struct json_object *cfg,
+			     struct json_object **ret_ids, char id[IMAGE_ID_HEX + 1],
+			     struct hutch_error *err)
 {
-	struct json_object *cfg = json_tokener_parse(in->config), *rootfs, *diff_ids;
-	int r = 0;
-	char id[IMAGE_ID_HEX + 1];
-	struct image_record rec = {0};
-	char(*stage)[4200] = NULL;
-	_cleanup_close_ int lock = -1;
+	struct json_object *rootfs, *diff_ids;
+	int r;
 	if (!cfg || !json_object_object_get_ex(cfg, "rootfs", &rootfs) ||
 	    !json_object_object_get_ex(rootfs, "diff_ids", &diff_ids) ||
-	    !json_object_is_type(diff_ids, json_type_array)) {
-		r = hutch_error_set(err, EBADMSG, "image config: no rootfs.diff_ids");
-		goto out;
-	}
-	if (json_object_array_length(diff_ids) != in->n_layers) {
-		r = hutch_error_set(err, EBADMSG, "image config lists %zu layers, the manifest %zu",
-				    json_object_array_length(diff_ids), in->n_layers);
-		goto out;
-	}
-	if (in->n_layers > IMAGE_MAX_LAYERS) {
-		r = hutch_error_set(err, E2BIG, "more than %d layers", IMAGE_MAX_LAYERS);
-		goto out;
-	}
+	    !json_object_is_type(diff_ids, json_type_array))
+		return hutch_error_set(err, EBADMSG, "image config: no rootfs.diff_ids");
+	if (json_object_array_length(diff_ids) != in->n_layers)
+		return hutch_error_set(err, EBADMSG,
+				       "image config lists %zu layers, the manifest %zu",
+				       json_object_array_length(diff_ids), in->n_layers);
+	if (in->n_layers > IMAGE_MAX_LAYERS)
+		return hutch_error_set(err, E2BIG, "more than %d layers", IMAGE_MAX_LAYERS);
 	if ((r = sha256_buf(in->config, in->config_len, id)) < 0)
-		goto out;
-	if (in->config_digest[0] && strcmp(in->config_digest, id) != 0) {
-		r = hutch_error_set(
+		return hutch_error_setsys(err, -r, "hash the config");
+	if (in->config_digest[0] && strcmp(in->config_digest, id) != 0)
+		return hutch_error_set(
 			err, EBADMSG,
 			"image config: digest mismatch (expected sha256:%s, got sha256:%s)",
 			in->config_digest, id);
-		goto out;
+	*ret_ids = diff_ids;
+	return 0;
+}
+
+/* Unpacks layer l into stage/fs and checks it is what the config says (il->diff_id). */
+static int land_unpack(const struct land_layer *l, const char *stage, const char *label,
+		       struct progress *prog, struct image_layer *il, struct hutch_error *err)
+{
+	char fs[4300];
+	snprintf(fs, sizeof(fs), "%s/fs", stage);
+	if (mkdir(stage, 0700) < 0 || mkdir(fs, 0755) < 0)
+		return hutch_error_setsys(err, errno, "mkdir %s", fs);
+	_cleanup_close_ int fd = open(l->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hutch_error_setsys(err, errno, "open %s", l->path);
+	struct unpack_result res = {0};
+	int r;
+	progress_begin(prog, label, l->size);
+	if ((r = layer_unpack(fd, fs, prog, &res, err)) < 0)
+		return hutch_error_wrap(err, "%s", label);
+	progress_end(prog, "unpacked");
+	if (strcmp(res.diff_id, il->diff_id) != 0)
+		return hutch_error_set(err, EBADMSG,
+				       "%s: content does not match the config's diff_id "
+				       "(expected sha256:%s, got sha256:%s)",
+				       label, il->diff_id, res.diff_id);
+	if (l->media_type[0])
+		snprintf(il->media_type, sizeof(il->media_type), "%s", l->media_type);
+	else
+		snprintf(il->media_type, sizeof(il->media_type),
+			 "application/vnd.oci.image.layer.v1.tar%s%s",
+			 res.compression[0] ? "+" : "", res.compression);
+	return 0;
+}
+
+/*
+ * Layer i: its digest and media type checked, its record entry filled, and
+ * unless the store has it, unpacked in a staging directory (stage, "" when
+ * nothing is to land).
+ */
+static int land_prepare_layer(const struct image_land *in, size_t i, struct json_object *diff_ids,
+			      struct progress *prog, struct image_layer *il, char *stage,
+			      size_t size, struct hutch_error *err)
+{
+	const struct land_layer *l = &in->layers[i];
+	char label[96];
+	snprintf(label, sizeof(label), "layer %zu/%zu %.12s", i + 1, in->n_layers, l->hex);
+	if (!digest_hex(json_object_get_string(json_object_array_get_idx(diff_ids, i)),
+			il->diff_id))
+		return hutch_error_set(err, EBADMSG,
+				       "image config: diff_id %zu is not a sha256 digest", i + 1);
+	if (l->media_type[0] && !image_layer_media_type_known(l->media_type))
+		return hutch_error_set(err, EPROTONOSUPPORT, "%s: unknown media type '%s'", label,
+				       l->media_type);
+	if (l->expected_hex[0] && strcmp(l->expected_hex, l->hex) != 0)
+		return hutch_error_set(err, EBADMSG,
+				       "%s: digest mismatch (expected sha256:%s, got sha256:%s)",
+				       label, l->expected_hex, l->hex);
+	memcpy(il->digest, l->hex, sizeof(il->digest));
+	il->size = l->size;
+	/* a layer we have is not unpacked again, when its bytes are known to be it */
+	bool known = l->expected_hex[0] || strcmp(l->hex, il->diff_id) == 0;
+	if (store_has_layer(il->diff_id) && known) {
+		snprintf(il->media_type, sizeof(il->media_type), "%s",
+			 l->media_type[0] ? l->media_type
+					  : "application/vnd.oci.image.layer.v1.tar");
+		if (!prog->quiet)
+			fprintf(stderr, "%s: already in the store\n", label);
+		return 0;
 	}
+	if (l->unpacked) {
+		snprintf(stage, size, "%s", l->unpacked);
+		snprintf(il->media_type, sizeof(il->media_type), "%s", l->media_type);
+		return 0;
+	}
+	snprintf(stage, size, "%s/L%zu", in->tmp, i);
+	return land_unpack(l, stage, label, prog, il, err);
+}
+
+/* Everything checked: the config, layers, record and tags land, under the store's lock. */
+static int land_locked(const struct image_land *in, struct image_record *rec, char (*stage)[4200],
+		       struct hutch_error *err)
+{
+	_cleanup_close_ int lock = store_lock();
+	char hex[IMAGE_ID_HEX + 1];
+	int r;
+	if (lock < 0)
+		return hutch_error_setsys(err, -lock, "lock the image store");
+	if ((r = store_put_blob(in->config, in->config_len, hex)) < 0)
+		return hutch_error_setsys(err, -r, "store the config");
+	for (size_t i = 0; i < in->n_layers; i++) {
+		if ((r = store_adopt_blob(in->layers[i].path, in->layers[i].hex)) < 0 &&
+		    r != -ENOENT)
+			return hutch_error_setsys(err, -r, "store layer blob %zu", i + 1);
+		if (stage[i][0] && (r = store_adopt_layer(stage[i], &rec->layers[i])) < 0)
+			return hutch_error_setsys(err, -r, "store layer %zu", i + 1);
+	}
+	rec->created_ns = hutch_wall_ns();
+	if ((r = store_put_image(rec)) < 0)
+		return hutch_error_setsys(err, -r, "store the image record");
+	for (size_t i = 0; i < in->n_tags; i++) {
+		char old[IMAGE_ID_HEX + 1];
+		if ((r = store_tag_locked(in->tags[i], rec->id, old)) < 0)
+			return hutch_error_setsys(err, -r, "tag %s", in->tags[i]);
+	}
+	return 0;
+}
+
+int image_land(const struct image_land *in, struct progress *prog, char ret_id[IMAGE_ID_HEX + 1],
+	       struct hutch_error *err)
+{
+	struct json_object *cfg = json_tokener_parse(in->config), *diff_ids = NULL;
+	struct image_record rec = {0};
+	char(*stage)[4200] = NULL;
+	int r = land_check_config(in, cfg, &diff_ids, rec.id, err);
+	if (r < 0)
+		goto out;
 	rec.layers = calloc(in->n_layers ? in->n_layers : 1, sizeof(*rec.layers));
 	stage = calloc(in->n_layers ? in->n_layers : 1, sizeof(*stage));
 	if (!rec.layers || !stage) {
 		r = hutch_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	memcpy(rec.id, id, sizeof(id));
 	rec.n_layers = in->n_layers;
-	for (size_t i = 0; i < in->n_layers; i++) {
-		const struct land_layer *l = &in->layers[i];
-		struct image_layer *il = &rec.layers[i];
-		char label[96];
-		snprintf(label, sizeof(label), "layer %zu/%zu %.12s", i + 1, in->n_layers, l->hex);
-		if (!digest_hex(json_object_get_string(json_object_array_get_idx(diff_ids, i)),
-				il->diff_id)) {
-			r = hutch_error_set(err, EBADMSG,
-					    "image config: diff_id %zu is not a sha256 digest",
-					    i + 1);
-			goto out;
-		}
-		if (l->media_type[0] && !image_layer_media_type_known(l->media_type)) {
-			r = hutch_error_set(err, EPROTONOSUPPORT, "%s: unknown media type '%s'",
-					    label, l->media_type);
-			goto out;
-		}
-		if (l->expected_hex[0] && strcmp(l->expected_hex, l->hex) != 0) {
-			r = hutch_error_set(
-				err, EBADMSG,
-				"%s: digest mismatch (expected sha256:%s, got sha256:%s)", label,
-				l->expected_hex, l->hex);
-			goto out;
-		}
-		memcpy(il->digest, l->hex, sizeof(il->digest));
-		il->size = l->size;
-		/* a layer we have is not unpacked again, when its bytes are known to be it */
-		bool known = l->expected_hex[0] || strcmp(l->hex, il->diff_id) == 0;
-		if (store_has_layer(il->diff_id) && known) {
-			snprintf(il->media_type, sizeof(il->media_type), "%s",
-				 l->media_type[0] ? l->media_type
-						  : "application/vnd.oci.image.layer.v1.tar");
-			if (!prog->quiet)
-				fprintf(stderr, "%s: already in the store\n", label);
-			continue;
-		}
-		if (l->unpacked) {
-			snprintf(stage[i], sizeof(stage[i]), "%s", l->unpacked);
-			snprintf(il->media_type, sizeof(il->media_type), "%s", l->media_type);
-			continue;
-		}
-		snprintf(stage[i], sizeof(stage[i]), "%s/L%zu", in->tmp, i);
-		char fs[4300];
-		snprintf(fs, sizeof(fs), "%s/fs", stage[i]);
-		if (mkdir(stage[i], 0700) < 0 || mkdir(fs, 0755) < 0) {
-			r = hutch_error_setsys(err, errno, "mkdir %s", fs);
-			goto out;
-		}
-		_cleanup_close_ int fd = open(l->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			r = hutch_error_setsys(err, errno, "open %s", l->path);
-			goto out;
-		}
-		struct unpack_result res = {0};
-		progress_begin(prog, label, l->size);
-		if ((r = layer_unpack(fd, fs, prog, &res, err)) < 0) {
-			hutch_error_wrap(err, "%s", label);
-			goto out;
-		}
-		progress_end(prog, "unpacked");
-		if (strcmp(res.diff_id, il->diff_id) != 0) {
-			r = hutch_error_set(err, EBADMSG,
-					    "%s: content does not match the config's diff_id "
-					    "(expected sha256:%s, got sha256:%s)",
-					    label, il->diff_id, res.diff_id);
-			goto out;
-		}
-		if (l->media_type[0])
-			snprintf(il->media_type, sizeof(il->media_type), "%s", l->media_type);
-		else
-			snprintf(il->media_type, sizeof(il->media_type),
-				 "application/vnd.oci.image.layer.v1.tar%s%s",
-				 res.compression[0] ? "+" : "", res.compression);
-	}
-	/* everything checked: land it, under the lock that garbage collection takes */
-	lock = store_lock();
-	if (lock < 0) {
-		r = hutch_error_setsys(err, -lock, "lock the image store");
-		goto out;
-	}
-	char hex[IMAGE_ID_HEX + 1];
-	if ((r = store_put_blob(in->config, in->config_len, hex)) < 0) {
-		r = hutch_error_setsys(err, -r, "store the config");
-		goto out;
-	}
-	for (size_t i = 0; i < in->n_layers; i++) {
-		if ((r = store_adopt_blob(in->layers[i].path, in->layers[i].hex)) < 0 &&
-		    r != -ENOENT) {
-			r = hutch_error_setsys(err, -r, "store layer blob %zu", i + 1);
-			goto out;
-		}
-		if (stage[i][0] && (r = store_adopt_layer(stage[i], &rec.layers[i])) < 0) {
-			r = hutch_error_setsys(err, -r, "store layer %zu", i + 1);
-			goto out;
-		}
-	}
-	rec.created_ns = hutch_wall_ns();
-	if ((r = store_put_image(&rec)) < 0) {
-		r = hutch_error_setsys(err, -r, "store the image record");
-		goto out;
-	}
-	for (size_t i = 0; i < in->n_tags; i++) {
-		char old[IMAGE_ID_HEX + 1];
-		if ((r = store_tag_locked(in->tags[i], id, old)) < 0) {
-			r = hutch_error_setsys(err, -r, "tag %s", in->tags[i]);
-			goto out;
-		}
-	}
-	memcpy(ret_id, id, sizeof(id));
-	r = 0;
+	for (size_t i = 0; i < in->n_layers && r == 0; i++)
+		r = land_prepare_layer(in, i, diff_ids, prog, &rec.layers[i], stage[i],
+				       sizeof(stage[i]), err);
+	if (r == 0 && (r = land_locked(in, &rec, stage, err)) == 0)
+		memcpy(ret_id, rec.id, sizeof(rec.id));
 out:
 	free(stage);
 	image_record_free(&rec);

@@ -27,7 +27,7 @@ int container_stop(const struct hutch_state *st, uint64_t grace_s)
 	if (st->status != HUTCH_STATUS_RUNNING || !hutch_state_pid_alive(st))
 		return 0;
 	if (grace_s > 0) {
-		kill(st->pid, SIGTERM);
+		kill(st->pid, st->stop_signal > 0 ? st->stop_signal : SIGTERM);
 		if (wait_gone(st, grace_s * 1000, false)) {
 			wait_gone(st, 5000, true);
 			return 0;
@@ -62,8 +62,9 @@ int cmd_stop(int argc, char **argv)
 			break;
 		case 'h':
 			printf("Usage: hutch stop [-t SECONDS] NAME...\n\n"
-			       "Stop containers: SIGTERM, then SIGKILL after the grace period "
-			       "(default 10 s).\n");
+			       "Stop containers: SIGTERM (or the container's stop signal: "
+			       "--stop-signal,\nthe image's StopSignal), then SIGKILL after the "
+			       "grace period (default 10 s).\n");
 			return 0;
 		default:
 			return VERB_BAD_FLAG("stop", argv);

@@ -38,6 +38,7 @@ void setup_init(struct container_setup *s, struct hutch_state *st, const char *c
 	s->pid = -1;
 	s->stdio[0] = s->stdio[1] = s->stdio[2] = -1;
 	s->init.tty_fd = -1;
+	s->init.agent_fd = -1;
 	s->sync[0] = s->sync[1] = -1;
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		s->join_fds[k] = -1;
@@ -206,6 +207,8 @@ static int step_command(struct container_setup *s, struct hutch_error *err)
 	ia->seccomp = ia->prog.len > 0;
 	ia->no_new_privs = st->no_new_privs;
 	ia->cap_mask = st->cap_mask;
+	/* sysinfo(2) answered by hutch-fsd (fsd/agent.h), when it serves. */
+	ia->agent_fd = s->fsd_dir ? seccomp_agent_connect(s->fsd_dir) : -1;
 	if (st->seccomp_profile[0] && (r = security_save_prog(st, &ia->prog)) < 0)
 		return hutch_error_setsys(err, -r, "keep the seccomp filter of %s", st->id);
 	if (!st->user[0])
@@ -232,6 +235,36 @@ static int step_devices(struct container_setup *s, struct hutch_error *err)
  * ones are made meanwhile, and the init joins them itself once the limits
  * are set.
  */
+/*
+ * hutch-fsd --containers serves this container's own files (read from the
+ * page cache, no round trip): bind those instead of the lxcfs layout's, once
+ * its cgroup exists for the daemon to find (the name encoded as
+ * fsd/cache_id.c does: '/' as %2F, '%' as %25).
+ */
+static void fsd_per_container(struct container_setup *s)
+{
+	const char *dir = getenv("HUTCH_FSD_CONTAINERS_DIR");
+	dir = dir && dir[0] ? dir : HUTCH_FSD_CONTAINERS_DIR;
+	if (!s->st->fsd || !fsd_mounted(dir))
+		return;
+	char *o = s->fsd_ctr_dir, *end = o + sizeof(s->fsd_ctr_dir) - 4;
+	o += snprintf(o, (size_t)(end - o), "%s/", dir);
+	const char *p = s->st->cgroup_path;
+	while (*p == '/')
+		p++;
+	for (; *p && o < end; p++)
+		o += *p == '/'	 ? sprintf(o, "%%2F")
+		     : *p == '%' ? sprintf(o, "%%25")
+				 : sprintf(o, "%c", *p);
+	*o = '\0';
+	char probe[4300];
+	snprintf(probe, sizeof(probe), "%s/proc/meminfo", s->fsd_ctr_dir);
+	if (*p || access(probe, F_OK) < 0)
+		s->fsd_ctr_dir[0] = '\0';
+	else
+		s->fsd_dir = s->fsd_ctr_dir;
+}
+
 static int step_cgroup(struct container_setup *s, struct hutch_error *err)
 {
 	const struct cgroup_layout *layout;
@@ -242,6 +275,7 @@ static int step_cgroup(struct container_setup *s, struct hutch_error *err)
 		return -err->err;
 	if (cgroup_open_unified(s->cg, &s->unified_fd) < 0)
 		s->unified_fd = -1;
+	fsd_per_container(s);
 	return 0;
 }
 
@@ -313,7 +347,8 @@ static int step_clone(struct container_setup *s, struct hutch_error *err)
 	if (s->pid == 0)
 		child_main(s);
 	close_fd(&s->unified_fd);
-	close_fd(&s->exit_fd); /* the init's */
+	close_fd(&s->init.agent_fd); /* the init's */
+	close_fd(&s->exit_fd);	     /* the init's */
 	close_fd(&s->sync[1]);
 	/* The init has the pipes' writing ends: their end of file is the container's. */
 	close_fd(&s->out_pipe[1]);
@@ -421,6 +456,7 @@ void setup_close(struct container_setup *s)
 		close_fd(fds[i]);
 	for (int k = 0; k < HUTCH_NS_COUNT; k++)
 		close_fd(&s->join_fds[k]);
+	close_fd(&s->init.agent_fd);
 	free(TAKE_PTR(s->devices));
 	s->n_devices = 0;
 }

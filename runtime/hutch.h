@@ -22,6 +22,9 @@
 #define HUTCH_MAX_GROUPS   64 /* supplementary groups a -u user gets, at most */
 #define HUTCH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* hutch-fsd --containers: <dir>/<cgroup path, '/' as %2F>/proc/..., from the page cache. */
+#define HUTCH_FSD_CONTAINERS_DIR "/var/lib/hutch-fsd-containers"
+
 /* Global options, set by main before a verb runs. */
 struct hutch_globals {
 	const char *root; /* --root: the state directory */
@@ -67,6 +70,8 @@ struct run_opts {
 };
 void run_opts_init(struct run_opts *o);
 void run_opts_free(struct run_opts *o);
+/* "KILL", "SIGKILL", "9" -> 9; -1 if unknown (kill -s, --stop-signal, an image's StopSignal). */
+int spec_parse_signal(const char *s);
 /* Parses `hutch run`'s argv (argv[0] = "run"). -EINVAL with err set on bad input. */
 int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_error *err);
 /* --cpus 0.25 -> quota 25000 us over a 100000 us period. */
@@ -177,6 +182,7 @@ struct init_args {
 	bool no_new_privs;
 	uint64_t cap_mask; /* the capabilities the command keeps */
 	int tty_fd;	   /* the pty's slave for the command, or -1 */
+	int agent_fd; /* hutch-fsd's sysinfo agent, connected (consumed before hutch-init), or -1 */
 };
 /* hutch-init in a memfd sealed against any change (close-on-exec); -errno. */
 int init_image_fd(void);
@@ -202,6 +208,14 @@ int seccomp_build_file(const char *path, uint64_t caps, struct seccomp_prog *ret
 void seccomp_prog_free(struct seccomp_prog *prog);
 /* Loads a compiled filter on the calling thread (kept across exec); no_new_privs is the caller's. */
 int seccomp_load_prog(const struct seccomp_prog *prog);
+/* A socket connected to the sysinfo agent of the hutch-fsd mounted at fsd_dir, or -1. */
+int seccomp_agent_connect(const char *fsd_dir);
+/*
+ * Sends the calling thread's sysinfo calls to hutch-fsd (a notify filter of
+ * its own, its listener passed over agent_fd, which is closed). Needs
+ * CAP_SYS_ADMIN or no_new_privs; a negative errno when not done.
+ */
+int seccomp_sysinfo_notify(int agent_fd);
 
 /* ---- security.c: what a container's process runs with, by its state ---- */
 /*

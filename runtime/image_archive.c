@@ -310,6 +310,102 @@ static int apply_whiteout(int root, const char *path, const char *leaf, struct h
 	return 0;
 }
 
+/* Reading the archive failed: past the size limit (a bomb), or a bad tar. */
+static int read_failed(struct archive *in, const struct unpack_stream *s, const char *name,
+		       struct hutch_error *err)
+{
+	if (s->over_limit)
+		return hutch_error_set(err, EFBIG,
+				       "larger than %llu bytes unpacked (HUTCH_MAX_LAYER_BYTES): a "
+				       "decompression bomb?",
+				       (unsigned long long)s->limit);
+	if (!name)
+		return hutch_error_set(err, EBADMSG, "not a valid tar: %s",
+				       archive_error_string(in));
+	return hutch_error_set(err, EBADMSG, "read '%s': %s", name, archive_error_string(in));
+}
+
+/* A hard link's target: a file of this layer, reached without symlinks; set cleaned. */
+static int check_hardlink(int root, struct archive_entry *e, const char *name, const char *hl,
+			  struct hutch_error *err)
+{
+	char link[4096];
+	if (image_clean_path(hl, link, sizeof(link)) < 0 || !link[0])
+		return hutch_error_set(err, EPERM, "hard link '%s' -> '%s' leads outside the layer",
+				       name, hl);
+	int t = openat2_beneath(root, link, O_PATH | O_NOFOLLOW);
+	struct stat sb;
+	bool ok = t >= 0 && fstat(t, &sb) == 0 && !S_ISDIR(sb.st_mode);
+	if (t >= 0)
+		close(t);
+	if (!ok)
+		return hutch_error_set(err, EPERM,
+				       "hard link '%s' -> '%s': no such file in the layer (or "
+				       "through a symlink)",
+				       name, hl);
+	archive_entry_set_hardlink(e, link);
+	return 0;
+}
+
+/* The entry's bytes, from the archive to the disk. */
+static int copy_data(struct archive *in, struct archive *out, const struct unpack_stream *s,
+		     const char *name, struct hutch_error *err)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int k;
+	while ((k = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
+		if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK)
+			return hutch_error_set(err, EIO, "write '%s': %s", name,
+					       archive_error_string(out));
+	return k == ARCHIVE_EOF ? 0 : read_failed(in, s, name, err);
+}
+
+/*
+ * One entry, its path checked (no "..", no symlink or non-directory on the
+ * way), a whiteout made an overlay one, a hard link kept inside the layer.
+ */
+static int unpack_entry(struct archive *in, struct archive *out, int root, struct archive_entry *e,
+			const struct unpack_stream *s, struct hutch_error *err)
+{
+	char path[4096], leaf[4096], lname[256];
+	const char *name = archive_entry_pathname(e);
+	int r;
+	if (!name || image_clean_path(name, path, sizeof(path)) < 0)
+		return hutch_error_set(err, EPERM, "entry '%s' leads outside the layer (..)",
+				       name ? name : "");
+	if (!path[0])
+		return 0; /* "./" itself */
+	const char *slash = strrchr(path, '/');
+	snprintf(leaf, sizeof(leaf), "%s", slash ? slash + 1 : path);
+	/* no component on the way may be a symlink: writes go nowhere else */
+	_cleanup_close_ int pfd = open_parent(root, path, lname, sizeof(lname));
+	if (pfd < 0)
+		return hutch_error_set(
+			err, EPERM, "entry '%s' goes through a symlink or a non-directory", name);
+	if (strncmp(leaf, ".wh.", 4) == 0)
+		return apply_whiteout(root, path, leaf, err);
+	const char *hl = archive_entry_hardlink(e);
+	if (hl && (r = check_hardlink(root, e, name, hl, err)) < 0)
+		return r;
+	mode_t type = archive_entry_filetype(e);
+	if (type == AE_IFSOCK)
+		return 0;
+	if ((type == AE_IFCHR || type == AE_IFBLK) && geteuid() != 0)
+		return 0; /* device nodes only as root */
+	archive_entry_set_pathname(e, path);
+	strip_overlay_xattrs(e);
+	if (archive_write_header(out, e) < ARCHIVE_WARN)
+		return hutch_error_set(err, EPERM, "entry '%s': %s", name,
+				       archive_error_string(out));
+	if (archive_entry_size(e) > 0 && !hl && (r = copy_data(in, out, s, name, err)) < 0)
+		return r;
+	if (archive_write_finish_entry(out) < ARCHIVE_WARN)
+		return hutch_error_set(err, EIO, "entry '%s': %s", name, archive_error_string(out));
+	return 0;
+}
+
 static int unpack_entries(struct archive *in, int root, struct unpack_stream *s,
 			  struct hutch_error *err)
 {
@@ -326,113 +422,12 @@ static int unpack_entries(struct archive *in, int root, struct unpack_stream *s,
 	archive_write_disk_set_standard_lookup(out);
 	int r = 0;
 	struct archive_entry *e;
-	char path[4096], link[4096], leaf[4096];
-	for (;;) {
+	while (r == 0) {
 		int k = archive_read_next_header(in, &e);
 		if (k == ARCHIVE_EOF)
 			break;
-		if (k < ARCHIVE_WARN) {
-			r = s->over_limit ? hutch_error_set(err, EFBIG,
-							    "larger than %llu bytes unpacked "
-							    "(HUTCH_MAX_LAYER_BYTES): a "
-							    "decompression bomb?",
-							    (unsigned long long)s->limit)
-					  : hutch_error_set(err, EBADMSG, "not a valid tar: %s",
-							    archive_error_string(in));
-			break;
-		}
-		const char *name = archive_entry_pathname(e);
-		if (!name || image_clean_path(name, path, sizeof(path)) < 0) {
-			r = hutch_error_set(err, EPERM, "entry '%s' leads outside the layer (..)",
-					    name ? name : "");
-			break;
-		}
-		if (!path[0])
-			continue; /* "./" itself */
-		const char *slash = strrchr(path, '/');
-		snprintf(leaf, sizeof(leaf), "%s", slash ? slash + 1 : path);
-		/* no component on the way may be a symlink: writes go nowhere else */
-		_cleanup_close_ int pfd = -1;
-		char lname[256];
-		pfd = open_parent(root, path, lname, sizeof(lname));
-		if (pfd < 0) {
-			r = hutch_error_set(err, EPERM,
-					    "entry '%s' goes through a symlink or a non-directory",
-					    name);
-			break;
-		}
-		if (strncmp(leaf, ".wh.", 4) == 0) {
-			if ((r = apply_whiteout(root, path, leaf, err)) < 0)
-				break;
-			continue;
-		}
-		const char *hl = archive_entry_hardlink(e);
-		if (hl) {
-			if (image_clean_path(hl, link, sizeof(link)) < 0 || !link[0]) {
-				r = hutch_error_set(
-					err, EPERM,
-					"hard link '%s' -> '%s' leads outside the layer", name, hl);
-				break;
-			}
-			/* its target must be a file of this layer, reached without symlinks */
-			int t = openat2_beneath(root, link, O_PATH | O_NOFOLLOW);
-			struct stat sb;
-			if (t < 0 || fstat(t, &sb) < 0 || S_ISDIR(sb.st_mode)) {
-				if (t >= 0)
-					close(t);
-				r = hutch_error_set(err, EPERM,
-						    "hard link '%s' -> '%s': no such file in the "
-						    "layer (or through a symlink)",
-						    name, hl);
-				break;
-			}
-			close(t);
-			archive_entry_set_hardlink(e, link);
-		}
-		mode_t type = archive_entry_filetype(e);
-		if (type == AE_IFSOCK)
-			continue;
-		if ((type == AE_IFCHR || type == AE_IFBLK) && geteuid() != 0)
-			continue; /* device nodes only as root */
-		archive_entry_set_pathname(e, path);
-		strip_overlay_xattrs(e);
-		k = archive_write_header(out, e);
-		if (k < ARCHIVE_WARN) {
-			r = hutch_error_set(err, EPERM, "entry '%s': %s", name,
-					    archive_error_string(out));
-			break;
-		}
-		if (archive_entry_size(e) > 0 && !hl) {
-			const void *buf;
-			size_t size;
-			la_int64_t off;
-			while ((k = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK) {
-				if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
-					k = ARCHIVE_FATAL;
-					r = hutch_error_set(err, EIO, "write '%s': %s", name,
-							    archive_error_string(out));
-					break;
-				}
-			}
-			if (r < 0)
-				break;
-			if (k != ARCHIVE_EOF) {
-				r = s->over_limit
-					    ? hutch_error_set(err, EFBIG,
-							      "larger than %llu bytes unpacked "
-							      "(HUTCH_MAX_LAYER_BYTES): a "
-							      "decompression bomb?",
-							      (unsigned long long)s->limit)
-					    : hutch_error_set(err, EBADMSG, "read '%s': %s", name,
-							      archive_error_string(in));
-				break;
-			}
-		}
-		if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
-			r = hutch_error_set(err, EIO, "entry '%s': %s", name,
-					    archive_error_string(out));
-			break;
-		}
+		r = k < ARCHIVE_WARN ? read_failed(in, s, NULL, err)
+				     : unpack_entry(in, out, root, e, s, err);
 	}
 	/* directories' modes and times are set last, as libarchive defers them */
 	if (archive_write_close(out) < ARCHIVE_WARN && r == 0)

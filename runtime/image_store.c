@@ -454,6 +454,42 @@ int layers_find(const char *rootfs, const char *rel, char *buf, size_t size)
 	return -ENOENT;
 }
 
+/* Whether labels (KEY=VALUE or KEY) has key. */
+static bool has_label(char *const *labels, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; labels && labels[i]; i++)
+		if (strncmp(labels[i], key, n) == 0 && (labels[i][n] == '=' || !labels[i][n]))
+			return true;
+	return false;
+}
+
+/* StopSignal and Labels, under what hutch run was told (--stop-signal, --label). */
+static int image_config_apply_meta(const struct image_config *c, struct hutch_state *st,
+				   struct hutch_error *err)
+{
+	if (!st->stop_signal && c->stop_signal[0] &&
+	    (st->stop_signal = spec_parse_signal(c->stop_signal)) < 0) {
+		st->stop_signal = 0;
+		return hutch_error_set(err, EINVAL, "StopSignal '%s' is not a signal",
+				       c->stop_signal);
+	}
+	if (!c->labels || !json_object_is_type(c->labels, json_type_object))
+		return 0;
+	json_object_object_foreach (c->labels, k, v) {
+		char *kv;
+		if (has_label(st->labels, k))
+			continue;
+		if (asprintf(&kv, "%s=%s", k, json_object_get_string(v)) < 0)
+			return hutch_error_set(err, ENOMEM, "out of memory");
+		int r = strv_push(&st->labels, kv);
+		free(kv);
+		if (r < 0)
+			return hutch_error_set(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int image_config_apply(const struct image_config *c, struct hutch_state *st,
 		       struct hutch_error *err)
 {
@@ -482,5 +518,5 @@ int image_config_apply(const struct image_config *c, struct hutch_state *st,
 		snprintf(st->workdir, sizeof(st->workdir), "%s", c->workdir);
 	if (!st->user[0] && c->user[0])
 		snprintf(st->user, sizeof(st->user), "%s", c->user);
-	return 0;
+	return image_config_apply_meta(c, st, err);
 }

@@ -8,15 +8,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -153,4 +157,75 @@ int seccomp_load_prog(const struct seccomp_prog *prog)
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * hutch-fsd's sysinfo agent (fsd/agent.h): its socket beside the mount
+ * point. Connected by hutch before the clone, so the init, in its own mount
+ * namespace by then, can still reach it. -1 when hutch-fsd does not serve one.
+ */
+int seccomp_agent_connect(const char *fsd_dir)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.agent.sock", fsd_dir);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return -1;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+int seccomp_sysinfo_notify(int agent_fd)
+{
+	int r = -EOPNOTSUPP;
+#ifdef NATIVE_AUDIT_ARCH
+	/* A filter of its own: stacked, the kernel takes the strictest action, so a
+	 * profile that denies sysinfo still does; it only replaces an allow. */
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sysinfo, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = {.len = ARRAY_SIZE(insns), .filter = insns};
+	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				    SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+	if (listener < 0) {
+		r = -errno; /* EBUSY: a filter above has a listener (hutch in a hutch container) */
+	} else {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		memset(&u, 0, sizeof(u));
+		static const char word[] = "hutch sysinfo";
+		struct iovec iov = {.iov_base = (void *)word, .iov_len = sizeof(word) - 1};
+		struct msghdr m = {.msg_iov = &iov,
+				   .msg_iovlen = 1,
+				   .msg_control = u.buf,
+				   .msg_controllen = sizeof(u.buf)};
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &listener, sizeof(int));
+		/* Sent or not, the filter stays: a listener nobody holds makes sysinfo ENOSYS,
+		 * so the socket was connected first (the supervisor, which keeps it, was there). */
+		r = sendmsg(agent_fd, &m, MSG_NOSIGNAL) < 0 ? -errno : 0;
+		close(listener);
+	}
+#endif
+	close(agent_fd);
+	return r;
 }

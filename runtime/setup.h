@@ -114,6 +114,8 @@ struct container_setup {
 	/* What the init is given (it is a copy of hutch: it reads them here). */
 	const char *fsd_dir; /* a mounted hutch-fsd to bind, or NULL */
 	bool private_cgroupns;
+	/* hutch-fsd --containers' directory of this container, or "": fsd_dir points here. */
+	char fsd_ctr_dir[4200];
 	int made_flags;	 /* namespaces ns_prep makes, sent to the init */
 	bool in_unified; /* born in the unified cgroup (CLONE_INTO_CGROUP) */
 	int stdio[3];	 /* the init's 0, 1, 2: aliases of the fds below, or -1 */

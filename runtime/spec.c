@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hutch.h"
 
@@ -435,6 +437,22 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+/* "KILL", "SIGKILL", "9" -> 9; -1 if unknown. */
+int spec_parse_signal(const char *s)
+{
+	uint64_t n;
+	if (hutch_parse_u64(s, &n) == 0)
+		return n > 0 && n < (uint64_t)NSIG ? (int)n : -1;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int i = 1; i < NSIG; i++) {
+		const char *abbrev = sigabbrev_np(i);
+		if (abbrev && strcasecmp(abbrev, s) == 0)
+			return i;
+	}
+	return -1;
+}
+
 enum {
 	OPT_RM = 1000,
 	OPT_MEMORY_SWAP,
@@ -462,6 +480,7 @@ enum {
 	OPT_PRIVILEGED,
 	OPT_ULIMIT,
 	OPT_ENTRYPOINT,
+	OPT_STOP_SIGNAL,
 };
 
 static const struct option run_options[] = {
@@ -500,6 +519,8 @@ static const struct option run_options[] = {
 	{"privileged", no_argument, NULL, OPT_PRIVILEGED},
 	{"ulimit", required_argument, NULL, OPT_ULIMIT},
 	{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+	{"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
+	{"label", required_argument, NULL, 'l'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -549,6 +570,27 @@ int spec_parse_security_opt(const char *s, struct hutch_state *st, struct hutch_
 	return BAD("--security-opt '%s': seccomp=unconfined, seccomp=FILE or "
 		   "no-new-privileges[=true|false] (no AppArmor, SELinux or label options here)",
 		   s);
+}
+
+/* The flags over the image's config (--entrypoint, --stop-signal, --label); 1 when c is none. */
+static int parse_image_flag(int c, struct run_opts *ret, struct hutch_error *err)
+{
+	struct hutch_state *st = &ret->st;
+	switch (c) {
+	case OPT_ENTRYPOINT:
+		ret->entrypoint = optarg;
+		return 0;
+	case OPT_STOP_SIGNAL:
+		if ((st->stop_signal = spec_parse_signal(optarg)) < 0)
+			return BAD("--stop-signal '%s': not a signal", optarg);
+		return 0;
+	case 'l':
+		if (optarg[0] == '=' || strv_push(&st->labels, optarg) < 0)
+			return BAD("--label '%s': KEY=VALUE or KEY", optarg);
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 /* The security flags (--security-opt, capabilities, --privileged, --ulimit); 1 when c is none. */
@@ -717,9 +759,6 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 	case OPT_RM:
 		st->auto_remove = true;
 		break;
-	case OPT_ENTRYPOINT:
-		ret->entrypoint = optarg;
-		break;
 	case 'i':
 		st->interactive = true;
 		break;
@@ -838,13 +877,14 @@ int run_opts_parse(int argc, char **argv, struct run_opts *ret, struct hutch_err
 	int c, r;
 	optind = 0; /* also resets getopt's state between calls */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+dithm:v:e:w:u:", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dithm:v:e:w:u:l:", run_options, NULL)) != -1) {
 		const char *opt = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
 		if (c == 'h') {
 			ret->help = true;
 			return 0;
 		}
-		if ((r = parse_security_flag(c, ret, err)) <= 0) {
+		if ((r = parse_security_flag(c, ret, err)) <= 0 ||
+		    (r = parse_image_flag(c, ret, err)) <= 0) {
 			if (r < 0)
 				return r;
 			continue;

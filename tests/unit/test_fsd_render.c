@@ -504,6 +504,12 @@ static void test_pressure_and_online(void **state)
 	t = render(FSD_PSI_MEMORY, NULL, &f.v);
 	assert_non_null(strstr(t, "total=16521\n"));
 	free(t);
+	/* A container in the unified root (v1 cgroups only): the root's pressure is the host's. */
+	f.v.psi_is_host = true;
+	struct fsd_buf psi = {0};
+	assert_int_equal(fsd_render_pressure(FSD_PSI_CPU, &f.v, &psi), -ENOENT);
+	fsd_buf_free(&psi);
+	f.v.psi_is_host = false;
 	t = render(FSD_CPU_ONLINE, NULL, &f.v);
 	assert_string_equal(t, "0\n");
 	free(t);

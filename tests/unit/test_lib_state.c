@@ -12,6 +12,7 @@
 
 #include "hutch/discovery.h"
 #include "hutch/state.h"
+#include "hutch/strv.h"
 #include "hutch/util.h"
 
 static char root[] = "/tmp/hutch-unit-state.XXXXXX";
@@ -50,6 +51,37 @@ static int teardown(void **state)
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The image's StopSignal and Labels survive the state's JSON (absent: none, SIGTERM). */
+static void test_labels_stop_signal(void **state)
+{
+	struct hutch_state st, back;
+	char *json = NULL;
+	hutch_state_init(&st);
+	snprintf(st.id, sizeof(st.id), "f00d");
+	st.stop_signal = 3;
+	assert_int_equal(strv_push(&st.labels, "a=1"), 0);
+	assert_int_equal(strv_push(&st.labels, "b"), 0);
+	assert_int_equal(hutch_state_to_json(&st, &json), 0);
+	assert_int_equal(hutch_state_from_json(json, &back), 0);
+	assert_int_equal(back.stop_signal, 3);
+	assert_string_equal(back.labels[0], "a=1");
+	assert_string_equal(back.labels[1], "b");
+	assert_null(back.labels[2]);
+	hutch_state_free(&back);
+	free(json);
+	strv_free(st.labels);
+	st.labels = NULL;
+	st.stop_signal = 0;
+	assert_int_equal(hutch_state_to_json(&st, &json), 0);
+	assert_null(strstr(json, "labels"));
+	assert_int_equal(hutch_state_from_json(json, &back), 0);
+	assert_int_equal(back.stop_signal, 0);
+	assert_null(back.labels);
+	hutch_state_free(&back);
+	free(json);
+	hutch_state_free(&st);
 }
 
 static void test_list(void **state)
@@ -127,6 +159,7 @@ static void test_pid_alive(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_labels_stop_signal),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_discovery),

@@ -118,6 +118,8 @@ struct hutch_state {
 
 	uint64_t monitor_start_ticks; /* the monitor's start time, to tell a reused pid apart */
 	char log_note[256]; /* why the log stops early (a full disk), "" when it does not */
+	int stop_signal;    /* what hutch stop sends first (the image's StopSignal); 0: SIGTERM */
+	char **labels;	    /* "KEY=VALUE": --label's and the image's Labels; owned */
 	/*
 	 * Set by the listing, never stored: why the state could not be read
 	 * ("" for a good one). A broken entry has its id and, when its name

@@ -36,7 +36,11 @@ assert_between "the busy container's 1-minute load" 0.05 0.5 "$load1"
 assert_between "its 5-minute load is lower" 0 "$load1" "$(val loadavg | cut -d' ' -f2)"
 assert_between "its running tasks (loadavg's 4th field)" 1 3 "$(val loadavg | cut -d' ' -f4 | cut -d/ -f1)"
 assert_between "its procs_running in /proc/stat" 1 3 "$(val running)"
-assert_contains "uptime shows that load" "load average: $load1" "$(val uptime)"
+# uptime reads /proc/loadavg again a moment later: the sampler (every 200 ms here)
+# may have moved it (0.15 against 0.18 in a slow 6.1 guest); within 0.05.
+up_load1=$(val uptime | sed -n 's/.*load average: \([0-9.]*\),.*/\1/p')
+assert_between "uptime shows that load (within 0.05: read a moment later)" -0.05 0.05 \
+	"$(awk -v a="${up_load1:-9}" -v b="$load1" 'BEGIN { print a - b }')"
 assert_eq "the idle container beside it has no load" 0.00 "$(echo "$idle_out" | cut -d' ' -f1)"
 assert_eq "and no running tasks but its reader" 1 "$(echo "$idle_out" | cut -d' ' -f4 | cut -d/ -f1 | awk '{ print ($1 <= 1) }')"
 stop_fsd "$FSD_PID"

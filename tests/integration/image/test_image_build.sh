@@ -143,3 +143,31 @@ assert_eq "it stays a link, the secret is not in the image" "link $T/outside/sec
 	"$(find "$HUTCH_IMAGES_DIR/layers" -name inner-out -printf '%y ' -exec readlink {} \; | sed 's/^l/link/'; grep -rl SECRET "$HUTCH_IMAGES_DIR/layers" 2>/dev/null)"
 out=$(hutch build --bogus "$T/bad" 2>&1)
 assert_eq "a bad flag: 125" 125 $?
+
+# hutch run applies the image's StopSignal (hutch stop sends it) and Labels (inspect, ps --filter)
+mkdir -p "$T/sig"
+cat >"$T/sig/Dockerfile" <<'EOF2'
+FROM base:1
+LABEL tier=web owner=img
+STOPSIGNAL SIGUSR1
+CMD ["sh", "-c", "trap 'echo got-usr1; exit 0' USR1; echo up; while :; do sleep 0.1; done"]
+EOF2
+hutch build -q -t sig:1 "$T/sig" >/dev/null
+hutch run -d --name s1 --cgroup-parent "$CGPARENT" -l owner=me -l extra sig:1 >/dev/null
+hutch run -d --name s2 --cgroup-parent "$CGPARENT" --stop-signal INT sig:1 >/dev/null
+for _ in $(seq 50); do [ "$(hutch logs s1 2>/dev/null)" = up ] && [ "$(hutch logs s2 2>/dev/null)" = up ] && break; sleep 0.1; done
+assert_eq "inspect: the image's labels under --label's" "{'extra': '', 'owner': 'me', 'tier': 'web'} SIGUSR1" \
+	"$(hutch inspect s1 | python3 -c 'import json,sys; c=json.load(sys.stdin)[0]["Config"]; print(dict(sorted(c["Labels"].items())), c["StopSignal"])')"
+assert_eq "ps --filter label=tier=web: both" 2 "$(hutch ps -q --filter label=tier=web | wc -l)"
+assert_eq "ps --filter label=owner=me --filter label=extra: s1" "$(hutch inspect s1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"][:12])')" \
+	"$(hutch ps -q --filter label=owner=me --filter label=extra)"
+assert_eq "ps --filter label=owner=img: s2 (s1's --label won)" 1 "$(hutch ps -q --filter label=owner=img | wc -l)"
+assert_eq "ps --filter label=nosuch: none" 0 "$(hutch ps -q --filter label=nosuch | wc -l)"
+a=$(date +%s%N)
+hutch stop s1 >/dev/null
+ms=$((($(date +%s%N) - a) / 1000000))
+assert_eq "hutch stop sent the image's StopSignal (the trap ran)" "up got-usr1" "$(echo $(hutch logs s1))"
+check "and did not wait for the grace period (${ms} ms)" test "$ms" -lt 8000
+assert_eq "--stop-signal INT over the image's: not caught, the container ends by it" 130 \
+	"$(hutch stop s2 >/dev/null; hutch inspect s2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ExitCode"])')"
+hutch rm s1 s2 >/dev/null
