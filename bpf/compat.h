@@ -97,17 +97,23 @@ static __always_inline long task_state(struct task_struct *t)
  * The cgroup a task is keyed by: its unified-hierarchy cgroup, or its cgroup
  * in the v1 hierarchy of controller subsys (a bpf_core_enum_value of enum
  * cgroup_subsys_id, so the index is the running kernel's). For tracing
- * programs only (plain loads through t).
+ * programs only (plain loads through t). task_cgroup_key_in takes the mode
+ * as a constant, for programs made one per mode (no option read per run).
  */
-static __always_inline __u64 task_cgroup_key(struct task_struct *t, int subsys)
+static __always_inline __u64 task_cgroup_key_in(struct task_struct *t, int mode, int subsys)
 {
 	struct css_set *cs = t->cgroups;
 	struct cgroup *cg;
-	if (cgroup_key_mode == HUTCH_KEY_V1)
+	if (mode == HUTCH_KEY_V1)
 		cg = cs->subsys[subsys]->cgroup;
 	else
 		cg = cs->dfl_cgrp;
 	return kernfs_node_ino(cg->kn);
+}
+
+static __always_inline __u64 task_cgroup_key(struct task_struct *t, int subsys)
+{
+	return task_cgroup_key_in(t, cgroup_key_mode, subsys);
 }
 
 /*

@@ -14,15 +14,19 @@
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /*
- * Set by the loader when the kernel keeps task_struct::sched_info
- * (CONFIG_SCHED_INFO, on with delay accounting or schedstats): the scheduler
- * then stamps each task with the run queue's clock when it is queued
- * (sched_info.last_queued, cleared when it runs, after the sched_switch
- * tracepoint), and the probe needs only sched_switch. Otherwise the wakeup
- * programs keep the stamp in task storage.
+ * Which switch program the loader keeps (the others stay unloaded), so that
+ * what varies by kernel and host is fixed in each program's code and the
+ * program reads no option at run time:
+ * - where the queueing stamp comes from: when the kernel keeps
+ *   task_struct::sched_info (CONFIG_SCHED_INFO, on with delay accounting or
+ *   schedstats), the scheduler stamps each task with the run queue's clock
+ *   when it is queued (sched_info.last_queued, cleared when it runs, after
+ *   the sched_switch tracepoint), and sched_switch alone is enough
+ *   (runqlat_switch*); otherwise the wakeup programs keep the stamp in task
+ *   storage (runqlat_switch_ts*);
+ * - which cgroup keys the histogram: the unified one, or the cpu
+ *   controller's v1 one (*_v1).
  */
-const volatile bool use_sched_info = false;
-
 /* When each task was last made runnable; 0 once it ran (without sched_info). */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -79,30 +83,27 @@ static __always_inline void enqueued(struct task_struct *p, __u64 now)
 		*ts = now;
 }
 
-/* The smallest k with 2^k >= v (0 for v <= 1). */
-static __always_inline __u32 log2_ceil(__u64 v)
+/*
+ * The smallest k with 2^k >= v (0 for v <= 1), without branches on v (the
+ * BPF instruction set has no conditional move, so a comparison per step
+ * would be a jump, mispredicted whenever latencies move between slots):
+ * the bits below the highest of v - 1 are all set, then counted.
+ */
+static __always_inline __u64 log2_ceil(__u64 v)
 {
 	if (v <= 1)
 		return 0;
 	v--;
-	__u32 r = 0, shift;
-	shift = (v > 0xffffffffull) << 5;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xffff) << 4;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xff) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xf) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
-	return r + 1;
+	v |= v >> 1;
+	v |= v >> 2;
+	v |= v >> 4;
+	v |= v >> 8;
+	v |= v >> 16;
+	v |= v >> 32;
+	v -= (v >> 1) & 0x5555555555555555ull;
+	v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+	v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (v * 0x0101010101010101ull) >> 56;
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -119,28 +120,9 @@ int BPF_PROG(runqlat_wakeup_new, struct task_struct *p)
 	return 0;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+/* Counts one wait of ns in the histogram of the cgroup keyed key. */
+static __always_inline void count_wait(__u64 key, __u64 ns)
 {
-	__u64 now = task_rq_clock(next), queued, ns;
-	if (use_sched_info) {
-		queued = next->sched_info.last_queued;
-		if (!queued)
-			return 0;
-	} else {
-		/* A task switched out while still runnable waits in the queue from now. */
-		if (task_state(prev) == 0 /* TASK_RUNNING */)
-			enqueued(prev, now);
-		if (!next->pid)
-			return 0;
-		__u64 *ts = bpf_task_storage_get(&runqlat_start, next, 0, 0);
-		if (!ts || !*ts)
-			return 0;
-		queued = *ts;
-		*ts = 0;
-	}
-	/* Run queues' clocks agree to a few microseconds when a task moved: never negative. */
-	ns = now > queued ? now - queued : 0;
 	if (ns > RUNQLAT_MAX_NS)
 		ns = RUNQLAT_MAX_NS;
 	/* ns * 2^30 / 10^9 = ns * 1.073741824, without a division: 0.073741824 * 2^26 is
@@ -148,7 +130,6 @@ int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task
 	__u64 units = ns + ((ns * 4948730ull) >> 26);
 	__u64 slot = clamp_index(log2_ceil(units), RUNQLAT_SLOTS - 1);
 
-	__u64 key = task_cgroup_key(next, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
 	__u32 idx = key & (RUNQLAT_CACHE_SLOTS - 1);
 	/* This CPU's entry (an array lookup the verifier inlines); no other CPU writes it
 	 * but to free it, and the tracepoint runs with preemption off. */
@@ -161,7 +142,7 @@ int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task
 		if (e->key == key) {
 			e->hist.slots[slot]++;
 			e->hist.sum_ns += ns;
-			return 0;
+			return;
 		}
 	}
 	struct runqlat_hist *h = bpf_map_lookup_elem(&runqlat_hists, &key);
@@ -170,11 +151,69 @@ int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task
 		h = bpf_map_lookup_elem(&runqlat_hists, &key);
 		if (!h) {
 			count_dropped();
-			return 0;
+			return;
 		}
 	}
 	__sync_fetch_and_add(&h->slots[slot], 1);
 	__sync_fetch_and_add(&h->sum_ns, ns);
+}
+
+/*
+ * next starts running: its wait since it was queued is counted. sched_info
+ * and key_mode are constants in each program below.
+ */
+static __always_inline void switched(struct task_struct *prev, struct task_struct *next,
+				     bool sched_info, int key_mode)
+{
+	__u64 now = task_rq_clock(next), queued;
+	if (sched_info) {
+		queued = next->sched_info.last_queued;
+		if (!queued)
+			return;
+	} else {
+		/* A task switched out while still runnable waits in the queue from now. */
+		if (task_state(prev) == 0 /* TASK_RUNNING */)
+			enqueued(prev, now);
+		if (!next->pid)
+			return;
+		__u64 *ts = bpf_task_storage_get(&runqlat_start, next, 0, 0);
+		if (!ts || !*ts)
+			return;
+		queued = *ts;
+		*ts = 0;
+	}
+	/* Run queues' clocks agree to a few microseconds when a task moved: never negative. */
+	__u64 ns = now > queued ? now - queued : 0;
+	count_wait(task_cgroup_key_in(next, key_mode,
+				      bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id)),
+		   ns);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switched(prev, next, true, HUTCH_KEY_UNIFIED);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runqlat_switch_v1, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switched(prev, next, true, HUTCH_KEY_V1);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runqlat_switch_ts, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switched(prev, next, false, HUTCH_KEY_UNIFIED);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runqlat_switch_ts_v1, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switched(prev, next, false, HUTCH_KEY_V1);
 	return 0;
 }
 

@@ -18,9 +18,10 @@
 /* Longer waits (~137 s) are counted in the last slot; keeps the scaling in 64 bits. */
 #define RUNQLAT_MAX_NS (1ull << 37)
 
+/* The sum first: with a cache entry's key, it shares the cache line of the first slots. */
 struct runqlat_hist {
-	__u64 slots[RUNQLAT_SLOTS];
 	__u64 sum_ns;
+	__u64 slots[RUNQLAT_SLOTS];
 };
 
 /*

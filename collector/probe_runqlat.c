@@ -123,9 +123,14 @@ static int runqlat_start(const struct probe_env *env, void **ret_state, struct h
 	/* HUTCH_RUNQLAT_WAKEUPS=1 forces the wakeup programs (tests of the older kernels' path). */
 	const char *force = getenv("HUTCH_RUNQLAT_WAKEUPS");
 	bool si = !(force && strcmp(force, "1") == 0) && kernel_has_sched_info();
-	skel->rodata->use_sched_info = si;
+	bool v1 = skel->rodata->cgroup_key_mode == HUTCH_KEY_V1;
 	bpf_program__set_autoload(skel->progs.runqlat_wakeup, !si);
 	bpf_program__set_autoload(skel->progs.runqlat_wakeup_new, !si);
+	/* One switch program, the one made for this kernel's stamp and this host's keys. */
+	bpf_program__set_autoload(skel->progs.runqlat_switch, si && !v1);
+	bpf_program__set_autoload(skel->progs.runqlat_switch_v1, si && v1);
+	bpf_program__set_autoload(skel->progs.runqlat_switch_ts, !si && !v1);
+	bpf_program__set_autoload(skel->progs.runqlat_switch_ts_v1, !si && v1);
 	int r = runqlat_bpf__load(skel);
 	if (r < 0) {
 		runqlat_stop(st);

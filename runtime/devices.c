@@ -26,16 +26,16 @@
 
 /* docker's default rules (runc's AllowedDevices without tun). */
 static const struct dev_rule default_rules[] = {
-	{'c', ANY, ANY, DEV_ACC_MKNOD}, {'b', ANY, ANY, DEV_ACC_MKNOD},
-	{'c', 1, 3, DEV_ACC_ALL},     /* null */
-	{'c', 1, 5, DEV_ACC_ALL},     /* zero */
-	{'c', 1, 7, DEV_ACC_ALL},     /* full */
-	{'c', 1, 8, DEV_ACC_ALL},     /* random */
-	{'c', 1, 9, DEV_ACC_ALL},     /* urandom */
-	{'c', 5, 0, DEV_ACC_ALL},     /* tty */
-	{'c', 5, 1, DEV_ACC_ALL},     /* console */
-	{'c', 5, 2, DEV_ACC_ALL},     /* ptmx */
-	{'c', 136, ANY, DEV_ACC_ALL}, /* pts/N */
+	{'c', ANY, ANY, DEV_ACC_MKNOD, false}, {'b', ANY, ANY, DEV_ACC_MKNOD, false},
+	{'c', 1, 3, DEV_ACC_ALL, false},     /* null */
+	{'c', 1, 5, DEV_ACC_ALL, false},     /* zero */
+	{'c', 1, 7, DEV_ACC_ALL, false},     /* full */
+	{'c', 1, 8, DEV_ACC_ALL, false},     /* random */
+	{'c', 1, 9, DEV_ACC_ALL, false},     /* urandom */
+	{'c', 5, 0, DEV_ACC_ALL, false},     /* tty */
+	{'c', 5, 1, DEV_ACC_ALL, false},     /* console */
+	{'c', 5, 2, DEV_ACC_ALL, false},     /* ptmx */
+	{'c', 136, ANY, DEV_ACC_ALL, false}, /* pts/N */
 };
 
 int devices_resolve(char *const *specs, struct hutch_device **ret, size_t *ret_n,
@@ -92,24 +92,19 @@ static void device_rule(const struct hutch_device *d, struct dev_rule *ret)
 	ret->access = d->access;
 }
 
-/* v1: deny everything, then allow rule by rule. */
-static int apply_v1(const char *dir, const struct hutch_device *devs, size_t n,
+/* v1: deny everything, then each rule in order, to devices.allow or devices.deny. */
+static int apply_v1(const char *dir, const struct dev_rule *rules, size_t n,
 		    struct hutch_error *err)
 {
-	char path[4200], line[64];
-	snprintf(path, sizeof(path), "%s/devices.deny", dir);
-	int r = hutch_write_file(path, "a");
+	char deny[4200], allow[4200], line[64];
+	snprintf(deny, sizeof(deny), "%s/devices.deny", dir);
+	snprintf(allow, sizeof(allow), "%s/devices.allow", dir);
+	int r = hutch_write_file(deny, "a");
 	if (r < 0)
-		return hutch_error_setsys(err, -r, "write a to %s", path);
-	snprintf(path, sizeof(path), "%s/devices.allow", dir);
-	for (size_t i = 0; i < ARRAY_SIZE(default_rules) + n; i++) {
-		struct dev_rule extra;
-		const struct dev_rule *rule = &extra;
-		if (i < ARRAY_SIZE(default_rules))
-			rule = &default_rules[i];
-		else
-			device_rule(&devs[i - ARRAY_SIZE(default_rules)], &extra);
-		rule_text(rule, line, sizeof(line));
+		return hutch_error_setsys(err, -r, "write a to %s", deny);
+	for (size_t i = 0; i < n; i++) {
+		const char *path = rules[i].deny ? deny : allow;
+		rule_text(&rules[i], line, sizeof(line));
 		if ((r = hutch_write_file(path, line)) < 0)
 			return hutch_error_setsys(err, -r, "write '%s' to %s", line, path);
 	}
@@ -121,7 +116,9 @@ static int apply_v1(const char *dir, const struct hutch_device *devs, size_t n,
 
 /*
  * One rule's test: each condition that does not hold jumps past the
- * block (to the next rule); a block that falls through returns 1, allow.
+ * block (to the next rule); a block that falls through returns its
+ * verdict: 1 (allow) when the rule allows every access asked for, 0
+ * (deny) when it denies any of them, as v1's exceptions match.
  * r2 access, r3 type, r4 major, r5 minor (the program's prologue).
  */
 static size_t emit_rule(const struct dev_rule *rule, struct bpf_insn *out)
@@ -133,11 +130,20 @@ static size_t emit_rule(const struct dev_rule *rule, struct bpf_insn *out)
 				rule->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
 	}
 	if ((rule->access & DEV_ACC_ALL) != DEV_ACC_ALL) {
-		/* every access asked for must be one the rule allows */
 		out[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 2, 0, 0);
-		out[n++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, (int32_t)~rule->access);
-		jumps[n_jumps++] = n;
-		out[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 0, 0);
+		if (rule->deny) {
+			/* some access asked for is one the rule denies */
+			out[n++] =
+				INSN(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, (int32_t)rule->access);
+			jumps[n_jumps++] = n;
+			out[n++] = INSN(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0, 0);
+		} else {
+			/* every access asked for is one the rule allows */
+			out[n++] =
+				INSN(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, (int32_t)~rule->access);
+			jumps[n_jumps++] = n;
+			out[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 0, 0);
+		}
 	}
 	if (rule->major != ANY) {
 		jumps[n_jumps++] = n;
@@ -147,7 +153,7 @@ static size_t emit_rule(const struct dev_rule *rule, struct bpf_insn *out)
 		jumps[n_jumps++] = n;
 		out[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 5, 0, 0, (int32_t)rule->minor);
 	}
-	out[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1);
+	out[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, rule->deny ? 0 : 1);
 	out[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	for (size_t i = 0; i < n_jumps; i++)
 		out[jumps[i]].off = (int16_t)(n - jumps[i] - 1);
@@ -156,10 +162,23 @@ static size_t emit_rule(const struct dev_rule *rule, struct bpf_insn *out)
 
 #define MAX_RULE_INSNS 9
 
-int devices_bpf_program(const struct dev_rule *extra, size_t n_extra, struct bpf_insn **ret,
-			size_t *ret_n)
+/* The default rules, then extra: one list in the order v1 is written. */
+static struct dev_rule *with_defaults(const struct dev_rule *extra, size_t n_extra, size_t *ret_n)
 {
-	size_t n_rules = ARRAY_SIZE(default_rules) + n_extra;
+	size_t n = ARRAY_SIZE(default_rules) + n_extra;
+	struct dev_rule *v = calloc(n, sizeof(*v));
+	if (!v)
+		return NULL;
+	memcpy(v, default_rules, sizeof(default_rules));
+	if (n_extra)
+		memcpy(v + ARRAY_SIZE(default_rules), extra, n_extra * sizeof(*extra));
+	*ret_n = n;
+	return v;
+}
+
+int devices_bpf_rules(const struct dev_rule *rules, size_t n_rules, struct bpf_insn **ret,
+		      size_t *ret_n)
+{
 	struct bpf_insn *p = calloc(8 + n_rules * MAX_RULE_INSNS, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -171,30 +190,40 @@ int devices_bpf_program(const struct dev_rule *extra, size_t n_extra, struct bpf
 	p[n++] = INSN(BPF_ALU64 | BPF_RSH | BPF_K, 2, 0, 0, 16);
 	p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, 4, 1, 4, 0);
 	p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, 5, 1, 8, 0);
-	for (size_t i = 0; i < n_rules; i++)
-		n += emit_rule(i < ARRAY_SIZE(default_rules)
-				       ? &default_rules[i]
-				       : &extra[i - ARRAY_SIZE(default_rules)],
-			       p + n);
-	p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0); /* no rule allowed it */
-	p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	/* The last rule that matches decides, as the last write does on v1: tested first. */
+	bool all = false;
+	for (size_t i = n_rules; i-- > 0 && !all;) {
+		n += emit_rule(&rules[i], p + n);
+		/* one that matches every access ends it: the verifier refuses code never reached */
+		all = rules[i].type == 'a' && rules[i].major == ANY && rules[i].minor == ANY &&
+		      (rules[i].access & DEV_ACC_ALL) == DEV_ACC_ALL;
+	}
+	if (!all) {
+		p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0); /* no rule allowed it */
+		p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	}
 	*ret = p;
 	*ret_n = n;
 	return 0;
 }
 
+int devices_bpf_program(const struct dev_rule *extra, size_t n_extra, struct bpf_insn **ret,
+			size_t *ret_n)
+{
+	size_t n;
+	_cleanup_free_ struct dev_rule *rules = with_defaults(extra, n_extra, &n);
+	if (!rules)
+		return -ENOMEM;
+	return devices_bpf_rules(rules, n, ret, ret_n);
+}
+
 /* Pure v2, or a hybrid host without a v1 devices controller: a program on the unified cgroup. */
-static int apply_bpf(const char *unified_dir, const struct hutch_device *devs, size_t n,
+static int apply_bpf(const char *unified_dir, const struct dev_rule *rules, size_t n,
 		     struct hutch_error *err)
 {
-	_cleanup_free_ struct dev_rule *extra = n ? calloc(n, sizeof(*extra)) : NULL;
-	if (n && !extra)
-		return hutch_error_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		device_rule(&devs[i], &extra[i]);
 	_cleanup_free_ struct bpf_insn *insns = NULL;
 	size_t n_insns;
-	if (devices_bpf_program(extra, n, &insns, &n_insns) < 0)
+	if (devices_bpf_rules(rules, n, &insns, &n_insns) < 0)
 		return hutch_error_set(err, ENOMEM, "out of memory");
 	union bpf_attr load = {0};
 	load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
@@ -231,8 +260,8 @@ static int apply_bpf(const char *unified_dir, const struct hutch_device *devs, s
 	return 0;
 }
 
-int devices_apply(struct cgroup *cg, const struct hutch_device *devs, size_t n,
-		  struct hutch_error *err)
+int devices_apply_rules(struct cgroup *cg, const struct dev_rule *rules, size_t n,
+			struct hutch_error *err)
 {
 	char dir[4096];
 	/* HUTCH_DEVICE_POLICY=bpf: the v2 program even where v1's controller is (tests it on hybrid hosts). */
@@ -240,12 +269,33 @@ int devices_apply(struct cgroup *cg, const struct hutch_device *devs, size_t n,
 	bool bpf = force && strcmp(force, "bpf") == 0;
 	if (!bpf && cgroup_controller_dir(cg, CGROUP_DEVICES, dir, sizeof(dir)) == 0 &&
 	    access(dir, F_OK) == 0)
-		return apply_v1(dir, devs, n, err);
+		return apply_v1(dir, rules, n, err);
 	if (cgroup_unified_dir(cg, dir, sizeof(dir)) < 0)
 		return hutch_error_set(err, ENODEV,
 				       "no devices controller and no unified cgroup: the device "
 				       "policy cannot be applied");
-	return apply_bpf(dir, devs, n, err);
+	return apply_bpf(dir, rules, n, err);
+}
+
+const struct dev_rule *devices_default_rules(size_t *ret_n)
+{
+	*ret_n = ARRAY_SIZE(default_rules);
+	return default_rules;
+}
+
+int devices_apply(struct cgroup *cg, const struct hutch_device *devs, size_t n,
+		  struct hutch_error *err)
+{
+	_cleanup_free_ struct dev_rule *extra = n ? calloc(n, sizeof(*extra)) : NULL;
+	if (n && !extra)
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		device_rule(&devs[i], &extra[i]);
+	size_t n_rules;
+	_cleanup_free_ struct dev_rule *rules = with_defaults(extra, n, &n_rules);
+	if (!rules)
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	return devices_apply_rules(cg, rules, n_rules, err);
 }
 
 int devices_create(const char *rootfs, const struct hutch_device *devs, size_t n,

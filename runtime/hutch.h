@@ -286,6 +286,7 @@ struct dev_rule {
 	char type;
 	int64_t major, minor;
 	unsigned access;
+	bool deny; /* a deny rule (OCI's linux.resources.devices has them); else allow */
 };
 /* A --device: parsed (spec_parse_device), then the host's node (devices_resolve). */
 struct hutch_device {
@@ -305,10 +306,21 @@ int devices_resolve(char *const *specs, struct hutch_device **ret, size_t *ret_n
 /* The default rules plus devs on cg: v1's devices controller, else a BPF program on v2. */
 int devices_apply(struct cgroup *cg, const struct hutch_device *devs, size_t n,
 		  struct hutch_error *err);
+/*
+ * Rules in order on cg, starting from deny-all, the last rule that matches
+ * deciding: v1's devices.deny/devices.allow written in order, else the BPF
+ * program on the unified cgroup (hutch-runc's linux.resources.devices).
+ */
+int devices_apply_rules(struct cgroup *cg, const struct dev_rule *rules, size_t n,
+			struct hutch_error *err);
+/* docker's default rules (the ones devices_apply starts with); static. */
+const struct dev_rule *devices_default_rules(size_t *ret_n);
 /* The cgroup v2 program of the default rules and extra (malloc'd instructions). */
 struct bpf_insn;
 int devices_bpf_program(const struct dev_rule *extra, size_t n_extra, struct bpf_insn **ret,
 			size_t *ret_n);
+/* The cgroup v2 program of rules in order, the last match deciding, none: deny. */
+int devices_bpf_rules(const struct dev_rule *rules, size_t n, struct bpf_insn **ret, size_t *ret_n);
 /* The --device nodes in the container (in its mount namespace, paths resolved in rootfs). */
 int devices_create(const char *rootfs, const struct hutch_device *devs, size_t n,
 		   struct hutch_error *err);

@@ -55,8 +55,12 @@ void runc_state_free(struct runc_state *st);
 /* Pure: the record as JSON and back. */
 int runc_state_to_json(const struct runc_state *st, char **ret_json);
 int runc_state_from_json(const char *json, struct runc_state *ret, struct hutch_error *err);
-/* <root>/<id>/state.json, written atomically. */
+/* <root>/<id>/state.json, by runc_write_file. */
 int runc_state_write(const struct runc_state *st);
+/* path replaced whole (a temporary renamed over it), not fsync'd: state, pid files. */
+int runc_write_file(const char *path, const char *data, size_t len, mode_t mode);
+/* --pid-file: the pid, by runc_write_file. */
+int runc_write_pid_file(const char *path, pid_t pid);
 /* -ENOENT when there is no such container. */
 int runc_state_read(const char *id, struct runc_state *ret, struct hutch_error *err);
 /* The status now: stopped when the process has gone, paused when frozen, created before start. */
@@ -84,7 +88,7 @@ int runc_cgroup_open(const struct runc_state *st, struct cgroup **ret);
 int runc_freeze(struct cgroup *cg, bool frozen, struct hutch_error *err);
 /* Whether the cgroup is frozen. */
 bool runc_frozen(struct cgroup *cg);
-/* The resources of update or config.json into the container's cgroup. */
+/* The resources of update or config.json into the container's cgroup (not the devices). */
 int runc_apply_resources(struct cgroup *cg, const struct oci_resources *rs,
 			 struct hutch_error *err);
 /* Runs the config's hooks of kind in order, each with state_json on its stdin and its timeout. */
@@ -92,8 +96,12 @@ int runc_run_hooks(const struct oci_config *cfg, enum oci_hook_kind kind, const 
 		   struct hutch_error *err);
 /* Removes what a stopped container holds: its cgroup, its record; runs the poststop hooks. */
 int runc_destroy(const struct runc_state *st, struct hutch_error *err);
-/* The devices every container needs, and linux.devices', allowed in v1's devices cgroup. */
-int runc_allow_devices(struct cgroup *cg, const struct oci_config *cfg, struct hutch_error *err);
+/*
+ * The device policy: linux.resources.devices in order, then the devices every
+ * container needs and linux.devices' nodes allowed; v1's devices controller,
+ * else a BPF program on the unified cgroup (devices.c).
+ */
+int runc_device_policy(struct cgroup *cg, const struct oci_config *cfg, struct hutch_error *err);
 /* Parses a signal: "KILL", "SIGKILL", "9". -1 when unknown. */
 int runc_parse_signal(const char *s);
 

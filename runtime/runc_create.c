@@ -162,7 +162,7 @@ static int read_bundle(struct create *c, const struct create_opts *o, struct hut
 	/* Kept beside the record: delete runs its poststop hooks, exec takes its defaults. */
 	char copy[4400];
 	snprintf(copy, sizeof(copy), "%s/config.json", c->dir);
-	if ((r = hutch_write_file_atomic(copy, text, len, 0600)) < 0)
+	if ((r = runc_write_file(copy, text, len, 0600)) < 0)
 		return hutch_error_setsys(err, -r, "write %s", copy);
 	return 0;
 }
@@ -188,9 +188,10 @@ static int write_id_maps(pid_t pid, const struct oci_config *cfg, struct hutch_e
 	return 0;
 }
 
-static int create_container(struct create *c, const struct create_opts *o, struct hutch_error *err)
+/* The record's directory, the bundle read and kept, and the exec fifo. */
+static int create_record(struct create *c, const struct create_opts *o, struct hutch_error *err)
 {
-	struct oci_config *cfg = &c->cfg;
+	const struct oci_config *cfg = &c->cfg;
 	int r;
 	if (!runc_id_valid(o->id))
 		return hutch_error_set(err, EINVAL, "invalid container id format: %s", o->id);
@@ -220,6 +221,14 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 			fifo_gid = cfg->gid_mappings[i].host_id;
 	if ((fifo_uid || fifo_gid) && chown(c->fifo, fifo_uid, fifo_gid) < 0)
 		return hutch_error_setsys(err, errno, "chown %s", c->fifo);
+	return 0;
+}
+
+/* The cgroup path, the seccomp filter, and the cgroup in the unified hierarchy (the clone's). */
+static int create_prepare(struct create *c, const struct create_opts *o, struct hutch_error *err)
+{
+	struct oci_config *cfg = &c->cfg;
+	int r;
 	if ((r = oci_cgroups_path(cfg->cgroups_path, runc_globals.systemd_cgroup, o->id,
 				  RUNC_CGROUP_PARENT, c->st.cgroup_path, sizeof(c->st.cgroup_path),
 				  err)) < 0)
@@ -233,7 +242,13 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 		return r;
 	if (cgroup_open_unified(c->cg, &c->unified_fd) < 0)
 		c->unified_fd = -1;
+	return 0;
+}
 
+/* linux.namespaces: those given by path opened, the clone flags of the new ones. */
+static int open_namespaces(struct create *c, unsigned long *ret_flags, struct hutch_error *err)
+{
+	const struct oci_config *cfg = &c->cfg;
 	unsigned long flags = 0;
 	for (int t = 0; t < OCI_NS_COUNT; t++) {
 		if (!cfg->ns[t].present)
@@ -254,33 +269,43 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 					  cfg->ns[OCI_NS_PID].path);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
 		return hutch_error_setsys(err, errno, "socketpair");
+	*ret_flags = flags;
+	return 0;
+}
 
-	/*
-	 * The new network, IPC and UTS namespaces are made by a thread (as
-	 * hutch's) while the cgroup is made and limited, and sent to the child;
-	 * not under a new user namespace, which must own them.
-	 */
-	if (!cfg->ns[OCI_NS_USER].present) {
-		static const struct {
-			enum oci_ns_type oci;
-			enum hutch_ns_kind kind;
-		} thread_made[] = {{OCI_NS_NETWORK, HUTCH_NS_NET},
-				   {OCI_NS_IPC, HUTCH_NS_IPC},
-				   {OCI_NS_UTS, HUTCH_NS_UTS}};
-		for (size_t i = 0; i < ARRAY_SIZE(thread_made); i++)
-			c->nst.ns[thread_made[i].kind].mode =
-				cfg->ns[thread_made[i].oci].present &&
-						!cfg->ns[thread_made[i].oci].path
-					? HUTCH_NS_PRIVATE
-					: HUTCH_NS_HOST;
-		snprintf(c->nst.hostname, sizeof(c->nst.hostname), "%s",
-			 cfg->hostname ? cfg->hostname : "");
-		ns_prep_start(&c->np, &c->nst, c->sync[0]);
-		if (c->np.running)
-			flags &= ~(unsigned long)c->np.flags;
+/*
+ * The new network, IPC and UTS namespaces are made by a thread (as hutch's)
+ * while the cgroup is made and limited, and sent to the child; not under a
+ * new user namespace, which must own them. Takes them out of flags.
+ */
+static void start_ns_thread(struct create *c, unsigned long *flags)
+{
+	static const struct {
+		enum oci_ns_type oci;
+		enum hutch_ns_kind kind;
+	} thread_made[] = {{OCI_NS_NETWORK, HUTCH_NS_NET},
+			   {OCI_NS_IPC, HUTCH_NS_IPC},
+			   {OCI_NS_UTS, HUTCH_NS_UTS}};
+	const struct oci_config *cfg = &c->cfg;
+	if (cfg->ns[OCI_NS_USER].present)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(thread_made); i++) {
+		const struct oci_namespace *ns = &cfg->ns[thread_made[i].oci];
+		c->nst.ns[thread_made[i].kind].mode =
+			ns->present && !ns->path ? HUTCH_NS_PRIVATE : HUTCH_NS_HOST;
 	}
+	snprintf(c->nst.hostname, sizeof(c->nst.hostname), "%s",
+		 cfg->hostname ? cfg->hostname : "");
+	ns_prep_start(&c->np, &c->nst, c->sync[0]);
+	if (c->np.running)
+		*flags &= ~(unsigned long)c->np.flags;
+}
 
-	struct runc_child a = {.cfg = cfg,
+/* The container's process, cloned into the unified cgroup with the new namespaces. */
+static int spawn_process(struct create *c, const struct create_opts *o, unsigned long flags,
+			 struct hutch_error *err)
+{
+	struct runc_child a = {.cfg = &c->cfg,
 			       .made_flags = c->np.running ? c->np.flags : 0,
 			       .rootfs = c->st.rootfs,
 			       .fifo_path = c->fifo,
@@ -300,10 +325,17 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 		runc_child_main(&a);
 	}
 	close(TAKE_FD(c->sync[1]));
+	return 0;
+}
 
+/* The cgroup's other hierarchies and limits, the thread's namespaces, the id maps. */
+static int limit_process(struct create *c, struct hutch_error *err)
+{
+	const struct oci_config *cfg = &c->cfg;
+	int r;
 	if ((r = cgroup_create_rest(c->cg, err)) < 0 ||
 	    (r = runc_apply_resources(c->cg, &cfg->resources, err)) < 0 ||
-	    (r = runc_allow_devices(c->cg, cfg, err)) < 0)
+	    (r = runc_device_policy(c->cg, cfg, err)) < 0)
 		return r;
 	/* The thread has sent the child its namespaces: "go" comes after them. */
 	if ((r = ns_prep_finish(&c->np, err)) < 0)
@@ -318,26 +350,59 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 	c->st.systemd_cgroup = runc_globals.systemd_cgroup;
 	c->st.annotations = cfg->annotations;
 	c->st.n_annotations = cfg->n_annotations;
-	_cleanup_free_ char *json = NULL;
-	if ((r = runc_state_oci_json(&c->st, RUNC_CREATING, false, &json)) < 0)
-		return hutch_error_setsys(err, -r, "state JSON");
-	send(c->sync[0], json, strlen(json), MSG_NOSIGNAL);
+	return 0;
+}
 
+/* One answer of the child; an fd it passes goes to ret_fd (NULL: none is expected). */
+static int recv_step(struct create *c, int *ret_fd, struct hutch_error *err)
+{
 	struct sync_msg m;
-	int fd;
-	if (sync_recv_result(c->sync[0], &m, &fd) < 0)
+	int fd = -1, r = sync_recv_result(c->sync[0], &m, &fd);
+	if (ret_fd)
+		*ret_fd = fd;
+	else if (fd >= 0)
+		close(fd);
+	if (r < 0)
 		return hutch_error_set(err, EIO, "the container's process died while setting up");
 	if (m.err)
 		return hutch_error_set(err, m.err, "%s", m.msg);
-	if ((r = runc_run_hooks(cfg, OCI_HOOK_PRESTART, json, err)) < 0 ||
-	    (r = runc_run_hooks(cfg, OCI_HOOK_CREATE_RUNTIME, json, err)) < 0)
+	return 0;
+}
+
+/*
+ * "go" with the state for the hooks; the child mounts; the prestart and
+ * createRuntime hooks; "c"; the child pivots and gets ready. Without those
+ * hooks "c" goes with "go": the child runs through without waiting for us.
+ */
+static int handshake(struct create *c, struct hutch_error *err)
+{
+	const struct oci_config *cfg = &c->cfg;
+	_cleanup_free_ char *json = NULL;
+	int r = runc_state_oci_json(&c->st, RUNC_CREATING, false, &json);
+	if (r < 0)
+		return hutch_error_setsys(err, -r, "state JSON");
+	bool hooks = cfg->n_hooks[OCI_HOOK_PRESTART] || cfg->n_hooks[OCI_HOOK_CREATE_RUNTIME];
+	send(c->sync[0], json, strlen(json), MSG_NOSIGNAL);
+	if (!hooks)
+		send(c->sync[0], "c", 1, MSG_NOSIGNAL);
+	if ((r = recv_step(c, NULL, err)) < 0)
 		return r;
-	send(c->sync[0], "c", 1, MSG_NOSIGNAL);
-	if (sync_recv_result(c->sync[0], &m, &c->master) < 0)
-		return hutch_error_set(err, EIO, "the container's process died while setting up");
-	if (m.err)
-		return hutch_error_set(err, m.err, "%s", m.msg);
+	if (hooks) {
+		if ((r = runc_run_hooks(cfg, OCI_HOOK_PRESTART, json, err)) < 0 ||
+		    (r = runc_run_hooks(cfg, OCI_HOOK_CREATE_RUNTIME, json, err)) < 0)
+			return r;
+		send(c->sync[0], "c", 1, MSG_NOSIGNAL);
+	}
+	return recv_step(c, &c->master, err);
+}
+
+/* The seccomp agent's fd, the console socket's pty, the record, the pid file. */
+static int hand_over(struct create *c, const struct create_opts *o, struct hutch_error *err)
+{
+	const struct oci_config *cfg = &c->cfg;
+	int r;
 	if (c->seccomp && cfg->seccomp->listener_path && cfg->seccomp->listener_path[0]) {
+		struct sync_msg m;
 		int nfd;
 		if (sync_recv_result(c->sync[0], &m, &nfd) < 0 || nfd < 0)
 			return hutch_error_set(err, EIO, "no seccomp notify fd from the container");
@@ -356,13 +421,23 @@ static int create_container(struct create *c, const struct create_opts *o, struc
 	}
 	if ((r = runc_state_write(&c->st)) < 0)
 		return hutch_error_setsys(err, -r, "write the state of %s", o->id);
-	if (o->pid_file) {
-		char pid[32];
-		snprintf(pid, sizeof(pid), "%d", (int)c->pid);
-		if ((r = hutch_write_file_atomic(o->pid_file, pid, strlen(pid), 0644)) < 0)
-			return hutch_error_setsys(err, -r, "--pid-file %s", o->pid_file);
-	}
+	if (o->pid_file && (r = runc_write_pid_file(o->pid_file, c->pid)) < 0)
+		return hutch_error_setsys(err, -r, "--pid-file %s", o->pid_file);
 	return 0;
+}
+
+static int create_container(struct create *c, const struct create_opts *o, struct hutch_error *err)
+{
+	unsigned long flags = 0;
+	int r;
+	if ((r = create_record(c, o, err)) < 0 || (r = create_prepare(c, o, err)) < 0 ||
+	    (r = open_namespaces(c, &flags, err)) < 0)
+		return r;
+	start_ns_thread(c, &flags);
+	if ((r = spawn_process(c, o, flags, err)) < 0 || (r = limit_process(c, err)) < 0 ||
+	    (r = handshake(c, err)) < 0)
+		return r;
+	return hand_over(c, o, err);
 }
 
 static void create_init(struct create *c)

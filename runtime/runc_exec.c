@@ -350,14 +350,10 @@ int runc_cmd_exec(int argc, char **argv)
 		pid = -1;
 		goto out;
 	}
-	if (pid_file) {
-		char v[32];
-		snprintf(v, sizeof(v), "%d", (int)pid);
-		if (hutch_write_file_atomic(pid_file, v, strlen(v), 0644) < 0) {
-			r = runc_fail("exec: --pid-file %s: %s", pid_file, strerror(errno));
-			kill(pid, SIGKILL);
-			goto out;
-		}
+	if (pid_file && (r = runc_write_pid_file(pid_file, pid)) < 0) {
+		r = runc_fail("exec: --pid-file %s: %s", pid_file, strerror(-r));
+		kill(pid, SIGKILL);
+		goto out;
 	}
 	if (master >= 0 && console) {
 		if (runc_send_to_socket(console, "/dev/ptmx", master, &err) < 0) {

@@ -2,7 +2,8 @@
 # What config.json asks is what the container gets, checked by attacking it
 # from inside: the host's processes, /proc/sys, masked files, capabilities,
 # no_new_privs, a seccomp rule, rlimits, the user, a read-only root, the
-# devices cgroup, the memory and pids limits.
+# device policy (v1's controller and the v2 BPF program: mknod'd loop and
+# fuse nodes cannot be opened, allowed ones can), the memory and pids limits.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
 
@@ -91,14 +92,51 @@ wait "$apid"
 assert_contains "the agent got a seccomp notify fd with the container's state" "anon_inode:seccomp notify" "$(cat "$T/agent.out")"
 assert_contains "a notified call fails once the agent is gone" "Function not implemented" "$out"
 
-echo "== devices cgroup"
-if [ -n "$(cgroup_v1_mount devices)" ]; then
-	mk="c['process']['capabilities'] = {k: ['CAP_MKNOD'] for k in ['bounding', 'effective', 'permitted']}"
-	assert_contains "a made disk node cannot be opened" "Operation not permitted" \
-		"$(in_ctr "$mk" 'mknod /tmp/sda b 8 0 && head -c 1 /tmp/sda 2>&1')"
-else
-	echo "  (no v1 devices controller: device rules on cgroup v2 are not enforced by hutch-runc)"
-fi
+echo "== devices: linux.resources.devices, the defaults, linux.devices (by attack)"
+# Each backend: the host's (v1's devices controller here, the BPF program on a pure v2
+# host) and, where there is a unified hierarchy, HUTCH_DEVICE_POLICY=bpf: the
+# BPF_PROG_TYPE_CGROUP_DEVICE program on the container's unified cgroup.
+backends=(host)
+if [ -n "$(cgroup_v2_mount)" ]; then backends+=(bpf); else echo "  (no unified hierarchy: the BPF program is not tried)"; fi
+mk="c['process']['capabilities'] = {k: ['CAP_MKNOD'] for k in ['bounding', 'effective', 'permitted']}"
+attack='mknod /tmp/l b 7 0 && echo mknod-ok
+head -c 40 /tmp/l >/dev/null 2>&1 && echo loop-read
+echo x 2>/dev/null >/tmp/l && echo loop-write
+mknod /tmp/fuse c 10 229 && dd if=/tmp/fuse of=/dev/null count=0 2>/dev/null && echo fuse-open
+echo x 2>/dev/null >/tmp/fuse && echo fuse-write
+mknod /tmp/mem c 1 1 && dd if=/tmp/mem of=/dev/null count=0 2>/dev/null && echo mem-open
+echo x >/dev/null && echo null-ok
+head -c 8 /dev/urandom | wc -c | grep -qx 8 && echo urandom-ok
+[ -b /dev/xl ] && head -c 40 /dev/xl >/dev/null 2>&1 && echo xl-read'
+no() { check "$1" test -z "$(grep -x "$2" <<<"$3")"; }
+for be in "${backends[@]}"; do
+	if [ "$be" = bpf ]; then export HUTCH_DEVICE_POLICY=bpf; else unset HUTCH_DEVICE_POLICY; fi
+	out=$(in_ctr "$mk" "$attack")
+	echo "$out" | sed "s/^/    $be: /"
+	assert_contains "$be: mknod of a block device is allowed (m)" mknod-ok "$out"
+	no "$be: the loop device 7:0 made inside cannot be read" loop-read "$out"
+	no "$be: nor written" loop-write "$out"
+	no "$be: /dev/fuse (10:229) made inside cannot be opened" fuse-open "$out"
+	no "$be: /dev/mem (1:1) made inside cannot be opened" mem-open "$out"
+	assert_contains "$be: /dev/null (a default rule) works" null-ok "$out"
+	assert_contains "$be: /dev/urandom works" urandom-ok "$out"
+	if [ -b /dev/loop0 ]; then
+		out=$(in_ctr "$mk; c['linux']['devices'] = [{'path': '/dev/xl', 'type': 'b', 'major': 7, 'minor': 0}]" "$attack")
+		assert_contains "$be: control: a linux.devices node (7:0) is made and readable" xl-read "$out"
+		assert_contains "$be: control: so is the same device made with mknod" loop-read "$out"
+		no "$be: another device still is not" fuse-open "$out"
+	else
+		echo "  (no /dev/loop0 on the host: the linux.devices control is not run)"
+	fi
+	rules="c['linux']['resources']['devices'] = [{'allow': False, 'access': 'rwm'}, {'allow': True, 'type': 'c', 'major': 10, 'minor': 229, 'access': 'rwm'}, {'allow': False, 'type': 'c', 'major': 10, 'minor': 229, 'access': 'w'}]"
+	out=$(in_ctr "$mk; $rules" "$attack")
+	assert_contains "$be: a rule allowing 10:229: /dev/fuse opens for reading" fuse-open "$out"
+	no "$be: a later rule denying its w: not for writing (the last rule decides)" fuse-write "$out"
+	no "$be: the loop device still cannot be read" loop-read "$out"
+	out=$(in_ctr "$mk; c['linux']['resources']['devices'] = [{'allow': True, 'access': 'rwm'}]" "$attack")
+	assert_contains "$be: allow all (docker --privileged's rule): the loop device is readable" loop-read "$out"
+done
+unset HUTCH_DEVICE_POLICY
 
 echo "== limits"
 mem="c['linux']['resources']['memory'] = {'limit': 33554432, 'swap': 33554432}"
