@@ -3,7 +3,8 @@
  * The device policy's program (devices_bpf_program: rules into a
  * BPF_PROG_TYPE_CGROUP_DEVICE program), run here by a small interpreter of
  * the instructions it may use, over the kernel's context (struct
- * bpf_cgroup_dev_ctx), for docker's default rules and --device ones:
+ * bpf_cgroup_dev_ctx), for docker's default rules and --device ones, and
+ * ordered lists with denials (devices_bpf_rules, hutch-runc's):
  * allowed and refused accesses, and the program's shape (forward jumps in
  * bounds, an exit at the end). Then the kernel's verifier loads it (root
  * only; skipped otherwise). test_devices attaches it to containers' cgroups
@@ -59,6 +60,11 @@ static int run(const struct bpf_insn *p, size_t n, int type, uint32_t major, uin
 		case BPF_JMP | BPF_JNE | BPF_K:
 			assert_true(i->off >= 0); /* forward only: no loop */
 			if (*dst != (uint64_t)(int64_t)i->imm)
+				pc += (size_t)i->off;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			assert_true(i->off >= 0);
+			if (*dst == (uint64_t)(int64_t)i->imm)
 				pc += (size_t)i->off;
 			break;
 		case BPF_JMP | BPF_EXIT:
@@ -135,9 +141,9 @@ static void test_device_rules(void **state)
 {
 	/* --device /dev/loop0:/dev/xl:r, --device /dev/fuse (rwm), a whole major (c 180:* rw) */
 	const struct dev_rule extra[] = {
-		{'b', 7, 0, DEV_ACC_READ},
-		{'c', 10, 229, DEV_ACC_ALL},
-		{'c', 180, ANY, DEV_ACC_READ | DEV_ACC_WRITE},
+		{'b', 7, 0, DEV_ACC_READ, false},
+		{'c', 10, 229, DEV_ACC_ALL, false},
+		{'c', 180, ANY, DEV_ACC_READ | DEV_ACC_WRITE, false},
 	};
 	struct program p = build(extra, 3);
 	assert_int_equal(run(p.insns, p.n, B, 7, 0, R), 1);
@@ -156,22 +162,51 @@ static void test_device_rules(void **state)
 
 static void test_any_type_rule(void **state)
 {
-	const struct dev_rule all = {'a', ANY, ANY, DEV_ACC_ALL};
+	const struct dev_rule all = {'a', ANY, ANY, DEV_ACC_ALL, false};
 	struct program p = build(&all, 1);
 	assert_int_equal(run(p.insns, p.n, B, 7, 0, R | W), 1);
 	assert_int_equal(run(p.insns, p.n, C, 10, 232, R | W | M), 1);
 	free(p.insns);
-	const struct dev_rule read_only = {'a', ANY, ANY, DEV_ACC_READ};
+	const struct dev_rule read_only = {'a', ANY, ANY, DEV_ACC_READ, false};
 	p = build(&read_only, 1);
 	assert_int_equal(run(p.insns, p.n, B, 7, 0, R), 1);
 	assert_int_equal(run(p.insns, p.n, B, 7, 0, W), 0);
 	free(p.insns);
 }
 
+/* Ordered rules with denials (hutch-runc's OCI lists): the last rule that matches decides. */
+static void test_ordered_rules(void **state)
+{
+	const struct dev_rule deny_all_then_null[] = {
+		{'a', ANY, ANY, DEV_ACC_ALL, true},
+		{'c', 1, 3, DEV_ACC_READ | DEV_ACC_WRITE, false},
+	};
+	struct bpf_insn *insns;
+	size_t n;
+	assert_int_equal(devices_bpf_rules(deny_all_then_null, 2, &insns, &n), 0);
+	assert_int_equal(run(insns, n, C, 1, 3, R | W), 1);
+	assert_int_equal(run(insns, n, C, 1, 5, R), 0);
+	assert_int_equal(run(insns, n, B, 7, 0, M), 0);
+	free(insns);
+	const struct dev_rule allow_all_then_loop[] = {
+		{'a', ANY, ANY, DEV_ACC_ALL, false},
+		{'b', 7, 0, DEV_ACC_READ | DEV_ACC_WRITE, true},
+		{'c', 1, 3, DEV_ACC_WRITE, true},
+	};
+	assert_int_equal(devices_bpf_rules(allow_all_then_loop, 3, &insns, &n), 0);
+	assert_int_equal(run(insns, n, B, 7, 0, R), 0);
+	assert_int_equal(run(insns, n, B, 7, 0, M), 1); /* mknod was not denied */
+	assert_int_equal(run(insns, n, B, 7, 1, R | W), 1);
+	assert_int_equal(run(insns, n, C, 1, 3, W), 0);
+	assert_int_equal(run(insns, n, C, 1, 3, R), 1); /* a denial of w alone leaves r */
+	free(insns);
+}
+
 /* Jumps land inside the program, forward; the last instruction returns. */
 static void test_shape(void **state)
 {
-	const struct dev_rule extra[] = {{'b', 7, 0, DEV_ACC_READ}, {'a', ANY, ANY, DEV_ACC_MKNOD}};
+	const struct dev_rule extra[] = {{'b', 7, 0, DEV_ACC_READ, false},
+					 {'a', ANY, ANY, DEV_ACC_MKNOD, false}};
 	struct program p = build(extra, 2);
 	for (size_t i = 0; i < p.n; i++) {
 		if (BPF_CLASS(p.insns[i].code) != BPF_JMP || BPF_OP(p.insns[i].code) == BPF_EXIT)
@@ -189,7 +224,8 @@ static void test_shape(void **state)
 /* The kernel's verifier takes it (loading needs CAP_BPF or root: skipped without). */
 static void test_kernel_load(void **state)
 {
-	const struct dev_rule extra[] = {{'b', 7, 0, DEV_ACC_READ}, {'c', 180, ANY, DEV_ACC_ALL}};
+	const struct dev_rule extra[] = {{'b', 7, 0, DEV_ACC_READ, false},
+					 {'c', 180, ANY, DEV_ACC_ALL, false}};
 	struct program p = build(extra, 2);
 	union bpf_attr load;
 	memset(&load, 0, sizeof(load));
@@ -217,8 +253,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_rules), cmocka_unit_test(test_device_rules),
-		cmocka_unit_test(test_any_type_rule), cmocka_unit_test(test_shape),
-		cmocka_unit_test(test_kernel_load),
+		cmocka_unit_test(test_any_type_rule), cmocka_unit_test(test_ordered_rules),
+		cmocka_unit_test(test_shape),	      cmocka_unit_test(test_kernel_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
