@@ -141,6 +141,21 @@ hutch build -q -t linky:1 "$T/bad" >/dev/null
 assert_eq "a symlink inside a copied directory: the build goes on" 0 $?
 assert_eq "it stays a link, the secret is not in the image" "link $T/outside/secret" \
 	"$(find "$HUTCH_IMAGES_DIR/layers" -name inner-out -printf '%y ' -exec readlink {} \; | sed 's/^l/link/'; grep -rl SECRET "$HUTCH_IMAGES_DIR/layers" 2>/dev/null)"
+# SIGTERM to a build during a RUN: its container is stopped and removed, no tag, exit 1
+printf 'FROM base:1\nRUN echo start; sleep 30\n' >"$T/bad/Dockerfile"
+"$HUTCH_BIN/hutch" --root "$HROOT" build --no-cache -t bad:2 --cgroup-parent "$CGPARENT" "$T/bad" >"$T/int.out" 2>&1 </dev/null &
+bpid=$!
+on_exit "kill $bpid"
+for _ in $(seq 100); do [ -n "$(hutch ps -q)" ] && break; sleep 0.1; done
+check "the RUN's container runs" test -n "$(hutch ps -q)"
+kill -TERM "$bpid"
+wait "$bpid"
+assert_eq "SIGTERM: the build exits 1" 1 $?
+assert_contains "SIGTERM: says so" "line 2: RUN echo start; sleep 30: interrupted" "$(cat "$T/int.out")"
+assert_eq "SIGTERM: no container left" "" "$(hutch ps -a -q)"
+assert_eq "SIGTERM: no work directory left" "" "$(ls "$HUTCH_IMAGES_DIR/tmp")"
+check "SIGTERM: no bad:2 tag" bash -c "! grep -q bad:2 '$HUTCH_IMAGES_DIR/repositories.json'"
+
 out=$(hutch build --bogus "$T/bad" 2>&1)
 assert_eq "a bad flag: 125" 125 $?
 
