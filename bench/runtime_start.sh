@@ -7,12 +7,11 @@
 # before/after comparison in the same run).
 set -euo pipefail
 runs=${1:-40}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${HUTCH_BUILD:-$src/build}
+. "$(dirname "$0")/common.sh"
 hutch=$build/bin/hutch
-[ "$(id -u)" -eq 0 ] || { echo "runtime_start: needs root" >&2; exit 1; }
-command -v runc >/dev/null || { echo "runtime_start: needs runc" >&2; exit 1; }
-[ -x "$hutch" ] || { echo "runtime_start: build hutch first (scripts/build.sh)" >&2; exit 1; }
+need_root
+need_cmd runc
+bench_need_built "$hutch"
 
 T=$(mktemp -d /tmp/hutch-bench-rt.XXXXXX)
 # Both runtimes keep their state in a tmpfs, as /run is on a usual host (on

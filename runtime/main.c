@@ -54,17 +54,6 @@ static void usage(FILE *f)
 		   "127 command not found, 128+N killed by signal N, else the command's.\n");
 }
 
-int hutch_fail(const char *verb, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "hutch%s%s: ", verb ? " " : "", verb ? verb : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return EXIT_RUNTIME;
-}
-
 void format_time(uint64_t ns, char *buf, size_t size)
 {
 	if (!ns) {

@@ -1,37 +1,20 @@
-# Shared by the collector's integration tests (sourced after ../lib.sh):
-# plain v1/v2 cgroups made as docker's cgroupfs driver makes them, and a
-# collector on a loopback port of its own.
+# Shared by the collector's integration tests (sourced after ../lib.sh): a
+# collector on a loopback port of its own, the series it answers, a Prometheus
+# scraping it.
 
-# Controllers a test cgroup is made in (v1), or the unified mount (v2).
-CG_CONTROLLERS=(memory cpu cpuacct pids blkio)
-
-# cg_make NAME: makes /NAME in every controller's hierarchy; removed on exit.
+# The test cgroups are lib.sh's (cgroup_make, cgroup_run, cgroup_kill_rm). These
+# are their old names, for tests/integration/bpf until it uses lib.sh's too; a
+# test there may add controllers to CG_CONTROLLERS.
+CG_CONTROLLERS=("${CGROUP_CONTROLLERS[@]}")
 cg_make() {
-	local name=$1 c d v2
-	v2=$(cgroup_v2_mount)
-	if [ -n "$(cgroup_v1_mount memory)" ]; then
-		for c in "${CG_CONTROLLERS[@]}"; do
-			d=$(cgroup_v1_mount "$c")
-			[ -n "$d" ] || continue
-			[ -d "$d/$name" ] && continue
-			mkdir "$d/$name" || return 1
-			on_exit "cg_kill_rm '$d/$name'"
-		done
-	elif [ -n "$v2" ]; then
-		mkdir "$v2/$name" || return 1
-		on_exit "cg_kill_rm '$v2/$name'"
-	else
-		skip "no cgroup filesystem"
-	fi
+	local CGROUP_CONTROLLERS=("${CG_CONTROLLERS[@]}")
+	cgroup_make "$@"
 }
-
-# Kills what is left in a cgroup directory, then removes it.
-cg_kill_rm() {
-	local dir=$1 p
-	[ -d "$dir" ] || return 0
-	for p in $(cat "$dir/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-	for _ in $(seq 50); do rmdir "$dir" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
+cg_kill_rm() { cgroup_kill_rm "$@"; }
+cg_run() {
+	local CGROUP_CONTROLLERS=("${CG_CONTROLLERS[@]}")
+	cgroup_run "$@"
+	CG_PID=$CGROUP_PID
 }
 
 # The directory of controller c's files for cgroup NAME (v1), or the unified one.
@@ -40,25 +23,6 @@ cg_dir() {
 	d=$(cgroup_v1_mount "$2")
 	[ -n "$d" ] || d=$(cgroup_v2_mount)
 	echo "$d/$1"
-}
-
-# cg_run NAME CMD...: runs CMD in the background inside cgroup NAME (every hierarchy);
-# sets CG_PID. The process is killed on exit.
-cg_run() {
-	local name=$1 c d procs=()
-	shift
-	if [ -n "$(cgroup_v1_mount memory)" ]; then
-		for c in "${CG_CONTROLLERS[@]}"; do
-			d=$(cgroup_v1_mount "$c")
-			[ -n "$d" ] && procs+=("$d/$name/cgroup.procs")
-		done
-	else
-		procs+=("$(cgroup_v2_mount)/$name/cgroup.procs")
-	fi
-	# The shell joins the cgroup first, then becomes CMD: nothing runs outside it.
-	bash -c 'for f in '"${procs[*]}"'; do echo $$ > "$f" || exit 99; done; exec "$@"' _ "$@" &
-	CG_PID=$!
-	on_exit "kill_pid $CG_PID"
 }
 
 # A loopback port for a server of ours, derived from our pid, below the ephemeral range

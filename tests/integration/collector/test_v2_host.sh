@@ -9,13 +9,8 @@ source "$(dirname "$0")/common.sh"
 need_root
 need_bin hutch-collector
 need_cmd curl unshare mount umount
-v2=$(cgroup_v2_mount)
-[ -n "$v2" ] || skip "no cgroup2 mount"
-[ -n "$(cgroup_v1_mount memory)" ] || skip "already a v2 host: the other tests cover it"
-
-name=$(test_id)-v2
-mkdir "$v2/$name" || skip "cannot make a cgroup2 directory"
-on_exit "cg_kill_rm '$v2/$name'"
+need_hybrid_v2
+v2=$V2 name=$V2_NAME
 bash -c 'echo $$ >"$1/cgroup.procs" && exec sh -c "while :; do :; done"' _ "$v2/$name" &
 busy=$!
 on_exit "kill_pid $busy"

@@ -13,8 +13,8 @@ v2=$(cgroup_v2_mount)
 id=$(test_id)
 
 # Pure v1: the same busy cgroup in the v1 hierarchies, the cgroup2 mount unmounted.
-vcg_make "$id-v1"
-vcg_run "$id-v1" bash -c 'while :; do :; done'
+cgroup_make "$id-v1"
+cgroup_run "$id-v1" bash -c 'while :; do :; done'
 run_v1() {
 	unshare -m --propagation private bash -c '
 		'"${v2:+umount -l $v2 || exit 1}"'
@@ -39,7 +39,7 @@ if [ -z "$v2" ]; then
 	skip "no cgroup2 mount for the v2 half"
 fi
 mkdir "$v2/$id-v2" || skip "cannot make a cgroup2 directory"
-on_exit "vcg_kill_rm '$v2/$id-v2'"
+on_exit "cgroup_kill_rm '$v2/$id-v2'"
 bash -c 'echo $$ >"$1/cgroup.procs" && exec sh -c "while :; do :; done"' _ "$v2/$id-v2" &
 busy=$!
 on_exit "kill -KILL $busy; wait $busy"

@@ -12,10 +12,10 @@ need_bin hutch-collector
 
 id=$(test_id)
 busy=$id-rq
-vcg_make "$busy"
-vcg_run "$busy" taskset -c 0 bash -c 'while :; do :; done'
-vcg_run "$busy" taskset -c 0 bash -c 'while :; do :; done'
-vcg_run "$busy" bash -c 'while :; do /bin/true; sleep 0.2; done'
+cgroup_make "$busy"
+cgroup_run "$busy" taskset -c 0 bash -c 'while :; do :; done'
+cgroup_run "$busy" taskset -c 0 bash -c 'while :; do :; done'
+cgroup_run "$busy" bash -c 'while :; do /bin/true; sleep 0.2; done'
 
 port_base=$((20000 + ($$ * 11 + RANDOM) % 12000))
 log=$(mktemp /tmp/hutch-test-viewer-rq-XXXXXX)

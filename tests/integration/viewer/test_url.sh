@@ -11,11 +11,11 @@ need_bin hutch-collector
 id=$(test_id)
 busy=$id-busy
 mem=$id-mem
-vcg_make "$busy"
-vcg_make "$mem"
+cgroup_make "$busy"
+cgroup_make "$mem"
 vcg_memory_limit "$mem" $((32 * 1024 * 1024))
-vcg_run "$busy" bash -c 'while :; do :; done'
-vcg_run "$mem" sleep 600
+cgroup_run "$busy" bash -c 'while :; do :; done'
+cgroup_run "$mem" sleep 600
 
 port_base=$((20000 + ($$ * 7 + RANDOM) % 12000))
 log=$(mktemp /tmp/hutch-test-viewer-collector-XXXXXX)
