@@ -34,7 +34,7 @@ int store_rm_rf(const char *path)
 
 int store_init(struct hutch_error *err)
 {
-	static const char *const dirs[] = {"blobs/sha256", "layers", "images", "tmp"};
+	static const char *const dirs[] = {"blobs/sha256", "layers", "images", "tmp", "locks"};
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		char p[4096];
 		int r = store_path(p, sizeof(p), "%s", dirs[i]);
@@ -47,6 +47,16 @@ int store_init(struct hutch_error *err)
 	return 0;
 }
 
+/* Whether the maker of tmp/ entry name ("<kind>-<pid>-XXXXXX") is alive. */
+static bool tmp_live(const char *name)
+{
+	const char *dash = strchr(name, '-');
+	if (name[0] == '.' || !dash)
+		return true; /* not ours: left alone */
+	long pid = strtol(dash + 1, NULL, 10);
+	return pid <= 0 || kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
 /* Removes tmp/ entries whose maker (the pid in "<kind>-<pid>-XXXXXX") has gone. */
 static void tmp_sweep(void)
 {
@@ -56,11 +66,7 @@ static void tmp_sweep(void)
 	_cleanup_closedir_ DIR *d = opendir(p);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		const char *dash = strchr(de->d_name, '-');
-		if (de->d_name[0] == '.' || !dash)
-			continue;
-		long pid = strtol(dash + 1, NULL, 10);
-		if (pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		if (tmp_live(de->d_name))
 			continue;
 		snprintf(e, sizeof(e), "%s/%s", p, de->d_name);
 		store_rm_rf(e);
@@ -78,6 +84,41 @@ int store_tmpdir(const char *kind, char *buf, size_t size, struct hutch_error *e
 		return hutch_error_setsys(err, r < 0 ? -r : errno,
 					  "make a work directory in %s/tmp", image_store_dir());
 	return 0;
+}
+
+int store_lease(const char *tmp, const char *hex)
+{
+	/* under the store's lock: a collection either sees the lease or is over */
+	_cleanup_close_ int lock = store_lock();
+	char p[4200];
+	if (lock < 0)
+		return lock;
+	snprintf(p, sizeof(p), "%s/lease-%s", tmp, hex);
+	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* The leases of live work directories (tmp/<kind>-<pid>-X/lease-<hex>) into keep. */
+static void keep_leases(struct json_object *keep)
+{
+	char p[4096], w[4400];
+	if (store_path(p, sizeof(p), "tmp") < 0)
+		return;
+	_cleanup_closedir_ DIR *d = opendir(p);
+	struct dirent *de, *le;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || !tmp_live(de->d_name))
+			continue;
+		snprintf(w, sizeof(w), "%s/%s", p, de->d_name);
+		_cleanup_closedir_ DIR *wd = opendir(w);
+		while (wd && (le = readdir(wd)))
+			if (strncmp(le->d_name, "lease-", 6) == 0)
+				json_object_object_add(keep, le->d_name + 6,
+						       json_object_new_boolean(1));
+	}
 }
 
 int store_put_blob(const char *data, size_t len, char ret_hex[IMAGE_ID_HEX + 1])
@@ -273,6 +314,7 @@ int store_gc(bool remove_dangling_images, size_t *ret_removed, uint64_t *ret_fre
 		}
 		image_record_free(&rec);
 	}
+	keep_leases(keep); /* what loads, pulls and builds in progress use */
 	static const char *const kinds[] = {"layers", "blobs/sha256"};
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
 		char dir[4096], p[4400];
