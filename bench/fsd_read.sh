@@ -6,7 +6,12 @@
 # EOF, close). Then READERS readers, each in its own pid namespace in that
 # cgroup, read meminfo, stat and cpuinfo in a loop for SECONDS through one
 # daemon at a time: the daemon's CPU use and the reads it served.
-#   ITER=2000 ROUNDS=5 READERS=50 SECONDS_LOOP=10 bench/fsd_read.sh
+# Last, CONTAINERS containers (cgroups with their own pid namespace), one
+# reader each, read the same three files through each daemon's path for them
+# (lxcfs, hutch-fsd's lxcfs layout, and each container's own directory of
+# hutch-fsd --containers): the daemon's CPU (schedstat: every thread of it and
+# its children) against the reads served.
+#   ITER=2000 ROUNDS=5 READERS=50 SECONDS_LOOP=10 CONTAINERS=50 bench/fsd_read.sh
 # PIN=CPU runs both daemons and the readers on that one CPU: on a VM whose
 # idle vCPUs halt, a wakeup across vCPUs (each FUSE round trip has two) costs
 # far more than the daemons' own work, and where the scheduler puts the
@@ -22,6 +27,7 @@ set -euo pipefail
 ITER=${ITER:-500}
 ROUNDS=${ROUNDS:-11}
 READERS=${READERS:-50}
+CONTAINERS=${CONTAINERS:-50}
 SECONDS_LOOP=${SECONDS_LOOP:-10}
 need_root
 bench_need_built hutch-fsd
@@ -39,7 +45,11 @@ cleanup() {
 	for p in $fsd_pid $lx_pid $old_pid $ctr_pid; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 	umount -l "$tmp/hutch" "$tmp/lxcfs" "$tmp/old" "$tmp/ctrs" 2>/dev/null || true
 	for d in $dirs; do
-		for _ in 1 2 3 4 5; do [ -d "$d/$cg" ] && rmdir "$d/$cg" 2>/dev/null || break; sleep 0.2; done
+		for c in "$d/$cg"/c*/ "$d/$cg"; do
+			[ -d "$c" ] || continue
+			for p in $(cat "$c/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+			for _ in 1 2 3 4 5; do [ -d "$c" ] && rmdir "$c" 2>/dev/null || break; sleep 0.2; done
+		done
 	done
 	rm -rf "$tmp"
 }
@@ -133,4 +143,35 @@ for d in lxcfs hutch ctrs ${COMPARE:+old}; do
 	reads=$(cat "$tmp"/loop-$d-* | awk '{ n += $1; f += $2 } END { print n, f }')
 	awk -v t="$((t1 - t0))" -v hz="$hz" -v s="$SECONDS_LOOP" -v r="${reads% *}" -v d="$d" \
 		'BEGIN { printf "%-10s %11.0f%% %12.0f %16.1f\n", d, 100 * t / hz / s, r / s, r ? 1e6 * t / hz / r : 0 }'
+done
+
+# CPU of a process tree in microseconds (schedstat: exact, where ticks miss short runs).
+cpu_us() {
+	local p
+	for p in $1 $(pgrep -P "$1"); do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%d", s / 1000 }'
+}
+echo
+echo "$CONTAINERS containers, one reader each (its own cgroup and pid namespace), reading meminfo, stat and cpuinfo in a loop for ${SECONDS_LOOP}s:"
+printf '%-10s %12s %12s %16s\n' daemon "CPU %" "reads/s" "CPU us/read"
+for i in $(seq "$CONTAINERS"); do
+	for d in $dirs; do mkdir -p "$d/$cg/c$i"; done
+	cat "$cs/$cg/cpuset.mems" >"$cs/$cg/c$i/cpuset.mems"
+	cat "$cs/$cg/cpuset.cpus" >"$cs/$cg/c$i/cpuset.cpus"
+	echo $((256 * 1024 * 1024)) >"$(bench_v1_mount memory)/$cg/c$i/memory.limit_in_bytes"
+done
+for d in lxcfs hutch ctrs; do
+	case $d in lxcfs) pid=$lx_pid ;; hutch) pid=$fsd_pid ;; ctrs) pid=$ctr_pid ;; esac
+	t0=$(cpu_us "$pid")
+	for i in $(seq "$CONTAINERS"); do
+		dir=$tmp/$d
+		[ "$d" = ctrs ] && dir=$tmp/ctrs/$cg%2Fc$i
+		CG_PROCS="$(for x in $dirs; do echo "$x/$cg/c$i/cgroup.procs"; done)" bash -c \
+			'for f in $CG_PROCS; do echo $$ >"$f"; done; exec unshare --pid --fork --kill-child "$@"' _ \
+			"$tmp/fsd_read" loop "$SECONDS_LOOP" "$dir/proc/meminfo" "$dir/proc/stat" "$dir/proc/cpuinfo" >"$tmp/ctr-$d-$i" &
+	done
+	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$" -e "^${old_pid:-x}\$" -e "^$ctr_pid\$")
+	t1=$(cpu_us "$pid")
+	reads=$(cat "$tmp"/ctr-$d-* | awk '{ n += $1; f += $2 } END { print n, f }')
+	awk -v t="$((t1 - t0))" -v s="$SECONDS_LOOP" -v r="${reads% *}" -v f="${reads#* }" -v d="$d" \
+		'BEGIN { printf "%-10s %11.1f%% %12.0f %16.2f%s\n", d, t / 1e4 / s, r / s, r ? t / r : 0, f ? sprintf(" (%d failed)", f) : "" }'
 done

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,6 +318,56 @@ static int copy_source(const struct build_copy *c, const char *src, const char *
 	return 0;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A source with wildcards (*, ?, [...]) in its last component: the context's
+ * names it matches, in order, onto *srcs; none is an error, as docker's.
+ */
+static int expand_glob(const struct build_copy *c, const char *src, char ***srcs,
+		       struct hutch_error *err)
+{
+	char dir[4096];
+	const char *slash = strrchr(src, '/'), *pat = slash ? slash + 1 : src;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - src) : 1, slash ? src : ".");
+	if (strpbrk(dir, "*?["))
+		return hutch_error_set(err, ENOTSUP, "%s: wildcards in the last component only",
+				       src);
+	int fd = open_source(c->ctx_fd, dir, err);
+	if (fd < 0)
+		return fd;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return hutch_error_setsys(err, errno, "%s", dir);
+	}
+	char **found = NULL, path[8300];
+	struct dirent *de;
+	int r = 0;
+	while ((de = readdir(d)) && r == 0) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fnmatch(pat, de->d_name, 0) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s%s%s", slash ? dir : "", slash ? "/" : "",
+			 de->d_name);
+		r = strv_push(&found, path);
+	}
+	closedir(d);
+	size_t n = 0;
+	while (found && found[n])
+		n++;
+	if (r == 0 && n == 0)
+		r = hutch_error_set(err, ENOENT, "%s: no file in the build context matches", src);
+	qsort(found, n, sizeof(*found), cmp_name);
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = strv_push(srcs, found[i]);
+	strv_free(found);
+	return r == -ENOMEM ? hutch_error_set(err, ENOMEM, "out of memory") : r;
+}
+
 /* Whether dest ("a/b") is a directory in the image. */
 static bool image_dir(const char *lower, const char *dest)
 {
@@ -346,15 +397,27 @@ int build_copy(const struct build_copy *c, char **words, struct hutch_error *err
 		n++;
 	if (n < 2)
 		return hutch_error_set(err, EINVAL, "needs a source and a destination");
+	_cleanup_strv_free_ char **srcs = NULL;
+	for (size_t k = 0; k + 1 < n; k++) {
+		if (strpbrk(words[i + k], "*?["))
+			r = expand_glob(c, words[i + k], &srcs, err);
+		else if ((r = strv_push(&srcs, words[i + k])) < 0)
+			r = hutch_error_set(err, ENOMEM, "out of memory");
+		if (r < 0)
+			return r;
+	}
+	size_t n_src = 0;
+	while (srcs[n_src])
+		n_src++;
 	const char *d = words[i + n - 1];
 	char full[4096], dest[4096];
 	snprintf(full, sizeof(full), "%s%s%s", d[0] == '/' ? "" : c->workdir,
 		 d[0] == '/' ? "" : "/", d);
 	if (image_clean_path(full, dest, sizeof(dest)) < 0)
 		return hutch_error_set(err, EPERM, "%s: '..' in the destination", d);
-	bool dir = d[strlen(d) - 1] == '/' || n > 2 || image_dir(c->lower, dest);
-	for (size_t k = 0; k + 1 < n; k++)
-		if ((r = copy_source(c, words[i + k], dest, dir, &o, err)) < 0)
+	bool dir = d[strlen(d) - 1] == '/' || n_src > 1 || image_dir(c->lower, dest);
+	for (size_t k = 0; k < n_src; k++)
+		if ((r = copy_source(c, srcs[k], dest, dir, &o, err)) < 0)
 			return r;
 	return 0;
 }

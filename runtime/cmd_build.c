@@ -551,6 +551,22 @@ static void remove_container(struct build *b, const char *name)
 	run_hutch(b, argv, true);
 }
 
+/* Removes the RUN containers of builds that died (SIGKILL) before they could (hutch-build-<pid>-N). */
+static void sweep_dead_builds(struct build *b)
+{
+	struct hutch_state *sts = NULL;
+	size_t n = 0;
+	if (hutch_state_list(hutch_globals.root, &sts, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		long pid;
+		if (sscanf(sts[i].name, "hutch-build-%ld-", &pid) == 1 && pid > 0 &&
+		    kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			remove_container(b, sts[i].name);
+	}
+	hutch_state_list_free(sts, n);
+}
+
 /* The command line of `hutch run` for a RUN step. */
 static int run_argv(struct build *b, const struct build_step *st, const char *name, char ***ret)
 {
@@ -826,6 +842,7 @@ static int build(struct build *b, const char *context, char **tags)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sweep_dead_builds(b);
 	r = run_file(b, &f);
 	if (r == 0)
 		r = finish(b, tags);

@@ -82,6 +82,14 @@ assert_eq "the new image has the new file" changed \
 out=$(hutch build --no-cache -t app:4 --build-arg GREETING=hello --cgroup-parent "$CGPARENT" "$C" 2>&1)
 assert_eq "--no-cache: no hits" 0 "$(grep -c 'Using cache' <<<"$out")"
 
+# wildcards in COPY sources (the last component), as docker's
+mkdir -p "$T/glob/sub"
+echo a >"$T/glob/a.txt"; echo b >"$T/glob/b.txt"; echo c >"$T/glob/c.md"; echo s >"$T/glob/sub/s.txt"
+printf 'FROM base:1\nCOPY *.txt sub/*.txt /g/\n' >"$T/glob/Dockerfile"
+hutch build -q -t glob:1 --cgroup-parent "$CGPARENT" "$T/glob" >/dev/null
+assert_eq "COPY *.txt sub/*.txt: the matches only" "a.txt b.txt s.txt" \
+	"$(hutch run --rm --cgroup-parent "$CGPARENT" glob:1 ls /g | xargs)"
+
 # bad Dockerfiles and escapes: line, exit 1, nothing left behind
 mkdir -p "$T/outside" "$T/bad/dir"
 echo SECRET >"$T/outside/secret"
@@ -122,6 +130,9 @@ bad "an unknown base" "line 1: FROM nosuch:1: image 'nosuch:1' not found" 'FROM 
 bad "COPY ../" "line 2: COPY ../outside/secret /: ../outside/secret: outside the build context" 'FROM base:1\nCOPY ../outside/secret /'
 bad "COPY through an absolute symlink out" "abs-out/secret: leads outside the build context" 'FROM base:1\nCOPY abs-out/secret /'
 bad "COPY of a relative symlink out" "rel-out: leads outside the build context" 'FROM base:1\nCOPY rel-out /x/'
+bad "COPY a wildcard matching nothing" "nomatch*: no file in the build context matches" 'FROM base:1\nCOPY nomatch* /'
+bad "COPY a wildcard through a symlink out" "abs-out: leads outside the build context" 'FROM base:1\nCOPY abs-out/* /'
+bad "COPY a wildcard above the context" "../outside: outside the build context" 'FROM base:1\nCOPY ../outside/* /'
 bad "COPY a missing file" "nope: no such file in the build context" 'FROM base:1\nCOPY nope /'
 bad "ADD a URL" "only local files" 'FROM base:1\nADD http://127.0.0.1:1/x /'
 bad "ADD an archive climbing out" "line 2: ADD climb.tar /:" 'FROM base:1\nADD climb.tar /'
@@ -155,6 +166,18 @@ assert_contains "SIGTERM: says so" "line 2: RUN echo start; sleep 30: interrupte
 assert_eq "SIGTERM: no container left" "" "$(hutch ps -a -q)"
 assert_eq "SIGTERM: no work directory left" "" "$(ls "$HUTCH_IMAGES_DIR/tmp")"
 check "SIGTERM: no bad:2 tag" bash -c "! grep -q bad:2 '$HUTCH_IMAGES_DIR/repositories.json'"
+
+# SIGKILL: the build cannot clean up; its RUN container goes with the next build
+"$HUTCH_BIN/hutch" --root "$HROOT" build --no-cache -t bad:3 --cgroup-parent "$CGPARENT" "$T/bad" >/dev/null 2>&1 </dev/null &
+bpid=$!
+on_exit "kill -9 $bpid"
+for _ in $(seq 100); do [ -n "$(hutch ps -q)" ] && break; sleep 0.1; done
+kill -9 "$bpid"
+wait "$bpid" 2>/dev/null
+check "SIGKILL: the RUN's container is left" test -n "$(hutch ps -a --format json | grep "hutch-build-$bpid-")"
+printf 'FROM base:1\nENV Y=2\n' >"$T/bad/Dockerfile"
+hutch build -q --cgroup-parent "$CGPARENT" "$T/bad" >/dev/null
+assert_eq "the next build removes it" "" "$(hutch ps -a -q)"
 
 out=$(hutch build --bogus "$T/bad" 2>&1)
 assert_eq "a bad flag: 125" 125 $?
