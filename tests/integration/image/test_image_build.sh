@@ -90,6 +90,19 @@ hutch build -q -t glob:1 --cgroup-parent "$CGPARENT" "$T/glob" >/dev/null
 assert_eq "COPY *.txt sub/*.txt: the matches only" "a.txt b.txt s.txt" \
 	"$(hutch run --rm --cgroup-parent "$CGPARENT" glob:1 ls /g | xargs)"
 
+# .dockerignore: patterns and exceptions, in a copied directory and for named sources
+mkdir -p "$T/ign/dir" "$T/ign/sub"
+echo k >"$T/ign/dir/keep"; echo o >"$T/ign/dir/other"; echo l >"$T/ign/x.log"; echo l >"$T/ign/sub/y.log"
+echo s >"$T/ign/secret"; echo m >"$T/ign/main.c"
+printf '# build inputs only\n*.log\nsecret\ndir\n!dir/keep\nDockerfile\n.dockerignore\n' >"$T/ign/.dockerignore"
+printf 'FROM base:1\nCOPY . /ctx/\n' >"$T/ign/Dockerfile"
+hutch build -q -t ign:1 --cgroup-parent "$CGPARENT" "$T/ign" >/dev/null
+assert_eq ".dockerignore: what COPY . takes" "/ctx/dir/keep /ctx/main.c /ctx/sub/y.log" \
+	"$(hutch run --rm --cgroup-parent "$CGPARENT" ign:1 find /ctx -type f | sort | xargs)"
+printf 'FROM base:1\nCOPY secret /\n' >"$T/ign/Dockerfile"
+assert_contains ".dockerignore: a named source it leaves out" "secret: excluded by .dockerignore" \
+	"$(hutch build -q --cgroup-parent "$CGPARENT" "$T/ign" 2>&1)"
+
 # bad Dockerfiles and escapes: line, exit 1, nothing left behind
 mkdir -p "$T/outside" "$T/bad/dir"
 echo SECRET >"$T/outside/secret"
