@@ -20,10 +20,7 @@ COLLECTOR_PORT=$(free_port)
 COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
 log=$(mktemp /tmp/hutch-test-v2-log-XXXXXX)
 on_exit "rm -f '$log'"
-unshare -m --propagation private bash -c '
-	umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup || exit 1
-	mount -t cgroup2 none /sys/fs/cgroup || exit 1
-	exec hutch-collector --web.listen-address=127.0.0.1:'"$COLLECTOR_PORT"' --discovery-interval=0.2' >"$log" 2>&1 &
+"${V2_ONLY[@]}" hutch-collector --web.listen-address=127.0.0.1:"$COLLECTOR_PORT" --discovery-interval=0.2 >"$log" 2>&1 &
 COLLECTOR_PID=$!
 on_exit "kill_pid $COLLECTOR_PID"
 wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || { cat "$log"; fail "collector did not start"; exit 1; }
