@@ -33,6 +33,19 @@ metric() {
 		$1 == n && m == "" { print $2; exit }'
 }
 
+# cpu_rates SELECTOR CMD...: over 2 s, sets RATE to the growth per second of
+# container_cpu_usage_seconds_total{SELECTOR} and KRATE to that of the CPU seconds
+# CMD prints (the kernel's own count for the processes measured).
+cpu_rates() {
+	local sel=$1 c0 c1 k0 k1 t0 t1
+	shift
+	c0=$(metric container_cpu_usage_seconds_total "$sel"); k0=$("$@"); t0=$(date +%s.%N)
+	sleep 2
+	c1=$(metric container_cpu_usage_seconds_total "$sel"); k1=$("$@"); t1=$(date +%s.%N)
+	RATE=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
+	KRATE=$(awk -v a="$k0" -v b="$k1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
+}
+
 # prom_start DIR PORT [FLAGS...]: a Prometheus on loopback (job "hutch-test") scraping the collector
 # every second; with PROM_RULES=FILE set it evaluates those rules every second too.
 prom_start() {
