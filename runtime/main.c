@@ -160,14 +160,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_RUNTIME;
 	}
-	/* The verbs that put processes into a container run from a sealed view of hutch. */
-	if (strcmp(argv[optind], "run") == 0 || strcmp(argv[optind], "exec") == 0) {
-		int r = exe_seal_reexec(argv);
-		if (r < 0)
-			return hutch_fail(argv[optind],
-					  "run hutch from a read-only view of its binary: %s",
-					  strerror(-r));
-	}
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		if (strcmp(argv[optind], verbs[i].name) == 0) {
 			int r = verbs[i].main(argc - optind, argv + optind);
