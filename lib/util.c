@@ -154,6 +154,23 @@ ssize_t hutch_pread_all(int fd, char *buf, size_t cap)
 	return (ssize_t)len;
 }
 
+ssize_t hutch_pread_grow(int fd, char **buf, size_t *cap, size_t max, unsigned grow)
+{
+	for (;;) {
+		ssize_t n = hutch_pread_all(fd, *buf, *cap);
+		/* A file that leaves room is read whole. */
+		if (n < 0 || (size_t)n < *cap - 1)
+			return n;
+		if (*cap >= max)
+			return -EFBIG;
+		char *nb = realloc(*buf, *cap * grow);
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap *= grow;
+	}
+}
+
 int hutch_write_file_at(int dirfd, const char *path, const char *value)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);

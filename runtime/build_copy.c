@@ -144,28 +144,45 @@ static int copy_file(int in, int dirfd, const char *name, const struct stat *sb,
 	return 0;
 }
 
-static int copy_tree(int src, int dst, const char *rel, const struct owner *o, struct sha256 *h);
+/* A directory being copied: who owns the copies, the inputs' hash, what .dockerignore leaves out. */
+struct walk {
+	struct owner o;
+	struct sha256 *h;
+	char *const *ignore;
+};
 
-/* One entry of a copied directory: name in src into dst, nothing followed. */
-static int copy_entry(int src, int dst, const char *name, const char *rel, const struct owner *o,
-		      struct sha256 *h)
+static int copy_tree(int src, int dst, const char *rel, const struct walk *w);
+
+static bool has_exceptions(char *const *ignore)
+{
+	for (size_t i = 0; ignore && ignore[i]; i++)
+		if (ignore[i][0] == '!')
+			return true;
+	return false;
+}
+
+/* One entry of a copied directory: name in src into dst, nothing followed; rel is src's path in the context. */
+static int copy_entry(int src, int dst, const char *name, const char *rel, const struct walk *w)
 {
 	struct stat sb;
 	char sub[4096];
-	snprintf(sub, sizeof(sub), "%s/%s", rel, name);
+	snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
 	if (fstatat(src, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	hash_meta(h, sub, &sb);
+	/* left out, but for a directory an exception ("!dir/keep") may reach into */
+	if (build_ignored(w->ignore, sub) && !(S_ISDIR(sb.st_mode) && has_exceptions(w->ignore)))
+		return 0;
+	hash_meta(w->h, sub, &sb);
 	if (S_ISLNK(sb.st_mode)) {
 		char target[4096];
 		ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
 		if (n < 0)
 			return -errno;
 		target[n] = '\0';
-		sha256_update(h, target, (size_t)n + 1);
+		sha256_update(w->h, target, (size_t)n + 1);
 		unlinkat(dst, name, 0);
 		if (symlinkat(target, dst, name) < 0 ||
-		    fchownat(dst, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		    fchownat(dst, name, w->o.uid, w->o.gid, AT_SYMLINK_NOFOLLOW) < 0)
 			return -errno;
 		return 0;
 	}
@@ -176,20 +193,20 @@ static int copy_entry(int src, int dst, const char *name, const char *rel, const
 	if (fd < 0)
 		return -errno;
 	if (S_ISREG(sb.st_mode))
-		return copy_file(fd, dst, name, &sb, o, h);
+		return copy_file(fd, dst, name, &sb, &w->o, w->h);
 	if (mkdirat(dst, name, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	_cleanup_close_ int d = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d < 0)
 		return -errno;
-	int r = copy_tree(fd, d, sub, o, h);
-	if (r == 0 && (fchown(d, o->uid, o->gid) < 0 || fchmod(d, sb.st_mode & 07777) < 0))
+	int r = copy_tree(fd, d, sub, w);
+	if (r == 0 && (fchown(d, w->o.uid, w->o.gid) < 0 || fchmod(d, sb.st_mode & 07777) < 0))
 		r = -errno;
 	return r;
 }
 
 /* The entries of directory src into directory dst, in name order (the hash is stable). */
-static int copy_tree(int src, int dst, const char *rel, const struct owner *o, struct sha256 *h)
+static int copy_tree(int src, int dst, const char *rel, const struct walk *w)
 {
 	struct dirent **names;
 	char self[64];
@@ -200,7 +217,7 @@ static int copy_tree(int src, int dst, const char *rel, const struct owner *o, s
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		if (r == 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
-			r = copy_entry(src, dst, name, rel, o, h);
+			r = copy_entry(src, dst, name, rel, w);
 		free(names[i]);
 	}
 	free(names);
@@ -250,7 +267,7 @@ static int add_archive(const struct build_copy *c, int fd, const char *dest, con
 }
 
 /* Opens src beneath the context: the error says why it may not be copied. */
-static int open_source(int ctx, const char *src, struct hutch_error *err)
+static int open_source(int ctx, char *const *ignore, const char *src, struct hutch_error *err)
 {
 	char rel[4096];
 	if (strstr(src, "://"))
@@ -258,6 +275,8 @@ static int open_source(int ctx, const char *src, struct hutch_error *err)
 				       "%s: only local files are copied (no URLs here)", src);
 	if (image_clean_path(src, rel, sizeof(rel)) < 0)
 		return hutch_error_set(err, EPERM, "%s: outside the build context", src);
+	if (rel[0] && build_ignored(ignore, rel))
+		return hutch_error_set(err, ENOENT, "%s: excluded by .dockerignore", src);
 	struct open_how how = {
 		.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
@@ -277,7 +296,7 @@ static int open_source(int ctx, const char *src, struct hutch_error *err)
 static int copy_source(const struct build_copy *c, const char *src, const char *dest, bool dir,
 		       const struct owner *o, struct hutch_error *err)
 {
-	_cleanup_close_ int fd = open_source(c->ctx_fd, src, err);
+	_cleanup_close_ int fd = open_source(c->ctx_fd, c->ignore, src, err);
 	if (fd < 0)
 		return fd;
 	struct stat sb;
@@ -291,7 +310,10 @@ static int copy_source(const struct build_copy *c, const char *src, const char *
 			return r;
 		snprintf(path, sizeof(path), "%s/%s", c->stage, dest);
 		_cleanup_close_ int d = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (d < 0 || (r = copy_tree(fd, d, "", o, c->inputs)) < 0)
+		struct walk w = {.o = *o, .h = c->inputs, .ignore = c->ignore};
+		char rel[4096];
+		image_clean_path(src, rel, sizeof(rel));
+		if (d < 0 || (r = copy_tree(fd, d, rel, &w)) < 0)
 			return hutch_error_setsys(err, d < 0 ? errno : -r, "copy %s", src);
 		return 0;
 	}
@@ -336,7 +358,7 @@ static int expand_glob(const struct build_copy *c, const char *src, char ***srcs
 	if (strpbrk(dir, "*?["))
 		return hutch_error_set(err, ENOTSUP, "%s: wildcards in the last component only",
 				       src);
-	int fd = open_source(c->ctx_fd, dir, err);
+	int fd = open_source(c->ctx_fd, NULL, dir, err);
 	if (fd < 0)
 		return fd;
 	DIR *d = fdopendir(fd);
@@ -353,6 +375,9 @@ static int expand_glob(const struct build_copy *c, const char *src, char ***srcs
 			continue;
 		snprintf(path, sizeof(path), "%s%s%s", slash ? dir : "", slash ? "/" : "",
 			 de->d_name);
+		char rel[8300];
+		if (image_clean_path(path, rel, sizeof(rel)) == 0 && build_ignored(c->ignore, rel))
+			continue;
 		r = strv_push(&found, path);
 	}
 	closedir(d);

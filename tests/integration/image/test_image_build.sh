@@ -90,6 +90,19 @@ hutch build -q -t glob:1 --cgroup-parent "$CGPARENT" "$T/glob" >/dev/null
 assert_eq "COPY *.txt sub/*.txt: the matches only" "a.txt b.txt s.txt" \
 	"$(hutch run --rm --cgroup-parent "$CGPARENT" glob:1 ls /g | xargs)"
 
+# .dockerignore: patterns and exceptions, in a copied directory and for named sources
+mkdir -p "$T/ign/dir" "$T/ign/sub"
+echo k >"$T/ign/dir/keep"; echo o >"$T/ign/dir/other"; echo l >"$T/ign/x.log"; echo l >"$T/ign/sub/y.log"
+echo s >"$T/ign/secret"; echo m >"$T/ign/main.c"
+printf '# build inputs only\n*.log\nsecret\ndir\n!dir/keep\nDockerfile\n.dockerignore\n' >"$T/ign/.dockerignore"
+printf 'FROM base:1\nCOPY . /ctx/\n' >"$T/ign/Dockerfile"
+hutch build -q -t ign:1 --cgroup-parent "$CGPARENT" "$T/ign" >/dev/null
+assert_eq ".dockerignore: what COPY . takes" "/ctx/dir/keep /ctx/main.c /ctx/sub/y.log" \
+	"$(hutch run --rm --cgroup-parent "$CGPARENT" ign:1 find /ctx -type f | sort | xargs)"
+printf 'FROM base:1\nCOPY secret /\n' >"$T/ign/Dockerfile"
+assert_contains ".dockerignore: a named source it leaves out" "secret: excluded by .dockerignore" \
+	"$(hutch build -q --cgroup-parent "$CGPARENT" "$T/ign" 2>&1)"
+
 # bad Dockerfiles and escapes: line, exit 1, nothing left behind
 mkdir -p "$T/outside" "$T/bad/dir"
 echo SECRET >"$T/outside/secret"
@@ -209,3 +222,15 @@ check "and did not wait for the grace period (${ms} ms)" test "$ms" -lt 8000
 assert_eq "--stop-signal INT over the image's: not caught, the container ends by it" 130 \
 	"$(hutch stop s2 >/dev/null; hutch inspect s2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ExitCode"])')"
 hutch rm s1 s2 >/dev/null
+
+# image prune: the intermediate images go (they are dangling), and the cache entries naming them
+hutch image prune >/dev/null
+stale=0
+for f in "$HUTCH_IMAGES_DIR"/build-cache/*; do
+	[ -f "$f" ] && [ ! -e "$HUTCH_IMAGES_DIR/images/$(head -c 64 "$f").json" ] && stale=$((stale + 1))
+done
+assert_eq "image prune: no cache entry names a removed image" 0 "$stale"
+assert_eq "image prune: tagged images stay" yes "$(hutch image inspect app:1 >/dev/null && echo yes)"
+out=$(hutch build -t app:5 --build-arg GREETING=hello --cgroup-parent "$CGPARENT" "$C" 2>&1)
+assert_eq "a build after the prune: rebuilt, and right" "hello two words /srv/app 65534 two words" \
+	"$(echo $(hutch run --rm --cgroup-parent "$CGPARENT" app:5))"
