@@ -15,6 +15,14 @@ bench_need_built() {
 		[ -x "$f" ] || { echo "$_bench: $f is not built (scripts/build.sh; HUTCH_BUILD=$build)" >&2; exit 1; }
 	done
 }
+# bench_state_tmpfs NAME: T, a new directory /tmp/hutch-bench-NAME.*, with a 64 MiB tmpfs
+# at $T/run where the runtimes keep their state, as on a usual host's /run (on this VM /run
+# is ext4, where every created and deleted inode costs). The caller unmounts it.
+bench_state_tmpfs() {
+	T=$(mktemp -d "/tmp/hutch-bench-$1.XXXXXX")
+	mkdir -p "$T/run"
+	mount -t tmpfs -o size=64m tmpfs "$T/run"
+}
 # bench_v1_mount CONTROLLER: the mount point of a cgroup v1 controller, empty when none.
 bench_v1_mount() {
 	awk -v c="$1" '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo

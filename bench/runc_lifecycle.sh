@@ -14,10 +14,7 @@ need_root
 need_cmd runc
 bench_need_built "$hrunc"
 
-T=$(mktemp -d /tmp/hutch-bench-runc.XXXXXX)
-# Both keep their state in a tmpfs, as /run is on a usual host.
-mkdir -p "$T/run"
-mount -t tmpfs -o size=64m tmpfs "$T/run"
+bench_state_tmpfs runc
 cg=hutch-bench-runc-$$
 cleanup() {
 	for r in runc "$hrunc"; do

@@ -13,11 +13,7 @@ need_root
 need_cmd runc
 bench_need_built "$hutch"
 
-T=$(mktemp -d /tmp/hutch-bench-rt.XXXXXX)
-# Both runtimes keep their state in a tmpfs, as /run is on a usual host (on
-# this VM /run is ext4, where every created and deleted inode costs).
-mkdir -p "$T/run"
-mount -t tmpfs -o size=64m tmpfs "$T/run"
+bench_state_tmpfs rt
 trap 'runc --root "$T/run/runc" delete -f "bench-$$" >/dev/null 2>&1 || true; umount "$T/run"; rm -rf "$T"' EXIT
 bash "$src/scripts/make-busybox-rootfs.sh" "$T/bundle/rootfs"
 

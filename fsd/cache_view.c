@@ -24,9 +24,9 @@
  *   alone: its next read comes to us (GETATTR, READ), gets a text rendered
  *   then, and makes it active again. Idle containers cost nothing.
  * - A worker knows nothing of the pages of the worker before it (a crash,
- *   an upgrade): it starts by invalidating every container inode the kernel
- *   knows (a walk of the cgroup tree; the kernel answers ENOENT for the rest),
- *   so the next reads come to it.
+ *   an upgrade): as it starts serving, it invalidates every container inode
+ *   the kernel knows (a walk of the cgroup tree; the kernel answers ENOENT for
+ *   the rest), so the next reads come to it.
  *
  * Node ids are a hash of the path, as in the lxcfs view (fsd/session.c): the
  * same in every worker. A worker meeting an id it never made walks the
@@ -903,6 +903,15 @@ static void *pusher_main(void *u)
 {
 	struct cv_ctx *ctx = u;
 	pthread_setname_np(pthread_self(), "fsd-pusher");
+	/*
+	 * The pages of the worker before us are not ours to vouch for. Done here,
+	 * while the session serves: an invalidation waits for a page a reader is
+	 * filling, and that reader's READ may be one the dead worker left.
+	 */
+	uint64_t scan_at = hutch_now_ns();
+	scan(ctx, true);
+	log_info("%zu containers known to the kernel, their pages invalidated (%llu ms)",
+		 ctx->n_ctrs, (unsigned long long)((hutch_now_ns() - scan_at) / MS));
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	uint64_t logged_at = 0, logged_sum = 0;
@@ -1086,12 +1095,6 @@ int fsd_cache_view_run(const struct fsd_session_options *opts, struct fsd_state 
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	/* The pages of the worker before us are not ours to vouch for. */
-	uint64_t t0 = hutch_now_ns();
-	scan(&ctx, true);
-	log_info("%zu containers known to the kernel, their pages invalidated (%llu ms)",
-		 ctx.n_ctrs, (unsigned long long)((hutch_now_ns() - t0) / MS));
 
 	sigset_t old_mask;
 	fsd_block_stop_signals(&old_mask);

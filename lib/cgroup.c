@@ -468,25 +468,16 @@ int cgroup_read_file(struct cgroup *cg, int slot, const struct cgroup_file_def *
 		if (!cg->buf)
 			return -ENOMEM;
 	}
-	for (;;) {
-		ssize_t n = hutch_pread_all(cg->fds[slot], cg->buf, cg->buf_cap);
-		if (n == -ENODEV || n == -ENOENT)
-			return -ENOENT; /* removed while we held it open */
-		if (n < 0)
-			return 0;
-		if ((size_t)n < cg->buf_cap - 1) {
-			*ret_buf = cg->buf;
-			*ret_len = (size_t)n;
-			return 1;
-		}
-		if (cg->buf_cap >= 4 * 1024 * 1024)
-			return -EFBIG;
-		char *nb = realloc(cg->buf, cg->buf_cap * 4);
-		if (!nb)
-			return -ENOMEM;
-		cg->buf = nb;
-		cg->buf_cap *= 4;
-	}
+	ssize_t n = hutch_pread_grow(cg->fds[slot], &cg->buf, &cg->buf_cap, 4 * 1024 * 1024, 4);
+	if (n == -EFBIG || n == -ENOMEM)
+		return (int)n;
+	if (n == -ENODEV || n == -ENOENT)
+		return -ENOENT; /* removed while we held it open */
+	if (n < 0)
+		return 0;
+	*ret_buf = cg->buf;
+	*ret_len = (size_t)n;
+	return 1;
 }
 
 void cgroup_release_dirs(struct cgroup *cg)

@@ -928,20 +928,7 @@ static int apply_watches(struct sampler *s)
 /* Reads fd from offset 0 into the sampler's scratch buffer, growing it as needed. */
 static ssize_t read_scratch(struct sampler *s, int fd)
 {
-	for (;;) {
-		ssize_t n = hutch_pread_all(fd, s->buf, s->buf_cap);
-		if (n < 0)
-			return n;
-		if ((size_t)n < s->buf_cap - 1)
-			return n;
-		if (s->buf_cap >= (64u << 20))
-			return -EFBIG;
-		char *nb = realloc(s->buf, s->buf_cap * 2);
-		if (!nb)
-			return -ENOMEM;
-		s->buf = nb;
-		s->buf_cap *= 2;
-	}
+	return hutch_pread_grow(fd, &s->buf, &s->buf_cap, 64u << 20, 2);
 }
 
 static uint64_t count_fds(pid_t pid)

@@ -98,6 +98,9 @@ static int use_image(struct build *b, const char *id, struct hutch_error *err)
 	json_object_put(b->cfg);
 	b->cfg = cfg;
 	memcpy(b->image, id, IMAGE_ID_HEX + 1);
+	/* until the build ends, an image prune keeps it (untagged as it is) */
+	if ((r = store_lease(b->tmp, id)) < 0)
+		return hutch_error_setsys(err, -r, "lease sha256:%s", id);
 	return 0;
 }
 

@@ -121,6 +121,33 @@ static void keep_leases(struct json_object *keep)
 	}
 }
 
+/* build-cache/<key> entries and steps/<id> marks whose image is gone (not in keep). */
+static void sweep_build_cache(struct json_object *keep)
+{
+	static const char *const dirs[] = {"build-cache", "build-cache/steps"};
+	for (size_t k = 0; k < ARRAY_SIZE(dirs); k++) {
+		char dir[4096], p[4400], id[IMAGE_ID_HEX + 1];
+		store_path(dir, sizeof(dir), "%s", dirs[k]);
+		_cleanup_closedir_ DIR *d = opendir(dir);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			if (de->d_name[0] == '.' || de->d_type == DT_DIR)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			_cleanup_free_ char *text = NULL;
+			size_t len;
+			if (k == 1)
+				snprintf(id, sizeof(id), "%.64s", de->d_name);
+			else if (hutch_read_file(p, 256, &text, &len) == 0)
+				snprintf(id, sizeof(id), "%.*s", IMAGE_ID_HEX, text);
+			else
+				continue;
+			if (!json_object_object_get_ex(keep, id, NULL))
+				unlink(p);
+		}
+	}
+}
+
 int store_put_blob(const char *data, size_t len, char ret_hex[IMAGE_ID_HEX + 1])
 {
 	char hex[IMAGE_ID_HEX + 1], p[4096];
@@ -282,6 +309,7 @@ int store_gc(bool remove_dangling_images, size_t *ret_removed, uint64_t *ret_fre
 		goto out;
 	/* what stays: layers and blobs of kept images, layers containers stack */
 	struct json_object *keep = json_object_new_object();
+	keep_leases(keep); /* what loads, pulls and builds in progress use */
 	for (size_t i = 0; i < n; i++) {
 		struct image_record rec;
 		if (store_image_read(ids[i], &rec) < 0)
@@ -297,6 +325,7 @@ int store_gc(bool remove_dangling_images, size_t *ret_removed, uint64_t *ret_fre
 		for (size_t k = 0; k < n_sts; k++)
 			if (rootfs_uses(sts[k].rootfs, &rec))
 				used = true;
+		used |= json_object_object_get_ex(keep, ids[i], NULL); /* a build's step */
 		if (!tagged && !used && remove_dangling_images) {
 			char p[4096];
 			if (store_path(p, sizeof(p), "images/%s.json", ids[i]) == 0 &&
@@ -314,7 +343,7 @@ int store_gc(bool remove_dangling_images, size_t *ret_removed, uint64_t *ret_fre
 		}
 		image_record_free(&rec);
 	}
-	keep_leases(keep); /* what loads, pulls and builds in progress use */
+	sweep_build_cache(keep);
 	static const char *const kinds[] = {"layers", "blobs/sha256"};
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
 		char dir[4096], p[4400];

@@ -142,6 +142,43 @@ cgroup_run() {
 	on_exit "kill_pid $CGROUP_PID"
 }
 
+# A loopback port for a server of ours, derived from our pid, below the ephemeral range
+# (32768 and up on Linux) so no outgoing connection holds it; +1 and +2 stay free too.
+free_port() { echo $((20000 + ($$ * 7 + RANDOM) % 12000)); }
+
+# collector_start [FLAG...]: starts hutch-collector (discovery and limits re-read every
+# 0.2 s, and FLAGs) on a port of its own (another one if that is taken); sets
+# COLLECTOR_PORT, COLLECTOR_PID, COLLECTOR_URL and COLLECTOR_LOG (its stderr).
+# Fails the test when it does not come up.
+collector_start() {
+	COLLECTOR_LOG=$(mktemp /tmp/hutch-test-collector-log-XXXXXX)
+	on_exit "rm -f '$COLLECTOR_LOG'"
+	local try
+	for try in 1 2 3 4 5; do
+		COLLECTOR_PORT=$(free_port)
+		hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" \
+			--discovery-interval=0.2 --spec-interval=0.2 "$@" 2>"$COLLECTOR_LOG" &
+		COLLECTOR_PID=$!
+		on_exit "kill_pid $COLLECTOR_PID"
+		COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
+		wait_for 10 sh -c "curl -sf -o /dev/null '$COLLECTOR_URL/healthz' || ! kill -0 $COLLECTOR_PID 2>/dev/null"
+		kill -0 "$COLLECTOR_PID" 2>/dev/null && break
+	done
+	wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || {
+		cat "$COLLECTOR_LOG"
+		fail "collector did not start"
+		exit 1
+	}
+}
+
+# "${V2_ONLY[@]}" CMD...: runs CMD in a private mount namespace where /sys/fs/cgroup is
+# the cgroup2 mount alone, as a pure v2 host shows the kernel's tree (an array, not a
+# function, so that CMD & gives CMD's own pid).
+V2_ONLY=(unshare -m --propagation private bash -c '
+	umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup || exit 1
+	mount -t cgroup2 none /sys/fs/cgroup || exit 1
+	exec "$@"' _)
+
 # need_hybrid_v2: for a test of a pure v2 layout made on this hybrid host (in a
 # private mount namespace with only cgroup2 mounted over the kernel's tree). Skips
 # without cgroup2, or on a v2 host (the other tests run there); sets V2 (the

@@ -25,39 +25,25 @@ cg_dir() {
 	echo "$d/$1"
 }
 
-# A loopback port for a server of ours, derived from our pid, below the ephemeral range
-# (32768 and up on Linux) so no outgoing connection holds it; +1 and +2 stay free too.
-free_port() { echo $((20000 + ($$ * 7 + RANDOM) % 12000)); }
-
-# Starts hutch-collector on a port of its own (another one if that is taken); sets
-# COLLECTOR_PORT, COLLECTOR_PID and COLLECTOR_URL.
-collector_start() {
-	COLLECTOR_LOG=$(mktemp /tmp/hutch-test-collector-log-XXXXXX)
-	on_exit "rm -f '$COLLECTOR_LOG'"
-	local try
-	for try in 1 2 3 4 5; do
-		COLLECTOR_PORT=$(free_port)
-		hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" \
-			--discovery-interval=0.2 --spec-interval=0.2 "$@" 2>"$COLLECTOR_LOG" &
-		COLLECTOR_PID=$!
-		on_exit "kill_pid $COLLECTOR_PID"
-		COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
-		wait_for 10 sh -c "curl -sf -o /dev/null '$COLLECTOR_URL/healthz' || ! kill -0 $COLLECTOR_PID 2>/dev/null"
-		kill -0 "$COLLECTOR_PID" 2>/dev/null && break
-	done
-	wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || {
-		cat "$COLLECTOR_LOG"
-		fail "collector did not start"
-		exit 1
-	}
-}
-
 # metric NAME LABELMATCH: the value of the first series of NAME whose labels contain
 # LABELMATCH (e.g. 'id="/x"'), from a fresh text scrape; empty when absent.
 metric() {
 	curl -sf "$COLLECTOR_URL/metrics" | awk -v n="$1" -v m="$2" '
 		index($0, n "{") == 1 && index($0, m) { print $NF; exit }
 		$1 == n && m == "" { print $2; exit }'
+}
+
+# cpu_rates SELECTOR CMD...: over 2 s, sets RATE to the growth per second of
+# container_cpu_usage_seconds_total{SELECTOR} and KRATE to that of the CPU seconds
+# CMD prints (the kernel's own count for the processes measured).
+cpu_rates() {
+	local sel=$1 c0 c1 k0 k1 t0 t1
+	shift
+	c0=$(metric container_cpu_usage_seconds_total "$sel"); k0=$("$@"); t0=$(date +%s.%N)
+	sleep 2
+	c1=$(metric container_cpu_usage_seconds_total "$sel"); k1=$("$@"); t1=$(date +%s.%N)
+	RATE=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
+	KRATE=$(awk -v a="$k0" -v b="$k1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
 }
 
 # prom_start DIR PORT [FLAGS...]: a Prometheus on loopback (job "hutch-test") scraping the collector

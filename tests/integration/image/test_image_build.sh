@@ -222,3 +222,15 @@ check "and did not wait for the grace period (${ms} ms)" test "$ms" -lt 8000
 assert_eq "--stop-signal INT over the image's: not caught, the container ends by it" 130 \
 	"$(hutch stop s2 >/dev/null; hutch inspect s2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ExitCode"])')"
 hutch rm s1 s2 >/dev/null
+
+# image prune: the intermediate images go (they are dangling), and the cache entries naming them
+hutch image prune >/dev/null
+stale=0
+for f in "$HUTCH_IMAGES_DIR"/build-cache/*; do
+	[ -f "$f" ] && [ ! -e "$HUTCH_IMAGES_DIR/images/$(head -c 64 "$f").json" ] && stale=$((stale + 1))
+done
+assert_eq "image prune: no cache entry names a removed image" 0 "$stale"
+assert_eq "image prune: tagged images stay" yes "$(hutch image inspect app:1 >/dev/null && echo yes)"
+out=$(hutch build -t app:5 --build-arg GREETING=hello --cgroup-parent "$CGPARENT" "$C" 2>&1)
+assert_eq "a build after the prune: rebuilt, and right" "hello two words /srv/app 65534 two words" \
+	"$(echo $(hutch run --rm --cgroup-parent "$CGPARENT" app:5))"

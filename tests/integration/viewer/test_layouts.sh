@@ -45,10 +45,7 @@ busy=$!
 on_exit "kill -KILL $busy; wait $busy"
 u0=$(awk '$1 == "usage_usec" { print $2 }' "$v2/$id-v2/cpu.stat")
 t0=$(date +%s%N)
-out=$(unshare -m --propagation private bash -c '
-	umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup || exit 1
-	mount -t cgroup2 none /sys/fs/cgroup || exit 1
-	exec "$@"' _ "$HUTCH_TOP" -b -n 1 -d 2 -a -f "$id-v2" 2>&1)
+out=$("${V2_ONLY[@]}" "$HUTCH_TOP" -b -n 1 -d 2 -a -f "$id-v2" 2>&1)
 assert_eq "v2: exit 0" 0 $?
 t1=$(date +%s%N)
 u1=$(awk '$1 == "usage_usec" { print $2 }' "$v2/$id-v2/cpu.stat")
