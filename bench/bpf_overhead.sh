@@ -30,8 +30,7 @@
 # FIFO=1 runs the ping-pong as SCHED_FIFO, so that other work on a shared
 # machine cannot run on its CPU during a batch (on a quiet machine leave it off).
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${HUTCH_BUILD:-$src/build}
+. "$(dirname "$0")/common.sh"
 PAIRS=${PAIRS:-301}
 LOOPS=${LOOPS:-2000}
 ROUNDS=${ROUNDS:-11}
@@ -39,11 +38,10 @@ LOOPS_E2E=${LOOPS_E2E:-30000}
 SWITCH_OPS=${SWITCH_OPS:-200000}
 CPU=${CPU:-0}
 PROBES=${PROBES:-all}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+need_root
 cost=$build/bin/bpf_switch_cost
-[ -x "$build/bin/hutch-collector" ] && [ -x "$cost" ] ||
-	{ echo "build hutch-collector and bpf_switch_cost first ($build; needs the eBPF toolchain)"; exit 1; }
-command -v perf >/dev/null || { echo "SKIP: needs perf (linux-perf)"; exit 77; }
+bench_need_built hutch-collector "$cost" # bpf_switch_cost needs the eBPF toolchain
+need_cmd perf
 clang=$(command -v clang || command -v clang-14) || { echo "SKIP: needs clang"; exit 77; }
 [ -f "$build/bpf/gen/vmlinux.h" ] || { echo "no $build/bpf/gen/vmlinux.h (build first)"; exit 1; }
 

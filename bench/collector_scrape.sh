@@ -8,19 +8,17 @@
 # (COLLECTOR_FLAGS="--discovery-interval=0" measures a scrape that re-walks the tree)
 # Other helpers load the machine at the same time: figures vary by run.
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${HUTCH_BUILD:-$src/build}
+. "$(dirname "$0")/common.sh"
 N=${N:-1000}
 ROUNDS=${ROUNDS:-7}
 INTERVAL=${INTERVAL:-15}
 INTERVAL_SCRAPES=${INTERVAL_SCRAPES:-4}
-[ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
-[ -x "$build/bin/hutch-collector" ] || { echo "build hutch-collector first ($build)"; exit 1; }
+need_root
+bench_need_built hutch-collector
 
-mnt() { awk -v c="$1" '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo; }
 declare -A M
 for c in memory cpuacct cpu pids blkio; do
-	M[$c]=$(mnt $c)
+	M[$c]=$(bench_v1_mount $c)
 	[ -n "${M[$c]}" ] || { echo "SKIP: no cgroup v1 $c hierarchy"; exit 77; }
 done
 # Co-mounted controllers (cpu,cpuacct) share a directory: make each directory once.

@@ -6,40 +6,50 @@
 # EOF, close). Then READERS readers, each in its own pid namespace in that
 # cgroup, read meminfo, stat and cpuinfo in a loop for SECONDS through one
 # daemon at a time: the daemon's CPU use and the reads it served.
-#   ITER=2000 ROUNDS=5 READERS=50 SECONDS_LOOP=10 bench/fsd_read.sh
+# Last, CONTAINERS containers (cgroups with their own pid namespace), one
+# reader each, read the same three files through each daemon's path for them
+# (lxcfs, hutch-fsd's lxcfs layout, and each container's own directory of
+# hutch-fsd --containers): the daemon's CPU (schedstat: every thread of it and
+# its children) against the reads served.
+#   ITER=2000 ROUNDS=5 READERS=50 SECONDS_LOOP=10 CONTAINERS=50 bench/fsd_read.sh
 # PIN=CPU runs both daemons and the readers on that one CPU: on a VM whose
 # idle vCPUs halt, a wakeup across vCPUs (each FUSE round trip has two) costs
 # far more than the daemons' own work, and where the scheduler puts the
 # reader and the daemon's thread decides most of an unpinned run's figures.
+# The "per-ctr" column reads the same files through hutch-fsd --containers
+# (MNT/<cgroup path>/proc/..., served from the page cache; the reader's own
+# container's directory, as hutch run binds it).
 # Other engineers load the machine at the same time: figures vary by run.
 # COMPARE=/path/to/an/older/hutch-fsd adds a column read through that binary
 # too, in the same run (an A/B of two builds); NOLOOP=1 skips the readers loop.
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${HUTCH_BUILD:-$src/build}
+. "$(dirname "$0")/common.sh"
 ITER=${ITER:-500}
 ROUNDS=${ROUNDS:-11}
 READERS=${READERS:-50}
+CONTAINERS=${CONTAINERS:-50}
 SECONDS_LOOP=${SECONDS_LOOP:-10}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-[ -x "$build/bin/hutch-fsd" ] || { echo "build hutch-fsd first ($build)"; exit 1; }
-command -v lxcfs >/dev/null || { echo "SKIP: needs lxcfs (scripts/setup-deps.sh)"; exit 77; }
-
-mnt() { awk -v c="$1" '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo; }
-[ -n "$(mnt memory)" ] || { echo "SKIP: needs cgroup v1 memory (this bench makes v1 cgroups)"; exit 77; }
+need_root
+bench_need_built hutch-fsd
+need_cmd lxcfs
+[ -n "$(bench_v1_mount memory)" ] || { echo "SKIP: needs cgroup v1 memory (this bench makes v1 cgroups)"; exit 77; }
 cg=hutch-test-bench-fsd-$$
-dirs=$(for c in memory cpu cpuacct cpuset pids; do mnt $c; done | sort -u)
+dirs=$(for c in memory cpu cpuacct cpuset pids; do bench_v1_mount $c; done | sort -u)
 tmp=$(mktemp -d /tmp/hutch-test-bench-fsd-XXXXXX)
-fsd_pid= lx_pid= old_pid=
+fsd_pid= lx_pid= old_pid= ctr_pid=
 cleanup() {
 	for d in $dirs; do
 		[ -d "$d/$cg" ] || continue
 		for p in $(cat "$d/$cg/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
 	done
-	for p in $fsd_pid $lx_pid $old_pid; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	umount -l "$tmp/hutch" "$tmp/lxcfs" "$tmp/old" 2>/dev/null || true
+	for p in $fsd_pid $lx_pid $old_pid $ctr_pid; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	umount -l "$tmp/hutch" "$tmp/lxcfs" "$tmp/old" "$tmp/ctrs" 2>/dev/null || true
 	for d in $dirs; do
-		for _ in 1 2 3 4 5; do [ -d "$d/$cg" ] && rmdir "$d/$cg" 2>/dev/null || break; sleep 0.2; done
+		for c in "$d/$cg"/c*/ "$d/$cg"; do
+			[ -d "$c" ] || continue
+			for p in $(cat "$c/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+			for _ in 1 2 3 4 5; do [ -d "$c" ] && rmdir "$c" 2>/dev/null || break; sleep 0.2; done
+		done
 	done
 	rm -rf "$tmp"
 }
@@ -48,25 +58,29 @@ trap 'exit 130' INT TERM
 
 cc -O2 -o "$tmp/fsd_read" "$src/bench/fsd_read.c"
 for d in $dirs; do mkdir "$d/$cg"; done
-cs=$(mnt cpuset)
+cs=$(bench_v1_mount cpuset)
 cat "$cs/cpuset.mems" >"$cs/$cg/cpuset.mems"
 if [ -n "${PIN:-}" ]; then echo "$PIN" >"$cs/$cg/cpuset.cpus"; else cat "$cs/cpuset.cpus" >"$cs/$cg/cpuset.cpus"; fi
-echo $((512 * 1024 * 1024)) >"$(mnt memory)/$cg/memory.limit_in_bytes"
-echo 100000 >"$(mnt cpu)/$cg/cpu.cfs_quota_us"
+echo $((512 * 1024 * 1024)) >"$(bench_v1_mount memory)/$cg/memory.limit_in_bytes"
+echo 100000 >"$(bench_v1_mount cpu)/$cg/cpu.cfs_quota_us"
 
-mkdir -p "$tmp/hutch" "$tmp/lxcfs" "$tmp/old"
+mkdir -p "$tmp/hutch" "$tmp/lxcfs" "$tmp/old" "$tmp/ctrs"
 pin=()
 [ -n "${PIN:-}" ] && pin=(taskset -c "$PIN")
 "${pin[@]}" "$build/bin/hutch-fsd" "$tmp/hutch" 2>"$tmp/fsd.log" &
 fsd_pid=$!
 "${pin[@]}" lxcfs --enable-cfs -f -p "$tmp/lxcfs.pid" "$tmp/lxcfs" >"$tmp/lxcfs.log" 2>&1 &
 lx_pid=$!
+"${pin[@]}" "$build/bin/hutch-fsd" --containers "$tmp/ctrs" 2>"$tmp/ctrs.log" &
+ctr_pid=$!
+# The container's directory: its cgroup path ("/$cg": no '/' or '%' to escape).
+ctr=$tmp/ctrs/$cg
 if [ -n "${COMPARE:-}" ]; then
 	"${pin[@]}" "$COMPARE" "$tmp/old" 2>"$tmp/old.log" &
 	old_pid=$!
 fi
 for _ in $(seq 100); do
-	[ -e "$tmp/hutch/proc/meminfo" ] && [ -e "$tmp/lxcfs/proc/meminfo" ] &&
+	[ -e "$tmp/hutch/proc/meminfo" ] && [ -e "$tmp/lxcfs/proc/meminfo" ] && [ -e "$ctr/proc/meminfo" ] &&
 		{ [ -z "${COMPARE:-}" ] || [ -e "$tmp/old/proc/meminfo" ]; } && break
 	sleep 0.1
 done
@@ -80,43 +94,84 @@ in_cg() {
 files="proc/meminfo proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/diskstats proc/swaps sys/devices/system/cpu/online"
 args=()
 for f in $files; do
-	args+=("/$f" "$tmp/lxcfs/$f" "$tmp/hutch/$f")
+	args+=("/$f" "$tmp/lxcfs/$f" "$tmp/hutch/$f" "$ctr/$f")
 	[ -z "${COMPARE:-}" ] || args+=("$tmp/old/$f")
 done
 in_cg "$tmp/fsd_read" lat "$ITER" "$ROUNDS" "${args[@]}" >"$tmp/lat"
 echo "hutch-fsd vs lxcfs $(lxcfs --version 2>&1 | head -1) --enable-cfs: read latency (open+read+close), us, median of $ROUNDS x $ITER"
 echo "reader in a 512 MiB / 1 CPU cgroup and its own pid namespace${PIN:+, daemons and reader on CPU $PIN}; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-32s %10s %10s %10s %14s%s\n' file "host /proc" lxcfs hutch-fsd "lxcfs/hutch" \
-	"${COMPARE:+ $(printf '%10s %10s' compare old/new)}"
+printf '%-32s %10s %10s %10s %14s %10s %12s %12s%s\n' file "host /proc" lxcfs hutch-fsd "lxcfs/hutch" \
+	per-ctr "lxcfs/ctr" "ctr/host" "${COMPARE:+ $(printf '%10s %10s' compare old/new)}"
 for f in $files; do
 	h=$(awk -v p="/$f" '$1 == p { print $2 }' "$tmp/lat")
 	l=$(awk -v p="$tmp/lxcfs/$f" '$1 == p { print $2 }' "$tmp/lat")
 	u=$(awk -v p="$tmp/hutch/$f" '$1 == p { print $2 }' "$tmp/lat")
 	ratio=$(awk -v l="$l" -v u="$u" 'BEGIN { if (l == "-" || u == "-" || u == 0) print "-"; else printf "%.1fx", l / u }')
+	c=$(awk -v p="$ctr/$f" '$1 == p { print $2 }' "$tmp/lat")
+	lc=$(awk -v l="$l" -v u="$c" 'BEGIN { if (l == "-" || u == "-" || u == 0) print "-"; else printf "%.1fx", l / u }')
+	ch=$(awk -v h="$h" -v u="$c" 'BEGIN { if (h == "-" || u == "-" || h == 0) print "-"; else printf "%.2fx", u / h }')
 	extra=
 	if [ -n "${COMPARE:-}" ]; then
 		o=$(awk -v p="$tmp/old/$f" '$1 == p { print $2 }' "$tmp/lat")
 		extra=$(awk -v o="$o" -v u="$u" 'BEGIN { if (o == "-" || u == "-" || u == 0) r = "-"; else r = sprintf("%.2fx", o / u); printf " %10s %10s", o, r }')
 	fi
-	printf '%-32s %10s %10s %10s %14s%s\n' "$f" "$h" "$l" "$u" "$ratio" "$extra"
+	printf '%-32s %10s %10s %10s %14s %10s %12s %12s%s\n' "$f" "$h" "$l" "$u" "$ratio" "$c" "$lc" "$ch" "$extra"
 done
 [ -z "${COMPARE:-}" ] || echo "(compare: $COMPARE)"
 [ -z "${NOLOOP:-}" ] || exit 0
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# A daemon's CPU: the process and its children (hutch-fsd's workers serve, its supervisor waits).
+cpu_ticks() {
+	local p t=0
+	for p in $1 $(pgrep -P "$1"); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+	echo "$t"
+}
 echo
 echo "$READERS readers in their own pid namespaces, reading meminfo, stat and cpuinfo in a loop for ${SECONDS_LOOP}s:"
 printf '%-10s %12s %12s %16s\n' daemon "CPU %" "reads/s" "CPU us/read"
 hz=$(getconf CLK_TCK)
-for d in lxcfs hutch ${COMPARE:+old}; do
-	case $d in lxcfs) pid=$lx_pid ;; hutch) pid=$fsd_pid ;; old) pid=$old_pid ;; esac
+for d in lxcfs hutch ctrs ${COMPARE:+old}; do
+	case $d in lxcfs) pid=$lx_pid ;; hutch) pid=$fsd_pid ;; old) pid=$old_pid ;; ctrs) pid=$ctr_pid ;; esac
+	dir=$tmp/$d
+	[ "$d" = ctrs ] && dir=$ctr
 	t0=$(cpu_ticks "$pid")
 	for i in $(seq "$READERS"); do
-		in_cg "$tmp/fsd_read" loop "$SECONDS_LOOP" "$tmp/$d/proc/meminfo" "$tmp/$d/proc/stat" "$tmp/$d/proc/cpuinfo" >"$tmp/loop-$d-$i" &
+		in_cg "$tmp/fsd_read" loop "$SECONDS_LOOP" "$dir/proc/meminfo" "$dir/proc/stat" "$dir/proc/cpuinfo" >"$tmp/loop-$d-$i" &
 	done
-	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$" -e "^${old_pid:-x}\$")
+	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$" -e "^${old_pid:-x}\$" -e "^$ctr_pid\$")
 	t1=$(cpu_ticks "$pid")
 	reads=$(cat "$tmp"/loop-$d-* | awk '{ n += $1; f += $2 } END { print n, f }')
 	awk -v t="$((t1 - t0))" -v hz="$hz" -v s="$SECONDS_LOOP" -v r="${reads% *}" -v d="$d" \
 		'BEGIN { printf "%-10s %11.0f%% %12.0f %16.1f\n", d, 100 * t / hz / s, r / s, r ? 1e6 * t / hz / r : 0 }'
+done
+
+# CPU of a process tree in microseconds (schedstat: exact, where ticks miss short runs).
+cpu_us() {
+	local p
+	for p in $1 $(pgrep -P "$1"); do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%d", s / 1000 }'
+}
+echo
+echo "$CONTAINERS containers, one reader each (its own cgroup and pid namespace), reading meminfo, stat and cpuinfo in a loop for ${SECONDS_LOOP}s:"
+printf '%-10s %12s %12s %16s\n' daemon "CPU %" "reads/s" "CPU us/read"
+for i in $(seq "$CONTAINERS"); do
+	for d in $dirs; do mkdir -p "$d/$cg/c$i"; done
+	cat "$cs/$cg/cpuset.mems" >"$cs/$cg/c$i/cpuset.mems"
+	cat "$cs/$cg/cpuset.cpus" >"$cs/$cg/c$i/cpuset.cpus"
+	echo $((256 * 1024 * 1024)) >"$(bench_v1_mount memory)/$cg/c$i/memory.limit_in_bytes"
+done
+for d in lxcfs hutch ctrs; do
+	case $d in lxcfs) pid=$lx_pid ;; hutch) pid=$fsd_pid ;; ctrs) pid=$ctr_pid ;; esac
+	t0=$(cpu_us "$pid")
+	for i in $(seq "$CONTAINERS"); do
+		dir=$tmp/$d
+		[ "$d" = ctrs ] && dir=$tmp/ctrs/$cg%2Fc$i
+		CG_PROCS="$(for x in $dirs; do echo "$x/$cg/c$i/cgroup.procs"; done)" bash -c \
+			'for f in $CG_PROCS; do echo $$ >"$f"; done; exec unshare --pid --fork --kill-child "$@"' _ \
+			"$tmp/fsd_read" loop "$SECONDS_LOOP" "$dir/proc/meminfo" "$dir/proc/stat" "$dir/proc/cpuinfo" >"$tmp/ctr-$d-$i" &
+	done
+	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$" -e "^${old_pid:-x}\$" -e "^$ctr_pid\$")
+	t1=$(cpu_us "$pid")
+	reads=$(cat "$tmp"/ctr-$d-* | awk '{ n += $1; f += $2 } END { print n, f }')
+	awk -v t="$((t1 - t0))" -v s="$SECONDS_LOOP" -v r="${reads% *}" -v f="${reads#* }" -v d="$d" \
+		'BEGIN { printf "%-10s %11.1f%% %12.0f %16.2f%s\n", d, t / 1e4 / s, r / s, r ? t / r : 0, f ? sprintf(" (%d failed)", f) : "" }'
 done

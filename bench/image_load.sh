@@ -10,12 +10,11 @@
 # Prints medians and ratios. Needs root. Usage: bench/image_load.sh [RUNS]
 set -euo pipefail
 runs=${1:-5}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${HUTCH_BUILD:-$src/build}
+. "$(dirname "$0")/common.sh"
 hutch=$build/bin/hutch
-[ "$(id -u)" -eq 0 ] || { echo "image_load: needs root" >&2; exit 1; }
-[ -x "$hutch" ] && [ -x "$build/bin/hutch-image" ] || { echo "image_load: build first (scripts/build.sh)" >&2; exit 1; }
-command -v skopeo >/dev/null || { echo "image_load: needs skopeo" >&2; exit 1; }
+need_root
+bench_need_built "$hutch" hutch-image
+need_cmd skopeo
 
 T=$(mktemp -d /tmp/hutch-bench-img.XXXXXX)
 cleanup() {

@@ -8,17 +8,13 @@
 # Usage: bench/runc_lifecycle.sh [RUNS]
 set -euo pipefail
 runs=${1:-40}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${HUTCH_BUILD:-$src/build}
+. "$(dirname "$0")/common.sh"
 hrunc=$build/bin/hutch-runc
-[ "$(id -u)" -eq 0 ] || { echo "runc_lifecycle: needs root" >&2; exit 1; }
-command -v runc >/dev/null || { echo "runc_lifecycle: needs runc" >&2; exit 1; }
-[ -x "$hrunc" ] || { echo "runc_lifecycle: build hutch-runc first (scripts/build.sh)" >&2; exit 1; }
+need_root
+need_cmd runc
+bench_need_built "$hrunc"
 
-T=$(mktemp -d /tmp/hutch-bench-runc.XXXXXX)
-# Both keep their state in a tmpfs, as /run is on a usual host.
-mkdir -p "$T/run"
-mount -t tmpfs -o size=64m tmpfs "$T/run"
+bench_state_tmpfs runc
 cg=hutch-bench-runc-$$
 cleanup() {
 	for r in runc "$hrunc"; do

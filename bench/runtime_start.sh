@@ -7,18 +7,13 @@
 # before/after comparison in the same run).
 set -euo pipefail
 runs=${1:-40}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${HUTCH_BUILD:-$src/build}
+. "$(dirname "$0")/common.sh"
 hutch=$build/bin/hutch
-[ "$(id -u)" -eq 0 ] || { echo "runtime_start: needs root" >&2; exit 1; }
-command -v runc >/dev/null || { echo "runtime_start: needs runc" >&2; exit 1; }
-[ -x "$hutch" ] || { echo "runtime_start: build hutch first (scripts/build.sh)" >&2; exit 1; }
+need_root
+need_cmd runc
+bench_need_built "$hutch"
 
-T=$(mktemp -d /tmp/hutch-bench-rt.XXXXXX)
-# Both runtimes keep their state in a tmpfs, as /run is on a usual host (on
-# this VM /run is ext4, where every created and deleted inode costs).
-mkdir -p "$T/run"
-mount -t tmpfs -o size=64m tmpfs "$T/run"
+bench_state_tmpfs rt
 trap 'runc --root "$T/run/runc" delete -f "bench-$$" >/dev/null 2>&1 || true; umount "$T/run"; rm -rf "$T"' EXIT
 bash "$src/scripts/make-busybox-rootfs.sh" "$T/bundle/rootfs"
 

@@ -13,13 +13,11 @@
 set -euo pipefail
 n=${1:-500}
 duration=${2:-20}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${HUTCH_BUILD:-$src/build}
+. "$(dirname "$0")/common.sh"
 top=${HUTCH_TOP:-$build/bin/hutch-top}
-[ "$(id -u)" -eq 0 ] || { echo "viewer_cost: needs root" >&2; exit 1; }
-[ -x "$top" ] || { echo "viewer_cost: $top is not built" >&2; exit 1; }
-command -v systemd-cgtop >/dev/null || { echo "viewer_cost: needs systemd-cgtop" >&2; exit 1; }
-command -v tmux >/dev/null || { echo "viewer_cost: needs tmux" >&2; exit 1; }
+need_root
+bench_need_built "$top"
+need_cmd systemd-cgtop tmux
 
 v1_mount() { awk -v c="$1" '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo; }
 dirs=()

@@ -195,13 +195,19 @@ void expo_family(struct expo_writer *w, const char *name, const char *help, enum
 	w->header_done = false;
 }
 
+/* Whether a sample may be written (a family is open), its extra labels cut to the most kept. */
+static bool sample_ok(const struct expo_writer *w, size_t *n_extra)
+{
+	if (*n_extra > EXPO_MAX_EXTRA)
+		*n_extra = EXPO_MAX_EXTRA;
+	return w->name != NULL;
+}
+
 void expo_sample(struct expo_writer *w, const struct expo_labelset *set,
 		 const struct expo_label *extra, size_t n_extra, double value)
 {
-	if (!w->name)
+	if (!sample_ok(w, &n_extra))
 		return;
-	if (n_extra > EXPO_MAX_EXTRA)
-		n_extra = EXPO_MAX_EXTRA;
 	if (w->fmt == EXPO_PROTOBUF)
 		expo_pb_sample(w, set, extra, n_extra, value);
 	else
@@ -212,10 +218,8 @@ void expo_sample_histogram(struct expo_writer *w, const struct expo_labelset *se
 			   const struct expo_label *extra, size_t n_extra,
 			   const struct expo_histogram *h)
 {
-	if (!w->name)
+	if (!sample_ok(w, &n_extra))
 		return;
-	if (n_extra > EXPO_MAX_EXTRA)
-		n_extra = EXPO_MAX_EXTRA;
 	if (w->fmt == EXPO_PROTOBUF)
 		expo_pb_histogram(w, set, extra, n_extra, h);
 	else

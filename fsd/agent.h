@@ -24,7 +24,7 @@
 #include "state.h"
 
 #define FSD_AGENT_SUFFIX      ".agent.sock"
-#define FSD_AGENT_MAX_PENDING 16
+#define FSD_AGENT_MAX_PENDING 128
 #define FSD_AGENT_MAX_CHANS   4
 
 /* The supervisor's side. */

@@ -11,8 +11,8 @@
  * "Default for no-open"), so a read of cached pages never reaches us.
  *
  * Keeping the pages true:
- * - A file is *active* while requests for it reach us (GETATTR, READ,
- *   LOOKUP) at least once a second (CV_IDLE_NS). Every CV_PERIOD_NS the
+ * - A file is *active* while requests for it reach us (GETATTR, READ) at
+ *   least once a second (CV_IDLE_NS). Every CV_PERIOD_NS the
  *   pusher renders each active file again; when the text changed it takes
  *   the file's push lock, makes it current, invalidates the inode (its pages
  *   and attributes: notify_inval_inode) and stores the new text
@@ -24,9 +24,9 @@
  *   alone: its next read comes to us (GETATTR, READ), gets a text rendered
  *   then, and makes it active again. Idle containers cost nothing.
  * - A worker knows nothing of the pages of the worker before it (a crash,
- *   an upgrade): it starts by invalidating every container inode the kernel
- *   knows (a walk of the cgroup tree; the kernel answers ENOENT for the rest),
- *   so the next reads come to it.
+ *   an upgrade): as it starts serving, it invalidates every container inode
+ *   the kernel knows (a walk of the cgroup tree; the kernel answers ENOENT for
+ *   the rest), so the next reads come to it.
  *
  * Node ids are a hash of the path, as in the lxcfs view (fsd/session.c): the
  * same in every worker. A worker meeting an id it never made walks the
@@ -71,6 +71,8 @@
 #define CV_RESCAN_NS (2000 * MS)
 #define CV_TIMEOUT_S 86400.0
 #define CV_MAX_DEPTH 32
+/* Larger than any text (fsd/snapshot.c reads host files of 4 MiB at most). */
+#define CV_SIZE_UNKNOWN (8u << 20)
 
 /* A container's subtree: its directory, the directories under it, its files. */
 #define NO_FILE (-1)
@@ -135,6 +137,10 @@ struct cv_ctr {
 	int pidfd;
 	struct cv_ent ents[N_T];
 	struct cv_file files[FSD_FILE_COUNT];
+	/* The latest of its files' last_req_ns, and how many the pusher keeps: an
+	 * idle container costs the pusher two loads a pass. */
+	_Atomic uint64_t last_req_ns;
+	int n_pushing; /* the pusher's own */
 };
 
 /* A request that may wait for a push lock or a render: done by a helper thread. */
@@ -543,7 +549,9 @@ static void file_attr(struct cv_ctx *ctx, const struct cv_ctr *c, int t, size_t 
 
 static void touch(struct cv_ctr *c, int f)
 {
-	atomic_store(&c->files[f].last_req_ns, hutch_now_ns());
+	uint64_t now = hutch_now_ns();
+	atomic_store(&c->files[f].last_req_ns, now);
+	atomic_store(&c->last_req_ns, now);
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -572,12 +580,27 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		if (tnodes[t].parent != pe->t || strcmp(tnodes[t].name, name) != 0)
 			continue;
 		e.ino = pe->c->ents[t].ino;
-		/* A file's size comes with its first GETATTR (attributes valid for 0 s here). */
-		file_attr(ctx, pe->c, t, 0, &e.attr);
+		/*
+		 * A file's size comes with its first GETATTR (attributes valid for 0 s
+		 * here). Until then, a size no text reaches: splice and sendfile
+		 * (busybox's cat) read the page cache up to the size without asking,
+		 * and size 0 would be an empty file to them; a larger one brings them
+		 * a READ whose short answer sets the size.
+		 */
+		size_t size = CV_SIZE_UNKNOWN;
 		if (tnodes[t].file != NO_FILE) {
-			e.attr_timeout = 0;
-			touch(pe->c, tnodes[t].file);
+			struct cv_file *cf = &pe->c->files[tnodes[t].file];
+			pthread_mutex_lock(&cf->snap_lock);
+			if (cf->cur)
+				size = cf->cur->len;
+			pthread_mutex_unlock(&cf->snap_lock);
 		}
+		file_attr(ctx, pe->c, t, size, &e.attr);
+		/* Not a read: a runtime looks the files up to bind them before the
+		 * container's limits are set, and a render now would keep those
+		 * (fsd/state.c rereads limits once a second). */
+		if (tnodes[t].file != NO_FILE)
+			e.attr_timeout = 0;
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -646,6 +669,7 @@ static void queue(struct cv_ctx *ctx, fuse_req_t req, struct cv_ctr *c, int f)
 static void *helper_main(void *u)
 {
 	struct cv_ctx *ctx = u;
+	pthread_setname_np(pthread_self(), "fsd-helper");
 	for (;;) {
 		pthread_mutex_lock(&ctx->lock);
 		while (!ctx->head && !ctx->stopping)
@@ -839,18 +863,24 @@ static const struct fuse_lowlevel_ops cv_ops = {
 /* Keeps active files' pages true, drops idle ones'. */
 static void push_pass(struct cv_ctx *ctx)
 {
+	/* One clock read a pass: on some VMs it is a system call. */
+	uint64_t now = hutch_now_ns();
 	pthread_rwlock_rdlock(&ctx->table_lock);
 	for (size_t i = 0; i < N_CTR_BUCKETS; i++)
-		for (struct cv_ctr *c = ctx->ctrs[i]; c; c = c->next)
+		for (struct cv_ctr *c = ctx->ctrs[i]; c; c = c->next) {
+			uint64_t last_c = atomic_load(&c->last_req_ns);
+			if (!c->n_pushing && (!last_c || now - last_c >= CV_IDLE_NS))
+				continue;
 			for (int f = 0; f < FSD_FILE_COUNT; f++) {
 				struct cv_file *cf = &c->files[f];
 				uint64_t last = atomic_load(&cf->last_req_ns);
-				bool active = last && hutch_now_ns() - last < CV_IDLE_NS;
+				bool active = last && now - last < CV_IDLE_NS;
 				if (!active && !cf->pushing)
 					continue;
 				struct fsd_snap *snap = NULL;
 				int r = active ? render(ctx, c, f, CV_RENDER_AGE_NS, &snap) : 0;
 				pthread_mutex_lock(&cf->push_lock);
+				c->n_pushing -= cf->pushing;
 				if (active && r >= 0) {
 					cf->pushing = push_locked(ctx, c, f, snap);
 					atomic_fetch_add(&ctx->n_push, 1);
@@ -862,14 +892,26 @@ static void push_pass(struct cv_ctx *ctx)
 					atomic_store(&cf->last_req_ns, 0);
 					atomic_fetch_add(&ctx->n_idle, 1);
 				}
+				c->n_pushing += cf->pushing;
 				pthread_mutex_unlock(&cf->push_lock);
 			}
+		}
 	pthread_rwlock_unlock(&ctx->table_lock);
 }
 
 static void *pusher_main(void *u)
 {
 	struct cv_ctx *ctx = u;
+	pthread_setname_np(pthread_self(), "fsd-pusher");
+	/*
+	 * The pages of the worker before us are not ours to vouch for. Done here,
+	 * while the session serves: an invalidation waits for a page a reader is
+	 * filling, and that reader's READ may be one the dead worker left.
+	 */
+	uint64_t scan_at = hutch_now_ns();
+	scan(ctx, true);
+	log_info("%zu containers known to the kernel, their pages invalidated (%llu ms)",
+		 ctx->n_ctrs, (unsigned long long)((hutch_now_ns() - scan_at) / MS));
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	uint64_t logged_at = 0, logged_sum = 0;
@@ -1053,12 +1095,6 @@ int fsd_cache_view_run(const struct fsd_session_options *opts, struct fsd_state 
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	/* The pages of the worker before us are not ours to vouch for. */
-	uint64_t t0 = hutch_now_ns();
-	scan(&ctx, true);
-	log_info("%zu containers known to the kernel, their pages invalidated (%llu ms)",
-		 ctx.n_ctrs, (unsigned long long)((hutch_now_ns() - t0) / MS));
 
 	sigset_t old_mask;
 	fsd_block_stop_signals(&old_mask);

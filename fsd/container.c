@@ -37,6 +37,7 @@ void ctr_free(struct ctr *c)
 		fsd_snap_unref(c->snaps[f]);
 	free(c->cgroup_text);
 	free(c->cpu_floor);
+	free(c->idle_offset);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

@@ -74,6 +74,13 @@ struct fsd_view {
 	 * negative delta. NULL: none kept. The stat renderer updates them.
 	 */
 	uint64_t *cpu_floor;
+	/*
+	 * Per visible CPU (n_cpu_floor entries, kept with cpu_floor): ticks the
+	 * cgroup used before the container's init started, found when its usage
+	 * exceeded the time since: its idle clock starts that much earlier, so
+	 * idle counts from then rather than staying 0. NULL: none kept.
+	 */
+	uint64_t *idle_offset;
 	size_t n_cpu_floor;
 };
 void fsd_view_init(struct fsd_view *v, const struct cgroup_stats *st);

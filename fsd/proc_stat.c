@@ -95,6 +95,12 @@ int fsd_render_stat(const char *host, size_t len, const struct fsd_view *v, stru
 						   : st->cpu_usage_ns / n_vis;
 			uint64_t used = used_ns / ns_per_tick;
 			uint64_t clock = since_start ? age_ticks : h ? line_total(h) : host_avg;
+			if (since_start && v->idle_offset && idx < v->n_cpu_floor) {
+				uint64_t *off = &v->idle_offset[idx];
+				if (used > clock + *off)
+					*off = used - clock;
+				clock += *off;
+			}
 			t[PROCFS_CPU_USER] = (uint64_t)((double)used * user_frac);
 			t[PROCFS_CPU_SYSTEM] = used - t[PROCFS_CPU_USER];
 			t[PROCFS_CPU_IDLE] = clock > used ? clock - used : 0;

@@ -97,14 +97,20 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, ui
 	size_t n_vis = hutch_cpuset_count(&v.visible);
 	if (file == FSD_STAT && n_vis > c->n_cpu_floor) {
 		uint64_t *f = realloc(c->cpu_floor, n_vis * PROCFS_CPU_TIME_COUNT * sizeof(*f));
-		if (f) {
+		if (f)
+			c->cpu_floor = f;
+		uint64_t *o = f ? realloc(c->idle_offset, n_vis * sizeof(*o)) : NULL;
+		if (o)
+			c->idle_offset = o;
+		if (f && o) {
 			memset(f + c->n_cpu_floor * PROCFS_CPU_TIME_COUNT, 0,
 			       (n_vis - c->n_cpu_floor) * PROCFS_CPU_TIME_COUNT * sizeof(*f));
-			c->cpu_floor = f;
+			memset(o + c->n_cpu_floor, 0, (n_vis - c->n_cpu_floor) * sizeof(*o));
 			c->n_cpu_floor = n_vis;
 		}
 	}
 	v.cpu_floor = c->cpu_floor;
+	v.idle_offset = c->idle_offset;
 	v.n_cpu_floor = c->n_cpu_floor;
 	if (c->has_tasks) {
 		v.has_tasks = true;

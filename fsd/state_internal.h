@@ -61,7 +61,8 @@ struct ctr {
 	uint64_t running, blocked, total, last_pid;
 	struct fsd_load load;
 	uint64_t load_at;
-	uint64_t *cpu_floor; /* proc/stat's last CPU lines (fsd_view.cpu_floor) */
+	uint64_t *cpu_floor;   /* proc/stat's last CPU lines (fsd_view.cpu_floor) */
+	uint64_t *idle_offset; /* n_cpu_floor entries (fsd_view.idle_offset) */
 	size_t n_cpu_floor;
 };
 

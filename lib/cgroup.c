@@ -156,8 +156,7 @@ bool cgroup_hierarchy_managed(const struct cgroup_layout *layout, int h)
 	return hi->unified || hi->controllers != 0;
 }
 
-/* The hierarchy that names a cgroup: cpu on v1 and hybrid, the unified one on v2. */
-static int primary_hierarchy(const struct cgroup_layout *layout)
+int cgroup_layout_primary(const struct cgroup_layout *layout)
 {
 	if (layout->kind == CGROUP_LAYOUT_V2)
 		return layout->unified;
@@ -223,7 +222,7 @@ static bool path_valid(const char *path)
 /* Sets name from the primary hierarchy's path, and checks the cgroup is there. */
 static int cgroup_finish_open(struct cgroup *cg)
 {
-	int p = primary_hierarchy(cg->layout);
+	int p = cgroup_layout_primary(cg->layout);
 	const char *name = p >= 0 ? cg->paths[p] : NULL;
 	for (size_t i = 0; !name && i < cg->layout->n_hierarchies; i++)
 		name = cg->paths[i];
@@ -235,24 +234,32 @@ static int cgroup_finish_open(struct cgroup *cg)
 	return 0;
 }
 
-int cgroup_open(const struct cgroup_layout *layout, const char *path, struct cgroup **ret)
+/* A new handle for path in layout, no hierarchy's path set yet. */
+static int cgroup_new_at(const struct cgroup_layout *layout, const char *path, struct cgroup **ret)
 {
 	if (!layout || !path_valid(path))
 		return -EINVAL;
 	if (!layout->ops)
 		return -EOPNOTSUPP;
-	_cleanup_cgroup_ struct cgroup *cg = cgroup_new(layout);
-	if (!cg)
-		return -ENOMEM;
+	*ret = cgroup_new(layout);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int cgroup_open(const struct cgroup_layout *layout, const char *path, struct cgroup **ret)
+{
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = cgroup_new_at(layout, path, &cg);
+	if (r < 0)
+		return r;
 	for (size_t h = 0; h < layout->n_hierarchies; h++) {
 		cg->paths[h] = strdup(path);
 		if (!cg->paths[h])
 			return -ENOMEM;
 	}
-	int r = cgroup_finish_open(cg);
+	r = cgroup_finish_open(cg);
 	if (r < 0)
 		return r;
-	r = cgroup_hierarchy_dirfd(cg, primary_hierarchy(layout));
+	r = cgroup_hierarchy_dirfd(cg, cgroup_layout_primary(layout));
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(cg);
@@ -437,7 +444,7 @@ int cgroup_read_file(struct cgroup *cg, int slot, const struct cgroup_file_def *
 		}
 		int dfd = cgroup_hierarchy_dirfd(cg, h);
 		if (dfd < 0) {
-			if (dfd == -ENOENT && h == primary_hierarchy(cg->layout))
+			if (dfd == -ENOENT && h == cgroup_layout_primary(cg->layout))
 				return -ENOENT;
 			/* The cgroup may be absent from one hierarchy (e.g. the unified one on hybrid). */
 			if (dfd == -ENOENT)
@@ -461,25 +468,16 @@ int cgroup_read_file(struct cgroup *cg, int slot, const struct cgroup_file_def *
 		if (!cg->buf)
 			return -ENOMEM;
 	}
-	for (;;) {
-		ssize_t n = hutch_pread_all(cg->fds[slot], cg->buf, cg->buf_cap);
-		if (n == -ENODEV || n == -ENOENT)
-			return -ENOENT; /* removed while we held it open */
-		if (n < 0)
-			return 0;
-		if ((size_t)n < cg->buf_cap - 1) {
-			*ret_buf = cg->buf;
-			*ret_len = (size_t)n;
-			return 1;
-		}
-		if (cg->buf_cap >= 4 * 1024 * 1024)
-			return -EFBIG;
-		char *nb = realloc(cg->buf, cg->buf_cap * 4);
-		if (!nb)
-			return -ENOMEM;
-		cg->buf = nb;
-		cg->buf_cap *= 4;
-	}
+	ssize_t n = hutch_pread_grow(cg->fds[slot], &cg->buf, &cg->buf_cap, 4 * 1024 * 1024, 4);
+	if (n == -EFBIG || n == -ENOMEM)
+		return (int)n;
+	if (n == -ENODEV || n == -ENOENT)
+		return -ENOENT; /* removed while we held it open */
+	if (n < 0)
+		return 0;
+	*ret_buf = cg->buf;
+	*ret_len = (size_t)n;
+	return 1;
 }
 
 void cgroup_release_dirs(struct cgroup *cg)
@@ -530,14 +528,11 @@ int cgroup_for_each_ancestor(const struct cgroup *cg, int h, int (*fn)(const cha
 int cgroup_new_primary(const struct cgroup_layout *layout, const char *path, struct cgroup **ret,
 		       int *ret_h)
 {
-	if (!layout || !path_valid(path))
-		return -EINVAL;
-	if (!layout->ops)
-		return -EOPNOTSUPP;
-	_cleanup_cgroup_ struct cgroup *cg = cgroup_new(layout);
-	if (!cg)
-		return -ENOMEM;
-	int h = primary_hierarchy(layout);
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = cgroup_new_at(layout, path, &cg);
+	if (r < 0)
+		return r;
+	int h = cgroup_layout_primary(layout);
 	if (h < 0)
 		return -ENOENT;
 	cg->paths[h] = strdup(path);

@@ -159,7 +159,7 @@ int cgroup_attach(struct cgroup *cg, pid_t pid, struct hutch_error *err)
 
 /* Removes dir's child cgroups, deepest first, then dir; a busy cgroup is retried briefly
  * because a killed process leaves it a moment after it died. */
-static int rmdir_tree(const char *dir, struct hutch_error *err)
+static int rmdir_tree(const char *dir, void *err)
 {
 	/* Usually a leaf: no need to read the directory (kernfs readdir is not cheap). */
 	if (rmdir(dir) == 0 || errno == ENOENT)
@@ -167,19 +167,7 @@ static int rmdir_tree(const char *dir, struct hutch_error *err)
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : hutch_error_setsys(err, errno, "open %s", dir);
-	struct dirent *de;
-	int r = 0;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		char sub[4096];
-		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub))
-			continue;
-		r = rmdir_tree(sub, err);
-		if (r < 0)
-			break;
-	}
+	int r = cgroup_for_each_child(d, dir, rmdir_tree, err);
 	closedir(d);
 	if (r < 0)
 		return r;

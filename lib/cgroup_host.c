@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "cgroup_internal.h"
+#include "hutch/procfs_read.h"
 
 static struct cgroup_layout *host_layout;
 static int host_layout_error;
@@ -48,13 +49,14 @@ int cgroup_layout_detect(const struct cgroup_layout **ret)
 
 int cgroup_open_pid(const struct cgroup_layout *layout, pid_t pid, struct cgroup **ret)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	/* procfs_read_pid_cgroup_text reads pid 0 as the caller. */
+	if (pid <= 0)
+		return -ESRCH;
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = hutch_read_file(path, 65536, &buf, &len);
+	int r = procfs_read_pid_cgroup_text(pid, &buf, &len);
 	if (r < 0)
-		return r == -ENOENT ? -ESRCH : r;
+		return r;
 	struct procfs_pid_cgroup *pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;

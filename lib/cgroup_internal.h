@@ -85,6 +85,14 @@ int cgroup_for_each_ancestor(const struct cgroup *cg, int h, int (*fn)(const cha
 			     void *userdata);
 
 /*
+ * Calls fn(sub, userdata) with the path of each directory in d (open on dir)
+ * but "." and "..": the cgroups right below dir. Stops when fn returns non-zero
+ * and returns that; a child whose path does not fit PATH_MAX is passed over.
+ */
+int cgroup_for_each_child(DIR *d, const char *dir, int (*fn)(const char *sub, void *u),
+			  void *userdata);
+
+/*
  * Makes dir and any missing parents below the mount point mnt, recording the
  * ones it made in made (up to max, outermost first) so a failure can undo them.
  */
@@ -150,6 +158,21 @@ struct cgroup_min_limit {
 	uint64_t value;
 };
 uint64_t cgroup_min_limit_over_ancestors(const struct cgroup *cg, int h, const char *file);
+
+/* Reads one directory's CPU quota and period in microseconds (quota HUTCH_UNLIMITED for
+ * none, period HUTCH_UNKNOWN when not given); negative errno when it has none to read. */
+typedef int (*cgroup_cpu_quota_fn)(const char *dir, uint64_t *ret_quota, uint64_t *ret_period);
+/* The tightest CPU limit in millicpus over the cgroup's directory in h and its ancestors:
+ * HUTCH_UNLIMITED when they all allow any, HUTCH_UNKNOWN when none could be read. */
+uint64_t cgroup_min_cpu_limit_over_ancestors(const struct cgroup *cg, int h,
+					     cgroup_cpu_quota_fn read);
+
+/* Which block-I/O file a backend reads: v2's io.stat, or v1's bytes or ios counters. */
+enum cgroup_blkio_file { CGROUP_BLKIO_IO_STAT, CGROUP_BLKIO_V1_BYTES, CGROUP_BLKIO_V1_IOS };
+/* Reads kind's file into st's devices: 1 when read, 0 when missing, negative errno when
+ * the cgroup is gone or memory ran out (a malformed file leaves the devices unknown). */
+int cgroup_read_blkio(struct cgroup *cg, int slot, const struct cgroup_file_def *def,
+		      enum cgroup_blkio_file kind, struct cgroup_stats *st);
 
 /* A limit as the kernel wants it written: the number, or unlimited ("max" or "-1"). */
 const char *cgroup_limit_str(uint64_t v, const char *unlimited, char *buf, size_t size);

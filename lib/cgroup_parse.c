@@ -133,12 +133,16 @@ static int first_line(const char *buf, size_t len, char *out, size_t size)
 	return 0;
 }
 
-int cgroup_parse_u64(const char *buf, size_t len, uint64_t *ret)
+/* A one-value file's first line into s: a line too long for s is no value of ours. */
+static int value_line(const char *buf, size_t len, char *s, size_t size)
 {
-	char s[64];
-	int r = first_line(buf, len, s, sizeof(s));
-	if (r < 0)
-		return r == -ENOBUFS ? -EINVAL : r;
+	int r = first_line(buf, len, s, size);
+	return r == -ENOBUFS ? -EINVAL : r;
+}
+
+/* A value that is one plain number; *ret untouched when it is not. */
+static int u64_value(const char *s, uint64_t *ret)
+{
 	uint64_t v;
 	if (!parse_u64_token(s, &v))
 		return -EINVAL;
@@ -146,18 +150,21 @@ int cgroup_parse_u64(const char *buf, size_t len, uint64_t *ret)
 	return 0;
 }
 
+int cgroup_parse_u64(const char *buf, size_t len, uint64_t *ret)
+{
+	char s[64];
+	int r = value_line(buf, len, s, sizeof(s));
+	return r < 0 ? r : u64_value(s, ret);
+}
+
 int cgroup_parse_limit(const char *buf, size_t len, uint64_t *ret)
 {
 	char s[64];
-	int r = first_line(buf, len, s, sizeof(s));
+	int r = value_line(buf, len, s, sizeof(s));
 	if (r < 0)
-		return r == -ENOBUFS ? -EINVAL : r;
-	if (strcmp(s, "max") == 0 || strcmp(s, "-1") == 0) {
-		*ret = HUTCH_UNLIMITED;
-		return 0;
-	}
-	uint64_t v;
-	if (!parse_u64_token(s, &v))
+		return r;
+	uint64_t v = HUTCH_UNLIMITED;
+	if (strcmp(s, "max") != 0 && strcmp(s, "-1") != 0 && u64_value(s, &v) < 0)
 		return -EINVAL;
 	*ret = v >= CGROUP_V1_UNLIMITED_MIN ? HUTCH_UNLIMITED : v;
 	return 0;
@@ -166,35 +173,31 @@ int cgroup_parse_limit(const char *buf, size_t len, uint64_t *ret)
 int cgroup_parse_quota(const char *buf, size_t len, uint64_t *ret)
 {
 	char s[64];
-	int r = first_line(buf, len, s, sizeof(s));
+	int r = value_line(buf, len, s, sizeof(s));
 	if (r < 0)
-		return r == -ENOBUFS ? -EINVAL : r;
-	if (s[0] == '-') {
-		/* Any negative quota means "no quota" to the kernel. */
-		uint64_t v;
-		if (!parse_u64_token(s + 1, &v) || v == 0)
-			return -EINVAL;
-		*ret = HUTCH_UNLIMITED;
-		return 0;
-	}
+		return r;
 	if (strcmp(s, "max") == 0) {
 		*ret = HUTCH_UNLIMITED;
 		return 0;
 	}
+	/* Any negative quota means "no quota" to the kernel. */
 	uint64_t v;
-	if (!parse_u64_token(s, &v))
-		return -EINVAL;
-	*ret = v;
-	return 0;
+	if (s[0] == '-') {
+		if (u64_value(s + 1, &v) < 0 || v == 0)
+			return -EINVAL;
+		*ret = HUTCH_UNLIMITED;
+		return 0;
+	}
+	return u64_value(s, ret);
 }
 
 int cgroup_parse_cpu_max(const char *buf, size_t len, uint64_t *ret_quota_us,
 			 uint64_t *ret_period_us)
 {
 	char s[128];
-	int r = first_line(buf, len, s, sizeof(s));
+	int r = value_line(buf, len, s, sizeof(s));
 	if (r < 0)
-		return r == -ENOBUFS ? -EINVAL : r;
+		return r;
 	char *p = s;
 	char *q = next_token(&p);
 	char *per = next_token(&p);
@@ -478,26 +481,23 @@ int cgroup_parse_line(const char *buf, size_t len, char *out, size_t size)
 	return first_line(buf, len, out, size);
 }
 
+static uint64_t clamp_u64(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
 uint64_t cgroup_shares_to_weight(uint64_t shares)
 {
-	if (shares == HUTCH_UNKNOWN || shares == HUTCH_UNLIMITED)
+	if (!hutch_known(shares))
 		return shares;
-	if (shares < 2)
-		shares = 2;
-	if (shares > 262144)
-		shares = 262144;
 	/* The kernel's and runc's mapping of [2, 262144] onto [1, 10000]. */
-	return 1 + ((shares - 2) * 9999) / 262142;
+	return 1 + ((clamp_u64(shares, 2, 262144) - 2) * 9999) / 262142;
 }
 
 uint64_t cgroup_weight_to_shares(uint64_t weight)
 {
-	if (weight == HUTCH_UNKNOWN || weight == HUTCH_UNLIMITED)
+	if (!hutch_known(weight))
 		return weight;
-	if (weight < 1)
-		weight = 1;
-	if (weight > 10000)
-		weight = 10000;
 	/* Rounded up, so that converting back gives the same weight. */
-	return 2 + ((weight - 1) * 262142 + 9998) / 9999;
+	return 2 + ((clamp_u64(weight, 1, 10000) - 1) * 262142 + 9998) / 9999;
 }

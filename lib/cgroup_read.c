@@ -193,3 +193,51 @@ uint64_t cgroup_min_limit_over_ancestors(const struct cgroup *cg, int h, const c
 		return HUTCH_UNKNOWN;
 	return m.value;
 }
+
+struct cpu_limit_walk {
+	cgroup_cpu_quota_fn read;
+	uint64_t millicpus;
+};
+
+static int cpu_limit_cb(const char *dir, void *u)
+{
+	struct cpu_limit_walk *w = u;
+	uint64_t quota, period;
+	/* A directory without the files (or unreadable) does not limit. */
+	if (w->read(dir, &quota, &period) < 0)
+		return 0;
+	if (quota == HUTCH_UNLIMITED || !hutch_known(period)) {
+		if (!hutch_known(w->millicpus))
+			w->millicpus = HUTCH_UNLIMITED;
+		return 0;
+	}
+	uint64_t m = quota * 1000 / period;
+	if (!hutch_known(w->millicpus) || m < w->millicpus)
+		w->millicpus = m;
+	return 0;
+}
+
+uint64_t cgroup_min_cpu_limit_over_ancestors(const struct cgroup *cg, int h,
+					     cgroup_cpu_quota_fn read)
+{
+	struct cpu_limit_walk w = {.read = read, .millicpus = HUTCH_UNKNOWN};
+	cgroup_for_each_ancestor(cg, h, cpu_limit_cb, &w);
+	return w.millicpus;
+}
+
+int cgroup_read_blkio(struct cgroup *cg, int slot, const struct cgroup_file_def *def,
+		      enum cgroup_blkio_file kind, struct cgroup_stats *st)
+{
+	const char *buf;
+	size_t len;
+	int r = cgroup_read_file(cg, slot, def, &buf, &len);
+	if (r <= 0)
+		return r;
+	if (kind == CGROUP_BLKIO_IO_STAT)
+		r = cgroup_parse_io_stat(buf, len, &st->blkio, &st->n_blkio);
+	else
+		r = cgroup_parse_blkio_v1(buf, len, kind == CGROUP_BLKIO_V1_IOS, &st->blkio,
+					  &st->n_blkio);
+	/* A malformed file leaves the devices unknown; only memory fails the read. */
+	return r == -ENOMEM ? r : 1;
+}

@@ -16,53 +16,57 @@
 #include "cgroup_internal.h"
 #include "hutch/cgroup.h"
 
-/* Signals the processes of dir and the cgroups below it; returns how many. */
-static int kill_tree(const char *dir, int sig, int depth)
+/* A walk below one directory, at most 16 levels deep. */
+struct tree_walk {
+	int depth;
+	int sig;    /* kill_tree: the signal */
+	int result; /* rmdir_tree: -errno of the first directory that stays */
+};
+
+/* Signals the processes of dir and of the cgroups below it. */
+static int kill_tree(const char *dir, void *u)
 {
+	struct tree_walk *w = u;
 	char path[4200];
-	int n = 0;
 	if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path))
 		return 0;
 	FILE *f = fopen(path, "re");
 	if (f) {
 		long pid;
 		while (fscanf(f, "%ld", &pid) == 1)
-			if (pid > 0 && kill((pid_t)pid, sig) == 0)
-				n++;
+			if (pid > 0)
+				kill((pid_t)pid, w->sig);
 		fclose(f);
 	}
-	if (depth > 16)
-		return n;
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
-			continue;
-		n += kill_tree(path, sig, depth + 1);
+	_cleanup_closedir_ DIR *d = w->depth <= 16 ? opendir(dir) : NULL;
+	if (d) {
+		w->depth++;
+		cgroup_for_each_child(d, dir, kill_tree, w);
+		w->depth--;
 	}
-	return n;
+	return 0;
 }
 
-/* rmdir of dir's subdirectories, then of dir; -errno of the first that stays. */
-static int rmdir_tree(const char *dir, int depth)
+/* rmdir of dir's subdirectories, then of dir; the first -errno that stays in w->result. */
+static int rmdir_tree(const char *dir, void *u)
 {
-	char path[4200];
-	int r = 0;
-	_cleanup_closedir_ DIR *d = depth < 16 ? opendir(dir) : NULL;
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		int k = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path)
-				? -ENAMETOOLONG
-				: rmdir_tree(path, depth + 1);
-		r = r ? r : k;
+	struct tree_walk *w = u;
+	_cleanup_closedir_ DIR *d = w->depth < 16 ? opendir(dir) : NULL;
+	if (d) {
+		w->depth++;
+		cgroup_for_each_child(d, dir, rmdir_tree, w);
+		w->depth--;
 	}
-	if (rmdir(dir) < 0 && errno != ENOENT)
-		return r ? r : -errno;
-	return r;
+	if (rmdir(dir) < 0 && errno != ENOENT && !w->result)
+		w->result = -errno;
+	return 0;
+}
+
+static void kill_dirs(char dirs[][4200], size_t n, int sig)
+{
+	struct tree_walk w = {.sig = sig};
+	for (size_t i = 0; sig && i < n; i++)
+		kill_tree(dirs[i], &w);
 }
 
 int cgroup_remove_path(const struct cgroup_layout *layout, const char *path, int kill_sig,
@@ -92,21 +96,17 @@ int cgroup_remove_path(const struct cgroup_layout *layout, const char *path, int
 	}
 	if (ret_found)
 		*ret_found = found;
-	for (size_t i = 0; kill_sig && i < n; i++)
-		kill_tree(dirs[i], kill_sig, 0);
+	kill_dirs(dirs, n, kill_sig);
 	int r = 0;
 	/* A cgroup whose last process is still exiting is busy for a moment. */
 	for (int tries = 0; tries < 200; tries++) {
-		r = 0;
-		for (size_t i = 0; i < n; i++) {
-			int k = rmdir_tree(dirs[i], 0);
-			r = r ? r : k;
-		}
+		struct tree_walk w = {0};
+		for (size_t i = 0; i < n; i++)
+			rmdir_tree(dirs[i], &w);
+		r = w.result;
 		if (r != -EBUSY)
 			break;
-		if (kill_sig)
-			for (size_t i = 0; i < n; i++)
-				kill_tree(dirs[i], kill_sig, 0);
+		kill_dirs(dirs, n, kill_sig);
 		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 	}
 	return r;

@@ -169,31 +169,18 @@ static int v1_read_cpu(struct cgroup *cg, struct cgroup_stats *st)
 	return 0;
 }
 
-struct cpu_limit_walk {
-	uint64_t millicpus;
-};
-
-static int cpu_limit_cb(const char *dir, void *u)
+/* A directory's cpu.cfs_quota_us and cpu.cfs_period_us, for the walk over ancestors. */
+static int cfs_quota_at(const char *dir, uint64_t *ret_quota, uint64_t *ret_period)
 {
-	struct cpu_limit_walk *w = u;
 	char path[4200], buf[64];
-	uint64_t quota, period;
 	snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
 	int n = cgroup_read_small(path, buf, sizeof(buf));
-	if (n < 0 || cgroup_parse_quota(buf, (size_t)n, &quota) < 0)
-		return 0;
+	if (n < 0 || cgroup_parse_quota(buf, (size_t)n, ret_quota) < 0)
+		return -EINVAL;
 	snprintf(path, sizeof(path), "%s/cpu.cfs_period_us", dir);
 	n = cgroup_read_small(path, buf, sizeof(buf));
-	if (n < 0 || cgroup_parse_u64(buf, (size_t)n, &period) < 0 || period == 0)
-		return 0;
-	if (quota == HUTCH_UNLIMITED) {
-		if (!hutch_known(w->millicpus))
-			w->millicpus = HUTCH_UNLIMITED;
-		return 0;
-	}
-	uint64_t m = quota * 1000 / period;
-	if (!hutch_known(w->millicpus) || m < w->millicpus)
-		w->millicpus = m;
+	if (n < 0 || cgroup_parse_u64(buf, (size_t)n, ret_period) < 0 || *ret_period == 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -212,9 +199,8 @@ static int v1_read_cpu_spec(struct cgroup *cg, struct cgroup_stats *st, bool eff
 	st->cpu_weight = cgroup_shares_to_weight(st->cpu_shares);
 	int h = cg->layout->by_controller[CGROUP_CPU];
 	if (effective && h >= 0 && cg->paths[h]) {
-		struct cpu_limit_walk w = {HUTCH_UNKNOWN};
-		cgroup_for_each_ancestor(cg, h, cpu_limit_cb, &w);
-		st->cpu_effective_limit_millicpus = w.millicpus;
+		st->cpu_effective_limit_millicpus =
+			cgroup_min_cpu_limit_over_ancestors(cg, h, cfs_quota_at);
 	}
 	return 0;
 }
@@ -232,31 +218,22 @@ static int v1_read_cpuset(struct cgroup *cg, struct cgroup_stats *st)
 	return 0;
 }
 
-static int v1_read_blkio_file(struct cgroup *cg, int slot, bool ios, struct cgroup_stats *st,
-			      bool *found)
+/* The recursive file of kind (the whole subtree), or on older kernels the flat one. */
+static int v1_read_blkio_kind(struct cgroup *cg, int recursive, int flat,
+			      enum cgroup_blkio_file kind, struct cgroup_stats *st)
 {
-	const char *buf;
-	size_t len;
-	int r = cgroup_read_file(cg, slot, &files[slot], &buf, &len);
-	if (r <= 0)
-		return r;
-	*found = true;
-	r = cgroup_parse_blkio_v1(buf, len, ios, &st->blkio, &st->n_blkio);
-	return r == -ENOMEM ? r : 0;
+	int r = cgroup_read_blkio(cg, recursive, &files[recursive], kind, st);
+	if (r == 0)
+		r = cgroup_read_blkio(cg, flat, &files[flat], kind, st);
+	return r < 0 ? r : 0;
 }
 
 static int v1_read_blkio(struct cgroup *cg, struct cgroup_stats *st)
 {
-	/* The recursive files count the whole subtree; older kernels only have the flat ones. */
-	bool found = false;
-	TRY(v1_read_blkio_file(cg, V1_BLKIO_BYTES_RECURSIVE, false, st, &found));
-	if (!found)
-		TRY(v1_read_blkio_file(cg, V1_BLKIO_BYTES, false, st, &found));
-	found = false;
-	TRY(v1_read_blkio_file(cg, V1_BLKIO_IOS_RECURSIVE, true, st, &found));
-	if (!found)
-		TRY(v1_read_blkio_file(cg, V1_BLKIO_IOS, true, st, &found));
-	return 0;
+	TRY(v1_read_blkio_kind(cg, V1_BLKIO_BYTES_RECURSIVE, V1_BLKIO_BYTES, CGROUP_BLKIO_V1_BYTES,
+			       st));
+	return v1_read_blkio_kind(cg, V1_BLKIO_IOS_RECURSIVE, V1_BLKIO_IOS, CGROUP_BLKIO_V1_IOS,
+				  st);
 }
 
 static int v1_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *st)

@@ -107,28 +107,15 @@ static int v2_read_cpu(struct cgroup *cg, struct cgroup_stats *st)
 	return 0;
 }
 
-struct cpu_max_walk {
-	uint64_t millicpus;
-};
-
-static int cpu_max_cb(const char *dir, void *u)
+/* A directory's cpu.max, for the walk over ancestors. */
+static int cpu_max_at(const char *dir, uint64_t *ret_quota, uint64_t *ret_period)
 {
-	struct cpu_max_walk *w = u;
 	char path[4200], buf[128];
 	snprintf(path, sizeof(path), "%s/cpu.max", dir);
 	int n = cgroup_read_small(path, buf, sizeof(buf));
-	uint64_t quota, period;
-	if (n < 0 || cgroup_parse_cpu_max(buf, (size_t)n, &quota, &period) < 0)
-		return 0;
-	if (quota == HUTCH_UNLIMITED || !hutch_known(period)) {
-		if (!hutch_known(w->millicpus))
-			w->millicpus = HUTCH_UNLIMITED;
-		return 0;
-	}
-	uint64_t m = quota * 1000 / period;
-	if (!hutch_known(w->millicpus) || m < w->millicpus)
-		w->millicpus = m;
-	return 0;
+	if (n < 0)
+		return n;
+	return cgroup_parse_cpu_max(buf, (size_t)n, ret_quota, ret_period);
 }
 
 static int v2_read_spec(struct cgroup *cg, struct cgroup_stats *st, bool effective)
@@ -152,22 +139,10 @@ static int v2_read_spec(struct cgroup *cg, struct cgroup_stats *st, bool effecti
 	if (effective && h >= 0 && cg->paths[h]) {
 		st->memory_effective_limit_bytes =
 			cgroup_min_limit_over_ancestors(cg, h, "memory.max");
-		struct cpu_max_walk w = {HUTCH_UNKNOWN};
-		cgroup_for_each_ancestor(cg, h, cpu_max_cb, &w);
-		st->cpu_effective_limit_millicpus = w.millicpus;
+		st->cpu_effective_limit_millicpus =
+			cgroup_min_cpu_limit_over_ancestors(cg, h, cpu_max_at);
 	}
 	return 0;
-}
-
-static int v2_read_blkio(struct cgroup *cg, struct cgroup_stats *st)
-{
-	const char *buf;
-	size_t len;
-	int r = cgroup_read_file(cg, V2_IO_STAT, &files[V2_IO_STAT], &buf, &len);
-	if (r <= 0)
-		return r;
-	r = cgroup_parse_io_stat(buf, len, &st->blkio, &st->n_blkio);
-	return r == -ENOMEM ? r : 0;
 }
 
 static int v2_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *st)
@@ -189,7 +164,8 @@ static int v2_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *
 		READ_LIMIT(V2_PIDS_MAX, &st->pids_max);
 	}
 	if (mask & CGROUP_STATS_BLKIO)
-		TRY(v2_read_blkio(cg, st));
+		TRY(cgroup_read_blkio(cg, V2_IO_STAT, &files[V2_IO_STAT], CGROUP_BLKIO_IO_STAT,
+				      st));
 	if (mask & CGROUP_STATS_PSI) {
 		static const int slots[3] = {V2_PSI_CPU, V2_PSI_MEMORY, V2_PSI_IO};
 		TRY(cgroup_read_psi(cg, slots, &files[V2_PSI_CPU], st));

@@ -27,8 +27,41 @@ static int procs_dir(const struct cgroup *cg, char *buf, size_t size)
 	return -ENOENT;
 }
 
+int cgroup_for_each_child(DIR *d, const char *dir, int (*fn)(const char *sub, void *u),
+			  void *userdata)
+{
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		char sub[4096];
+		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub))
+			continue;
+		int r = fn(sub, userdata);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+struct pid_list {
+	pid_t *pids;
+	size_t n;
+	int depth;
+};
+
+static int collect_pids(const char *dir, struct pid_list *l);
+
+/* A child cgroup removed meanwhile has no processes to report: only memory stops the walk. */
+static int collect_child_pids(const char *sub, void *u)
+{
+	int r = collect_pids(sub, u);
+	return r == -ENOMEM ? r : 0;
+}
+
 /* Appends the pids of dir's cgroup.procs and of every cgroup below it. */
-static int collect_pids(const char *dir, int depth, pid_t **pids, size_t *n)
+static int collect_pids(const char *dir, struct pid_list *l)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
@@ -42,31 +75,21 @@ static int collect_pids(const char *dir, int depth, pid_t **pids, size_t *n)
 		uint64_t v;
 		if (hutch_parse_u64(tok, &v) < 0 || v == 0 || v > INT32_MAX)
 			continue;
-		pid_t *np = realloc(*pids, (*n + 1) * sizeof(**pids));
+		pid_t *np = realloc(l->pids, (l->n + 1) * sizeof(*l->pids));
 		if (!np)
 			return -ENOMEM;
-		*pids = np;
-		(*pids)[(*n)++] = (pid_t)v;
+		l->pids = np;
+		l->pids[l->n++] = (pid_t)v;
 	}
-	if (depth >= 64)
+	if (l->depth >= 64)
 		return 0;
 	_cleanup_closedir_ DIR *d = opendir(dir);
 	if (!d)
 		return 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		char sub[4096];
-		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub))
-			continue;
-		/* A child cgroup removed meanwhile has no processes to report. */
-		r = collect_pids(sub, depth + 1, pids, n);
-		if (r == -ENOMEM)
-			return r;
-	}
-	return 0;
+	l->depth++;
+	r = cgroup_for_each_child(d, dir, collect_child_pids, l);
+	l->depth--;
+	return r;
 }
 
 int cgroup_list_pids(struct cgroup *cg, pid_t **ret_pids, size_t *ret_n)
@@ -77,15 +100,14 @@ int cgroup_list_pids(struct cgroup *cg, pid_t **ret_pids, size_t *ret_n)
 	int r = procs_dir(cg, dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	pid_t *pids = NULL;
-	size_t n = 0;
-	r = collect_pids(dir, 0, &pids, &n);
+	struct pid_list l = {0};
+	r = collect_pids(dir, &l);
 	if (r < 0) {
-		free(pids);
+		free(l.pids);
 		return r;
 	}
-	*ret_pids = pids;
-	*ret_n = n;
+	*ret_pids = l.pids;
+	*ret_n = l.n;
 	return 0;
 }
 

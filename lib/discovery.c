@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "hutch/discovery.h"
+#include "hutch/json.h"
 #include "hutch/state.h"
 #include "hutch/util.h"
 
@@ -251,24 +252,6 @@ static const char *root_or(const char *root, const char *dflt)
 	return root && *root ? root : dflt;
 }
 
-static const char *json_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static struct json_object *json_obj(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_object))
-		return NULL;
-	return v;
-}
-
 static bool str_is(const char *s, const char *lit)
 {
 	return s && strcmp(s, lit) == 0;
@@ -397,17 +380,17 @@ static int docker_meta(const char *root, const char *id, struct discovery_meta *
 	struct json_object *o = parse_json_file(path, 4 << 20);
 	if (!o)
 		return -ENOENT;
-	const char *name = json_str(o, "Name");
+	const char *name = hutch_json_str(o, "Name");
 	if (name && name[0] == '/')
 		name++;
-	struct json_object *cfg = json_obj(o, "Config");
-	int r = add_labels(m, json_obj(cfg, "Labels"));
+	struct json_object *cfg = hutch_json_obj(o, "Config");
+	int r = add_labels(m, hutch_json_obj(cfg, "Labels"));
 	if (r == 0) {
 		sort_labels(m);
 		const char *type = label_of(m, "io.kubernetes.docker.type");
 		m->sandbox = str_is(type, "podsandbox");
 		m->shares_netns = str_is(type, "container");
-		r = meta_from_labels(m, name, name, json_str(cfg, "Image"));
+		r = meta_from_labels(m, name, name, hutch_json_str(cfg, "Image"));
 	}
 	json_object_put(o);
 	return r;
@@ -431,7 +414,7 @@ static int podman_meta(const char *root, const char *id, struct discovery_meta *
 		size_t n = json_object_array_length(o);
 		for (size_t i = 0; i < n && r == -ENOENT; i++) {
 			struct json_object *c = json_object_array_get_idx(o, i);
-			if (!str_is(json_str(c, "id"), id))
+			if (!str_is(hutch_json_str(c, "id"), id))
 				continue;
 			const char *name = "";
 			struct json_object *names;
@@ -442,11 +425,11 @@ static int podman_meta(const char *root, const char *id, struct discovery_meta *
 				if (json_object_is_type(n0, json_type_string))
 					name = json_object_get_string(n0);
 			}
-			const char *md = json_str(c, "metadata");
+			const char *md = hutch_json_str(c, "metadata");
 			struct json_object *meta = md ? json_tokener_parse(md) : NULL;
-			const char *image = json_str(meta, "image-name");
+			const char *image = hutch_json_str(meta, "image-name");
 			if (!image || !*image)
-				image = json_str(c, "image");
+				image = hutch_json_str(c, "image");
 			r = meta_set(m, name, name, image, NULL, NULL, NULL);
 			json_object_put(meta);
 		}
@@ -477,14 +460,14 @@ static int containerd_meta(const char *root, const char *id, struct discovery_me
 		struct json_object *o = parse_json_file(path, 16 << 20);
 		if (!o)
 			continue;
-		struct json_object *ann = json_obj(o, "annotations");
-		const char *kind = json_str(ann, "io.kubernetes.cri.container-type");
-		const char *cname = json_str(ann, "io.kubernetes.cri.container-name");
-		const char *pod = json_str(ann, "io.kubernetes.cri.sandbox-name");
-		const char *ns = json_str(ann, "io.kubernetes.cri.sandbox-namespace");
-		const char *uid = json_str(ann, "io.kubernetes.cri.sandbox-uid");
-		const char *image = json_str(ann, "io.kubernetes.cri.image-name");
-		const char *nname = json_str(ann, "nerdctl/name");
+		struct json_object *ann = hutch_json_obj(o, "annotations");
+		const char *kind = hutch_json_str(ann, "io.kubernetes.cri.container-type");
+		const char *cname = hutch_json_str(ann, "io.kubernetes.cri.container-name");
+		const char *pod = hutch_json_str(ann, "io.kubernetes.cri.sandbox-name");
+		const char *ns = hutch_json_str(ann, "io.kubernetes.cri.sandbox-namespace");
+		const char *uid = hutch_json_str(ann, "io.kubernetes.cri.sandbox-uid");
+		const char *image = hutch_json_str(ann, "io.kubernetes.cri.image-name");
+		const char *nname = hutch_json_str(ann, "nerdctl/name");
 		bool cri = kind && pod && ns;
 		char name[512] = "";
 		int r = 0;
@@ -527,17 +510,19 @@ static int crio_meta(const char *root, const char *id, struct discovery_meta *m)
 	struct json_object *o = parse_json_file(path, 16 << 20);
 	if (!o)
 		return -ENOENT;
-	struct json_object *ann = json_obj(o, "annotations");
-	const char *labels = json_str(ann, "io.kubernetes.cri-o.Labels");
+	struct json_object *ann = hutch_json_obj(o, "annotations");
+	const char *labels = hutch_json_str(ann, "io.kubernetes.cri-o.Labels");
 	struct json_object *lo = labels ? json_tokener_parse(labels) : NULL;
 	int r = add_labels(m, lo);
 	json_object_put(lo);
 	if (r == 0) {
 		sort_labels(m);
-		m->sandbox = str_is(json_str(ann, "io.kubernetes.cri-o.ContainerType"), "sandbox");
+		m->sandbox =
+			str_is(hutch_json_str(ann, "io.kubernetes.cri-o.ContainerType"), "sandbox");
 		m->shares_netns = !m->sandbox && label_of(m, KUBE_POD);
-		const char *name = json_str(ann, "io.kubernetes.cri-o.Name");
-		r = meta_from_labels(m, name, name, json_str(ann, "io.kubernetes.cri-o.ImageName"));
+		const char *name = hutch_json_str(ann, "io.kubernetes.cri-o.Name");
+		r = meta_from_labels(m, name, name,
+				     hutch_json_str(ann, "io.kubernetes.cri-o.ImageName"));
 	}
 	json_object_put(o);
 	return r;

@@ -285,20 +285,6 @@ static int walk_cb(const char *path, void *userdata)
 
 /* ---- the walked hierarchies and their watches ---- */
 
-/* The hierarchy cgroup paths are named in (cgroup_walk's): the unified one on v2, else cpu's. */
-static int primary_hierarchy(const struct cgroup_layout *l)
-{
-	if (l->kind == CGROUP_LAYOUT_V2)
-		return l->unified;
-	int h = l->by_controller[CGROUP_CPU];
-	if (h >= 0 && !l->hierarchies[h].unified)
-		return h;
-	for (size_t i = 0; i < l->n_hierarchies; i++)
-		if (!l->hierarchies[i].unified && l->hierarchies[i].controllers)
-			return (int)i;
-	return l->unified;
-}
-
 static void walked_add(struct sampler *s, int h)
 {
 	if (h < 0)
@@ -317,7 +303,7 @@ static void walked_add(struct sampler *s, int h)
 static void walked_init(struct sampler *s)
 {
 	const struct cgroup_layout *l = s->layout;
-	walked_add(s, primary_hierarchy(l));
+	walked_add(s, cgroup_layout_primary(l));
 	if (l->kind == CGROUP_LAYOUT_V2)
 		return;
 	static const enum cgroup_controller read[] = {CGROUP_MEMORY, CGROUP_CPUACCT, CGROUP_BLKIO,
@@ -942,20 +928,7 @@ static int apply_watches(struct sampler *s)
 /* Reads fd from offset 0 into the sampler's scratch buffer, growing it as needed. */
 static ssize_t read_scratch(struct sampler *s, int fd)
 {
-	for (;;) {
-		ssize_t n = hutch_pread_all(fd, s->buf, s->buf_cap);
-		if (n < 0)
-			return n;
-		if ((size_t)n < s->buf_cap - 1)
-			return n;
-		if (s->buf_cap >= (64u << 20))
-			return -EFBIG;
-		char *nb = realloc(s->buf, s->buf_cap * 2);
-		if (!nb)
-			return -ENOMEM;
-		s->buf = nb;
-		s->buf_cap *= 2;
-	}
+	return hutch_pread_grow(fd, &s->buf, &s->buf_cap, 64u << 20, 2);
 }
 
 static uint64_t count_fds(pid_t pid)

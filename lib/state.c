@@ -5,11 +5,13 @@
 #include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "hutch/procfs.h"
+#include "hutch/procfs_read.h"
 #include "hutch/state.h"
 #include "hutch/strv.h"
 #include "hutch/util.h"
@@ -101,6 +103,90 @@ static struct json_object *strv_json(char **v)
 	return a;
 }
 
+/* A member of the state (or of its limits) kept under a key of its own, read and
+ * written through one table. */
+struct field {
+	const char *key;
+	enum { FIELD_STR, FIELD_U64, FIELD_BOOL } kind;
+	size_t offset, size; /* size: a string's buffer */
+};
+#define FIELD(kind, type, key, member)                                         \
+	{                                                                      \
+		key, kind, offsetof(type, member), sizeof(((type *)0)->member) \
+	}
+#define STR(key, member)  FIELD(FIELD_STR, struct hutch_state, key, member)
+#define U64(key, member)  FIELD(FIELD_U64, struct hutch_state, key, member)
+#define BOOL(key, member) FIELD(FIELD_BOOL, struct hutch_state, key, member)
+
+/* In the document's order, between the members written otherwise. */
+static const struct field head_fields[] = {
+	STR("id", id),
+	STR("name", name),
+	STR("image", image),
+	STR("rootfs", rootfs),
+};
+static const struct field path_fields[] = {
+	STR("workdir", workdir),	 STR("user", user),	    STR("hostname", hostname),
+	STR("cgroup_path", cgroup_path), STR("log_path", log_path),
+};
+static const struct field run_fields[] = {
+	BOOL("oom_killed", oom_killed),
+	U64("created_ns", created_ns),
+	U64("started_ns", started_ns),
+	U64("finished_ns", finished_ns),
+};
+static const struct field option_fields[] = {
+	BOOL("tty", tty),
+	BOOL("interactive", interactive),
+	BOOL("detach", detach),
+	BOOL("auto_remove", auto_remove),
+	BOOL("read_only", read_only),
+	BOOL("no_pivot", no_pivot),
+	BOOL("fsd", fsd),
+	BOOL("seccomp_unconfined", seccomp_unconfined),
+	STR("seccomp_profile", seccomp_profile),
+	BOOL("no_new_privileges", no_new_privs),
+	BOOL("privileged", privileged),
+	U64("cap_mask", cap_mask),
+	U64("monitor_start_ticks", monitor_start_ticks),
+};
+#define LIMIT(kind, key, member) FIELD(kind, struct hutch_state_limits, key, member)
+static const struct field limit_fields[] = {
+	LIMIT(FIELD_U64, "memory_bytes", memory_bytes),
+	LIMIT(FIELD_U64, "memory_swap_bytes", memory_swap_bytes),
+	LIMIT(FIELD_U64, "cpu_quota_us", cpu_quota_us),
+	LIMIT(FIELD_U64, "cpu_period_us", cpu_period_us),
+	LIMIT(FIELD_U64, "cpu_shares", cpu_shares),
+	LIMIT(FIELD_U64, "pids_max", pids_max),
+	LIMIT(FIELD_STR, "cpuset_cpus", cpuset_cpus),
+	LIMIT(FIELD_STR, "cpuset_mems", cpuset_mems),
+};
+#undef LIMIT
+#undef BOOL
+#undef U64
+#undef STR
+#undef FIELD
+
+static void add_fields(struct json_object *o, const void *base, const struct field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = (const char *)base + f[i].offset;
+		uint64_t v;
+		switch (f[i].kind) {
+		case FIELD_STR:
+			add_str(o, f[i].key, p);
+			break;
+		case FIELD_U64:
+			memcpy(&v, p, sizeof(v));
+			add_u64(o, f[i].key, v);
+			break;
+		case FIELD_BOOL:
+			add_bool(o, f[i].key, *(const bool *)p);
+			break;
+		}
+	}
+}
+
 int hutch_state_to_json(const struct hutch_state *st, char **ret_json)
 {
 	if (!st || !ret_json)
@@ -108,10 +194,7 @@ int hutch_state_to_json(const struct hutch_state *st, char **ret_json)
 	struct json_object *o = json_object_new_object();
 	if (!o)
 		return -ENOMEM;
-	add_str(o, "id", st->id);
-	add_str(o, "name", st->name);
-	add_str(o, "image", st->image);
-	add_str(o, "rootfs", st->rootfs);
+	add_fields(o, st, head_fields, ARRAY_SIZE(head_fields));
 	json_object_object_add(o, "command", strv_json(st->argv));
 	json_object_object_add(o, "env", strv_json(st->env));
 	if (st->devices)
@@ -120,32 +203,17 @@ int hutch_state_to_json(const struct hutch_state *st, char **ret_json)
 		json_object_object_add(o, "labels", strv_json(st->labels));
 	if (st->stop_signal)
 		add_i64(o, "stop_signal", st->stop_signal);
-	add_str(o, "workdir", st->workdir);
-	add_str(o, "user", st->user);
-	add_str(o, "hostname", st->hostname);
-	add_str(o, "cgroup_path", st->cgroup_path);
-	add_str(o, "log_path", st->log_path);
+	add_fields(o, st, path_fields, ARRAY_SIZE(path_fields));
 	add_str(o, "status", hutch_status_name(st->status));
 	add_i64(o, "pid", st->pid);
 	add_u64(o, "pid_start_ticks", st->pid_start_ticks);
 	add_i64(o, "monitor_pid", st->monitor_pid);
 	add_i64(o, "exit_code", st->exit_code);
-	add_bool(o, "oom_killed", st->oom_killed);
-	add_u64(o, "created_ns", st->created_ns);
-	add_u64(o, "started_ns", st->started_ns);
-	add_u64(o, "finished_ns", st->finished_ns);
+	add_fields(o, st, run_fields, ARRAY_SIZE(run_fields));
 
 	struct json_object *lim = json_object_new_object();
-	if (lim) {
-		add_u64(lim, "memory_bytes", st->limits.memory_bytes);
-		add_u64(lim, "memory_swap_bytes", st->limits.memory_swap_bytes);
-		add_u64(lim, "cpu_quota_us", st->limits.cpu_quota_us);
-		add_u64(lim, "cpu_period_us", st->limits.cpu_period_us);
-		add_u64(lim, "cpu_shares", st->limits.cpu_shares);
-		add_u64(lim, "pids_max", st->limits.pids_max);
-		add_str(lim, "cpuset_cpus", st->limits.cpuset_cpus);
-		add_str(lim, "cpuset_mems", st->limits.cpuset_mems);
-	}
+	if (lim)
+		add_fields(lim, &st->limits, limit_fields, ARRAY_SIZE(limit_fields));
 	json_object_object_add(o, "limits", lim);
 
 	struct json_object *ns = json_object_new_object();
@@ -172,19 +240,7 @@ int hutch_state_to_json(const struct hutch_state *st, char **ret_json)
 	}
 	json_object_object_add(o, "mounts", mounts);
 
-	add_bool(o, "tty", st->tty);
-	add_bool(o, "interactive", st->interactive);
-	add_bool(o, "detach", st->detach);
-	add_bool(o, "auto_remove", st->auto_remove);
-	add_bool(o, "read_only", st->read_only);
-	add_bool(o, "no_pivot", st->no_pivot);
-	add_bool(o, "fsd", st->fsd);
-	add_bool(o, "seccomp_unconfined", st->seccomp_unconfined);
-	add_str(o, "seccomp_profile", st->seccomp_profile);
-	add_bool(o, "no_new_privileges", st->no_new_privs);
-	add_bool(o, "privileged", st->privileged);
-	add_u64(o, "cap_mask", st->cap_mask);
-	add_u64(o, "monitor_start_ticks", st->monitor_start_ticks);
+	add_fields(o, st, option_fields, ARRAY_SIZE(option_fields));
 	if (st->log_note[0])
 		add_str(o, "log_note", st->log_note);
 
@@ -276,6 +332,19 @@ static int get_bool(struct json_object *o, const char *k, bool *ret)
 	return 0;
 }
 
+static int get_fields(struct json_object *o, void *base, const struct field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *p = (char *)base + f[i].offset;
+		int r = f[i].kind == FIELD_STR	 ? get_str(o, f[i].key, p, f[i].size)
+			: f[i].kind == FIELD_U64 ? get_u64(o, f[i].key, (uint64_t *)(void *)p)
+						 : get_bool(o, f[i].key, (bool *)p);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int get_strv(struct json_object *o, const char *k, char ***ret)
 {
 	struct json_object *a;
@@ -324,18 +393,11 @@ static int state_from_object(struct json_object *o, struct hutch_state *st)
 	int64_t x;
 	if (!json_object_is_type(o, json_type_object))
 		return -EINVAL;
-	if ((r = get_str(o, "id", st->id, sizeof(st->id))) < 0 ||
-	    (r = get_str(o, "name", st->name, sizeof(st->name))) < 0 ||
-	    (r = get_str(o, "image", st->image, sizeof(st->image))) < 0 ||
-	    (r = get_str(o, "rootfs", st->rootfs, sizeof(st->rootfs))) < 0 ||
+	if ((r = get_fields(o, st, head_fields, ARRAY_SIZE(head_fields))) < 0 ||
 	    (r = get_strv(o, "command", &st->argv)) < 0 || (r = get_strv(o, "env", &st->env)) < 0 ||
 	    (r = get_strv(o, "devices", &st->devices)) < 0 ||
 	    (r = get_strv(o, "labels", &st->labels)) < 0 ||
-	    (r = get_str(o, "workdir", st->workdir, sizeof(st->workdir))) < 0 ||
-	    (r = get_str(o, "user", st->user, sizeof(st->user))) < 0 ||
-	    (r = get_str(o, "hostname", st->hostname, sizeof(st->hostname))) < 0 ||
-	    (r = get_str(o, "cgroup_path", st->cgroup_path, sizeof(st->cgroup_path))) < 0 ||
-	    (r = get_str(o, "log_path", st->log_path, sizeof(st->log_path))) < 0 ||
+	    (r = get_fields(o, st, path_fields, ARRAY_SIZE(path_fields))) < 0 ||
 	    (r = get_str(o, "status", status, sizeof(status))) < 0)
 		return r;
 	if (st->id[0] == '\0')
@@ -361,25 +423,15 @@ static int state_from_object(struct json_object *o, struct hutch_state *st)
 		return r;
 	st->stop_signal = (int)x;
 	if ((r = get_u64(o, "pid_start_ticks", &st->pid_start_ticks)) < 0 ||
-	    (r = get_bool(o, "oom_killed", &st->oom_killed)) < 0 ||
-	    (r = get_u64(o, "created_ns", &st->created_ns)) < 0 ||
-	    (r = get_u64(o, "started_ns", &st->started_ns)) < 0 ||
-	    (r = get_u64(o, "finished_ns", &st->finished_ns)) < 0)
+	    (r = get_fields(o, st, run_fields, ARRAY_SIZE(run_fields))) < 0)
 		return r;
 
 	struct json_object *lim;
 	if (json_object_object_get_ex(o, "limits", &lim)) {
-		struct hutch_state_limits *l = &st->limits;
 		if (!json_object_is_type(lim, json_type_object))
 			return -EINVAL;
-		if ((r = get_u64(lim, "memory_bytes", &l->memory_bytes)) < 0 ||
-		    (r = get_u64(lim, "memory_swap_bytes", &l->memory_swap_bytes)) < 0 ||
-		    (r = get_u64(lim, "cpu_quota_us", &l->cpu_quota_us)) < 0 ||
-		    (r = get_u64(lim, "cpu_period_us", &l->cpu_period_us)) < 0 ||
-		    (r = get_u64(lim, "cpu_shares", &l->cpu_shares)) < 0 ||
-		    (r = get_u64(lim, "pids_max", &l->pids_max)) < 0 ||
-		    (r = get_str(lim, "cpuset_cpus", l->cpuset_cpus, sizeof(l->cpuset_cpus))) < 0 ||
-		    (r = get_str(lim, "cpuset_mems", l->cpuset_mems, sizeof(l->cpuset_mems))) < 0)
+		r = get_fields(lim, &st->limits, limit_fields, ARRAY_SIZE(limit_fields));
+		if (r < 0)
 			return r;
 	}
 
@@ -423,20 +475,7 @@ static int state_from_object(struct json_object *o, struct hutch_state *st)
 		}
 	}
 
-	if ((r = get_bool(o, "tty", &st->tty)) < 0 ||
-	    (r = get_bool(o, "interactive", &st->interactive)) < 0 ||
-	    (r = get_bool(o, "detach", &st->detach)) < 0 ||
-	    (r = get_bool(o, "auto_remove", &st->auto_remove)) < 0 ||
-	    (r = get_bool(o, "read_only", &st->read_only)) < 0 ||
-	    (r = get_bool(o, "no_pivot", &st->no_pivot)) < 0 ||
-	    (r = get_bool(o, "fsd", &st->fsd)) < 0 ||
-	    (r = get_bool(o, "seccomp_unconfined", &st->seccomp_unconfined)) < 0 ||
-	    (r = get_str(o, "seccomp_profile", st->seccomp_profile, sizeof(st->seccomp_profile))) <
-		    0 ||
-	    (r = get_bool(o, "no_new_privileges", &st->no_new_privs)) < 0 ||
-	    (r = get_bool(o, "privileged", &st->privileged)) < 0 ||
-	    (r = get_u64(o, "cap_mask", &st->cap_mask)) < 0 ||
-	    (r = get_u64(o, "monitor_start_ticks", &st->monitor_start_ticks)) < 0 ||
+	if ((r = get_fields(o, st, option_fields, ARRAY_SIZE(option_fields))) < 0 ||
 	    (r = get_str(o, "log_note", st->log_note, sizeof(st->log_note))) < 0)
 		return r;
 
@@ -757,15 +796,11 @@ void hutch_name_of(const char *root, const char *id, char *buf, size_t size)
 
 int hutch_pid_start_ticks(pid_t pid, uint64_t *ret)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int r = hutch_read_file(path, 8192, &buf, &len);
-	if (r < 0)
-		return r;
+	/* procfs_read_pid_stat reads pid 0 as the caller: no process of a state file's. */
+	if (pid <= 0)
+		return -ESRCH;
 	struct procfs_pid_stat ps;
-	r = procfs_parse_pid_stat(buf, len, &ps);
+	int r = procfs_read_pid_stat(pid, &ps);
 	if (r < 0)
 		return r;
 	*ret = ps.starttime_ticks;

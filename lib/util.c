@@ -154,6 +154,23 @@ ssize_t hutch_pread_all(int fd, char *buf, size_t cap)
 	return (ssize_t)len;
 }
 
+ssize_t hutch_pread_grow(int fd, char **buf, size_t *cap, size_t max, unsigned grow)
+{
+	for (;;) {
+		ssize_t n = hutch_pread_all(fd, *buf, *cap);
+		/* A file that leaves room is read whole. */
+		if (n < 0 || (size_t)n < *cap - 1)
+			return n;
+		if (*cap >= max)
+			return -EFBIG;
+		char *nb = realloc(*buf, *cap * grow);
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap *= grow;
+	}
+}
+
 int hutch_write_file_at(int dirfd, const char *path, const char *value)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -173,7 +190,7 @@ int hutch_write_file(const char *path, const char *value)
 	return hutch_write_file_at(AT_FDCWD, path, value);
 }
 
-int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
+static int write_replace(const char *path, const char *data, size_t len, mode_t mode, bool sync)
 {
 	char tmp[4096];
 	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
@@ -195,7 +212,7 @@ int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if ((sync && fsync(fd) < 0) || close(fd) < 0) {
 		int r = -errno;
 		unlink(tmp);
 		return r;
@@ -206,6 +223,16 @@ int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode
 		return r;
 	}
 	return 0;
+}
+
+int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, true);
+}
+
+int hutch_write_file_replace(const char *path, const char *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, false);
 }
 
 int hutch_mkdir_p(const char *path, mode_t mode)

@@ -58,6 +58,19 @@ int build_parse(const char *text, struct build_file *ret, struct hutch_error *er
  */
 int build_words(const char *in, char *const *vars, bool split, char ***ret);
 
+/*
+ * Pure: a .dockerignore's patterns (comments and blank lines dropped, each
+ * cleaned as a context path, "!" kept in front of exceptions).
+ */
+int build_ignore_parse(const char *text, char ***ret);
+/*
+ * Pure: whether rel (a cleaned path in the context) is left out: the last
+ * pattern matching it or one of its parent directories decides ("!" keeps).
+ * Patterns are fnmatch()'s with FNM_PATHNAME, and "**" stands for any
+ * number of directories at a pattern's start ("**" + "/x") or end ("x/" + "**").
+ */
+bool build_ignored(char *const *patterns, const char *rel);
+
 /* The value of name in vars (K=V strings), NULL if unset. */
 const char *build_var(char *const *vars, const char *name);
 /* Sets name=value in *vars (replacing); -ENOMEM. */
@@ -72,6 +85,7 @@ struct build_copy {
 	const char *workdir;   /* the image's WorkingDir ("" for /) */
 	bool add;	       /* ADD: local tar archives are unpacked */
 	struct sha256 *inputs; /* every source's path, mode and bytes go in */
+	char *const *ignore;   /* .dockerignore's patterns (build_ignore_parse) */
 };
 /*
  * COPY or ADD's words (flags, sources, destination) into the stage: each

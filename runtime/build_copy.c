@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,28 +144,45 @@ static int copy_file(int in, int dirfd, const char *name, const struct stat *sb,
 	return 0;
 }
 
-static int copy_tree(int src, int dst, const char *rel, const struct owner *o, struct sha256 *h);
+/* A directory being copied: who owns the copies, the inputs' hash, what .dockerignore leaves out. */
+struct walk {
+	struct owner o;
+	struct sha256 *h;
+	char *const *ignore;
+};
 
-/* One entry of a copied directory: name in src into dst, nothing followed. */
-static int copy_entry(int src, int dst, const char *name, const char *rel, const struct owner *o,
-		      struct sha256 *h)
+static int copy_tree(int src, int dst, const char *rel, const struct walk *w);
+
+static bool has_exceptions(char *const *ignore)
+{
+	for (size_t i = 0; ignore && ignore[i]; i++)
+		if (ignore[i][0] == '!')
+			return true;
+	return false;
+}
+
+/* One entry of a copied directory: name in src into dst, nothing followed; rel is src's path in the context. */
+static int copy_entry(int src, int dst, const char *name, const char *rel, const struct walk *w)
 {
 	struct stat sb;
 	char sub[4096];
-	snprintf(sub, sizeof(sub), "%s/%s", rel, name);
+	snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
 	if (fstatat(src, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	hash_meta(h, sub, &sb);
+	/* left out, but for a directory an exception ("!dir/keep") may reach into */
+	if (build_ignored(w->ignore, sub) && !(S_ISDIR(sb.st_mode) && has_exceptions(w->ignore)))
+		return 0;
+	hash_meta(w->h, sub, &sb);
 	if (S_ISLNK(sb.st_mode)) {
 		char target[4096];
 		ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
 		if (n < 0)
 			return -errno;
 		target[n] = '\0';
-		sha256_update(h, target, (size_t)n + 1);
+		sha256_update(w->h, target, (size_t)n + 1);
 		unlinkat(dst, name, 0);
 		if (symlinkat(target, dst, name) < 0 ||
-		    fchownat(dst, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		    fchownat(dst, name, w->o.uid, w->o.gid, AT_SYMLINK_NOFOLLOW) < 0)
 			return -errno;
 		return 0;
 	}
@@ -175,20 +193,20 @@ static int copy_entry(int src, int dst, const char *name, const char *rel, const
 	if (fd < 0)
 		return -errno;
 	if (S_ISREG(sb.st_mode))
-		return copy_file(fd, dst, name, &sb, o, h);
+		return copy_file(fd, dst, name, &sb, &w->o, w->h);
 	if (mkdirat(dst, name, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	_cleanup_close_ int d = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d < 0)
 		return -errno;
-	int r = copy_tree(fd, d, sub, o, h);
-	if (r == 0 && (fchown(d, o->uid, o->gid) < 0 || fchmod(d, sb.st_mode & 07777) < 0))
+	int r = copy_tree(fd, d, sub, w);
+	if (r == 0 && (fchown(d, w->o.uid, w->o.gid) < 0 || fchmod(d, sb.st_mode & 07777) < 0))
 		r = -errno;
 	return r;
 }
 
 /* The entries of directory src into directory dst, in name order (the hash is stable). */
-static int copy_tree(int src, int dst, const char *rel, const struct owner *o, struct sha256 *h)
+static int copy_tree(int src, int dst, const char *rel, const struct walk *w)
 {
 	struct dirent **names;
 	char self[64];
@@ -199,7 +217,7 @@ static int copy_tree(int src, int dst, const char *rel, const struct owner *o, s
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		if (r == 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
-			r = copy_entry(src, dst, name, rel, o, h);
+			r = copy_entry(src, dst, name, rel, w);
 		free(names[i]);
 	}
 	free(names);
@@ -249,7 +267,7 @@ static int add_archive(const struct build_copy *c, int fd, const char *dest, con
 }
 
 /* Opens src beneath the context: the error says why it may not be copied. */
-static int open_source(int ctx, const char *src, struct hutch_error *err)
+static int open_source(int ctx, char *const *ignore, const char *src, struct hutch_error *err)
 {
 	char rel[4096];
 	if (strstr(src, "://"))
@@ -257,6 +275,8 @@ static int open_source(int ctx, const char *src, struct hutch_error *err)
 				       "%s: only local files are copied (no URLs here)", src);
 	if (image_clean_path(src, rel, sizeof(rel)) < 0)
 		return hutch_error_set(err, EPERM, "%s: outside the build context", src);
+	if (rel[0] && build_ignored(ignore, rel))
+		return hutch_error_set(err, ENOENT, "%s: excluded by .dockerignore", src);
 	struct open_how how = {
 		.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
@@ -276,7 +296,7 @@ static int open_source(int ctx, const char *src, struct hutch_error *err)
 static int copy_source(const struct build_copy *c, const char *src, const char *dest, bool dir,
 		       const struct owner *o, struct hutch_error *err)
 {
-	_cleanup_close_ int fd = open_source(c->ctx_fd, src, err);
+	_cleanup_close_ int fd = open_source(c->ctx_fd, c->ignore, src, err);
 	if (fd < 0)
 		return fd;
 	struct stat sb;
@@ -290,7 +310,10 @@ static int copy_source(const struct build_copy *c, const char *src, const char *
 			return r;
 		snprintf(path, sizeof(path), "%s/%s", c->stage, dest);
 		_cleanup_close_ int d = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (d < 0 || (r = copy_tree(fd, d, "", o, c->inputs)) < 0)
+		struct walk w = {.o = *o, .h = c->inputs, .ignore = c->ignore};
+		char rel[4096];
+		image_clean_path(src, rel, sizeof(rel));
+		if (d < 0 || (r = copy_tree(fd, d, rel, &w)) < 0)
 			return hutch_error_setsys(err, d < 0 ? errno : -r, "copy %s", src);
 		return 0;
 	}
@@ -315,6 +338,59 @@ static int copy_source(const struct build_copy *c, const char *src, const char *
 	if (d < 0 || (r = copy_file(fd, d, name, &sb, o, c->inputs)) < 0)
 		return hutch_error_setsys(err, d < 0 ? errno : -r, "copy %s", src);
 	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A source with wildcards (*, ?, [...]) in its last component: the context's
+ * names it matches, in order, onto *srcs; none is an error, as docker's.
+ */
+static int expand_glob(const struct build_copy *c, const char *src, char ***srcs,
+		       struct hutch_error *err)
+{
+	char dir[4096];
+	const char *slash = strrchr(src, '/'), *pat = slash ? slash + 1 : src;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - src) : 1, slash ? src : ".");
+	if (strpbrk(dir, "*?["))
+		return hutch_error_set(err, ENOTSUP, "%s: wildcards in the last component only",
+				       src);
+	int fd = open_source(c->ctx_fd, NULL, dir, err);
+	if (fd < 0)
+		return fd;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return hutch_error_setsys(err, errno, "%s", dir);
+	}
+	char **found = NULL, path[8300];
+	struct dirent *de;
+	int r = 0;
+	while ((de = readdir(d)) && r == 0) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fnmatch(pat, de->d_name, 0) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s%s%s", slash ? dir : "", slash ? "/" : "",
+			 de->d_name);
+		char rel[8300];
+		if (image_clean_path(path, rel, sizeof(rel)) == 0 && build_ignored(c->ignore, rel))
+			continue;
+		r = strv_push(&found, path);
+	}
+	closedir(d);
+	size_t n = 0;
+	while (found && found[n])
+		n++;
+	if (r == 0 && n == 0)
+		r = hutch_error_set(err, ENOENT, "%s: no file in the build context matches", src);
+	qsort(found, n, sizeof(*found), cmp_name);
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = strv_push(srcs, found[i]);
+	strv_free(found);
+	return r == -ENOMEM ? hutch_error_set(err, ENOMEM, "out of memory") : r;
 }
 
 /* Whether dest ("a/b") is a directory in the image. */
@@ -346,15 +422,27 @@ int build_copy(const struct build_copy *c, char **words, struct hutch_error *err
 		n++;
 	if (n < 2)
 		return hutch_error_set(err, EINVAL, "needs a source and a destination");
+	_cleanup_strv_free_ char **srcs = NULL;
+	for (size_t k = 0; k + 1 < n; k++) {
+		if (strpbrk(words[i + k], "*?["))
+			r = expand_glob(c, words[i + k], &srcs, err);
+		else if ((r = strv_push(&srcs, words[i + k])) < 0)
+			r = hutch_error_set(err, ENOMEM, "out of memory");
+		if (r < 0)
+			return r;
+	}
+	size_t n_src = 0;
+	while (srcs[n_src])
+		n_src++;
 	const char *d = words[i + n - 1];
 	char full[4096], dest[4096];
 	snprintf(full, sizeof(full), "%s%s%s", d[0] == '/' ? "" : c->workdir,
 		 d[0] == '/' ? "" : "/", d);
 	if (image_clean_path(full, dest, sizeof(dest)) < 0)
 		return hutch_error_set(err, EPERM, "%s: '..' in the destination", d);
-	bool dir = d[strlen(d) - 1] == '/' || n > 2 || image_dir(c->lower, dest);
-	for (size_t k = 0; k + 1 < n; k++)
-		if ((r = copy_source(c, words[i + k], dest, dir, &o, err)) < 0)
+	bool dir = d[strlen(d) - 1] == '/' || n_src > 1 || image_dir(c->lower, dest);
+	for (size_t k = 0; k < n_src; k++)
+		if ((r = copy_source(c, srcs[k], dest, dir, &o, err)) < 0)
 			return r;
 	return 0;
 }

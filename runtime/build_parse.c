@@ -6,6 +6,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,4 +335,102 @@ int build_words(const char *in, char *const *vars, bool split, char ***ret)
 		words = calloc(1, sizeof(*words));
 	*ret = words;
 	return words ? 0 : -ENOMEM;
+}
+
+int build_ignore_parse(const char *text, char ***ret)
+{
+	char **v = NULL;
+	int r = 0;
+	for (const char *p = text; *p && r == 0;) {
+		size_t len = strcspn(p, "\n");
+		char line[4096], clean[4096];
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		p += len + (p[len] ? 1 : 0);
+		char *s = line, *e = line + strlen(line);
+		while (isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (!*s || *s == '#')
+			continue;
+		bool neg = *s == '!';
+		s += neg;
+		/* as a context path: no leading "/" or "./", no "//", no trailing "/" */
+		size_t o = 0;
+		if (neg)
+			clean[o++] = '!';
+		while (*s) {
+			while (*s == '/')
+				s++;
+			if (s[0] == '.' && (s[1] == '/' || !s[1])) {
+				s++;
+				continue;
+			}
+			size_t k = strcspn(s, "/");
+			if (k && o + k + 2 < sizeof(clean)) {
+				if (o > (size_t)neg)
+					clean[o++] = '/';
+				memcpy(clean + o, s, k);
+				o += k;
+			}
+			s += k;
+		}
+		clean[o] = '\0';
+		if (o > (size_t)neg)
+			r = strv_push(&v, clean);
+	}
+	if (r < 0) {
+		strv_free(v);
+		return r;
+	}
+	*ret = v;
+	return 0;
+}
+
+/* One pattern against one path (no parent directories). */
+static bool ignore_match(const char *pat, const char *path)
+{
+	if (strcmp(pat, "**") == 0)
+		return true;
+	if (strncmp(pat, "**/", 3) == 0) {
+		for (const char *s = path; s; s = strchr(s, '/') ? strchr(s, '/') + 1 : NULL)
+			if (ignore_match(pat + 3, s))
+				return true;
+		return false;
+	}
+	size_t n = strlen(pat);
+	if (n > 3 && strcmp(pat + n - 3, "/**") == 0) {
+		char head[4096], prefix[4096];
+		snprintf(head, sizeof(head), "%.*s", (int)(n - 3), pat);
+		for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
+			snprintf(prefix, sizeof(prefix), "%.*s", (int)(s - path), path);
+			if (ignore_match(head, prefix))
+				return true;
+		}
+		return false;
+	}
+	return fnmatch(pat, path, FNM_PATHNAME) == 0;
+}
+
+bool build_ignored(char *const *patterns, const char *rel)
+{
+	bool out = false;
+	char prefix[4096];
+	for (size_t i = 0; patterns && patterns[i]; i++) {
+		bool neg = patterns[i][0] == '!', m = false;
+		const char *pat = patterns[i] + neg;
+		/* rel itself or a directory it is in */
+		for (const char *s = rel; !m;) {
+			s = strchr(s, '/');
+			snprintf(prefix, sizeof(prefix), "%.*s",
+				 s ? (int)(s - rel) : (int)strlen(rel), rel);
+			m = ignore_match(pat, prefix);
+			if (!s)
+				break;
+			s++;
+		}
+		if (m)
+			out = !neg;
+	}
+	return out;
 }

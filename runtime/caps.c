@@ -137,36 +137,3 @@ void caps_format(uint64_t mask, char *buf, size_t size)
 			n += (size_t)snprintf(buf + n, size - n, "%sCAP_%s", n ? "," : "",
 					      cap_names[c]);
 }
-
-int caps_drop_bounding(uint64_t keep)
-{
-	for (int c = 0; c < 64; c++) {
-		if (keep & (1ULL << c))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
-			if (errno == EINVAL)
-				break; /* past the kernel's last capability */
-			return -errno;
-		}
-	}
-	return 0;
-}
-
-int caps_set_process(uint64_t keep)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2];
-	if (syscall(SYS_capget, &h, d) < 0)
-		return -errno;
-	for (int i = 0; i < 2; i++) {
-		uint32_t k = (uint32_t)(keep >> (32 * i));
-		d[i].effective &= k;
-		d[i].permitted &= k;
-		d[i].inheritable = 0;
-	}
-	if (syscall(SYS_capset, &h, d) < 0)
-		return -errno;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return -errno;
-	return 0;
-}

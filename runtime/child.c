@@ -86,6 +86,7 @@ static int child_finish(struct container_setup *s, struct hutch_error *err)
 	struct mount_ctx m = {.st = s->st,
 			      .dir = s->dir,
 			      .fsd_dir = s->fsd_dir,
+			      .fsd_per_container = s->fsd_dir && s->fsd_dir == s->fsd_ctr_dir,
 			      .private_cgroupns = s->private_cgroupns};
 	r = mounts_finish(&m, err);
 	if (r < 0)
@@ -104,17 +105,27 @@ void child_main(struct container_setup *s)
 	for (int fd = 0; fd < 3; fd++)
 		if (s->stdio[fd] >= 0 && s->stdio[fd] != fd)
 			dup2(s->stdio[fd], fd);
-	char go;
 	/*
-	 * The filesystem is built while the host sets the cgroup's limits; then
-	 * the init joins the cgroup, and the cgroup namespace and /sys/fs/cgroup
-	 * follow, rooted at it.
+	 * Until it becomes hutch-init, its exe is hutch's file: none but the
+	 * host's root may open it through /proc (a --pid container:NAME shares
+	 * the namespace with processes that see it).
 	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* A foreground container goes with the hutch that waits for it (a detached one's monitor never dies first). */
 	if (!s->st->detach)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (child_setup(s, &err) < 0 || read(s->sync[1], &go, 1) != 1 ||
-	    child_finish(s, &err) < 0) {
+	/*
+	 * The filesystem is built while the host sets the cgroup's limits
+	 * (hutch-init's copy is made meanwhile too); then the init joins the
+	 * cgroup, and the cgroup namespace and /sys/fs/cgroup follow, rooted
+	 * at it.
+	 */
+	char go;
+	int image_fd = -1;
+	if (child_setup(s, &err) < 0 ||
+	    ((image_fd = init_image_fd()) < 0 &&
+	     hutch_error_setsys(&err, -image_fd, "copy hutch-init into a sealed memfd") < 0) ||
+	    read(s->sync[1], &go, 1) != 1 || child_finish(s, &err) < 0) {
 		sync_send_result(s->sync[1], err.err ? err.err : EIO, err.msg, -1);
 		_exit(EXIT_RUNTIME);
 	}
@@ -122,9 +133,14 @@ void child_main(struct container_setup *s)
 	if (s->master >= 0)
 		close(TAKE_FD(s->master));
 	close(TAKE_FD(s->sync[1]));
-	int code = init_run(&s->init);
-	/* Its own record, for when its monitor is killed: its exit status is the monitor's only. */
-	if (s->exit_fd >= 0)
-		registry_write_exit(s->exit_fd, code, false, hutch_wall_ns(), "");
-	_exit(code);
+	/* Signals wait, blocked across the exec, for hutch-init's handlers. */
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	/* Still with CAP_SYS_ADMIN; a failure leaves sysinfo to the kernel (the host's). */
+	if (s->init.agent_fd >= 0)
+		seccomp_sysinfo_notify(TAKE_FD(s->init.agent_fd));
+	init_exec(image_fd, &s->init, true, s->exit_fd, -1);
+	registry_write_exit(s->exit_fd, EXIT_RUNTIME, false, hutch_wall_ns(), "");
+	_exit(EXIT_RUNTIME);
 }

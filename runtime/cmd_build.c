@@ -43,6 +43,7 @@ struct build {
 	struct json_object *cfg;      /* its config document */
 	char **meta;		      /* ARGs before the first FROM, with values */
 	char **args;		      /* the stage's ARGs, with values */
+	char **ignore;		      /* .dockerignore's patterns */
 	bool cmd_set;		      /* CMD given in this stage (ENTRYPOINT keeps it) */
 	size_t step;
 };
@@ -97,6 +98,9 @@ static int use_image(struct build *b, const char *id, struct hutch_error *err)
 	json_object_put(b->cfg);
 	b->cfg = cfg;
 	memcpy(b->image, id, IMAGE_ID_HEX + 1);
+	/* until the build ends, an image prune keeps it (untagged as it is) */
+	if ((r = store_lease(b->tmp, id)) < 0)
+		return hutch_error_setsys(err, -r, "lease sha256:%s", id);
 	return 0;
 }
 
@@ -551,6 +555,22 @@ static void remove_container(struct build *b, const char *name)
 	run_hutch(b, argv, true);
 }
 
+/* Removes the RUN containers of builds that died (SIGKILL) before they could (hutch-build-<pid>-N). */
+static void sweep_dead_builds(struct build *b)
+{
+	struct hutch_state *sts = NULL;
+	size_t n = 0;
+	if (hutch_state_list(hutch_globals.root, &sts, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		long pid;
+		if (sscanf(sts[i].name, "hutch-build-%ld-", &pid) == 1 && pid > 0 &&
+		    kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			remove_container(b, sts[i].name);
+	}
+	hutch_state_list_free(sts, n);
+}
+
 /* The command line of `hutch run` for a RUN step. */
 static int run_argv(struct build *b, const struct build_step *st, const char *name, char ***ret)
 {
@@ -673,6 +693,7 @@ static int step_copy(struct build *b, const struct build_step *st, struct hutch_
 				   : "",
 		.add = st->op == BUILD_ADD,
 		.inputs = &h,
+		.ignore = b->ignore,
 	};
 	r = build_copy(&c, w, err);
 	sha256_final(&h, inputs);
@@ -817,6 +838,13 @@ static int build(struct build *b, const char *context, char **tags)
 		build_file_free(&f);
 		return hutch_fail("build", "the context %s: %s", context, strerror(errno));
 	}
+	_cleanup_free_ char *ign = NULL;
+	if (hutch_read_file_at(b->ctx_fd, ".dockerignore", 1 << 20, &ign, &len) == 0 &&
+	    build_ignore_parse(ign, &b->ignore) < 0) {
+		build_file_free(&f);
+		close(b->ctx_fd);
+		return hutch_fail("build", "out of memory");
+	}
 	if (store_init(&err) < 0 || store_tmpdir("build", b->tmp, sizeof(b->tmp), &err) < 0) {
 		build_file_free(&f);
 		close(b->ctx_fd);
@@ -826,6 +854,7 @@ static int build(struct build *b, const char *context, char **tags)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sweep_dead_builds(b);
 	r = run_file(b, &f);
 	if (r == 0)
 		r = finish(b, tags);
@@ -897,5 +926,6 @@ int cmd_build(int argc, char **argv)
 	strv_free(b.build_args);
 	strv_free(b.meta);
 	strv_free(b.args);
+	strv_free(b.ignore);
 	return r;
 }

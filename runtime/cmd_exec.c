@@ -13,9 +13,13 @@
 
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-/* The order to enter them: the mount namespace last, as its root changes our view of /proc. */
-static const enum hutch_ns_kind join_order[] = {HUTCH_NS_IPC, HUTCH_NS_UTS,    HUTCH_NS_NET,
-						HUTCH_NS_PID, HUTCH_NS_CGROUP, HUTCH_NS_MNT};
+/*
+ * The order to enter them: the mount namespace last, as its root changes our
+ * view of /proc. Not the pid namespace: hutch-init enters it, so that no
+ * process of hutch's own binary is ever in it (init_main.c).
+ */
+static const enum hutch_ns_kind join_order[] = {HUTCH_NS_IPC, HUTCH_NS_UTS, HUTCH_NS_NET,
+						HUTCH_NS_CGROUP, HUTCH_NS_MNT};
 
 struct exec_opts {
 	bool interactive, tty;
@@ -109,8 +113,11 @@ static void close_all(int *fds, size_t n)
 			close(TAKE_FD(fds[i]));
 }
 
-/* Moves hutch into the container's cgroup, then into each of its namespaces. */
-static int exec_enter(const struct hutch_state *st, const char *name)
+/*
+ * Moves hutch into the container's cgroup, then into each of its namespaces
+ * but the pid one, whose fd it returns in *ret_pidns.
+ */
+static int exec_enter(const struct hutch_state *st, const char *name, int *ret_pidns)
 {
 	int ns_fd[HUTCH_NS_COUNT];
 	for (int k = 0; k < HUTCH_NS_COUNT; k++) {
@@ -153,6 +160,7 @@ static int exec_enter(const struct hutch_state *st, const char *name)
 			goto out;
 		}
 	}
+	*ret_pidns = TAKE_FD(ns_fd[HUTCH_NS_PID]);
 out:
 	close_all(ns_fd, HUTCH_NS_COUNT);
 	return r;
@@ -176,8 +184,14 @@ static int exec_open_pty(const char *name, int *ret_master, int *ret_slave)
  * Forks the command, relays its terminal or input, and returns its exit
  * code. The pty's slave (ia->tty_fd) is the command's: closed here in any case.
  */
-static int exec_spawn(const struct exec_opts *o, struct init_args *ia, int master)
+static int exec_spawn(const struct exec_opts *o, struct init_args *ia, int master, int pidns)
 {
+	int image_fd = init_image_fd();
+	if (image_fd < 0) {
+		closep(&ia->tty_fd);
+		return hutch_fail("exec", "copy hutch-init into a sealed memfd: %s",
+				  strerror(-image_fd));
+	}
 	sigset_t chld;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -185,8 +199,10 @@ static int exec_spawn(const struct exec_opts *o, struct init_args *ia, int maste
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
+		int e = errno;
 		closep(&ia->tty_fd);
-		return hutch_fail("exec", "fork: %s", strerror(errno));
+		close(image_fd);
+		return hutch_fail("exec", "fork: %s", strerror(e));
 	}
 	if (pid == 0) {
 		if (!o->interactive && !o->tty) {
@@ -194,8 +210,13 @@ static int exec_spawn(const struct exec_opts *o, struct init_args *ia, int maste
 			if (null >= 0)
 				dup2(null, STDIN_FILENO);
 		}
-		init_exec_command(ia);
+		/* Still with CAP_SYS_ADMIN; a failure leaves sysinfo to the kernel (the host's). */
+		if (ia->agent_fd >= 0)
+			seccomp_sysinfo_notify(ia->agent_fd);
+		init_exec(image_fd, ia, false, -1, pidns);
+		_exit(EXIT_RUNTIME);
 	}
+	close(image_fd);
 	if (ia->tty_fd >= 0)
 		close(TAKE_FD(ia->tty_fd));
 	int status = pty_relay(master, o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO, pid,
@@ -255,20 +276,15 @@ int cmd_exec(int argc, char **argv)
 	 * init: connected while the host's paths are still ours. */
 	const char *fsd = getenv("HUTCH_FSD_DIR");
 	fsd = fsd && fsd[0] ? fsd : HUTCH_FSD_DIR;
-	if (st.fsd && fsd_mounted(fsd))
-		ia.agent_fd = seccomp_agent_connect(fsd);
-	if (exec_enter(&st, o.name) != 0) {
-		if (ia.agent_fd >= 0)
-			close(ia.agent_fd);
+	_cleanup_close_ int agent = st.fsd && fsd_mounted(fsd) ? seccomp_agent_connect(fsd) : -1;
+	ia.agent_fd = agent;
+	_cleanup_close_ int pidns = -1;
+	if (exec_enter(&st, o.name, &pidns) != 0)
 		return EXIT_RUNTIME;
-	}
 	_cleanup_close_ int master = -1;
 	_cleanup_close_ int slave = -1;
 	if (o.tty && exec_open_pty(o.name, &master, &slave) != 0)
 		return EXIT_RUNTIME;
 	ia.tty_fd = TAKE_FD(slave);
-	int rc = exec_spawn(&o, &ia, master);
-	if (ia.agent_fd >= 0)
-		close(ia.agent_fd);
-	return rc;
+	return exec_spawn(&o, &ia, master, pidns);
 }

@@ -8,6 +8,15 @@
 #include "hutch.h"
 #include "verb.h"
 
+static int kill_one(struct hutch_state *st, const char *name, void *arg)
+{
+	if (st->status != HUTCH_STATUS_RUNNING)
+		return hutch_fail("kill", "container %s is not running", name);
+	if (kill(st->pid, *(int *)arg) < 0)
+		return hutch_fail("kill", "signal %s: %s", name, strerror(errno));
+	return 0;
+}
+
 int cmd_kill(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -33,22 +42,5 @@ int cmd_kill(int argc, char **argv)
 			return VERB_BAD_FLAG("kill", argv);
 		}
 	}
-	if (optind >= argc)
-		return hutch_fail("kill", "a container NAME is needed");
-	int code = 0;
-	for (int i = optind; i < argc; i++) {
-		struct hutch_state st;
-		if (container_lookup("kill", argv[i], &st) != 0) {
-			code = EXIT_RUNTIME;
-			continue;
-		}
-		if (st.status != HUTCH_STATUS_RUNNING)
-			code = hutch_fail("kill", "container %s is not running", argv[i]);
-		else if (kill(st.pid, sig) < 0)
-			code = hutch_fail("kill", "signal %s: %s", argv[i], strerror(errno));
-		else
-			printf("%s\n", argv[i]);
-		hutch_state_free(&st);
-	}
-	return code;
+	return container_each("kill", argc, argv, optind, kill_one, &sig);
 }

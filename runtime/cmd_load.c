@@ -12,7 +12,9 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "hutch.h"
@@ -216,21 +218,13 @@ bool image_layer_media_type_known(const char *mt)
 	return false;
 }
 
-static const char *json_str(struct json_object *o, const char *key)
+/* The hex of a "sha256:<hex>" digest into hex; false when it is none. */
+static bool digest_hex_copy(const char *digest, char hex[IMAGE_ID_HEX + 1])
 {
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static bool digest_hex(const char *digest, char hex[IMAGE_ID_HEX + 1])
-{
-	if (!digest || strncmp(digest, "sha256:", 7) != 0 || !image_is_id(digest))
-		return false;
-	memcpy(hex, digest + 7, IMAGE_ID_HEX + 1);
-	return true;
+	const char *h = digest_hex(digest);
+	if (h)
+		memcpy(hex, h, IMAGE_ID_HEX + 1);
+	return h != NULL;
 }
 
 /* The config's rootfs.diff_ids, as many as the layers; its digest (as named, if named) into id. */
@@ -304,8 +298,8 @@ static int land_prepare_layer(const struct image_land *in, size_t i, struct json
 	const struct land_layer *l = &in->layers[i];
 	char label[96];
 	snprintf(label, sizeof(label), "layer %zu/%zu %.12s", i + 1, in->n_layers, l->hex);
-	if (!digest_hex(json_object_get_string(json_object_array_get_idx(diff_ids, i)),
-			il->diff_id))
+	if (!digest_hex_copy(json_object_get_string(json_object_array_get_idx(diff_ids, i)),
+			     il->diff_id))
 		return hutch_error_set(err, EBADMSG,
 				       "image config: diff_id %zu is not a sha256 digest", i + 1);
 	if (l->media_type[0] && !image_layer_media_type_known(l->media_type))
@@ -317,6 +311,10 @@ static int land_prepare_layer(const struct image_land *in, size_t i, struct json
 				       label, l->expected_hex, l->hex);
 	memcpy(il->digest, l->hex, sizeof(il->digest));
 	il->size = l->size;
+	int r;
+	/* what the store has stays until the image lands, whatever a prune does meanwhile */
+	if ((r = store_lease(in->tmp, il->diff_id)) < 0 || (r = store_lease(in->tmp, l->hex)) < 0)
+		return hutch_error_setsys(err, -r, "%s: lease it in the store", label);
 	/* a layer we have is not unpacked again, when its bytes are known to be it */
 	bool known = l->expected_hex[0] || strcmp(l->hex, il->diff_id) == 0;
 	if (store_has_layer(il->diff_id) && known) {
@@ -334,6 +332,87 @@ static int land_prepare_layer(const struct image_land *in, size_t i, struct json
 	}
 	snprintf(stage, size, "%s/L%zu", in->tmp, i);
 	return land_unpack(l, stage, label, prog, il, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A layer being unpacked: locks/layer-<diff_id>, flock()ed, removed when done. */
+struct layer_lock {
+	int fd;
+	char path[4096];
+};
+
+/* Takes the lock at path: the file flock()ed is still the one at path (no unlinked one). */
+static int take_lock(struct layer_lock *l)
+{
+	for (;;) {
+		struct stat a, b;
+		l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (l->fd < 0 || flock(l->fd, LOCK_EX) < 0 || fstat(l->fd, &a) < 0) {
+			int e = errno;
+			if (l->fd >= 0)
+				close(l->fd);
+			l->fd = -1;
+			return -e;
+		}
+		if (stat(l->path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return 0;
+		close(l->fd); /* its holder removed it meanwhile: take the new one */
+	}
+}
+
+/* Removes and releases the locks of lock_new_layers (the file first, then the lock). */
+static void unlock_layers(struct layer_lock *locks, size_t n)
+{
+	for (size_t i = 0; locks && i < n; i++) {
+		if (locks[i].fd < 0)
+			continue;
+		unlink(locks[i].path);
+		close(locks[i].fd);
+	}
+	free(locks);
+}
+
+/*
+ * Locks locks/layer-<diff_id> for each layer the store lacks, in sorted
+ * order (no two loads wait on each other): a load of the same new layer at
+ * the same time waits, then finds it in the store rather than unpacking it
+ * again. The locks into *ret (n of them, fd -1 where none).
+ */
+static int lock_new_layers(struct json_object *diff_ids, size_t n, struct layer_lock **ret,
+			   struct hutch_error *err)
+{
+	const char **ids = calloc(n ? n : 1, sizeof(*ids));
+	struct layer_lock *locks = calloc(n ? n : 1, sizeof(*locks));
+	int r = 0;
+	if (!ids || !locks) {
+		free(ids);
+		free(locks);
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = digest_hex(json_object_get_string(json_object_array_get_idx(diff_ids, i)));
+		locks[i].fd = -1;
+	}
+	qsort(ids, n, sizeof(*ids), cmp_str);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (!ids[i] || (i && ids[i - 1] && strcmp(ids[i - 1], ids[i]) == 0) ||
+		    store_has_layer(ids[i]))
+			continue;
+		store_path(locks[i].path, sizeof(locks[i].path), "locks/layer-%s", ids[i]);
+		if ((r = take_lock(&locks[i])) < 0)
+			r = hutch_error_setsys(err, -r, "lock %s", locks[i].path);
+	}
+	free(ids);
+	if (r < 0) {
+		unlock_layers(locks, n);
+		return r;
+	}
+	*ret = locks;
+	return 0;
 }
 
 /* Everything checked: the config, layers, record and tags land, under the store's lock. */
@@ -371,8 +450,9 @@ int image_land(const struct image_land *in, struct progress *prog, char ret_id[I
 	struct json_object *cfg = json_tokener_parse(in->config), *diff_ids = NULL;
 	struct image_record rec = {0};
 	char(*stage)[4200] = NULL;
+	struct layer_lock *locks = NULL;
 	int r = land_check_config(in, cfg, &diff_ids, rec.id, err);
-	if (r < 0)
+	if (r < 0 || (r = lock_new_layers(diff_ids, in->n_layers, &locks, err)) < 0)
 		goto out;
 	rec.layers = calloc(in->n_layers ? in->n_layers : 1, sizeof(*rec.layers));
 	stage = calloc(in->n_layers ? in->n_layers : 1, sizeof(*stage));
@@ -387,6 +467,7 @@ int image_land(const struct image_land *in, struct progress *prog, char ret_id[I
 	if (r == 0 && (r = land_locked(in, &rec, stage, err)) == 0)
 		memcpy(ret_id, rec.id, sizeof(rec.id));
 out:
+	unlock_layers(locks, in->n_layers);
 	free(stage);
 	image_record_free(&rec);
 	json_object_put(cfg);
@@ -482,7 +563,7 @@ static int load_docker(struct load_ctx *c, const struct staged *mf, struct hutch
 static const struct staged *oci_blob(struct load_ctx *c, const char *digest)
 {
 	char hex[IMAGE_ID_HEX + 1], name[100];
-	if (!digest_hex(digest, hex))
+	if (!digest_hex_copy(digest, hex))
 		return NULL;
 	snprintf(name, sizeof(name), "blobs/sha256/%s", hex);
 	return find_file(c, name);
@@ -567,7 +648,7 @@ static int load_oci_manifest(struct load_ctx *c, struct json_object *desc, int d
 		return hutch_error_set(err, EBADMSG, "manifest %s: config blob missing", digest);
 	}
 	struct image_land in = {.tmp = c->tmp, .config = cfg->data, .config_len = cfg->size};
-	digest_hex(json_str(cfgd, "digest"), in.config_digest);
+	digest_hex_copy(json_str(cfgd, "digest"), in.config_digest);
 	size_t n = json_object_array_length(layers);
 	in.layers = calloc(n ? n : 1, sizeof(*in.layers));
 	in.n_layers = n;
@@ -588,7 +669,7 @@ static int load_oci_manifest(struct load_ctx *c, struct json_object *desc, int d
 		}
 		in.layers[k].path = lf->path;
 		memcpy(in.layers[k].hex, lf->hex, sizeof(lf->hex));
-		digest_hex(ldig, in.layers[k].expected_hex);
+		digest_hex_copy(ldig, in.layers[k].expected_hex);
 		snprintf(in.layers[k].media_type, sizeof(in.layers[k].media_type), "%s", lmt);
 		in.layers[k].size = lf->size;
 	}

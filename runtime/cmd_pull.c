@@ -232,15 +232,6 @@ static int reg_get(struct registry *g, const char *path, const char *accept, str
 	}
 }
 
-static const char *json_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* A manifest (or index) by tag or digest; checked against the digest when one names it. */
 static int get_manifest(struct registry *g, const char *ref, const char *want_hex, char **ret,
 			char *ret_mt, size_t mt_size, struct hutch_error *err)
@@ -309,6 +300,9 @@ static int get_blob(struct registry *g, const char *tmp, const char *hex, uint64
 	_cleanup_close_ int lock = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock < 0 || flock(lock, LOCK_EX) < 0)
 		return hutch_error_setsys(err, errno, "lock %s", lockp);
+	/* from here until the image lands, an image prune keeps the blob */
+	if ((r = store_lease(tmp, hex)) < 0)
+		return hutch_error_setsys(err, -r, "lease blob %s", hex);
 	snprintf(ret_path, path_size, "%s", final);
 	if (access(final, F_OK) == 0) {
 		if (!g->prog->quiet)
@@ -347,12 +341,6 @@ static int get_blob(struct registry *g, const char *tmp, const char *hex, uint64
 	if (r < 0)
 		return hutch_error_setsys(err, -r, "store blob %s", hex);
 	return 0;
-}
-
-/* hex of a "sha256:<hex>" digest, or NULL. */
-static const char *digest_hex(const char *d)
-{
-	return d && strncmp(d, "sha256:", 7) == 0 && image_is_id(d) ? d + 7 : NULL;
 }
 
 static int pull_manifest(struct registry *g, const char *tmp, const char *body, const char *name,

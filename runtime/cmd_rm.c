@@ -25,6 +25,20 @@ static int remove_one(struct hutch_state *st)
 	return registry_remove(st);
 }
 
+static int rm_one(struct hutch_state *st, const char *name, void *arg)
+{
+	bool force = *(bool *)arg;
+	if (st->status == HUTCH_STATUS_RUNNING && !force)
+		return hutch_fail("rm", "container %s is running: stop it first, or rm -f", name);
+	if (force && !st->broken[0] && container_stop(st, 0) < 0)
+		return hutch_fail("rm", "container %s did not stop", name);
+	int r = remove_one(st);
+	if (r < 0)
+		return hutch_fail("rm", "remove %s/%s: %s", hutch_globals.root, st->id,
+				  strerror(-r));
+	return 0;
+}
+
 int cmd_rm(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -49,29 +63,5 @@ int cmd_rm(int argc, char **argv)
 			return VERB_BAD_FLAG("rm", argv);
 		}
 	}
-	if (optind >= argc)
-		return hutch_fail("rm", "a container NAME is needed");
-	int code = 0;
-	for (int i = optind; i < argc; i++) {
-		struct hutch_state st;
-		if (container_lookup("rm", argv[i], &st) != 0) {
-			code = EXIT_RUNTIME;
-			continue;
-		}
-		if (st.status == HUTCH_STATUS_RUNNING && !force) {
-			code = hutch_fail("rm", "container %s is running: stop it first, or rm -f",
-					  argv[i]);
-		} else if (force && !st.broken[0] && container_stop(&st, 0) < 0) {
-			code = hutch_fail("rm", "container %s did not stop", argv[i]);
-		} else {
-			int r = remove_one(&st);
-			if (r < 0)
-				code = hutch_fail("rm", "remove %s/%s: %s", hutch_globals.root,
-						  st.id, strerror(-r));
-			else
-				printf("%s\n", argv[i]);
-		}
-		hutch_state_free(&st);
-	}
-	return code;
+	return container_each("rm", argc, argv, optind, rm_one, &force);
 }

@@ -37,6 +37,13 @@ int container_stop(const struct hutch_state *st, uint64_t grace_s)
 	return wait_gone(st, 10000, true) ? 0 : -ETIMEDOUT;
 }
 
+static int stop_one(struct hutch_state *st, const char *name, void *arg)
+{
+	if (container_stop(st, *(uint64_t *)arg) < 0)
+		return hutch_fail("stop", "container %s did not stop", name);
+	return 0;
+}
+
 int cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -63,20 +70,5 @@ int cmd_stop(int argc, char **argv)
 			return VERB_BAD_FLAG("stop", argv);
 		}
 	}
-	if (optind >= argc)
-		return hutch_fail("stop", "a container NAME is needed");
-	int code = 0;
-	for (int i = optind; i < argc; i++) {
-		struct hutch_state st;
-		if (container_lookup("stop", argv[i], &st) != 0) {
-			code = EXIT_RUNTIME;
-			continue;
-		}
-		if (container_stop(&st, grace) < 0)
-			code = hutch_fail("stop", "container %s did not stop", argv[i]);
-		else
-			printf("%s\n", argv[i]);
-		hutch_state_free(&st);
-	}
-	return code;
+	return container_each("stop", argc, argv, optind, stop_one, &grace);
 }

@@ -28,8 +28,6 @@
 /* Global options, set by main before a verb runs. */
 struct hutch_globals {
 	const char *root; /* --root: the state directory */
-	char *args;	  /* the process's argument area (argv[0] to the end of the last), */
-	size_t args_len;  /* rewritten by the container's init to name itself */
 };
 extern struct hutch_globals hutch_globals;
 
@@ -147,6 +145,13 @@ int container_run(struct hutch_state *st, const char *cgroup_parent, int notify_
 /* Resolves a container by name or id for a verb; reports and returns EXIT_RUNTIME if none. */
 int container_lookup(const char *verb, const char *name, struct hutch_state *ret);
 /*
+ * A verb's NAME... (argv[first..]): each container looked up and given to
+ * fn, which reports its own failure (non-zero); the name printed when it
+ * did its work. EXIT_RUNTIME if any failed or none was named, else 0.
+ */
+int container_each(const char *verb, int argc, char **argv, int first,
+		   int (*fn)(struct hutch_state *st, const char *name, void *arg), void *arg);
+/*
  * The state as it is: a recorded exit folded in, a running container whose
  * init has exited marked exited, and one whose monitor was killed finished
  * (its cgroup down, its end recorded, --rm ones removed; said on stderr).
@@ -160,7 +165,8 @@ struct seccomp_prog {
 	void *owned;
 };
 
-/* ---- init.c: the container's pid 1 ---- */
+/* ---- init.c: hutch-init, what every process of a container starts from ---- */
+/* What the command runs as: hutch-init is told it (init_proto.h) and applies it. */
 struct init_args {
 	char **argv, **env;
 	const char *workdir;
@@ -172,23 +178,20 @@ struct init_args {
 	bool seccomp;		  /* load prog before exec */
 	struct seccomp_prog prog; /* compiled ahead by hutch (seccomp_build_*) */
 	bool no_new_privs;
-	uint64_t cap_mask;   /* the capabilities the command keeps */
-	int tty_fd;	     /* the pty's slave for the command, or -1 */
-	bool signals_caught; /* every signal has a handler (the init's): exec resets them */
-	bool confined;	     /* init_confine done (the init's command inherits it) */
-	int agent_fd; /* hutch-fsd's sysinfo agent, connected (consumed by confining), or -1 */
+	uint64_t cap_mask; /* the capabilities the command keeps */
+	int tty_fd;	   /* the pty's slave for the command, or -1 */
+	int agent_fd; /* hutch-fsd's sysinfo agent, connected (consumed before hutch-init), or -1 */
 };
+/* hutch-init in a memfd sealed against any change (close-on-exec); -errno. */
+int init_image_fd(void);
 /*
- * Gives the calling process the container's capabilities (bounding,
- * permitted, effective) and, with a->seccomp, its filter (no_new_privs
- * first). The init does it before it spawns the command; `hutch exec`'s
- * process before its exec. Says why on stderr when it fails.
+ * Becomes hutch-init (image_fd: init_image_fd's) with a's command and
+ * confinement: with pid1, as the container's init (exit_fd: its exit
+ * record), else as `hutch exec`'s process, which enters the pid namespace
+ * of pidns_fd and runs the command in it. Returns only on failure (-errno,
+ * said on stderr).
  */
-int init_confine(const struct init_args *a);
-/* Forks the command, forwards signals to it, reaps; returns the exit status to exit with. */
-int init_run(const struct init_args *a);
-/* The command's side: becomes the session leader of the tty, drops to the user, execs. Never returns. */
-void init_exec_command(const struct init_args *a) __attribute__((noreturn));
+int init_exec(int image_fd, const struct init_args *a, bool pid1, int exit_fd, int pidns_fd);
 
 /* ---- seccomp.c (the profiles themselves: seccomp_profile.h) ---- */
 struct seccomp_profile;
@@ -223,12 +226,6 @@ int security_prog_for(const struct hutch_state *st, bool at_run, struct seccomp_
 		      struct hutch_error *err);
 /* Keeps a compiled filter as <root>/<id>/seccomp.bpf, for exec. */
 int security_save_prog(const struct hutch_state *st, const struct seccomp_prog *prog);
-/*
- * The command's side, just before its exec, with the user already set or
- * not (set_user runs between the two): bounding set, then the rest.
- */
-int security_apply_bounding(const struct init_args *a);
-int security_apply_rest(const struct init_args *a);
 
 /* ---- caps.c ---- */
 #define CAPS_KNOWN 41 /* CAP_CHOWN .. CAP_CHECKPOINT_RESTORE */
@@ -239,9 +236,6 @@ int caps_from_name(const char *s); /* "chown", "CAP_CHOWN" -> CAP_CHOWN; -EINVAL
 int caps_compute(char *const *add, char *const *drop, uint64_t *ret, struct hutch_error *err);
 /* "CAP_CHOWN,CAP_KILL" */
 void caps_format(uint64_t mask, char *buf, size_t size);
-int caps_drop_bounding(uint64_t keep);
-/* Effective and permitted sets cut to keep; inheritable and ambient emptied. */
-int caps_set_process(uint64_t keep);
 
 /* ---- rlimits.c ---- */
 int rlimit_resource(const char *name); /* "nofile" -> RLIMIT_NOFILE; -EINVAL */
@@ -255,8 +249,9 @@ int rlimits_apply(const struct hutch_state *st, struct hutch_error *err);
 /* ---- mounts.c: the container's filesystem, done by its init before the command ---- */
 struct mount_ctx {
 	const struct hutch_state *st;
-	const char *dir;     /* <root>/<id>: upper, work, rootfs mount point, etc files */
-	const char *fsd_dir; /* a mounted hutch-fsd (or lxcfs) to bind, or NULL */
+	const char *dir;	/* <root>/<id>: upper, work, rootfs mount point, etc files */
+	const char *fsd_dir;	/* a mounted hutch-fsd (or lxcfs) to bind, or NULL */
+	bool fsd_per_container; /* fsd_dir is hutch-fsd --containers' (a text per file, cached) */
 	bool private_cgroupns;
 	/* Called before the first mount that needs the net and IPC namespaces (mqueue, sysfs). */
 	int (*enter_ns)(void *arg, struct hutch_error *err);
@@ -329,7 +324,7 @@ int devices_bpf_rules(const struct dev_rule *rules, size_t n, struct bpf_insn **
 int devices_create(const char *rootfs, const struct hutch_device *devs, size_t n,
 		   struct hutch_error *err);
 
-/* ---- exe_seal.c: hutch's binary as the container's processes see it (CVE-2019-5736) ---- */
+/* ---- exe_seal.c: hutch-runc's binary as its containers' processes see it (CVE-2019-5736) ---- */
 /* Whether hutch runs from a read-only mount or a sealed memfd copy of itself. */
 bool exe_sealed(void);
 /*

@@ -15,17 +15,6 @@
 
 struct hutch_globals hutch_globals = {.root = HUTCH_STATE_ROOT};
 
-int hutch_fail(const char *verb, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "hutch%s%s: ", verb ? " " : "", verb ? verb : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return EXIT_RUNTIME;
-}
-
 void format_time(uint64_t ns, char *buf, size_t size)
 {
 	time_t t = (time_t)(ns / 1000000000ull);

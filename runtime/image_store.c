@@ -34,6 +34,20 @@ static bool reserved_name(const char *name)
 	return false;
 }
 
+const char *digest_hex(const char *d)
+{
+	return d && strncmp(d, "sha256:", 7) == 0 && image_is_id(d) ? d + 7 : NULL;
+}
+
+const char *json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
 bool image_is_dir_image(const char *name)
 {
 	return !strpbrk(name, ":/@") && !reserved_name(name) && name[0] != '.';

@@ -9,7 +9,10 @@
  *   images/<id-hex>.json     an image: its config's digest and its layers, base first
  *   repositories.json        {"refs": {"name:tag": "sha256:<id>"}}
  *   tmp/                     work in progress, renamed into place when whole
+ *   tmp/<work>/lease-<hex>   a blob or layer work in progress uses: kept by gc
  *   lock                     flock()ed while refs change or garbage is collected
+ *   locks/<hex>, locks/layer-<diff-id>   flock()ed while a pull fetches that blob,
+ *                            a load unpacks that layer (the latter removed after)
  *
  * Beside them, directories named as images (busybox, ones made by hand) are
  * single-layer images as before. Reading the store needs json-c only, so the
@@ -72,6 +75,10 @@ int store_path(char *buf, size_t size, const char *fmt, ...) __attribute__((form
 int image_ref_normalize(const char *in, char *buf, size_t size);
 /* Whether s is a 64-hex digit id, with or without "sha256:". */
 bool image_is_id(const char *s);
+/* The hex of a "sha256:<hex>" digest (a pointer into d), or NULL. */
+const char *digest_hex(const char *d);
+/* o's string member key, or NULL when it is missing or not a string. */
+const char *json_str(struct json_object *o, const char *key);
 
 /* repositories.json: the refs object (owned), an empty one when there is none. */
 int store_refs_load(struct json_object **ret);

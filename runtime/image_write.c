@@ -34,7 +34,7 @@ int store_rm_rf(const char *path)
 
 int store_init(struct hutch_error *err)
 {
-	static const char *const dirs[] = {"blobs/sha256", "layers", "images", "tmp"};
+	static const char *const dirs[] = {"blobs/sha256", "layers", "images", "tmp", "locks"};
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		char p[4096];
 		int r = store_path(p, sizeof(p), "%s", dirs[i]);
@@ -47,6 +47,16 @@ int store_init(struct hutch_error *err)
 	return 0;
 }
 
+/* Whether the maker of tmp/ entry name ("<kind>-<pid>-XXXXXX") is alive. */
+static bool tmp_live(const char *name)
+{
+	const char *dash = strchr(name, '-');
+	if (name[0] == '.' || !dash)
+		return true; /* not ours: left alone */
+	long pid = strtol(dash + 1, NULL, 10);
+	return pid <= 0 || kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
 /* Removes tmp/ entries whose maker (the pid in "<kind>-<pid>-XXXXXX") has gone. */
 static void tmp_sweep(void)
 {
@@ -56,11 +66,7 @@ static void tmp_sweep(void)
 	_cleanup_closedir_ DIR *d = opendir(p);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		const char *dash = strchr(de->d_name, '-');
-		if (de->d_name[0] == '.' || !dash)
-			continue;
-		long pid = strtol(dash + 1, NULL, 10);
-		if (pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		if (tmp_live(de->d_name))
 			continue;
 		snprintf(e, sizeof(e), "%s/%s", p, de->d_name);
 		store_rm_rf(e);
@@ -78,6 +84,68 @@ int store_tmpdir(const char *kind, char *buf, size_t size, struct hutch_error *e
 		return hutch_error_setsys(err, r < 0 ? -r : errno,
 					  "make a work directory in %s/tmp", image_store_dir());
 	return 0;
+}
+
+int store_lease(const char *tmp, const char *hex)
+{
+	/* under the store's lock: a collection either sees the lease or is over */
+	_cleanup_close_ int lock = store_lock();
+	char p[4200];
+	if (lock < 0)
+		return lock;
+	snprintf(p, sizeof(p), "%s/lease-%s", tmp, hex);
+	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* The leases of live work directories (tmp/<kind>-<pid>-X/lease-<hex>) into keep. */
+static void keep_leases(struct json_object *keep)
+{
+	char p[4096], w[4400];
+	if (store_path(p, sizeof(p), "tmp") < 0)
+		return;
+	_cleanup_closedir_ DIR *d = opendir(p);
+	struct dirent *de, *le;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || !tmp_live(de->d_name))
+			continue;
+		snprintf(w, sizeof(w), "%s/%s", p, de->d_name);
+		_cleanup_closedir_ DIR *wd = opendir(w);
+		while (wd && (le = readdir(wd)))
+			if (strncmp(le->d_name, "lease-", 6) == 0)
+				json_object_object_add(keep, le->d_name + 6,
+						       json_object_new_boolean(1));
+	}
+}
+
+/* build-cache/<key> entries and steps/<id> marks whose image is gone (not in keep). */
+static void sweep_build_cache(struct json_object *keep)
+{
+	static const char *const dirs[] = {"build-cache", "build-cache/steps"};
+	for (size_t k = 0; k < ARRAY_SIZE(dirs); k++) {
+		char dir[4096], p[4400], id[IMAGE_ID_HEX + 1];
+		store_path(dir, sizeof(dir), "%s", dirs[k]);
+		_cleanup_closedir_ DIR *d = opendir(dir);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			if (de->d_name[0] == '.' || de->d_type == DT_DIR)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			_cleanup_free_ char *text = NULL;
+			size_t len;
+			if (k == 1)
+				snprintf(id, sizeof(id), "%.64s", de->d_name);
+			else if (hutch_read_file(p, 256, &text, &len) == 0)
+				snprintf(id, sizeof(id), "%.*s", IMAGE_ID_HEX, text);
+			else
+				continue;
+			if (!json_object_object_get_ex(keep, id, NULL))
+				unlink(p);
+		}
+	}
 }
 
 int store_put_blob(const char *data, size_t len, char ret_hex[IMAGE_ID_HEX + 1])
@@ -241,6 +309,7 @@ int store_gc(bool remove_dangling_images, size_t *ret_removed, uint64_t *ret_fre
 		goto out;
 	/* what stays: layers and blobs of kept images, layers containers stack */
 	struct json_object *keep = json_object_new_object();
+	keep_leases(keep); /* what loads, pulls and builds in progress use */
 	for (size_t i = 0; i < n; i++) {
 		struct image_record rec;
 		if (store_image_read(ids[i], &rec) < 0)
@@ -256,6 +325,7 @@ int store_gc(bool remove_dangling_images, size_t *ret_removed, uint64_t *ret_fre
 		for (size_t k = 0; k < n_sts; k++)
 			if (rootfs_uses(sts[k].rootfs, &rec))
 				used = true;
+		used |= json_object_object_get_ex(keep, ids[i], NULL); /* a build's step */
 		if (!tagged && !used && remove_dangling_images) {
 			char p[4096];
 			if (store_path(p, sizeof(p), "images/%s.json", ids[i]) == 0 &&
@@ -273,6 +343,7 @@ int store_gc(bool remove_dangling_images, size_t *ret_removed, uint64_t *ret_fre
 		}
 		image_record_free(&rec);
 	}
+	sweep_build_cache(keep);
 	static const char *const kinds[] = {"layers", "blobs/sha256"};
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
 		char dir[4096], p[4400];

@@ -65,6 +65,12 @@ int layer_pack(const char *dir, int fd, char ret_hex[IMAGE_ID_HEX + 1], uint64_t
 
 /* A work directory <store>/tmp/<kind>-<pid>-XXXXXX (made); stale ones of dead pids are removed. */
 int store_tmpdir(const char *kind, char *buf, size_t size, struct hutch_error *err);
+/*
+ * Leases hex (a blob's digest or a layer's diff_id) to the work directory
+ * tmp while its maker lives: garbage collection keeps it, though no image
+ * names it yet (a pull's fetched blob, a layer a load found in the store).
+ */
+int store_lease(const char *tmp, const char *hex);
 /* rm -rf (no mount crossing). */
 int store_rm_rf(const char *path);
 /* Creates the store's directories. */

@@ -1,153 +1,162 @@
 // SPDX-License-Identifier: MIT
 /*
- * The container's pid 1, as docker's --init: it forks the command, forwards
- * every signal it gets to it, reaps whatever gets orphaned to it, and exits
- * with the command's status (128+N when the command was killed by signal N).
+ * hutch's side of hutch-init (init_main.c), the program every process of a
+ * container starts from: the container's init once its filesystem is
+ * built, and `hutch exec`'s process once it has entered the namespaces.
+ *
+ * hutch-init is built apart and kept in hutch's own binary
+ * (init_image.c). To run it, hutch copies it into a memfd sealed against
+ * any write, growth, shrink (and, from 6.3, mode change) and executes that:
+ * the exe of every process in a container is then a file of no mount, of
+ * that container alone, which nothing can change; not hutch's installed
+ * binary, which a process in the container could otherwise open through
+ * /proc/PID/exe and write (the CVE-2019-5736 class). The copy is a few
+ * pages of a static musl program, and its exec costs less than the read-only
+ * detached bind mount of a file does (measured: README, "hutch's own
+ * binary").
  */
 #include <errno.h>
-#include <sched.h>
-#include <signal.h>
+#include <fcntl.h>
+#include <linux/filter.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hutch.h"
+#include "init_proto.h"
 
-extern char **environ;
+/* init_image.c: hutch-init's bytes. */
+extern const unsigned char hutch_init_image[], hutch_init_image_end[];
 
-int init_confine(const struct init_args *a)
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
+int init_image_fd(void)
 {
-	/* security.c: the order the kernel needs; each step says why when it fails. */
-	int r = security_apply_bounding(a);
-	return r < 0 ? r : security_apply_rest(a);
+	/* MFD_EXEC: where vm.memfd_noexec asks for it (6.3+); older kernels refuse the flag. */
+	int fd = memfd_create("hutch-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("hutch-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	const unsigned char *p = hutch_init_image;
+	size_t left = (size_t)(hutch_init_image_end - hutch_init_image);
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
+			close(fd);
+			return -e;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	/* The mode too where the kernel can seal it (6.3+): a chmod of /proc/1/exe fails. */
+	fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC);
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
 }
 
-void init_exec_command(const struct init_args *a)
+/* fd kept across the exec, and not at INIT_PARAMS_FD (moved when it is). */
+static int keep_fd(int *fd)
 {
-	sigset_t none;
-	sigemptyset(&none);
-	/* exec resets caught signals by itself; only ignored ones need it here. */
-	if (!a->signals_caught)
-		for (int s = 1; s < NSIG; s++)
-			signal(s, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (a->tty_fd >= 0) {
-		setsid();
-		if (ioctl(a->tty_fd, TIOCSCTTY, 0) < 0) {
-			fprintf(stderr, "hutch: set the controlling terminal: %s\n",
-				strerror(errno));
-			_exit(EXIT_CANNOT);
-		}
-		for (int fd = 0; fd < 3; fd++)
-			dup2(a->tty_fd, fd);
-		if (a->tty_fd > 2)
-			close(a->tty_fd);
+	if (*fd < 0)
+		return 0;
+	if (*fd == INIT_PARAMS_FD) {
+		int moved = fcntl(*fd, F_DUPFD, INIT_PARAMS_FD + 1);
+		if (moved < 0)
+			return -errno;
+		*fd = moved;
+		return 0;
 	}
-	environ = a->env;
-	const char *wd = a->workdir && a->workdir[0] ? a->workdir : "/";
-	if (chdir(wd) < 0) {
-		fprintf(stderr, "hutch: chdir %s: %s\n", wd, strerror(errno));
-		_exit(EXIT_CANNOT);
-	}
-	/* The init confined itself already; an exec'd process has not. */
-	if (!a->confined && init_confine(a) < 0)
-		_exit(EXIT_CANNOT);
-	if (a->set_user) {
-		/*
-		 * The system calls themselves: the init spawns the command sharing
-		 * its memory, where libc's set*id would try to act for threads
-		 * of hutch's it still counts (the init is a clone, not a fork).
-		 */
-		if (syscall(SYS_setgroups, a->n_groups, a->groups) < 0 ||
-		    syscall(SYS_setgid, a->gid) < 0 || syscall(SYS_setuid, a->uid) < 0) {
-			fprintf(stderr, "hutch: set user %u:%u: %s\n", a->uid, a->gid,
-				strerror(errno));
-			_exit(EXIT_CANNOT);
-		}
-	}
-	execvp(a->argv[0], a->argv);
-	int e = errno;
-	fprintf(stderr, "hutch: exec %s: %s\n", a->argv[0], strerror(e));
-	_exit(e == ENOENT || e == ENOTDIR ? EXIT_NOTFOUND : EXIT_CANNOT);
+	return fcntl(*fd, F_SETFD, 0) < 0 ? -errno : 0;
 }
 
-static void noop(int sig)
+/* The parameters' message (init_proto.h) in a pipe, its reading end at INIT_PARAMS_FD. */
+static int send_params(const struct init_args *a, struct init_params *p)
 {
+	const char *wd = a->workdir ? a->workdir : "";
+	size_t wd_len = strlen(wd);
+	if (wd_len > INIT_MAX_WORKDIR || a->n_groups > INIT_MAX_GROUPS ||
+	    (a->seccomp && a->prog.len > INIT_MAX_PROG))
+		return -E2BIG;
+	p->magic = INIT_MAGIC;
+	p->flags |= (a->set_user ? INIT_SET_USER : 0) | (a->no_new_privs ? INIT_NNP : 0) |
+		    (a->seccomp ? INIT_SECCOMP : 0);
+	p->cap_mask = a->cap_mask;
+	p->uid = a->uid;
+	p->gid = a->gid;
+	p->n_groups = (uint32_t)a->n_groups;
+	for (size_t i = 0; i < a->n_groups; i++)
+		p->groups[i] = a->groups[i];
+	p->workdir_len = (uint32_t)wd_len;
+	p->prog_len = a->seccomp ? (uint32_t)a->prog.len : 0;
+	int pfd[2];
+	/* Non-blocking: the message (at most 37 KiB) fits a pipe's buffer, or fails, never waits. */
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	const struct {
+		const void *buf;
+		size_t len;
+	} parts[] = {{p, sizeof(*p)},
+		     {wd, wd_len},
+		     {a->prog.insns, p->prog_len * sizeof(struct sock_filter)}};
+	int r = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(parts) && r == 0; i++)
+		if (parts[i].len &&
+		    write(pfd[1], parts[i].buf, parts[i].len) != (ssize_t)parts[i].len)
+			r = -EMSGSIZE;
+	close(pfd[1]);
+	if (r == 0 && pfd[0] != INIT_PARAMS_FD && dup2(pfd[0], INIT_PARAMS_FD) < 0)
+		r = -errno;
+	if (pfd[0] != INIT_PARAMS_FD)
+		close(pfd[0]);
+	else if (r == 0)
+		r = fcntl(pfd[0], F_SETFD, 0) < 0 ? -errno : 0;
+	return r;
 }
 
-/* The command's stack until it execs: it runs in the init's memory, vfork-style. */
-static char command_stack[256 * 1024] __attribute__((aligned(64)));
-
-static int command_main(void *arg)
+int init_exec(int image_fd, const struct init_args *a, bool pid1, int exit_fd, int pidns_fd)
 {
-	init_exec_command(arg);
-}
-
-int init_run(const struct init_args *a)
-{
-	sigset_t all;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	/*
-	 * A pid 1 drops the signals it has no handler for, even from the
-	 * host; handlers (never run: the signals stay blocked and are taken
-	 * with sigwaitinfo) make it take them.
-	 */
-	struct sigaction sa = {.sa_handler = noop};
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			sigaction(s, &sa, NULL);
-	prctl(PR_SET_NAME, "hutch-init", 0, 0, 0);
-	/* ps in the container shows "hutch-init", not the hutch command line that made it. */
-	if (hutch_globals.args && hutch_globals.args_len > sizeof("hutch-init")) {
-		memset(hutch_globals.args, 0, hutch_globals.args_len);
-		strcpy(hutch_globals.args, "hutch-init");
+	struct init_params p = {.flags = pid1 ? INIT_PID1 : 0};
+	int tty_fd = a->tty_fd;
+	int r = 0;
+	/* Out of the parameters' way too, still closed by the exec. */
+	if (image_fd == INIT_PARAMS_FD && (image_fd = fcntl(image_fd, F_DUPFD_CLOEXEC, 4)) < 0)
+		r = -errno;
+	if (r < 0 || (r = keep_fd(&tty_fd)) < 0 || (r = keep_fd(&exit_fd)) < 0 ||
+	    (r = keep_fd(&pidns_fd)) < 0)
+		goto fail;
+	p.tty_fd = tty_fd;
+	p.exit_fd = exit_fd;
+	p.pidns_fd = pidns_fd;
+	if ((r = send_params(a, &p)) < 0)
+		goto fail;
+	size_t argc = strv_len(a->argv);
+	char **argv = calloc(argc + 2, sizeof(char *));
+	if (!argv) {
+		r = -ENOMEM;
+		goto fail;
 	}
-
-	/*
-	 * pid 1 is the container's as much as the command is: its capabilities,
-	 * its seccomp filter, no_new_privs with it. The command inherits them.
-	 */
-	if (init_confine(a) < 0)
-		return EXIT_CANNOT;
-
-	/*
-	 * vfork-style: the command shares the init's memory until its exec
-	 * (the init waits meanwhile), so nothing of the init's address space is
-	 * copied for a process that replaces it at once.
-	 */
-	struct init_args ca = *a;
-	ca.signals_caught = true;
-	ca.confined = true;
-	pid_t cmd = clone(command_main, command_stack + sizeof(command_stack),
-			  CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
-	if (cmd < 0) {
-		fprintf(stderr, "hutch: fork the command: %s\n", strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	if (a->tty_fd >= 0)
-		close(a->tty_fd);
-
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&all, &si);
-		if (sig < 0)
-			continue;
-		if (sig != SIGCHLD) {
-			kill(cmd, sig);
-			continue;
-		}
-		int status;
-		pid_t p;
-		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-			if (p != cmd)
-				continue;
-			if (WIFEXITED(status))
-				return WEXITSTATUS(status);
-			return 128 + WTERMSIG(status);
-		}
-	}
+	argv[0] = (char *)"hutch-init";
+	memcpy(argv + 1, a->argv, argc * sizeof(char *));
+	char *no_env[] = {NULL};
+	syscall(SYS_execveat, image_fd, "", argv, a->env ? a->env : no_env, AT_EMPTY_PATH);
+	r = -errno;
+	free(argv);
+fail:
+	fprintf(stderr, "hutch: run hutch-init: %s%s\n", strerror(-r),
+		r == -EACCES || r == -EPERM ? " (is vm.memfd_noexec 2?)" : "");
+	return r;
 }

@@ -54,17 +54,6 @@ static void usage(FILE *f)
 		   "127 command not found, 128+N killed by signal N, else the command's.\n");
 }
 
-int hutch_fail(const char *verb, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "hutch%s%s: ", verb ? " " : "", verb ? verb : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return EXIT_RUNTIME;
-}
-
 void format_time(uint64_t ns, char *buf, size_t size)
 {
 	if (!ns) {
@@ -139,8 +128,6 @@ int main(int argc, char **argv)
 		{0},
 	};
 	int c;
-	hutch_globals.args = argv[0];
-	hutch_globals.args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
@@ -170,14 +157,6 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_RUNTIME;
-	}
-	/* The verbs that put processes into a container run from a sealed view of hutch. */
-	if (strcmp(argv[optind], "run") == 0 || strcmp(argv[optind], "exec") == 0) {
-		int r = exe_seal_reexec(argv);
-		if (r < 0)
-			return hutch_fail(argv[optind],
-					  "run hutch from a read-only view of its binary: %s",
-					  strerror(-r));
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		if (strcmp(argv[optind], verbs[i].name) == 0) {

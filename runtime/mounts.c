@@ -92,24 +92,56 @@ static int bind(const char *src, const char *target, bool ro, struct hutch_error
 	return 0;
 }
 
-/*
- * --privileged: every device node of the host's /dev (its top level, where
- * the devices are; docker copies them all the same way), besides the ones
- * every container gets.
- */
-static int copy_host_devices(const char *dev, struct hutch_error *err)
+/* The host's /dev directories that are not devices, or are the container's own. */
+static bool dev_dir_skipped(const char *name)
 {
-	_cleanup_closedir_ DIR *d = opendir("/dev");
-	if (!d)
-		return hutch_error_setsys(err, errno, "open the host's /dev");
+	static const char *const own[] = {"pts", "shm", "mqueue", "fd"};
+	if (name[0] == '.') /* ".", "..", and udev's or lxc's state */
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		if (strcmp(name, own[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * --privileged: every device node under the host's /dev (dirfd host, taken),
+ * the subdirectories too (/dev/net/tun, /dev/dri/..., /dev/mapper/control),
+ * made at the same place under dev with the host's numbers, mode and owner, as
+ * docker does; symlinks are not devices, and stay out as in docker.
+ */
+static int copy_host_devices(int host, const char *dev, int depth, struct hutch_error *err)
+{
+	_cleanup_closedir_ DIR *d = fdopendir(host);
+	if (!d) {
+		close(host);
+		return hutch_error_setsys(err, errno, "read the host's /dev");
+	}
 	struct dirent *de;
 	char p[4200];
 	while ((de = readdir(d))) {
 		struct stat sb;
-		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !(S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode)))
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		pathf(p, sizeof(p), "%s/%s", dev, de->d_name);
+		if (S_ISDIR(sb.st_mode)) {
+			if (dev_dir_skipped(de->d_name) || depth >= 8)
+				continue;
+			int sub = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if ((mkdir(p, sb.st_mode & 07777) < 0 && errno != EEXIST) || sub < 0) {
+				int e = errno;
+				if (sub >= 0)
+					close(sub);
+				return hutch_error_setsys(err, e, "copy the host's /dev: %s", p);
+			}
+			int r = copy_host_devices(sub, p, depth + 1, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (!S_ISCHR(sb.st_mode) && !S_ISBLK(sb.st_mode))
+			continue;
 		if (mknod(p, sb.st_mode, sb.st_rdev) < 0) {
 			if (errno == EEXIST)
 				continue;
@@ -169,9 +201,15 @@ static int setup_dev(const char *rootfs, bool privileged, struct hutch_error *er
 	    (r = do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
 			  err)) < 0)
 		return r;
-	if ((r = dev_populate(dev, err)) < 0 ||
-	    (privileged && (r = copy_host_devices(dev, err)) < 0))
+	if ((r = dev_populate(dev, err)) < 0)
 		return r;
+	if (privileged) {
+		int host = open("/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (host < 0)
+			return hutch_error_setsys(err, errno, "open the host's /dev");
+		if ((r = copy_host_devices(host, dev, 0, err)) < 0)
+			return r;
+	}
 	pathf(p, sizeof(p), "%s/pts", dev);
 	if ((r = make_target(p, true, err)) < 0 ||
 	    (r = do_mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
@@ -517,5 +555,18 @@ int mounts_finish(const struct mount_ctx *m, struct hutch_error *err)
 	}
 	if (chdir("/") < 0)
 		return hutch_error_setsys(err, errno, "chdir /");
+	/*
+	 * hutch-fsd --containers' files were bound (looked up, size 0) before the
+	 * init was in all its cgroups, and a read believes that size until the
+	 * daemon's next push (50 ms): the first read of a quick command got
+	 * nothing. Their sizes asked for now (a stat each: GETATTR, rendered for
+	 * the container's cgroups), its first read gets the text.
+	 */
+	for (size_t i = 0; m->fsd_per_container && i < ARRAY_SIZE(fsd_files); i++) {
+		char p[64];
+		struct stat sb;
+		snprintf(p, sizeof(p), "/%s", fsd_files[i]);
+		(void)stat(p, &sb);
+	}
 	return 0;
 }

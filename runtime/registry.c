@@ -29,6 +29,7 @@
 
 #include "hutch/cgroup.h"
 #include "hutch.h"
+#include "init_proto.h"
 
 #define EXIT_RECORD_SIZE 4096
 
@@ -121,12 +122,10 @@ int registry_remove(const struct hutch_state *st)
 int registry_write_exit(int fd, int code, bool oom_killed, uint64_t finished_ns, const char *note)
 {
 	char line[EXIT_RECORD_SIZE];
-	int n = snprintf(line, sizeof(line), "%d %d %llu %s\n", code, oom_killed ? 1 : 0,
-			 (unsigned long long)finished_ns, note ? note : "");
-	/* Within the room taken at creation: no allocation, no ENOSPC. */
-	if (n >= (int)sizeof(line))
-		n = (int)sizeof(line) - 1;
-	if (pwrite(fd, line, (size_t)n, 0) != n)
+	/* The format hutch-init writes too; within the room taken at creation: no ENOSPC. */
+	size_t n = init_exit_record(line, sizeof(line), code, oom_killed,
+				    (unsigned long long)finished_ns, note);
+	if (pwrite(fd, line, n, 0) != (ssize_t)n)
 		return -EIO;
 	return 0;
 }
@@ -340,4 +339,25 @@ int container_lookup(const char *verb, const char *name, struct hutch_state *ret
 		return hutch_fail(verb, "read state of %s: %s", name, strerror(-r));
 	container_refresh(ret);
 	return 0;
+}
+
+int container_each(const char *verb, int argc, char **argv, int first,
+		   int (*fn)(struct hutch_state *st, const char *name, void *arg), void *arg)
+{
+	if (first >= argc)
+		return hutch_fail(verb, "a container NAME is needed");
+	int code = 0;
+	for (int i = first; i < argc; i++) {
+		struct hutch_state st;
+		if (container_lookup(verb, argv[i], &st) != 0) {
+			code = EXIT_RUNTIME;
+			continue;
+		}
+		if (fn(&st, argv[i], arg) != 0)
+			code = EXIT_RUNTIME;
+		else
+			printf("%s\n", argv[i]);
+		hutch_state_free(&st);
+	}
+	return code;
 }

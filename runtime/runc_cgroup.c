@@ -148,15 +148,44 @@ static int set_blkio(struct cgroup *cg, const struct oci_resources *rs, struct h
 	return 0;
 }
 
+/*
+ * v2's hugetlb is not one of the controllers libhutch enables (hutch limits
+ * nothing with it): for a bundle with hugepageLimits it is enabled in each
+ * cgroup.subtree_control from the hierarchy's top down to the container's
+ * parent, as runc enables the controllers a container's path needs.
+ */
+static int enable_v2_hugetlb(struct cgroup *cg, struct hutch_error *err)
+{
+	const struct cgroup_layout *layout;
+	char dir[4096], path[4200];
+	int r = cgroup_layout_detect(&layout);
+	if (r < 0)
+		return hutch_error_setsys(err, -r, "cgroup layout");
+	const struct cgroup_hierarchy *h = cgroup_layout_hierarchy(layout, CGROUP_HUGETLB);
+	if ((r = cgroup_unified_dir(cg, dir, sizeof(dir))) < 0)
+		return hutch_error_setsys(err, -r, "the unified cgroup");
+	for (size_t i = strlen(h->mount_point); dir[i]; i++) {
+		if (dir[i] != '/')
+			continue;
+		snprintf(path, sizeof(path), "%.*s/cgroup.subtree_control", (int)i, dir);
+		if ((r = hutch_write_file(path, "+hugetlb")) < 0)
+			return hutch_error_setsys(err, -r, "hugepageLimits: enable hugetlb in %s",
+						  path);
+	}
+	return 0;
+}
+
 static int set_hugepages(struct cgroup *cg, const struct oci_resources *rs, struct hutch_error *err)
 {
 	bool h2 = on_v2(CGROUP_HUGETLB);
+	int r;
+	if (rs->n_hugepages && h2 && (r = enable_v2_hugetlb(cg, err)) < 0)
+		return r;
 	for (size_t i = 0; i < rs->n_hugepages; i++) {
 		char file[128];
 		snprintf(file, sizeof(file), h2 ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes",
 			 rs->hugepages[i].key);
-		int r = write_ctl(cg, CGROUP_HUGETLB, file, rs->hugepages[i].value, err);
-		if (r < 0)
+		if ((r = write_ctl(cg, CGROUP_HUGETLB, file, rs->hugepages[i].value, err)) < 0)
 			return r;
 	}
 	return 0;

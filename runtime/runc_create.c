@@ -119,6 +119,28 @@ static void create_undo(struct create *c)
 	c->made_dir = false;
 }
 
+/* An absolute path without "", "." or ".." components, in place (lexical, as Go's filepath.Clean). */
+static void clean_path(char *path)
+{
+	char out[PATH_MAX + 8] = "";
+	size_t n = 0;
+	for (char *save = NULL, *part = strtok_r(path, "/", &save); part;
+	     part = strtok_r(NULL, "/", &save)) {
+		if (strcmp(part, ".") == 0)
+			continue;
+		if (strcmp(part, "..") == 0) {
+			while (n > 0 && out[--n] != '/')
+				;
+			out[n] = '\0';
+			continue;
+		}
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "/%s", part);
+		if (n >= sizeof(out))
+			n = sizeof(out) - 1;
+	}
+	strcpy(path, n ? out : "/");
+}
+
 static int read_bundle(struct create *c, const struct create_opts *o, struct hutch_error *err)
 {
 	char bundle[PATH_MAX], path[PATH_MAX + 32];
@@ -151,6 +173,13 @@ static int read_bundle(struct create *c, const struct create_opts *o, struct hut
 		return hutch_error_set(err, ENOENT, "rootfs (%s) does not exist", root);
 	if (!realpath(root, c->st.rootfs))
 		return hutch_error_setsys(err, errno, "rootfs %s", root);
+	/* As runc: the root as named is the root; a symlink on the way could point anywhere later. */
+	clean_path(root);
+	if (strcmp(root, c->st.rootfs) != 0)
+		return hutch_error_set(
+			err, EINVAL,
+			"invalid rootfs: not an absolute path, or a symlink (%s is %s)", root,
+			c->st.rootfs);
 	if (c->cfg.process.terminal && !o->console_socket && !o->foreground)
 		return hutch_error_set(err, EINVAL,
 				       "cannot allocate tty if hutch-runc will detach without "
@@ -162,7 +191,7 @@ static int read_bundle(struct create *c, const struct create_opts *o, struct hut
 	/* Kept beside the record: delete runs its poststop hooks, exec takes its defaults. */
 	char copy[4400];
 	snprintf(copy, sizeof(copy), "%s/config.json", c->dir);
-	if ((r = runc_write_file(copy, text, len, 0600)) < 0)
+	if ((r = hutch_write_file_replace(copy, text, len, 0600)) < 0)
 		return hutch_error_setsys(err, -r, "write %s", copy);
 	return 0;
 }
@@ -233,6 +262,15 @@ static int create_prepare(struct create *c, const struct create_opts *o, struct 
 				  RUNC_CGROUP_PARENT, c->st.cgroup_path, sizeof(c->st.cgroup_path),
 				  err)) < 0)
 		return r;
+	/*
+	 * --systemd-cgroup: the cgroupfs path systemd would give the scope,
+	 * made by us. Without systemd (this is what runs then) that is all
+	 * there is; with it, systemd is not asked for a transient unit.
+	 */
+	if (runc_globals.systemd_cgroup && access("/run/systemd/system", F_OK) == 0)
+		runc_warn("--systemd-cgroup: %s is made in cgroupfs directly, not as a systemd "
+			  "transient unit",
+			  c->st.cgroup_path);
 	if (cfg->seccomp && (r = runc_seccomp_build(cfg->seccomp, &c->seccomp, err)) < 0)
 		return r;
 	const struct cgroup_layout *layout;

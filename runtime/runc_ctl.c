@@ -413,69 +413,6 @@ int runc_cmd_delete(int argc, char **argv)
 	return r;
 }
 
-/* ---- ps ---- */
-
-int runc_cmd_ps(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	bool json = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-				return runc_fail("ps: --format '%s': table or json", optarg);
-			json = strcmp(optarg, "json") == 0;
-			break;
-		case 'h':
-			printf("Usage: hutch-runc ps [--format table|json] ID [PS ARGS]\n");
-			return 0;
-		default:
-			return runc_fail("ps: unknown flag or missing value: %s", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return runc_fail("ps: requires the container id");
-	struct runc_state st;
-	if (runc_lookup(argv[optind], &st))
-		return 1;
-	struct cgroup *cg;
-	int r = runc_cgroup_open(&st, &cg);
-	runc_state_free(&st);
-	if (r < 0)
-		return runc_fail("ps: the container's cgroup: %s", strerror(-r));
-	pid_t *pids = NULL;
-	size_t n = 0;
-	r = cgroup_list_pids(cg, &pids, &n);
-	cgroup_close(cg);
-	if (r < 0)
-		return runc_fail("ps: list the cgroup's processes: %s", strerror(-r));
-	if (json) {
-		printf("[");
-		for (size_t i = 0; i < n; i++)
-			printf("%s%d", i ? "," : "", (int)pids[i]);
-		printf("]\n");
-	} else {
-		printf("%-8s %s\n", "PID", "CMD");
-		for (size_t i = 0; i < n; i++) {
-			char path[64], comm[64] = "?";
-			snprintf(path, sizeof(path), "/proc/%d/comm", (int)pids[i]);
-			_cleanup_free_ char *t = NULL;
-			size_t len;
-			if (hutch_read_file(path, 64, &t, &len) == 0)
-				snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(t, "\n"), t);
-			printf("%-8d %s\n", (int)pids[i], comm);
-		}
-	}
-	free(pids);
-	return 0;
-}
-
 /* ---- pause, resume ---- */
 
 static int pause_resume(int argc, char **argv, bool frozen)
@@ -520,146 +457,154 @@ int runc_cmd_resume(int argc, char **argv)
 
 /* ---- update ---- */
 
-int runc_cmd_update(int argc, char **argv)
+enum {
+	O_MEMORY = 256,
+	O_MEMSWAP,
+	O_MEMRES,
+	O_CPUQUOTA,
+	O_CPUPERIOD,
+	O_CPUSHARES,
+	O_CPUSET,
+	O_MEMS,
+	O_PIDS,
+	O_BLKIO,
+};
+
+static const struct option update_opts[] = {
+	{"resources", required_argument, NULL, 'r'},
+	{"memory", required_argument, NULL, O_MEMORY},
+	{"memory-swap", required_argument, NULL, O_MEMSWAP},
+	{"memory-reservation", required_argument, NULL, O_MEMRES},
+	{"cpu-quota", required_argument, NULL, O_CPUQUOTA},
+	{"cpu-period", required_argument, NULL, O_CPUPERIOD},
+	{"cpu-share", required_argument, NULL, O_CPUSHARES},
+	{"cpuset-cpus", required_argument, NULL, O_CPUSET},
+	{"cpuset-mems", required_argument, NULL, O_MEMS},
+	{"pids-limit", required_argument, NULL, O_PIDS},
+	{"blkio-weight", required_argument, NULL, O_BLKIO},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+/* One flag's value into rs: sizes, signed and unsigned numbers, cpu lists. 1 when wrong. */
+static int update_flag(int c, const char *arg, struct oci_resources *rs)
 {
-	enum {
-		O_MEMORY = 256,
-		O_MEMSWAP,
-		O_MEMRES,
-		O_CPUQUOTA,
-		O_CPUPERIOD,
-		O_CPUSHARES,
-		O_CPUSET,
-		O_MEMS,
-		O_PIDS,
-		O_BLKIO,
+	uint64_t u = 0;
+	int64_t i = 0;
+	bool size = c == O_MEMORY || c == O_MEMSWAP || c == O_MEMRES;
+	bool sgn = c == O_CPUQUOTA || c == O_PIDS;
+	if (size && strcmp(arg, "-1") == 0)
+		i = -1;
+	else if (size && hutch_parse_size(arg, &u) < 0)
+		return runc_fail("update: --%s '%s': not a size",
+				 update_opts[c - O_MEMORY + 1].name, arg);
+	else if (size)
+		i = (int64_t)u;
+	else if (sgn && hutch_parse_i64(arg, &i) < 0)
+		return runc_fail("update: '%s': not a number", arg);
+	else if (!sgn && c != O_CPUSET && c != O_MEMS && hutch_parse_u64(arg, &u) < 0)
+		return runc_fail("update: '%s': not a number", arg);
+	int64_t *num[] = {
+		[O_MEMORY - O_MEMORY] = &rs->memory_limit,
+		[O_MEMSWAP - O_MEMORY] = &rs->memory_swap,
+		[O_MEMRES - O_MEMORY] = &rs->memory_reservation,
+		[O_CPUQUOTA - O_MEMORY] = &rs->cpu_quota,
+		[O_CPUPERIOD - O_MEMORY] = &rs->cpu_period,
+		[O_CPUSHARES - O_MEMORY] = &rs->cpu_shares,
+		[O_PIDS - O_MEMORY] = &rs->pids_limit,
+		[O_BLKIO - O_MEMORY] = &rs->blkio_weight,
 	};
-	static const struct option opts[] = {
-		{"resources", required_argument, NULL, 'r'},
-		{"memory", required_argument, NULL, O_MEMORY},
-		{"memory-swap", required_argument, NULL, O_MEMSWAP},
-		{"memory-reservation", required_argument, NULL, O_MEMRES},
-		{"cpu-quota", required_argument, NULL, O_CPUQUOTA},
-		{"cpu-period", required_argument, NULL, O_CPUPERIOD},
-		{"cpu-share", required_argument, NULL, O_CPUSHARES},
-		{"cpuset-cpus", required_argument, NULL, O_CPUSET},
-		{"cpuset-mems", required_argument, NULL, O_MEMS},
-		{"pids-limit", required_argument, NULL, O_PIDS},
-		{"blkio-weight", required_argument, NULL, O_BLKIO},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	struct oci_resources rs;
-	oci_resources_init(&rs);
-	const char *file = NULL;
-	int c, r = 0;
+	if (c == O_CPUSET || c == O_MEMS) {
+		char **list = c == O_CPUSET ? &rs->cpus : &rs->mems;
+		free(*list);
+		*list = strdup(arg);
+	} else {
+		*num[c - O_MEMORY] = size || sgn ? i : (int64_t)u;
+	}
+	return 0;
+}
+
+/* update's flags into rs, -r's FILE into file. 0, 1 when reported as wrong, -1 after --help. */
+static int parse_update_flags(int argc, char **argv, struct oci_resources *rs, const char **file)
+{
+	int c, r;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
-		uint64_t u = 0;
-		int64_t i = 0;
-		bool size = c == O_MEMORY || c == O_MEMSWAP || c == O_MEMRES;
-		bool sgn = c == O_CPUQUOTA || c == O_PIDS;
-		if (size && strcmp(optarg, "-1") != 0 && hutch_parse_size(optarg, &u) < 0)
-			r = runc_fail("update: --%s '%s': not a size", opts[c - O_MEMORY + 1].name,
-				      optarg);
-		else if (size && strcmp(optarg, "-1") == 0)
-			i = -1;
-		else if (size)
-			i = (int64_t)u;
-		else if (sgn && hutch_parse_i64(optarg, &i) < 0)
-			r = runc_fail("update: '%s': not a number", optarg);
-		else if (!sgn && c >= O_CPUPERIOD && c != O_CPUSET && c != O_MEMS &&
-			 hutch_parse_u64(optarg, &u) < 0)
-			r = runc_fail("update: '%s': not a number", optarg);
-		if (r)
-			break;
+	while ((c = getopt_long(argc, argv, "r:h", update_opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			file = optarg;
-			break;
-		case O_MEMORY:
-			rs.memory_limit = i;
-			break;
-		case O_MEMSWAP:
-			rs.memory_swap = i;
-			break;
-		case O_MEMRES:
-			rs.memory_reservation = i;
-			break;
-		case O_CPUQUOTA:
-			rs.cpu_quota = i;
-			break;
-		case O_CPUPERIOD:
-			rs.cpu_period = (int64_t)u;
-			break;
-		case O_CPUSHARES:
-			rs.cpu_shares = (int64_t)u;
-			break;
-		case O_CPUSET:
-			free(rs.cpus);
-			rs.cpus = strdup(optarg);
-			break;
-		case O_MEMS:
-			free(rs.mems);
-			rs.mems = strdup(optarg);
-			break;
-		case O_PIDS:
-			rs.pids_limit = i;
-			break;
-		case O_BLKIO:
-			rs.blkio_weight = (int64_t)u;
+			*file = optarg;
 			break;
 		case 'h':
 			printf("Usage: hutch-runc update [-r FILE|-] [--memory N] [--memory-swap "
-			       "N] "
-			       "[--memory-reservation N]\n  [--cpu-quota N] [--cpu-period N] "
+			       "N] [--memory-reservation N]\n  [--cpu-quota N] [--cpu-period N] "
 			       "[--cpu-share N] [--cpuset-cpus L] [--cpuset-mems L]\n"
 			       "  [--pids-limit N] [--blkio-weight N] ID\n\nChanges the "
 			       "container's limits; -r reads linux.resources' JSON.\n");
-			oci_resources_free(&rs);
-			return 0;
+			return -1;
+		case '?':
+			return runc_fail("update: unknown flag or missing value: %s",
+					 argv[optind - 1]);
 		default:
-			r = runc_fail("update: unknown flag or missing value: %s",
-				      argv[optind - 1]);
+			if ((r = update_flag(c, optarg, rs)))
+				return r;
 		}
-		if (r)
-			break;
 	}
-	const char *id = r ? NULL : one_id(argc, argv, "update");
-	if (!id) {
-		oci_resources_free(&rs);
-		return 1;
-	}
-	if (file) {
-		_cleanup_free_ char *text = NULL;
-		size_t len;
-		struct hutch_error err = {0};
-		int e = strcmp(file, "-") == 0 ? hutch_read_file("/dev/stdin", 1 << 20, &text, &len)
-					       : hutch_read_file(file, 1 << 20, &text, &len);
-		oci_resources_free(&rs);
-		if (e < 0)
-			return runc_fail("update: read %s: %s", file, strerror(-e));
-		if (oci_resources_parse(text, len, &rs, &err) < 0)
-			return runc_fail("update: %s", err.msg);
-	}
+	return 0;
+}
+
+/* -r FILE (or - for stdin): linux.resources' JSON, in place of the flags. */
+static int read_update_file(const char *file, struct oci_resources *rs)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	struct hutch_error err = {0};
+	int e = hutch_read_file(strcmp(file, "-") == 0 ? "/dev/stdin" : file, 1 << 20, &text, &len);
+	oci_resources_free(rs);
+	if (e < 0)
+		return runc_fail("update: read %s: %s", file, strerror(-e));
+	if (oci_resources_parse(text, len, rs, &err) < 0)
+		return runc_fail("update: %s", err.msg);
+	return 0;
+}
+
+/*
+ * The limits into the running container's cgroup. Device rules are not
+ * changed, as runc's update leaves them: the container keeps create's.
+ */
+static int update_container(const char *id, const struct oci_resources *rs)
+{
 	struct runc_state st;
-	if (runc_lookup(id, &st)) {
-		oci_resources_free(&rs);
+	if (runc_lookup(id, &st))
 		return 1;
-	}
 	struct cgroup *cg = NULL;
 	struct hutch_error err = {0};
+	int r = 0;
 	if (runc_state_status(&st) == RUNC_STOPPED)
 		r = runc_fail("container not running");
 	else if ((r = runc_cgroup_open(&st, &cg)) < 0)
 		r = runc_fail("update: the container's cgroup: %s", strerror(-r));
-	else if (runc_apply_resources(cg, &rs, &err) < 0)
+	else if (runc_apply_resources(cg, rs, &err) < 0)
 		r = runc_fail("update: %s", err.msg);
 	if (cg)
 		cgroup_close(cg);
 	runc_state_free(&st);
-	oci_resources_free(&rs);
 	return r;
+}
+
+int runc_cmd_update(int argc, char **argv)
+{
+	struct oci_resources rs;
+	oci_resources_init(&rs);
+	const char *file = NULL, *id = NULL;
+	int r = parse_update_flags(argc, argv, &rs, &file);
+	if (r == 0 && !(id = one_id(argc, argv, "update")))
+		r = 1;
+	if (r == 0 && file)
+		r = read_update_file(file, &rs);
+	if (r == 0)
+		r = update_container(id, &rs);
+	oci_resources_free(&rs);
+	return r < 0 ? 0 : r;
 }
 
 /* ---- events ---- */

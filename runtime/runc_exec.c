@@ -106,7 +106,36 @@ static int base_process(const char *id, struct oci_config *cfg, struct hutch_err
 	return oci_config_parse(text, len, cfg, err);
 }
 
-int runc_cmd_exec(int argc, char **argv)
+/* exec's command line. */
+struct exec_opts {
+	const char *console, *cwd, *user, *process, *pid_file;
+	char **env, **gids, **caps;
+	bool tty, detach, nnp;
+	uint64_t preserve;
+	const char *id;
+	char **args; /* the command, when there is no --process */
+};
+
+static void exec_opts_free(struct exec_opts *o)
+{
+	strv_free(o->env);
+	strv_free(o->gids);
+	strv_free(o->caps);
+}
+
+static void exec_usage(void)
+{
+	printf("Usage: hutch-runc exec [FLAGS] ID [COMMAND [ARG...]]\n\n"
+	       "  -p, --process FILE   the process as process.json\n"
+	       "  -t, --tty            a pseudo terminal (sent to --console-socket with -d)\n"
+	       "  -d, --detach         do not wait for it\n"
+	       "  -e, --env K=V        -w, --cwd DIR   -u, --user UID[:GID]\n"
+	       "  -g, --additional-gids GID   -c, --cap CAP   --no-new-privs\n"
+	       "  --pid-file FILE      --console-socket PATH   --preserve-fds N\n");
+}
+
+/* 0, 1 when reported as wrong, -1 after --help. */
+static int parse_exec_flags(int argc, char **argv, struct exec_opts *o)
 {
 	static const struct option opts[] = {
 		{"console-socket", required_argument, NULL, 'C'},
@@ -128,50 +157,46 @@ int runc_cmd_exec(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *console = NULL, *cwd = NULL, *user = NULL, *process = NULL, *pid_file = NULL;
-	char **env = NULL, **gids = NULL, **caps = NULL;
-	bool tty = false, detach = false, nnp = false;
-	uint64_t preserve = 0;
-	int c, r = 0;
+	int c;
 	optind = 1;
-	while (r == 0 && (c = getopt_long(argc, argv, "+w:e:tu:g:p:dc:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:e:tu:g:p:dc:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
-			console = optarg;
+			o->console = optarg;
 			break;
 		case 'w':
-			cwd = optarg;
+			o->cwd = optarg;
 			break;
 		case 'e':
-			strv_push(&env, optarg);
+			strv_push(&o->env, optarg);
 			break;
 		case 't':
-			tty = true;
+			o->tty = true;
 			break;
 		case 'u':
-			user = optarg;
+			o->user = optarg;
 			break;
 		case 'g':
-			strv_push(&gids, optarg);
+			strv_push(&o->gids, optarg);
 			break;
 		case 'p':
-			process = optarg;
+			o->process = optarg;
 			break;
 		case 'd':
-			detach = true;
+			o->detach = true;
 			break;
 		case 'P':
-			pid_file = optarg;
+			o->pid_file = optarg;
 			break;
 		case 'N':
-			nnp = true;
+			o->nnp = true;
 			break;
 		case 'c':
-			strv_push(&caps, optarg);
+			strv_push(&o->caps, optarg);
 			break;
 		case 'f':
-			if (hutch_parse_u64(optarg, &preserve) < 0 || preserve > 1024)
-				r = runc_fail("exec: --preserve-fds '%s': a number", optarg);
+			if (hutch_parse_u64(optarg, &o->preserve) < 0 || o->preserve > 1024)
+				return runc_fail("exec: --preserve-fds '%s': a number", optarg);
 			break;
 		case 'L':
 		case 'A':
@@ -179,143 +204,211 @@ int runc_cmd_exec(int argc, char **argv)
 		case 'I':
 			break;
 		case 'h':
-			printf("Usage: hutch-runc exec [FLAGS] ID [COMMAND [ARG...]]\n\n"
-			       "  -p, --process FILE   the process as process.json\n"
-			       "  -t, --tty            a pseudo terminal (sent to --console-socket "
-			       "with -d)\n"
-			       "  -d, --detach         do not wait for it\n"
-			       "  -e, --env K=V        -w, --cwd DIR   -u, --user UID[:GID]\n"
-			       "  -g, --additional-gids GID   -c, --cap CAP   --no-new-privs\n"
-			       "  --pid-file FILE      --console-socket PATH   --preserve-fds N\n");
-			strv_free(env);
-			strv_free(gids);
-			strv_free(caps);
-			return 0;
+			exec_usage();
+			return -1;
 		default:
-			r = runc_fail("exec: unknown flag or missing value: %s", argv[optind - 1]);
+			return runc_fail("exec: unknown flag or missing value: %s",
+					 argv[optind - 1]);
 		}
 	}
-	if (r == 0 && optind >= argc)
-		r = runc_fail("exec: requires the container id");
-	if (r == 0 && !process && optind + 1 >= argc)
-		r = runc_fail("exec: requires a command, or --process FILE");
-	struct oci_config cfg;
-	struct oci_process proc = {.umask = OCI_UNSET, .oom_score_adj = OCI_UNSET};
-	struct runc_state st = {0};
+	if (optind >= argc)
+		return runc_fail("exec: requires the container id");
+	if (!o->process && optind + 1 >= argc)
+		return runc_fail("exec: requires a command, or --process FILE");
+	o->id = argv[optind];
+	o->args = argv + optind + 1;
+	return 0;
+}
+
+/* --user, --additional-gids and --cap onto proc; 1 when reported as wrong. */
+static int apply_identity_flags(const struct exec_opts *o, struct oci_process *proc)
+{
+	if (o->user) {
+		uid_t u;
+		gid_t g = 0;
+		if (spec_parse_user(o->user, &u, &g) < 0)
+			return runc_fail("exec: --user '%s': UID[:GID], numbers", o->user);
+		proc->uid = u;
+		proc->gid = strchr(o->user, ':') ? g : 0;
+	}
+	for (size_t i = 0; o->gids && o->gids[i]; i++) {
+		uint64_t g;
+		if (hutch_parse_u64(o->gids[i], &g) < 0 || g >= UINT32_MAX)
+			return runc_fail("exec: --additional-gids '%s': a number", o->gids[i]);
+		gid_t *n =
+			realloc(proc->additional_gids, (proc->n_additional_gids + 1) * sizeof(*n));
+		if (!n)
+			return runc_fail("exec: out of memory");
+		proc->additional_gids = n;
+		proc->additional_gids[proc->n_additional_gids++] = (gid_t)g;
+	}
+	for (size_t i = 0; o->caps && o->caps[i]; i++) {
+		int cap = oci_cap_from_name(o->caps[i]);
+		if (cap < 0)
+			return runc_fail("exec: --cap %s: unknown capability", o->caps[i]);
+		for (int k = 0; k < OCI_CAP_SETS; k++)
+			if (k != OCI_CAP_AMBIENT || proc->caps[OCI_CAP_AMBIENT])
+				proc->caps[k] |= 1ull << cap;
+		proc->caps_given = true;
+	}
+	return 0;
+}
+
+/* The process to run: --process FILE, or the bundle's with the command line's changes (runc's). */
+static int exec_process(const struct exec_opts *o, struct oci_config *cfg, struct oci_process *proc)
+{
 	struct hutch_error err = {0};
-	struct cgroup *cg = NULL;
-	void *seccomp = NULL;
-	int ns_fds[OCI_NS_COUNT], root_fd = -1, sv[2] = {-1, -1}, master = -1;
-	pid_t pid = -1;
-	oci_config_init(&cfg);
-	for (int t = 0; t < OCI_NS_COUNT; t++)
-		ns_fds[t] = -1;
-	if (r)
-		goto out;
-	const char *id = argv[optind];
-	if (runc_lookup(id, &st)) {
-		r = 1;
-		goto out;
-	}
-	enum runc_status s = runc_state_status(&st);
-	if (s != RUNC_RUNNING && s != RUNC_CREATED) {
-		r = runc_fail("cannot exec in a %s container", runc_status_name(s));
-		goto out;
-	}
-	if (base_process(id, &cfg, &err) < 0) {
-		r = runc_fail("exec: %s", err.msg);
-		goto out;
-	}
-	if (process) {
+	if (o->process) {
 		_cleanup_free_ char *text = NULL;
 		size_t len;
-		int e = hutch_read_file(process, 16 << 20, &text, &len);
-		if (e < 0 || oci_process_parse(text, len, &proc, &err) < 0) {
-			r = e < 0 ? runc_fail("exec: read %s: %s", process, strerror(-e))
-				  : runc_fail("exec: %s", err.msg);
-			goto out;
-		}
-	} else {
-		/* The bundle's process with the command line's changes, as runc makes it. */
-		proc = cfg.process;
-		memset(&cfg.process, 0, sizeof(cfg.process));
-		strv_free(proc.args);
-		proc.args = NULL;
-		for (int i = optind + 1; i < argc; i++)
-			strv_push(&proc.args, argv[i]);
-		for (size_t i = 0; env && env[i]; i++)
-			spec_env_set(&proc.env, env[i]);
-		if (cwd) {
-			free(proc.cwd);
-			proc.cwd = strdup(cwd);
-		}
-		proc.terminal = tty;
-		proc.no_new_privileges |= nnp;
-		if (user) {
-			uid_t u;
-			gid_t g = 0;
-			if (spec_parse_user(user, &u, &g) < 0) {
-				r = runc_fail("exec: --user '%s': UID[:GID], numbers", user);
-				goto out;
-			}
-			proc.uid = u;
-			proc.gid = strchr(user, ':') ? g : 0;
-		}
-		for (size_t i = 0; gids && gids[i]; i++) {
-			uint64_t g;
-			if (hutch_parse_u64(gids[i], &g) < 0 || g >= UINT32_MAX) {
-				r = runc_fail("exec: --additional-gids '%s': a number", gids[i]);
-				goto out;
-			}
-			gid_t *n = realloc(proc.additional_gids,
-					   (proc.n_additional_gids + 1) * sizeof(*n));
-			if (!n) {
-				r = runc_fail("exec: out of memory");
-				goto out;
-			}
-			proc.additional_gids = n;
-			proc.additional_gids[proc.n_additional_gids++] = (gid_t)g;
-		}
-		for (size_t i = 0; caps && caps[i]; i++) {
-			int cap = oci_cap_from_name(caps[i]);
-			if (cap < 0) {
-				r = runc_fail("exec: --cap %s: unknown capability", caps[i]);
-				goto out;
-			}
-			for (int k = 0; k < OCI_CAP_SETS; k++)
-				if (k != OCI_CAP_AMBIENT || proc.caps[OCI_CAP_AMBIENT])
-					proc.caps[k] |= 1ull << cap;
-			proc.caps_given = true;
-		}
+		int e = hutch_read_file(o->process, 16 << 20, &text, &len);
+		if (e < 0)
+			return runc_fail("exec: read %s: %s", o->process, strerror(-e));
+		if (oci_process_parse(text, len, proc, &err) < 0)
+			return runc_fail("exec: %s", err.msg);
+		return 0;
 	}
-	if (proc.terminal && detach && !console) {
-		r = runc_fail("cannot allocate tty if hutch-runc will detach without setting "
-			      "console socket");
-		goto out;
+	*proc = cfg->process;
+	memset(&cfg->process, 0, sizeof(cfg->process));
+	strv_free(proc->args);
+	proc->args = NULL;
+	for (size_t i = 0; o->args[i]; i++)
+		strv_push(&proc->args, o->args[i]);
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		spec_env_set(&proc->env, o->env[i]);
+	if (o->cwd) {
+		free(proc->cwd);
+		proc->cwd = strdup(o->cwd);
 	}
-	if (open_ns(st.pid, ns_fds, &err) < 0) {
-		r = runc_fail("exec: %s", err.msg);
-		goto out;
-	}
+	proc->terminal = o->tty;
+	proc->no_new_privileges |= o->nnp;
+	return apply_identity_flags(o, proc);
+}
+
+/* What an exec holds; exec_free gives all of it back. */
+struct exec_run {
+	struct oci_config cfg;
+	struct oci_process proc;
+	struct runc_state st;
+	struct cgroup *cg;
+	void *seccomp;
+	int ns_fds[OCI_NS_COUNT], root_fd, sv[2], master;
+	pid_t pid;
+};
+
+static void exec_init(struct exec_run *x)
+{
+	memset(x, 0, sizeof(*x));
+	oci_config_init(&x->cfg);
+	x->proc.umask = x->proc.oom_score_adj = OCI_UNSET;
+	for (int t = 0; t < OCI_NS_COUNT; t++)
+		x->ns_fds[t] = -1;
+	x->root_fd = x->sv[0] = x->sv[1] = x->master = x->pid = -1;
+}
+
+static void exec_free(struct exec_run *x)
+{
+	if (x->pid > 0)
+		while (waitpid(x->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	for (int t = 0; t < OCI_NS_COUNT; t++)
+		if (x->ns_fds[t] >= 0)
+			close(x->ns_fds[t]);
+	int fds[] = {x->root_fd, x->sv[0], x->sv[1], x->master};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (x->cg)
+		cgroup_close(x->cg);
+	if (x->seccomp)
+		seccomp_release_ctx(x->seccomp);
+	oci_process_free(&x->proc);
+	oci_config_free(&x->cfg);
+	runc_state_free(&x->st);
+}
+
+/* The container's namespaces, root, cgroup and filter, and the pid namespace entered. */
+static int exec_prepare(struct exec_run *x)
+{
+	struct hutch_error err = {0};
+	if (open_ns(x->st.pid, x->ns_fds, &err) < 0)
+		return runc_fail("exec: %s", err.msg);
 	char rootp[64];
-	snprintf(rootp, sizeof(rootp), "/proc/%d/root", (int)st.pid);
-	if ((root_fd = open(rootp, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    runc_cgroup_open(&st, &cg) < 0) {
-		r = runc_fail("exec: the container's root or cgroup: %s", strerror(errno));
-		goto out;
+	snprintf(rootp, sizeof(rootp), "/proc/%d/root", (int)x->st.pid);
+	if ((x->root_fd = open(rootp, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    runc_cgroup_open(&x->st, &x->cg) < 0)
+		return runc_fail("exec: the container's root or cgroup: %s", strerror(errno));
+	if (x->cfg.seccomp && runc_seccomp_build(x->cfg.seccomp, &x->seccomp, &err) < 0)
+		return runc_fail("exec: %s", err.msg);
+	if (x->ns_fds[OCI_NS_PID] >= 0 && setns(x->ns_fds[OCI_NS_PID], CLONE_NEWPID) < 0)
+		return runc_fail("exec: join the pid namespace: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sv) < 0)
+		return runc_fail("exec: socketpair: %s", strerror(errno));
+	return 0;
+}
+
+/* The process forked into the container, up to its "ready" (with the pty master). */
+static int exec_spawn(struct exec_run *x, const struct exec_opts *o)
+{
+	fflush(NULL);
+	x->pid = fork();
+	if (x->pid < 0)
+		return runc_fail("exec: fork: %s", strerror(errno));
+	if (x->pid == 0) {
+		close(x->sv[0]);
+		struct exec_child a = {.p = &x->proc,
+				       .root_fd = x->root_fd,
+				       .cg = x->cg,
+				       .sync_fd = x->sv[1],
+				       .seccomp = x->seccomp,
+				       .preserve_fds = (int)o->preserve};
+		memcpy(a.ns_fds, x->ns_fds, sizeof(a.ns_fds));
+		exec_child_main(&a);
 	}
-	if (cfg.seccomp && runc_seccomp_build(cfg.seccomp, &seccomp, &err) < 0) {
-		r = runc_fail("exec: %s", err.msg);
-		goto out;
+	close(TAKE_FD(x->sv[1]));
+	struct sync_msg m;
+	if (sync_recv_result(x->sv[0], &m, &x->master) < 0 || m.err)
+		return runc_fail("exec failed: %s",
+				 m.err ? m.msg : "the process died while setting up");
+	return 0;
+}
+
+/* --pid-file and --console-socket; the process is killed when either fails. */
+static int exec_hand_over(struct exec_run *x, const struct exec_opts *o)
+{
+	struct hutch_error err = {0};
+	int r = 0;
+	if (o->pid_file && (r = runc_write_pid_file(o->pid_file, x->pid)) < 0)
+		r = runc_fail("exec: --pid-file %s: %s", o->pid_file, strerror(-r));
+	else if (x->master >= 0 && o->console) {
+		if (runc_send_to_socket(o->console, "/dev/ptmx", x->master, &err) < 0)
+			r = runc_fail("exec: --console-socket: %s", err.msg);
+		else
+			close(TAKE_FD(x->master));
 	}
-	if (ns_fds[OCI_NS_PID] >= 0 && setns(ns_fds[OCI_NS_PID], CLONE_NEWPID) < 0) {
-		r = runc_fail("exec: join the pid namespace: %s", strerror(errno));
-		goto out;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		r = runc_fail("exec: socketpair: %s", strerror(errno));
-		goto out;
-	}
+	if (r)
+		kill(x->pid, SIGKILL);
+	return r;
+}
+
+static int exec_run(struct exec_run *x, const struct exec_opts *o)
+{
+	struct hutch_error err = {0};
+	int r;
+	if (runc_lookup(o->id, &x->st))
+		return 1;
+	enum runc_status s = runc_state_status(&x->st);
+	if (s != RUNC_RUNNING && s != RUNC_CREATED)
+		return runc_fail("cannot exec in a %s container", runc_status_name(s));
+	if (base_process(o->id, &x->cfg, &err) < 0)
+		return runc_fail("exec: %s", err.msg);
+	if ((r = exec_process(o, &x->cfg, &x->proc)))
+		return r;
+	if (x->proc.terminal && o->detach && !o->console)
+		return runc_fail("cannot allocate tty if hutch-runc will detach without setting "
+				 "console socket");
+	if ((r = exec_prepare(x)))
+		return r;
 	static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	sigset_t blocked;
 	sigemptyset(&blocked);
@@ -323,77 +416,28 @@ int runc_cmd_exec(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
 		sigaddset(&blocked, fwd[i]);
 	sigprocmask(SIG_BLOCK, &blocked, NULL);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		r = runc_fail("exec: fork: %s", strerror(errno));
-		goto out;
+	if ((r = exec_spawn(x, o)) || (r = exec_hand_over(x, o)))
+		return r;
+	if (o->detach) {
+		x->pid = -1; /* it runs on without us */
+		return 0;
 	}
-	if (pid == 0) {
-		close(sv[0]);
-		struct exec_child a = {.p = &proc,
-				       .root_fd = root_fd,
-				       .cg = cg,
-				       .sync_fd = sv[1],
-				       .seccomp = seccomp,
-				       .preserve_fds = (int)preserve};
-		memcpy(a.ns_fds, ns_fds, sizeof(a.ns_fds));
-		exec_child_main(&a);
+	int status = pty_relay(x->master, x->master >= 0 ? STDIN_FILENO : -1, STDOUT_FILENO, x->pid,
+			       fwd, ARRAY_SIZE(fwd));
+	x->pid = -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int runc_cmd_exec(int argc, char **argv)
+{
+	struct exec_opts o = {0};
+	int r = parse_exec_flags(argc, argv, &o);
+	if (r == 0) {
+		struct exec_run x;
+		exec_init(&x);
+		r = exec_run(&x, &o);
+		exec_free(&x);
 	}
-	close(TAKE_FD(sv[1]));
-	struct sync_msg m;
-	if (sync_recv_result(sv[0], &m, &master) < 0 || m.err) {
-		r = runc_fail("exec failed: %s",
-			      m.err ? m.msg : "the process died while setting up");
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		pid = -1;
-		goto out;
-	}
-	if (pid_file && (r = runc_write_pid_file(pid_file, pid)) < 0) {
-		r = runc_fail("exec: --pid-file %s: %s", pid_file, strerror(-r));
-		kill(pid, SIGKILL);
-		goto out;
-	}
-	if (master >= 0 && console) {
-		if (runc_send_to_socket(console, "/dev/ptmx", master, &err) < 0) {
-			r = runc_fail("exec: --console-socket: %s", err.msg);
-			kill(pid, SIGKILL);
-			goto out;
-		}
-		close(TAKE_FD(master));
-	}
-	if (detach) {
-		pid = -1; /* it runs on without us */
-		goto out;
-	}
-	int status = pty_relay(master, master >= 0 ? STDIN_FILENO : -1, STDOUT_FILENO, pid, fwd,
-			       ARRAY_SIZE(fwd));
-	pid = -1;
-	r = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-out:
-	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	for (int t = 0; t < OCI_NS_COUNT; t++)
-		if (ns_fds[t] >= 0)
-			close(ns_fds[t]);
-	if (root_fd >= 0)
-		close(root_fd);
-	for (int i = 0; i < 2; i++)
-		if (sv[i] >= 0)
-			close(sv[i]);
-	if (master >= 0)
-		close(master);
-	if (cg)
-		cgroup_close(cg);
-	if (seccomp)
-		seccomp_release_ctx(seccomp);
-	oci_process_free(&proc);
-	oci_config_free(&cfg);
-	runc_state_free(&st);
-	strv_free(env);
-	strv_free(gids);
-	strv_free(caps);
-	return r;
+	exec_opts_free(&o);
+	return r < 0 ? 0 : r;
 }

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * What a container's processes run with: capabilities, no_new_privs and the
- * seccomp filter, chosen from the container's state, and their application
- * in the order the kernel needs (a filter loaded without no_new_privs needs
- * CAP_SYS_ADMIN, so it goes before the capabilities are cut; the bounding
- * set goes before the user changes, as runc does).
+ * seccomp filter, chosen from the container's state. hutch-init applies
+ * them (init_main.c), in runc's order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,38 +57,5 @@ int security_save_prog(const struct hutch_state *st, const struct seccomp_prog *
 	ssize_t w = write(fd, prog->insns, len);
 	if (w != (ssize_t)len)
 		return w < 0 ? -errno : -ENOSPC;
-	return 0;
-}
-
-int security_apply_bounding(const struct init_args *a)
-{
-	int r;
-	/* Still with CAP_SYS_ADMIN. Not done: the kernel answers sysinfo (the host's). */
-	if (a->agent_fd >= 0)
-		seccomp_sysinfo_notify(a->agent_fd);
-	if (a->seccomp && !a->no_new_privs && (r = seccomp_load_prog(&a->prog)) < 0) {
-		fprintf(stderr, "hutch: load the seccomp filter: %s\n", strerror(-r));
-		return r;
-	}
-	if ((r = caps_drop_bounding(a->cap_mask)) < 0)
-		fprintf(stderr, "hutch: drop capabilities: %s\n", strerror(-r));
-	return r;
-}
-
-int security_apply_rest(const struct init_args *a)
-{
-	int r = caps_set_process(a->cap_mask);
-	if (r < 0) {
-		fprintf(stderr, "hutch: set capabilities: %s\n", strerror(-r));
-		return r;
-	}
-	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		fprintf(stderr, "hutch: set no_new_privs: %s\n", strerror(errno));
-		return -errno;
-	}
-	if (a->seccomp && a->no_new_privs && (r = seccomp_load_prog(&a->prog)) < 0) {
-		fprintf(stderr, "hutch: load the seccomp filter: %s\n", strerror(-r));
-		return r;
-	}
 	return 0;
 }

@@ -409,32 +409,30 @@ void run_opts_free(struct run_opts *o)
 	o->env_files = o->cap_add = o->cap_drop = NULL;
 }
 
-/* Names: docker's [a-zA-Z0-9][a-zA-Z0-9_.-]* */
-/* An image reference as docker spells it: [registry[:port]/]path[:tag][@sha256:hex]. */
-static bool valid_image_ref(const char *s)
+/* Shorter than max, a letter or digit first, then letters, digits or the characters of extra. */
+static bool valid_word(const char *s, size_t max, const char *extra)
 {
-	if (!s[0] || strlen(s) >= 256 || strstr(s, "..") || strstr(s, "//"))
+	if (!s[0] || strlen(s) >= max)
 		return false;
 	for (const char *p = s; *p; p++) {
 		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 			     (*p >= '0' && *p <= '9');
-		if (!alnum && (p == s || !strchr("_.-/:@", *p)))
+		if (!alnum && (p == s || !strchr(extra, *p)))
 			return false;
 	}
 	return true;
 }
 
+/* An image reference as docker spells it: [registry[:port]/]path[:tag][@sha256:hex]. */
+static bool valid_image_ref(const char *s)
+{
+	return valid_word(s, 256, "_.-/:@") && !strstr(s, "..") && !strstr(s, "//");
+}
+
+/* Names: docker's [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 static bool valid_name(const char *s)
 {
-	if (!s[0] || strlen(s) >= 64)
-		return false;
-	for (const char *p = s; *p; p++) {
-		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9');
-		if (!alnum && (p == s || !strchr("_.-", *p)))
-			return false;
-	}
-	return true;
+	return valid_word(s, 64, "_.-");
 }
 
 /* "KILL", "SIGKILL", "9" -> 9; -1 if unknown. */
@@ -689,6 +687,57 @@ static int parse_limit_opt(int c, const char *opt, struct run_opts *ret, struct 
 	return 0;
 }
 
+/* -v HOST:CTR[:ro] into st's mounts. */
+static int add_volume(struct hutch_state *st, const char *arg, struct hutch_error *err)
+{
+	struct hutch_mount_spec m;
+	int r = spec_parse_volume(arg, &m);
+	if (r == -EPERM)
+		return BAD("-v '%s': a volume over /proc or /sys (or under them) is refused", arg);
+	if (r < 0)
+		return BAD("-v '%s': HOST:CONTAINER[:ro], both absolute paths without ',' or ':'",
+			   arg);
+	struct hutch_mount_spec *nm = realloc(st->mounts, (st->n_mounts + 1) * sizeof(*nm));
+	if (!nm) {
+		free(m.source);
+		free(m.destination);
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	}
+	st->mounts = nm;
+	st->mounts[st->n_mounts++] = m;
+	return 0;
+}
+
+static int set_hostname(struct hutch_state *st, const char *arg, struct hutch_error *err)
+{
+	if (spec_hostname_valid(arg) && copy_str(st->hostname, 64, arg) == 0)
+		return 0;
+	/* the message stays one line, whatever the value holds */
+	char shown[80];
+	snprintf(shown, sizeof(shown), "%s", arg);
+	for (char *q = shown; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = '?';
+	return BAD("--hostname '%s': invalid hostname format (RFC 1123: letters, digits and '-' "
+		   "in labels between dots, under 64 characters)",
+		   shown);
+}
+
+/* --device HOST[:CTR[:rwm]], kept normalised as HOST:CTR:ACCESS (devices_resolve reads it). */
+static int add_device(struct hutch_state *st, const char *arg, struct hutch_error *err)
+{
+	struct hutch_device d;
+	char norm[2200], acc[4] = "";
+	if (spec_parse_device(arg, &d) < 0)
+		return BAD("--device '%s': HOST[:CONTAINER[:rwm]], absolute paths", arg);
+	snprintf(acc, sizeof(acc), "%s%s%s", d.access & DEV_ACC_READ ? "r" : "",
+		 d.access & DEV_ACC_WRITE ? "w" : "", d.access & DEV_ACC_MKNOD ? "m" : "");
+	snprintf(norm, sizeof(norm), "%s:%s:%s", d.host, d.path, acc);
+	if (strv_push(&st->devices, norm) < 0)
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
 /* One flag of `hutch run` (c as getopt_long returns it) into ret. */
 static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_error *err)
 {
@@ -714,27 +763,8 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 	case 't':
 		st->tty = true;
 		break;
-	case 'v': {
-		struct hutch_mount_spec m;
-		r = spec_parse_volume(optarg, &m);
-		if (r == -EPERM)
-			return BAD(
-				"-v '%s': a volume over /proc or /sys (or under them) is refused",
-				optarg);
-		if (r < 0)
-			return BAD("-v '%s': HOST:CONTAINER[:ro], both absolute paths "
-				   "without ',' or ':'",
-				   optarg);
-		struct hutch_mount_spec *nm = realloc(st->mounts, (st->n_mounts + 1) * sizeof(*nm));
-		if (!nm) {
-			free(m.source);
-			free(m.destination);
-			return hutch_error_set(err, ENOMEM, "out of memory");
-		}
-		st->mounts = nm;
-		st->mounts[st->n_mounts++] = m;
-		break;
-	}
+	case 'v':
+		return add_volume(st, optarg, err);
 	case 'e':
 		if ((r = env_add(&st->env, optarg)) < 0)
 			return BAD("-e '%s': KEY=VALUE or KEY", optarg);
@@ -753,19 +783,7 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 		strcpy(st->user, optarg);
 		break;
 	case OPT_HOSTNAME:
-		if (!spec_hostname_valid(optarg) || copy_str(st->hostname, 64, optarg) < 0) {
-			/* the message stays one line, whatever the value holds */
-			char shown[80];
-			snprintf(shown, sizeof(shown), "%s", optarg);
-			for (char *q = shown; *q; q++)
-				if ((unsigned char)*q < 0x20 || *q == 0x7f)
-					*q = '?';
-			return BAD("--hostname '%s': invalid hostname format (RFC 1123: "
-				   "letters, digits and '-' in labels between dots, under 64 "
-				   "characters)",
-				   shown);
-		}
-		break;
+		return set_hostname(st, optarg, err);
 	case OPT_READ_ONLY:
 		st->read_only = true;
 		break;
@@ -801,18 +819,8 @@ static int parse_opt(int c, const char *opt, struct run_opts *ret, struct hutch_
 	case OPT_NO_PIVOT:
 		st->no_pivot = true;
 		break;
-	case OPT_DEVICE: {
-		struct hutch_device d;
-		char norm[2200], acc[4] = "";
-		if (spec_parse_device(optarg, &d) < 0)
-			return BAD("--device '%s': HOST[:CONTAINER[:rwm]], absolute paths", optarg);
-		snprintf(acc, sizeof(acc), "%s%s%s", d.access & DEV_ACC_READ ? "r" : "",
-			 d.access & DEV_ACC_WRITE ? "w" : "", d.access & DEV_ACC_MKNOD ? "m" : "");
-		snprintf(norm, sizeof(norm), "%s:%s:%s", d.host, d.path, acc);
-		if (strv_push(&st->devices, norm) < 0)
-			return hutch_error_set(err, ENOMEM, "out of memory");
-		break;
-	}
+	case OPT_DEVICE:
+		return add_device(st, optarg, err);
 	case '?':
 	default:
 		r = parse_limit_opt(c, opt, ret, err);

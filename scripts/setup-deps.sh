@@ -10,6 +10,7 @@ packages=(
 	libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler
 	libarchive-dev libseccomp-dev libncurses-dev zlib1g-dev libcap-dev
 	libssl-dev libcurl4-openssl-dev
+	musl-tools # hutch-init: static musl, a few pages to exec (runtime/CMakeLists.txt)
 	# run and test
 	fuse3 busybox-static procps iproute2 util-linux tmux curl python3
 	python3-yaml podman # the Kubernetes manifests' test, and the OCI hook run for real

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,41 @@ static double u64d(uint64_t v)
 	return hutch_known(v) && v != HUTCH_UNLIMITED ? (double)v : NAN;
 }
 
+/* Where a figure column's value is in a row: a double (NAN when unknown) or a uint64_t
+ * (unknown and unlimited read as NAN). Names and states have none. */
+#define FIGURE(col, field, is_u64) [col] = {offsetof(struct viewer_row, field), is_u64, true}
+static const struct {
+	size_t offset;
+	bool u64;
+	bool figure;
+} figures[VIEWER_COL_COUNT] = {
+	FIGURE(VIEWER_COL_CPU, cpu_pct, false),
+	FIGURE(VIEWER_COL_QUOTA, cpu_quota_pct, false),
+	FIGURE(VIEWER_COL_MEM, mem_usage_bytes, true),
+	FIGURE(VIEWER_COL_MEMLIM, mem_limit_bytes, true),
+	FIGURE(VIEWER_COL_MEMPCT, mem_pct, false),
+	FIGURE(VIEWER_COL_NETRX, net_rx_bps, false),
+	FIGURE(VIEWER_COL_NETTX, net_tx_bps, false),
+	FIGURE(VIEWER_COL_IOR, io_read_bps, false),
+	FIGURE(VIEWER_COL_IOW, io_write_bps, false),
+	FIGURE(VIEWER_COL_PIDS, pids, true),
+	FIGURE(VIEWER_COL_UPTIME, uptime_s, false),
+};
+#undef FIGURE
+
+double viewer_row_figure(const struct viewer_row *r, enum viewer_column col)
+{
+	const char *p = (const char *)r + figures[col].offset;
+	if (figures[col].u64) {
+		uint64_t v;
+		memcpy(&v, p, sizeof(v));
+		return u64d(v);
+	}
+	double d;
+	memcpy(&d, p, sizeof(d));
+	return d;
+}
+
 struct sort_key {
 	enum viewer_column col;
 	bool reverse;
@@ -333,59 +369,27 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 {
 	const struct viewer_row *a = pa, *b = pb;
 	const struct sort_key *k = arg;
-	/* Figures sort biggest first, names and states A to Z; reverse flips either. */
-	bool desc = !k->reverse;
 	int r = 0;
+	/* Figures sort biggest first, names and states A to Z; reverse flips either. */
 	switch (k->col) {
 	case VIEWER_COL_NAME:
 		r = strcmp(a->label, b->label);
-		r = k->reverse ? -r : r;
 		break;
 	case VIEWER_COL_RUNTIME:
 		r = strcmp(sampler_runtime_name(a->s->runtime),
 			   sampler_runtime_name(b->s->runtime));
-		r = k->reverse ? -r : r;
 		break;
 	case VIEWER_COL_STATE:
 		r = (int)a->state - (int)b->state;
-		r = k->reverse ? -r : r;
-		break;
-	case VIEWER_COL_CPU:
-		r = cmp_num(a->cpu_pct, b->cpu_pct, desc);
-		break;
-	case VIEWER_COL_QUOTA:
-		r = cmp_num(a->cpu_quota_pct, b->cpu_quota_pct, desc);
-		break;
-	case VIEWER_COL_MEM:
-		r = cmp_num(u64d(a->mem_usage_bytes), u64d(b->mem_usage_bytes), desc);
-		break;
-	case VIEWER_COL_MEMLIM:
-		r = cmp_num(u64d(a->mem_limit_bytes), u64d(b->mem_limit_bytes), desc);
-		break;
-	case VIEWER_COL_MEMPCT:
-		r = cmp_num(a->mem_pct, b->mem_pct, desc);
-		break;
-	case VIEWER_COL_NETRX:
-		r = cmp_num(a->net_rx_bps, b->net_rx_bps, desc);
-		break;
-	case VIEWER_COL_NETTX:
-		r = cmp_num(a->net_tx_bps, b->net_tx_bps, desc);
-		break;
-	case VIEWER_COL_IOR:
-		r = cmp_num(a->io_read_bps, b->io_read_bps, desc);
-		break;
-	case VIEWER_COL_IOW:
-		r = cmp_num(a->io_write_bps, b->io_write_bps, desc);
-		break;
-	case VIEWER_COL_PIDS:
-		r = cmp_num(u64d(a->pids), u64d(b->pids), desc);
-		break;
-	case VIEWER_COL_UPTIME:
-		r = cmp_num(a->uptime_s, b->uptime_s, desc);
 		break;
 	default:
+		if (k->col < VIEWER_COL_COUNT && figures[k->col].figure)
+			r = cmp_num(viewer_row_figure(a, k->col), viewer_row_figure(b, k->col),
+				    !k->reverse);
 		break;
 	}
+	if (k->reverse && !(k->col < VIEWER_COL_COUNT && figures[k->col].figure))
+		r = -r;
 	/* Ties: by path, so the order is stable between refreshes. */
 	return r ? r : strcmp(a->s->id, b->s->id);
 }

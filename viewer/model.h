@@ -186,6 +186,9 @@ void viewer_row_compute(const struct viewer_snapshot *prev, const struct viewer_
 int viewer_model_rows(const struct viewer_snapshot *prev, const struct viewer_snapshot *cur,
 		      const struct viewer_view *view, struct viewer_rows *ret);
 void viewer_rows_sort(struct viewer_rows *r, enum viewer_column col, bool reverse);
+/* The figure a column of numbers shows and sorts by (NAN when unknown or unlimited);
+ * only for the columns after VIEWER_COL_STATE. */
+double viewer_row_figure(const struct viewer_row *r, enum viewer_column col);
 
 /* Formatting shared by the batch table and the screen. */
 void viewer_fmt_bytes(uint64_t bytes, char *buf, size_t size); /* "1.5G", "-" when unknown */

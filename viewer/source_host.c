@@ -4,6 +4,7 @@
  * handles (one pread per stat file per refresh), copied into a snapshot.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,23 @@ static void read_host(struct host_source *h, struct viewer_host *ret)
 	snprintf(ret->layout, sizeof(ret->layout), "%s", cgroup_layout_kind_name(h->layout->kind));
 }
 
+/* The sample's counters that are the cgroup's stats of the same name, as they are. */
+#define SAME(field)                                                                         \
+	{                                                                                   \
+		offsetof(struct viewer_sample, field), offsetof(struct cgroup_stats, field) \
+	}
+static const struct {
+	size_t sample, stats;
+} same_fields[] = {
+	SAME(cpu_usage_ns),	SAME(cpu_quota_us),	  SAME(cpu_period_us),
+	SAME(cpu_shares),	SAME(cpu_nr_periods),	  SAME(cpu_nr_throttled),
+	SAME(cpu_throttled_ns), SAME(memory_usage_bytes), SAME(swap_usage_bytes),
+	SAME(swap_limit_bytes), SAME(memory_cache_bytes), SAME(memory_rss_bytes),
+	SAME(memory_failcnt),	SAME(memory_oom_events),  SAME(memory_oom_kill_events),
+	SAME(pids_max),
+};
+#undef SAME
+
 static void copy_container(const struct sampler_container *c, struct viewer_sample *v)
 {
 	const struct cgroup_stats *st = &c->stats;
@@ -84,29 +102,17 @@ static void copy_container(const struct sampler_container *c, struct viewer_samp
 	v->is_container = c->is_container;
 	v->pid = c->pid;
 	v->start_wall_ns = c->start_time_ns;
-	v->cpu_usage_ns = st->cpu_usage_ns;
-	v->cpu_quota_us = st->cpu_quota_us;
-	v->cpu_period_us = st->cpu_period_us;
+	for (size_t i = 0; i < ARRAY_SIZE(same_fields); i++)
+		memcpy((char *)v + same_fields[i].sample, (const char *)st + same_fields[i].stats,
+		       sizeof(uint64_t));
 	v->cpu_limit_millicpus = st->cpu_effective_limit_millicpus;
 	if (!hutch_limited(v->cpu_limit_millicpus) && hutch_limited(st->cpu_quota_us) &&
 	    hutch_known(st->cpu_period_us) && st->cpu_period_us > 0)
 		v->cpu_limit_millicpus = st->cpu_quota_us * 1000 / st->cpu_period_us;
-	v->cpu_shares = st->cpu_shares;
-	v->cpu_nr_periods = st->cpu_nr_periods;
-	v->cpu_nr_throttled = st->cpu_nr_throttled;
-	v->cpu_throttled_ns = st->cpu_throttled_ns;
-	v->memory_usage_bytes = st->memory_usage_bytes;
 	v->memory_own_limit_bytes = st->memory_limit_bytes;
 	v->memory_limit_bytes = hutch_limited(st->memory_effective_limit_bytes)
 					? st->memory_effective_limit_bytes
 					: st->memory_limit_bytes;
-	v->swap_usage_bytes = st->swap_usage_bytes;
-	v->swap_limit_bytes = st->swap_limit_bytes;
-	v->memory_cache_bytes = st->memory_cache_bytes;
-	v->memory_rss_bytes = st->memory_rss_bytes;
-	v->memory_failcnt = st->memory_failcnt;
-	v->memory_oom_events = st->memory_oom_events;
-	v->memory_oom_kill_events = st->memory_oom_kill_events;
 	if (c->n_netdevs > 0) {
 		v->net_rx_bytes = v->net_tx_bytes = 0;
 		for (size_t i = 0; i < c->n_netdevs; i++) {
@@ -130,7 +136,6 @@ static void copy_container(const struct sampler_container *c, struct viewer_samp
 	}
 	v->processes = c->processes;
 	v->threads = c->threads;
-	v->pids_max = st->pids_max;
 	snprintf(v->cpuset_cpus, sizeof(v->cpuset_cpus), "%s",
 		 st->cpuset_effective_cpus[0] ? st->cpuset_effective_cpus : st->cpuset_cpus);
 }

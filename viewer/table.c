@@ -119,10 +119,8 @@ int viewer_table_row(const struct viewer_table *t, const struct viewer_row *r, c
 			left = true;
 			break;
 		case VIEWER_COL_CPU:
-			viewer_fmt_pct(r->cpu_pct, cell, sizeof(cell));
-			break;
 		case VIEWER_COL_QUOTA:
-			viewer_fmt_pct(r->cpu_quota_pct, cell, sizeof(cell));
+			viewer_fmt_pct(viewer_row_figure(r, c), cell, sizeof(cell));
 			break;
 		case VIEWER_COL_MEM:
 			viewer_fmt_bytes(r->mem_usage_bytes, cell, sizeof(cell));
@@ -144,16 +142,10 @@ int viewer_table_row(const struct viewer_table *t, const struct viewer_row *r, c
 			}
 			break;
 		case VIEWER_COL_NETRX:
-			viewer_fmt_rate(r->net_rx_bps, cell, sizeof(cell));
-			break;
 		case VIEWER_COL_NETTX:
-			viewer_fmt_rate(r->net_tx_bps, cell, sizeof(cell));
-			break;
 		case VIEWER_COL_IOR:
-			viewer_fmt_rate(r->io_read_bps, cell, sizeof(cell));
-			break;
 		case VIEWER_COL_IOW:
-			viewer_fmt_rate(r->io_write_bps, cell, sizeof(cell));
+			viewer_fmt_rate(viewer_row_figure(r, c), cell, sizeof(cell));
 			break;
 		case VIEWER_COL_PIDS:
 			if (hutch_known(r->pids))

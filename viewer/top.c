@@ -113,6 +113,15 @@ out:
 	return status;
 }
 
+/* An option's path must start at /; says so when it does not. */
+static bool absolute_path(const char *opt, const char *arg)
+{
+	if (arg[0] == '/')
+		return true;
+	fprintf(stderr, "hutch top: %s %s: need a path from /\n", opt, arg);
+	return false;
+}
+
 int viewer_top_main(int argc, char **argv)
 {
 	enum { OPT_URL = 256, OPT_TIMEOUT, OPT_ROOT, OPT_HUTCH_ROOT, OPT_NO_COLOR, OPT_VERSION };
@@ -206,19 +215,13 @@ int viewer_top_main(int argc, char **argv)
 			o.timeout_ms = (unsigned)(ns / 1000000ull);
 			break;
 		case OPT_ROOT:
-			if (optarg[0] != '/') {
-				fprintf(stderr, "hutch top: --root-cgroup %s: need a path from /\n",
-					optarg);
+			if (!absolute_path("--root-cgroup", optarg))
 				return VIEWER_EXIT_USAGE;
-			}
 			o.host.root_cgroup = optarg;
 			break;
 		case OPT_HUTCH_ROOT:
-			if (optarg[0] != '/') {
-				fprintf(stderr, "hutch top: --hutch-root %s: need a path from /\n",
-					optarg);
+			if (!absolute_path("--hutch-root", optarg))
 				return VIEWER_EXIT_USAGE;
-			}
 			o.host.hutch_root = optarg;
 			break;
 		case OPT_NO_COLOR:

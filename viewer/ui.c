@@ -514,6 +514,26 @@ static void select_row(struct ui *u, long delta)
 }
 
 /* Returns false to quit. */
+/* Enter or 'o' opens a row's detail (and closes it again). */
+static bool open_key(int ch)
+{
+	return ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == 'o';
+}
+
+static bool help_key(int ch)
+{
+	return ch == 'h' || ch == '?';
+}
+
+static void open_detail(struct ui *u)
+{
+	snprintf(u->detail_id, sizeof(u->detail_id), "%s", u->rows.rows[u->selected].s->id);
+	u->mode = MODE_DETAIL;
+	/* Limits are re-read every 30 s; the detail view wants them now. */
+	if (u->src->ops->invalidate)
+		u->src->ops->invalidate(u->src);
+}
+
 static bool handle_key(struct ui *u, int ch)
 {
 	if (ch == KEY_RESIZE)
@@ -576,21 +596,20 @@ static bool handle_key(struct ui *u, int ch)
 		return true;
 	}
 	if (u->mode == MODE_DETAIL) {
-		switch (ch) {
-		case 27:
-		case '\n':
-		case '\r':
-		case KEY_ENTER:
-		case 'o':
-		case KEY_BACKSPACE:
-		case KEY_LEFT:
-			u->mode = MODE_TABLE;
-			break;
-		case 'h':
-		case '?':
+		/* The key that opened the detail closes it. */
+		if (help_key(ch))
 			u->mode = MODE_HELP;
-			break;
-		}
+		else if (ch == 27 || open_key(ch) || ch == KEY_BACKSPACE || ch == KEY_LEFT)
+			u->mode = MODE_TABLE;
+		return true;
+	}
+	if (help_key(ch)) {
+		u->mode = MODE_HELP;
+		return true;
+	}
+	if (open_key(ch)) {
+		if (u->rows.n)
+			open_detail(u);
 		return true;
 	}
 	int page = LINES - 6 > 1 ? LINES - 6 : 1;
@@ -634,23 +653,6 @@ static bool handle_key(struct ui *u, int ch)
 		u->view->all = !u->view->all;
 		recompute(u);
 		sample(u); /* the cgroups not sampled so far */
-		break;
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-	case 'o':
-		if (u->rows.n) {
-			snprintf(u->detail_id, sizeof(u->detail_id), "%s",
-				 u->rows.rows[u->selected].s->id);
-			u->mode = MODE_DETAIL;
-			/* Limits are re-read every 30 s; the detail view wants them now. */
-			if (u->src->ops->invalidate)
-				u->src->ops->invalidate(u->src);
-		}
-		break;
-	case 'h':
-	case '?':
-		u->mode = MODE_HELP;
 		break;
 	}
 	return true;

@@ -42,15 +42,8 @@ _finish() {
 trap _finish EXIT
 trap 'exit 130' INT TERM
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root"; }
-need_cmd() {
-	local c
-	for c in "$@"; do command -v "$c" >/dev/null || skip "needs $c"; done
-}
+# skip, need_root, need_cmd
+source "$(dirname "${BASH_SOURCE[0]}")/need.sh"
 need_bin() {
 	local b
 	for b in "$@"; do [ -x "$HUTCH_BIN/$b" ] || skip "$b is not built"; done
@@ -90,6 +83,114 @@ cgroup_v1_mount() {
 	awk -v c="$1" '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo
 }
 cgroup_v2_mount() { awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo; }
+
+# Plain test cgroups, made as docker's cgroupfs driver makes them: /NAME in the
+# hierarchy of each of CGROUP_CONTROLLERS on a v1 or hybrid host, or under the
+# cgroup2 mount on a v2 host.
+CGROUP_CONTROLLERS=(memory cpu cpuacct pids blkio)
+
+# cgroup_dirs NAME: the directories of cgroup NAME, one per hierarchy.
+cgroup_dirs() {
+	local name=$1 c d v2
+	if [ -n "$(cgroup_v1_mount memory)" ]; then
+		for c in "${CGROUP_CONTROLLERS[@]}"; do
+			d=$(cgroup_v1_mount "$c")
+			[ -n "$d" ] && echo "$d/$name"
+		done | sort -u
+	else
+		v2=$(cgroup_v2_mount)
+		[ -n "$v2" ] && echo "$v2/$name"
+	fi
+}
+
+# cgroup_kill_rm DIR: kills what is left in a cgroup directory, then removes it.
+cgroup_kill_rm() {
+	local dir=$1 p
+	[ -d "$dir" ] || return 0
+	for p in $(cat "$dir/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	for _ in $(seq 50); do rmdir "$dir" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+
+# cgroup_make NAME: makes cgroup /NAME in every hierarchy (skips the test when there is
+# no cgroup filesystem); removed on exit.
+cgroup_make() {
+	local d
+	[ -n "$(cgroup_dirs "$1")" ] || skip "no cgroup filesystem"
+	for d in $(cgroup_dirs "$1"); do
+		[ -d "$d" ] && continue
+		mkdir -p "$d" || return 1
+		on_exit "cgroup_kill_rm '$d'"
+	done
+}
+
+# cgroup_rm NAME: kills what runs in cgroup NAME and removes it now.
+cgroup_rm() {
+	local d
+	for d in $(cgroup_dirs "$1"); do cgroup_kill_rm "$d"; done
+}
+
+# cgroup_run NAME CMD...: runs CMD in the background inside cgroup NAME (every
+# hierarchy); sets CGROUP_PID. The process is killed on exit.
+cgroup_run() {
+	local name=$1 d procs=()
+	shift
+	for d in $(cgroup_dirs "$name"); do procs+=("$d/cgroup.procs"); done
+	# The shell joins the cgroup first, then becomes CMD: nothing runs outside it.
+	bash -c 'for f in '"${procs[*]}"'; do echo $$ > "$f" || exit 99; done; exec "$@"' _ "$@" &
+	CGROUP_PID=$!
+	on_exit "kill_pid $CGROUP_PID"
+}
+
+# A loopback port for a server of ours, derived from our pid, below the ephemeral range
+# (32768 and up on Linux) so no outgoing connection holds it; +1 and +2 stay free too.
+free_port() { echo $((20000 + ($$ * 7 + RANDOM) % 12000)); }
+
+# collector_start [FLAG...]: starts hutch-collector (discovery and limits re-read every
+# 0.2 s, and FLAGs) on a port of its own (another one if that is taken); sets
+# COLLECTOR_PORT, COLLECTOR_PID, COLLECTOR_URL and COLLECTOR_LOG (its stderr).
+# Fails the test when it does not come up.
+collector_start() {
+	COLLECTOR_LOG=$(mktemp /tmp/hutch-test-collector-log-XXXXXX)
+	on_exit "rm -f '$COLLECTOR_LOG'"
+	local try
+	for try in 1 2 3 4 5; do
+		COLLECTOR_PORT=$(free_port)
+		hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" \
+			--discovery-interval=0.2 --spec-interval=0.2 "$@" 2>"$COLLECTOR_LOG" &
+		COLLECTOR_PID=$!
+		on_exit "kill_pid $COLLECTOR_PID"
+		COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
+		wait_for 10 sh -c "curl -sf -o /dev/null '$COLLECTOR_URL/healthz' || ! kill -0 $COLLECTOR_PID 2>/dev/null"
+		kill -0 "$COLLECTOR_PID" 2>/dev/null && break
+	done
+	wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || {
+		cat "$COLLECTOR_LOG"
+		fail "collector did not start"
+		exit 1
+	}
+}
+
+# "${V2_ONLY[@]}" CMD...: runs CMD in a private mount namespace where /sys/fs/cgroup is
+# the cgroup2 mount alone, as a pure v2 host shows the kernel's tree (an array, not a
+# function, so that CMD & gives CMD's own pid).
+V2_ONLY=(unshare -m --propagation private bash -c '
+	umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup || exit 1
+	mount -t cgroup2 none /sys/fs/cgroup || exit 1
+	exec "$@"' _)
+
+# need_hybrid_v2: for a test of a pure v2 layout made on this hybrid host (in a
+# private mount namespace with only cgroup2 mounted over the kernel's tree). Skips
+# without cgroup2, or on a v2 host (the other tests run there); sets V2 (the
+# cgroup2 mount) and V2_NAME, a new cgroup2 directory $V2/$V2_NAME removed on exit.
+need_hybrid_v2() {
+	V2=$(cgroup_v2_mount)
+	[ -n "$V2" ] || skip "no cgroup2 mount"
+	[ -n "$(cgroup_v1_mount memory)" ] || skip "already a v2 host: the other tests run there"
+	V2_NAME=$(test_id)-v2
+	mkdir "$V2/$V2_NAME" || skip "cannot make a cgroup2 directory"
+	on_exit "cgroup_kill_rm '$V2/$V2_NAME'"
+}
 
 # A unique name for things a test creates: contains "hutch-test" so leftovers are findable.
 test_id() { echo "hutch-test-${_test_name//_/-}-$$-$RANDOM"; }

@@ -7,6 +7,7 @@
 #ifndef HUTCH_TEST_CGROUP_FIXTURE_H
 #define HUTCH_TEST_CGROUP_FIXTURE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,26 @@ static inline void fixture_rmtree(char *dir)
 			fprintf(stderr, "could not remove %s\n", dir);
 	}
 	free(dir);
+}
+
+/* A temporary copy of fixture tree (in *ret_root, for fixture_rmtree) and its layout;
+ * NULL when either failed. */
+static inline struct cgroup_layout *fixture_copy_layout(const char *tree, char **ret_root)
+{
+	*ret_root = fixture_copy(tree);
+	return *ret_root ? fixture_layout(*ret_root) : NULL;
+}
+
+/* Writes value into the file rel under root (made or truncated); false when it cannot. */
+static inline bool fixture_write(const char *root, const char *rel, const char *value)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return false;
+	bool ok = fputs(value, f) >= 0;
+	return fclose(f) == 0 && ok;
 }
 
 /* The first line of a file under root, or "" when it cannot be read. */

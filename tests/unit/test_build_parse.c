@@ -81,6 +81,32 @@ static void test_words(void **state)
 	strv_free(w);
 }
 
+static void test_ignore(void **state)
+{
+	(void)state;
+	char **p = NULL;
+	assert_int_equal(build_ignore_parse("# comment\n\n  *.log \n/secret\n./dir/\n!dir/keep\n"
+					    "**/cache\nbuild/**\n",
+					    &p),
+			 0);
+	assert_string_equal(p[1], "secret");
+	assert_string_equal(p[2], "dir");
+	assert_string_equal(p[3], "!dir/keep");
+	assert_true(build_ignored(p, "x.log"));
+	assert_false(build_ignored(p, "sub/x.log")); /* * does not cross / */
+	assert_true(build_ignored(p, "secret"));
+	assert_true(build_ignored(p, "secret/inner")); /* under an ignored directory */
+	assert_true(build_ignored(p, "dir/other"));
+	assert_false(build_ignored(p, "dir/keep"));
+	assert_true(build_ignored(p, "a/b/cache"));
+	assert_true(build_ignored(p, "cache/x"));
+	assert_true(build_ignored(p, "build/out/x"));
+	assert_false(build_ignored(p, "build"));
+	assert_false(build_ignored(p, "src/main.c"));
+	assert_false(build_ignored(NULL, "x.log"));
+	strv_free(p);
+}
+
 static void test_vars(void **state)
 {
 	(void)state;
@@ -97,9 +123,8 @@ static void test_vars(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_steps),
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_parse_steps), cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_words),	    cmocka_unit_test(test_ignore),
 		cmocka_unit_test(test_vars),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -382,6 +382,35 @@ static void test_stat_floor(void **state)
 	fixture_close(&f);
 }
 
+/* A cgroup that used CPU before the container's init started: idle counts from then on. */
+static void test_stat_idle_used_before_start(void **state)
+{
+	struct fixture f;
+	open_v2(&f);
+	uint64_t floor[PROCFS_CPU_TIME_COUNT] = {0};
+	uint64_t offset[1] = {0};
+	f.v.cpu_floor = floor;
+	f.v.idle_offset = offset;
+	f.v.n_cpu_floor = 1;
+	f.v.user_hz = 100;
+	f.v.init_start_s = 1000;
+	f.v.now_s = 1001; /* 100 ticks old, and more CPU than that used */
+	char *t = render(FSD_STAT, PROC "stat", &f.v);
+	unsigned long long c0[10];
+	stat_line(t, "cpu0", c0);
+	assert_true(c0[0] + c0[2] > 100);
+	assert_int_equal(c0[3], 0);
+	assert_int_equal(offset[0], c0[0] + c0[2] - 100);
+	free(t);
+	/* 10 s later, no CPU used meanwhile: 10 s of idle, not 0 until the age passes the usage. */
+	f.v.now_s = 1011;
+	t = render(FSD_STAT, PROC "stat", &f.v);
+	stat_line(t, "cpu0", c0);
+	assert_int_equal(c0[3], 1000);
+	free(t);
+	fixture_close(&f);
+}
+
 static void test_stat_hybrid_percpu(void **state)
 {
 	struct fixture f;
@@ -573,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_cpuinfo),
 		cmocka_unit_test(test_stat_v2),
 		cmocka_unit_test(test_stat_floor),
+		cmocka_unit_test(test_stat_idle_used_before_start),
 		cmocka_unit_test(test_stat_hybrid_percpu),
 		cmocka_unit_test(test_uptime),
 		cmocka_unit_test(test_loadavg),

@@ -22,32 +22,21 @@
 static const char *const v1_dirs[] = {"cpu",	 "cpuacct", "cpuset", "memory",
 				      "devices", "freezer", "blkio",  "pids"};
 
-static void put(const char *root, const char *rel, const char *value)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(value, f);
-	fclose(f);
-}
-
 /* A fresh tasks file in every v1 directory and an emptied unified cgroup.procs. */
 static void reset(const char *root)
 {
 	char rel[256];
 	for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
 		snprintf(rel, sizeof(rel), "sys/fs/cgroup/%s" CG "/tasks", v1_dirs[i]);
-		put(root, rel, "");
+		assert_true(fixture_write(root, rel, ""));
 	}
-	put(root, "sys/fs/cgroup/unified" CG "/cgroup.procs", "");
+	assert_true(fixture_write(root, "sys/fs/cgroup/unified" CG "/cgroup.procs", ""));
 }
 
 static void test_hybrid_attach_self(void **state)
 {
-	char *root = fixture_copy("hybrid");
-	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(root);
+	char *root;
+	struct cgroup_layout *l = fixture_copy_layout("hybrid", &root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, CG, &cg), 0);
@@ -104,9 +93,8 @@ static bool exists(const char *root, const char *rel)
 /* The two-step create: the unified directory first, the v1 ones after. */
 static void test_create_unified_first(void **state)
 {
-	char *root = fixture_copy("hybrid");
-	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(root);
+	char *root;
+	struct cgroup_layout *l = fixture_copy_layout("hybrid", &root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	struct hutch_error err = {0};
@@ -143,9 +131,8 @@ static void test_create_unified_first(void **state)
 /* Pure v1 has no unified directory to be born in. */
 static void test_v1_no_unified(void **state)
 {
-	char *root = fixture_copy("v1");
-	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(root);
+	char *root;
+	struct cgroup_layout *l = fixture_copy_layout("v1", &root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, CG, &cg), 0);

@@ -24,21 +24,10 @@ static bool exists(const char *root, const char *rel)
 	return access(path, F_OK) == 0;
 }
 
-static void write_rel(const char *root, const char *rel, const char *value)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(value, f);
-	fclose(f);
-}
-
 static void test_v2_set_limits(void **state)
 {
-	char *root = fixture_copy("v2");
-	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(root);
+	char *root;
+	struct cgroup_layout *l = fixture_copy_layout("v2", &root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, "/hutch/ctr", &cg), 0);
@@ -118,7 +107,7 @@ static void test_v2_create(void **state)
 	char *root = fixture_copy("v2");
 	assert_non_null(root);
 	/* /hutch has no controllers enabled for its children yet. */
-	write_rel(root, "sys/fs/cgroup/hutch/cgroup.subtree_control", "\n");
+	assert_true(fixture_write(root, "sys/fs/cgroup/hutch/cgroup.subtree_control", "\n"));
 	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
@@ -149,9 +138,8 @@ static void test_v2_create(void **state)
 
 static void test_v1_set_limits(void **state)
 {
-	char *root = fixture_copy("v1");
-	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(root);
+	char *root;
+	struct cgroup_layout *l = fixture_copy_layout("v1", &root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	assert_int_equal(cgroup_open(l, V1_CG, &cg), 0);
@@ -188,10 +176,11 @@ static void test_v1_set_limits(void **state)
 
 	/* A cpuset with neither cpus nor mems (a fresh v1 cpuset, parent too) is filled
 	 * from the nearest ancestor that has them before a task could join. */
-	write_rel(root, "sys/fs/cgroup/cpuset" V1_CG "/cpuset.cpus", "\n");
-	write_rel(root, "sys/fs/cgroup/cpuset" V1_CG "/cpuset.mems", "\n");
-	write_rel(root, "sys/fs/cgroup/cpuset/hutch-test-fixture/cpuset.cpus", "\n");
-	write_rel(root, "sys/fs/cgroup/cpuset/cpuset.cpus", "0-1\n");
+	assert_true(fixture_write(root, "sys/fs/cgroup/cpuset" V1_CG "/cpuset.cpus", "\n"));
+	assert_true(fixture_write(root, "sys/fs/cgroup/cpuset" V1_CG "/cpuset.mems", "\n"));
+	assert_true(
+		fixture_write(root, "sys/fs/cgroup/cpuset/hutch-test-fixture/cpuset.cpus", "\n"));
+	assert_true(fixture_write(root, "sys/fs/cgroup/cpuset/cpuset.cpus", "0-1\n"));
 	cgroup_limits_init(&lim);
 	assert_int_equal(cgroup_set_limits(cg, &lim, &err), 0);
 	assert_string_equal(
@@ -251,12 +240,13 @@ static void test_list_pids(void **state)
 {
 	char *root = fixture_copy("hybrid");
 	assert_non_null(root);
-	write_rel(root, "sys/fs/cgroup/pids" V1_CG "/cgroup.procs", "12\n345\n6789\n");
+	assert_true(
+		fixture_write(root, "sys/fs/cgroup/pids" V1_CG "/cgroup.procs", "12\n345\n6789\n"));
 	/* Processes of cgroups below it count too. */
 	char sub[4096];
 	snprintf(sub, sizeof(sub), "%s/sys/fs/cgroup/pids" V1_CG "/sub", root);
 	assert_int_equal(mkdir(sub, 0755), 0);
-	write_rel(root, "sys/fs/cgroup/pids" V1_CG "/sub/cgroup.procs", "77\n");
+	assert_true(fixture_write(root, "sys/fs/cgroup/pids" V1_CG "/sub/cgroup.procs", "77\n"));
 	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;

@@ -157,9 +157,8 @@ static void test_handle_budget(void **state)
 
 static void test_appear_vanish(void **state)
 {
-	char *tree = fixture_copy("v2");
-	assert_non_null(tree);
-	struct cgroup_layout *l = fixture_layout(tree);
+	char *tree;
+	struct cgroup_layout *l = fixture_copy_layout("v2", &tree);
 	assert_non_null(l);
 	struct sampler_options o = opts_all(true);
 	struct sampler *s;
@@ -207,9 +206,8 @@ static void test_appear_vanish(void **state)
  * only those whose subdirectory count changed. */
 static void test_incremental_discovery(void **state)
 {
-	char *tree = fixture_copy("v2");
-	assert_non_null(tree);
-	struct cgroup_layout *l = fixture_layout(tree);
+	char *tree;
+	struct cgroup_layout *l = fixture_copy_layout("v2", &tree);
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
 	struct sampler *s;

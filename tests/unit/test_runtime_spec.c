@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <signal.h>
 #include <string.h>
 
 #include "hutch.h"
@@ -238,6 +239,32 @@ static void test_run_flags(void **state)
 	run_opts_free(&o);
 }
 
+/* The flags over the image's config: --entrypoint, --stop-signal, --label. */
+static void test_run_image_flags(void **state)
+{
+	struct run_opts o;
+	struct hutch_error err;
+	assert_int_equal(parse(&o, &err, "--entrypoint", "", "--stop-signal", "SIGQUIT", "-l",
+			       "a=1", "--label", "b", "busybox", NULL),
+			 0);
+	assert_string_equal(o.entrypoint, "");
+	assert_int_equal(o.st.stop_signal, SIGQUIT);
+	assert_string_equal(o.st.labels[0], "a=1");
+	assert_string_equal(o.st.labels[1], "b");
+	assert_null(o.st.labels[2]);
+	run_opts_free(&o);
+	assert_int_equal(parse(&o, &err, "--stop-signal", "9", "busybox", NULL), 0);
+	assert_int_equal(o.st.stop_signal, 9);
+	run_opts_free(&o);
+	assert_int_equal(parse(&o, &err, "--stop-signal", "NOPE", "busybox", NULL), -EINVAL);
+	assert_non_null(strstr(err.msg, "--stop-signal 'NOPE'"));
+	run_opts_free(&o);
+	assert_int_equal(parse(&o, &err, "-l", "=x", "busybox", NULL), -EINVAL);
+	run_opts_free(&o);
+	assert_int_equal(spec_parse_signal("usr1"), SIGUSR1);
+	assert_int_equal(spec_parse_signal("0"), -1);
+}
+
 static void test_run_bad_flags(void **state)
 {
 	static const char *const bad[][4] = {
@@ -368,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_ns_user),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_run_flags),
+		cmocka_unit_test(test_run_image_flags),
 		cmocka_unit_test(test_run_bad_flags),
 		cmocka_unit_test(test_state_json),
 		cmocka_unit_test(test_state_json_bad),

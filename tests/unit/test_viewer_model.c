@@ -20,6 +20,7 @@
 #include "cgroup_fixture.h"
 #include "hutch/sampler.h"
 #include "metrics.pb-c.h"
+#include "pb_fixture.h"
 #include "model.h"
 #include "source.h"
 #include "table.h"
@@ -51,9 +52,8 @@ static void two_samples(const char *tree, void (*edit)(const char *root), double
 			struct viewer_snapshot *a, struct viewer_snapshot *b,
 			struct viewer_rows *rows)
 {
-	char *root = fixture_copy(tree);
-	assert_non_null(root);
-	struct cgroup_layout *l = fixture_layout(root);
+	char *root;
+	struct cgroup_layout *l = fixture_copy_layout(tree, &root);
 	assert_non_null(l);
 	struct sampler_options o = {.spec_refresh_ns = 0, .discovery_refresh_ns = 0};
 	struct sampler *s;
@@ -468,17 +468,7 @@ static void add_family(unsigned char **buf, size_t *len, const char *name,
 	}
 	f.n_metric = n;
 	f.metric = mp;
-	size_t sz = io__prometheus__client__metric_family__get_packed_size(&f);
-	*buf = realloc(*buf, *len + sz + 10);
-	assert_non_null(*buf);
-	size_t v = sz;
-	do {
-		unsigned char byte = v & 0x7f;
-		v >>= 7;
-		(*buf)[(*len)++] = byte | (v ? 0x80 : 0);
-	} while (v);
-	io__prometheus__client__metric_family__pack(&f, *buf + *len);
-	*len += sz;
+	pb_put_family(buf, len, &f);
 }
 
 static void test_metrics(void **state)

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "metrics.pb-c.h"
+#include "pb_fixture.h"
 #include "model.h"
 #include "source.h"
 
@@ -113,22 +114,6 @@ static void test_fmt_seconds(void **state)
 	assert_string_equal(buf, "-");
 }
 
-/* Appends one delimited MetricFamily to *buf. */
-static void put_family(unsigned char **buf, size_t *len, Io__Prometheus__Client__MetricFamily *f)
-{
-	size_t sz = io__prometheus__client__metric_family__get_packed_size(f);
-	*buf = realloc(*buf, *len + sz + 10);
-	assert_non_null(*buf);
-	size_t v = sz;
-	do {
-		unsigned char byte = v & 0x7f;
-		v >>= 7;
-		(*buf)[(*len)++] = byte | (v ? 0x80 : 0);
-	} while (v);
-	io__prometheus__client__metric_family__pack(f, *buf + *len);
-	*len += sz;
-}
-
 /* The collector's answer at one scrape: runqlat of /hutch/busy as a native histogram
  * (zero bucket, then buckets -13 and -10 of schema 0, i.e. (2^-14, 2^-13] and
  * (2^-11, 2^-10]) with n13 and n10 waits, of /hutch/classic as classic buckets,
@@ -204,7 +189,7 @@ static void scrape(unsigned char **buf, size_t *len, uint64_t n13, uint64_t n10,
 	f.type = IO__PROMETHEUS__CLIENT__METRIC_TYPE__HISTOGRAM;
 	f.n_metric = 2;
 	f.metric = mp;
-	put_family(buf, len, &f);
+	pb_put_family(buf, len, &f);
 
 	/* Counters of /hutch/busy: forks, execs, OOM kills. */
 	const char *names[] = {"container_process_forks_total", "container_process_execs_total",
@@ -223,7 +208,7 @@ static void scrape(unsigned char **buf, size_t *len, uint64_t n13, uint64_t n10,
 		cf.name = (char *)names[i];
 		cf.n_metric = 1;
 		cf.metric = &cmp;
-		put_family(buf, len, &cf);
+		pb_put_family(buf, len, &cf);
 	}
 
 	Io__Prometheus__Client__LabelPair pl = IO__PROMETHEUS__CLIENT__LABEL_PAIR__INIT;
@@ -242,7 +227,7 @@ static void scrape(unsigned char **buf, size_t *len, uint64_t n13, uint64_t n10,
 	gf.name = "hutch_collector_probe_up";
 	gf.n_metric = 1;
 	gf.metric = &gmp;
-	put_family(buf, len, &gf);
+	pb_put_family(buf, len, &gf);
 }
 
 static void test_metrics_and_line(void **state)

@@ -99,6 +99,9 @@ int cgroup_layout_from_mountinfo(const struct procfs_mountinfo *mi, const char *
 /* Reads /proc/self/mountinfo; the layout is computed once per process and shared. */
 int cgroup_layout_detect(const struct cgroup_layout **ret);
 void cgroup_layout_free(struct cgroup_layout *layout);
+/* The hierarchy that names a cgroup (and that cgroup_walk walks): cpu's on v1 and
+ * hybrid, else the first v1 one with controllers; the unified one on v2. */
+int cgroup_layout_primary(const struct cgroup_layout *layout);
 /* The hierarchy holding controller c, or NULL. */
 const struct cgroup_hierarchy *cgroup_layout_hierarchy(const struct cgroup_layout *layout,
 						       enum cgroup_controller c);

@@ -92,11 +92,20 @@ int hutch_read_file_at(int dirfd, const char *path, size_t max_bytes, char **ret
 		       size_t *ret_len);
 /* Reads an fd from offset 0 with pread into buf (cap bytes, NUL-terminated); returns length. */
 ssize_t hutch_pread_all(int fd, char *buf, size_t cap);
+/* The same into a malloc'd *buf of *cap bytes, made grow times larger while the file fills
+ * it, up to max bytes (then -EFBIG); returns the length or a negative errno. */
+ssize_t hutch_pread_grow(int fd, char **buf, size_t *cap, size_t max, unsigned grow);
 /* Writes a string to a file (e.g. a cgroup control file), all at once. */
 int hutch_write_file(const char *path, const char *value);
 int hutch_write_file_at(int dirfd, const char *path, const char *value);
 /* Writes a file atomically: a temporary beside it, fsync, rename. */
 int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+/*
+ * The same without the fsync: readers see the old file or the new one, but a
+ * crash may leave neither. For state that means nothing after a reboot (a
+ * runtime's records, pid files), where an fsync on a disk costs milliseconds.
+ */
+int hutch_write_file_replace(const char *path, const char *data, size_t len, mode_t mode);
 /* mkdir -p; existing directories are fine. */
 int hutch_mkdir_p(const char *path, mode_t mode);
 /* rm -rf that stays on path's filesystem and follows no symlink; -ENOTEMPTY if

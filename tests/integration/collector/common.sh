@@ -1,37 +1,20 @@
-# Shared by the collector's integration tests (sourced after ../lib.sh):
-# plain v1/v2 cgroups made as docker's cgroupfs driver makes them, and a
-# collector on a loopback port of its own.
+# Shared by the collector's integration tests (sourced after ../lib.sh): a
+# collector on a loopback port of its own, the series it answers, a Prometheus
+# scraping it.
 
-# Controllers a test cgroup is made in (v1), or the unified mount (v2).
-CG_CONTROLLERS=(memory cpu cpuacct pids blkio)
-
-# cg_make NAME: makes /NAME in every controller's hierarchy; removed on exit.
+# The test cgroups are lib.sh's (cgroup_make, cgroup_run, cgroup_kill_rm). These
+# are their old names, for tests/integration/bpf until it uses lib.sh's too; a
+# test there may add controllers to CG_CONTROLLERS.
+CG_CONTROLLERS=("${CGROUP_CONTROLLERS[@]}")
 cg_make() {
-	local name=$1 c d v2
-	v2=$(cgroup_v2_mount)
-	if [ -n "$(cgroup_v1_mount memory)" ]; then
-		for c in "${CG_CONTROLLERS[@]}"; do
-			d=$(cgroup_v1_mount "$c")
-			[ -n "$d" ] || continue
-			[ -d "$d/$name" ] && continue
-			mkdir "$d/$name" || return 1
-			on_exit "cg_kill_rm '$d/$name'"
-		done
-	elif [ -n "$v2" ]; then
-		mkdir "$v2/$name" || return 1
-		on_exit "cg_kill_rm '$v2/$name'"
-	else
-		skip "no cgroup filesystem"
-	fi
+	local CGROUP_CONTROLLERS=("${CG_CONTROLLERS[@]}")
+	cgroup_make "$@"
 }
-
-# Kills what is left in a cgroup directory, then removes it.
-cg_kill_rm() {
-	local dir=$1 p
-	[ -d "$dir" ] || return 0
-	for p in $(cat "$dir/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-	for _ in $(seq 50); do rmdir "$dir" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
+cg_kill_rm() { cgroup_kill_rm "$@"; }
+cg_run() {
+	local CGROUP_CONTROLLERS=("${CG_CONTROLLERS[@]}")
+	cgroup_run "$@"
+	CG_PID=$CGROUP_PID
 }
 
 # The directory of controller c's files for cgroup NAME (v1), or the unified one.
@@ -42,58 +25,25 @@ cg_dir() {
 	echo "$d/$1"
 }
 
-# cg_run NAME CMD...: runs CMD in the background inside cgroup NAME (every hierarchy);
-# sets CG_PID. The process is killed on exit.
-cg_run() {
-	local name=$1 c d procs=()
-	shift
-	if [ -n "$(cgroup_v1_mount memory)" ]; then
-		for c in "${CG_CONTROLLERS[@]}"; do
-			d=$(cgroup_v1_mount "$c")
-			[ -n "$d" ] && procs+=("$d/$name/cgroup.procs")
-		done
-	else
-		procs+=("$(cgroup_v2_mount)/$name/cgroup.procs")
-	fi
-	# The shell joins the cgroup first, then becomes CMD: nothing runs outside it.
-	bash -c 'for f in '"${procs[*]}"'; do echo $$ > "$f" || exit 99; done; exec "$@"' _ "$@" &
-	CG_PID=$!
-	on_exit "kill_pid $CG_PID"
-}
-
-# A loopback port for a server of ours, derived from our pid, below the ephemeral range
-# (32768 and up on Linux) so no outgoing connection holds it; +1 and +2 stay free too.
-free_port() { echo $((20000 + ($$ * 7 + RANDOM) % 12000)); }
-
-# Starts hutch-collector on a port of its own (another one if that is taken); sets
-# COLLECTOR_PORT, COLLECTOR_PID and COLLECTOR_URL.
-collector_start() {
-	COLLECTOR_LOG=$(mktemp /tmp/hutch-test-collector-log-XXXXXX)
-	on_exit "rm -f '$COLLECTOR_LOG'"
-	local try
-	for try in 1 2 3 4 5; do
-		COLLECTOR_PORT=$(free_port)
-		hutch-collector --web.listen-address="127.0.0.1:$COLLECTOR_PORT" \
-			--discovery-interval=0.2 --spec-interval=0.2 "$@" 2>"$COLLECTOR_LOG" &
-		COLLECTOR_PID=$!
-		on_exit "kill_pid $COLLECTOR_PID"
-		COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
-		wait_for 10 sh -c "curl -sf -o /dev/null '$COLLECTOR_URL/healthz' || ! kill -0 $COLLECTOR_PID 2>/dev/null"
-		kill -0 "$COLLECTOR_PID" 2>/dev/null && break
-	done
-	wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || {
-		cat "$COLLECTOR_LOG"
-		fail "collector did not start"
-		exit 1
-	}
-}
-
 # metric NAME LABELMATCH: the value of the first series of NAME whose labels contain
 # LABELMATCH (e.g. 'id="/x"'), from a fresh text scrape; empty when absent.
 metric() {
 	curl -sf "$COLLECTOR_URL/metrics" | awk -v n="$1" -v m="$2" '
 		index($0, n "{") == 1 && index($0, m) { print $NF; exit }
 		$1 == n && m == "" { print $2; exit }'
+}
+
+# cpu_rates SELECTOR CMD...: over 2 s, sets RATE to the growth per second of
+# container_cpu_usage_seconds_total{SELECTOR} and KRATE to that of the CPU seconds
+# CMD prints (the kernel's own count for the processes measured).
+cpu_rates() {
+	local sel=$1 c0 c1 k0 k1 t0 t1
+	shift
+	c0=$(metric container_cpu_usage_seconds_total "$sel"); k0=$("$@"); t0=$(date +%s.%N)
+	sleep 2
+	c1=$(metric container_cpu_usage_seconds_total "$sel"); k1=$("$@"); t1=$(date +%s.%N)
+	RATE=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
+	KRATE=$(awk -v a="$k0" -v b="$k1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
 }
 
 # prom_start DIR PORT [FLAGS...]: a Prometheus on loopback (job "hutch-test") scraping the collector

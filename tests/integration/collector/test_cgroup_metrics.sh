@@ -12,7 +12,7 @@ need_cmd curl python3
 busy=$(test_id)-busy
 hog=$(test_id)-hog
 oom=$(test_id)-oom
-for c in "$busy" "$hog" "$oom"; do cg_make "$c" || skip "cannot make cgroups"; done
+for c in "$busy" "$hog" "$oom"; do cgroup_make "$c" || skip "cannot make cgroups"; done
 
 # A quota of 1.5 CPUs: counted in cfs periods, never binding for one busy thread.
 echo 150000 >"$(cg_dir "$busy" cpu)/cpu.cfs_quota_us" 2>/dev/null ||
@@ -27,9 +27,9 @@ mem_limit "$oom" $((16 << 20))
 [ -f "$(cg_dir "$oom" memory)/memory.memsw.limit_in_bytes" ] &&
 	echo $((16 << 20)) >"$(cg_dir "$oom" memory)/memory.memsw.limit_in_bytes"
 
-cg_run "$busy" sh -c 'while :; do :; done'
-CG_PID_BUSY=$CG_PID
-cg_run "$hog" python3 -c 'import time; b = bytearray(32 << 20); b[::4096] = b"x" * len(b[::4096]); time.sleep(60)'
+cgroup_run "$busy" sh -c 'while :; do :; done'
+CG_PID_BUSY=$CGROUP_PID
+cgroup_run "$hog" python3 -c 'import time; b = bytearray(32 << 20); b[::4096] = b"x" * len(b[::4096]); time.sleep(60)'
 collector_start
 
 # CPU: one busy thread; the counter grows as fast as the kernel counts that thread (on a
@@ -63,8 +63,8 @@ assert_eq "hog's limit" $((64 << 20)) "$(metric container_spec_memory_limit_byte
 # OOM: 64 MiB asked under 16 MiB (with swap capped too) is killed and counted.
 before=$(metric container_oom_events_total "id=\"/$oom\"")
 assert_eq "no OOM before" 0 "$before"
-cg_run "$oom" python3 -c 'b = bytearray(64 << 20); b[::4096] = b"x" * len(b[::4096])'
-wait "$CG_PID" 2>/dev/null
+cgroup_run "$oom" python3 -c 'b = bytearray(64 << 20); b[::4096] = b"x" * len(b[::4096])'
+wait "$CGROUP_PID" 2>/dev/null
 check "the allocation was killed" test $? -ne 0
 wait_for 5 test "$(metric container_oom_events_total "id=\"/$oom\"")" -ge 1
 after=$(metric container_oom_events_total "id=\"/$oom\"")
@@ -75,7 +75,7 @@ out=$(curl -sf "$COLLECTOR_URL/metrics" | promtool check metrics 2>&1)
 assert_eq "promtool check metrics" "" "$out"
 
 # A removed cgroup leaves no stale series.
-kill_pid "$CG_PID"
+kill_pid "$CGROUP_PID"
 for c in memory cpu cpuacct pids blkio; do
 	d=$(cgroup_v1_mount "$c")
 	[ -n "$d" ] && [ -d "$d/$oom" ] && rmdir "$d/$oom"

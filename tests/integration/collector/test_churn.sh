@@ -11,7 +11,7 @@ need_cmd curl promtool
 [ -n "$(cgroup_v1_mount memory)$(cgroup_v2_mount)" ] || skip "no cgroup filesystem"
 
 base=$(test_id)
-cg_make "$base" || skip "cannot make cgroups"
+cgroup_make "$base" || skip "cannot make cgroups"
 # On pure v2 a cgroup's children have the controllers their parent enables
 # (as systemd enables them for its slices): memory, for the series counted here.
 if [ -z "$(cgroup_v1_mount memory)" ]; then
@@ -25,7 +25,7 @@ fds() { metric process_open_fds ""; }
 # A first round opens the collector's own files; later rounds must come back to it.
 # The mounts, looked up once (this test makes hundreds of cgroups).
 declare -A MNT
-for c in "${CG_CONTROLLERS[@]}"; do MNT[$c]=$(cgroup_v1_mount "$c"); done
+for c in "${CGROUP_CONTROLLERS[@]}"; do MNT[$c]=$(cgroup_v1_mount "$c"); done
 V2=$(cgroup_v2_mount)
 mk() {
 	local c
@@ -33,7 +33,7 @@ mk() {
 		mkdir "$V2/$base/$1"
 		return
 	fi
-	for c in "${CG_CONTROLLERS[@]}"; do
+	for c in "${CGROUP_CONTROLLERS[@]}"; do
 		[ -z "${MNT[$c]}" ] || mkdir "${MNT[$c]}/$base/$1" || return 1
 	done
 }
@@ -43,7 +43,7 @@ rm_() {
 		rmdir "$V2/$base/$1"
 		return
 	fi
-	for c in "${CG_CONTROLLERS[@]}"; do [ -z "${MNT[$c]}" ] || rmdir "${MNT[$c]}/$base/$1"; done
+	for c in "${CGROUP_CONTROLLERS[@]}"; do [ -z "${MNT[$c]}" ] || rmdir "${MNT[$c]}/$base/$1"; done
 }
 round() {
 	local i

@@ -36,12 +36,12 @@ need_root
 need_bin hutch-collector
 need_cmd curl prometheus
 name=$(test_id)
-cg_make "$name" || skip "cannot make cgroups"
+cgroup_make "$name" || skip "cannot make cgroups"
 d=$(cg_dir "$name" memory)
 if [ -f "$d/memory.limit_in_bytes" ]; then echo $((64 << 20)) >"$d/memory.limit_in_bytes"; else echo $((64 << 20)) >"$d/memory.max"; fi
 d=$(cg_dir "$name" cpu)
 if [ -f "$d/cpu.cfs_quota_us" ]; then echo 5000 >"$d/cpu.cfs_quota_us"; else echo "5000 100000" >"$d/cpu.max"; fi
-cg_run "$name" sh -c 'while :; do :; done'
+cgroup_run "$name" sh -c 'while :; do :; done'
 collector_start
 tmp=$(mktemp -d /tmp/hutch-test-dashboards-XXXXXX)
 on_exit "rm -rf '$tmp'"

@@ -10,14 +10,14 @@ need_cmd curl prlimit
 [ -n "$(cgroup_v1_mount memory)" ] || skip "the budget matters on v1 (one file per controller file)"
 
 base=$(test_id)
-cg_make "$base" || skip "cannot make cgroups"
+cgroup_make "$base" || skip "cannot make cgroups"
 for i in $(seq 60); do
-	for c in "${CG_CONTROLLERS[@]}"; do
+	for c in "${CGROUP_CONTROLLERS[@]}"; do
 		d=$(cgroup_v1_mount "$c")
 		[ -n "$d" ] && mkdir "$d/$base/c$i"
 	done
 done
-on_exit "for c in ${CG_CONTROLLERS[*]}; do d=\$(cgroup_v1_mount \$c); [ -n \"\$d\" ] && rmdir \"\$d/$base\"/c* 2>/dev/null; done; true"
+on_exit "for c in ${CGROUP_CONTROLLERS[*]}; do d=\$(cgroup_v1_mount \$c); [ -n \"\$d\" ] && rmdir \"\$d/$base\"/c* 2>/dev/null; done; true"
 d=$(cg_dir "$base" memory)
 for i in $(seq 60); do echo $((40 << 20)) >"$d/c$i/memory.limit_in_bytes"; done
 

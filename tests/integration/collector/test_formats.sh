@@ -12,8 +12,8 @@ decode=$HUTCH_BUILD/tests/hutch-pb-decode
 [ -x "$decode" ] || skip "hutch-pb-decode is not built"
 
 name=$(test_id)
-cg_make "$name" || skip "cannot make cgroups"
-cg_run "$name" sleep 60
+cgroup_make "$name" || skip "cannot make cgroups"
+cgroup_run "$name" sleep 60
 # Only the test's subtree: other tests' cgroups come and go between the scrapes compared.
 collector_start --root-cgroup="/$name"
 

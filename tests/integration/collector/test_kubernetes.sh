@@ -67,7 +67,7 @@ P1=kubepods/burstable/pod$UID1
 P2=kubepods/besteffort/pod$UID2
 for cg in kubepods kubepods/burstable kubepods/besteffort "$P1" "$P1/$SB1" "$P1/$APP1" \
 	"$P2" "$P2/$SB2" "$P2/$APP2"; do
-	cg_make "$cg" || skip "cannot make cgroups"
+	cgroup_make "$cg" || skip "cannot make cgroups"
 done
 
 # The sandboxes: a network namespace each with a veth pair inside, traffic from eth0 to a
@@ -81,20 +81,20 @@ time.sleep(120)'
 sandbox() { # sandbox CGROUP PACKETS
 	# No IPv6 in the namespace: the kernel's own router solicitations and MLD reports on
 	# the new links would move the counters between the kernel's read and the scrape.
-	cg_run "$1" unshare -n sh -c 'for f in all default; do echo 1 >/proc/sys/net/ipv6/conf/$f/disable_ipv6; done 2>/dev/null
+	cgroup_run "$1" unshare -n sh -c 'for f in all default; do echo 1 >/proc/sys/net/ipv6/conf/$f/disable_ipv6; done 2>/dev/null
 		ip link set lo up && ip link add eth0 type veth peer name eth1 &&
 		ip addr add 10.200.0.1/24 dev eth0 && ip link set eth0 up && ip link set eth1 up &&
 		ip neigh add 10.200.0.2 lladdr 02:00:00:00:00:02 dev eth0 && exec python3 -c "$0" "$@"' \
 		"$SEND" "$2" "$T/sent-$RANDOM"
 }
 sandbox "$P1/$SB1" 100
-SBPID1=$CG_PID
+SBPID1=$CGROUP_PID
 sandbox "$P2/$SB2" 20
-SBPID2=$CG_PID
+SBPID2=$CGROUP_PID
 wait_for 10 test -e "/proc/$SBPID1/ns/net" -a -e "/proc/$SBPID2/ns/net"
 wait_for 10 sh -c "[ \$(ls $T/sent-* 2>/dev/null | wc -l) -ge 2 ]" || { fail "sandboxes did not start"; exit 1; }
-cg_run "$P1/$APP1" nsenter --net="/proc/$SBPID1/ns/net" python3 -c "$SEND" 300 "$T/app1-sent"
-cg_run "$P2/$APP2" nsenter --net="/proc/$SBPID2/ns/net" python3 -c "$SEND" 40 "$T/app2-sent"
+cgroup_run "$P1/$APP1" nsenter --net="/proc/$SBPID1/ns/net" python3 -c "$SEND" 300 "$T/app1-sent"
+cgroup_run "$P2/$APP2" nsenter --net="/proc/$SBPID2/ns/net" python3 -c "$SEND" 40 "$T/app2-sent"
 wait_for 10 test -e "$T/app1-sent" -a -e "$T/app2-sent" || { fail "app containers did not send"; exit 1; }
 
 collector_start --containerd_root="$T/containerd" --crio_root="$T/crio" \

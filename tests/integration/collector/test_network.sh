@@ -12,12 +12,12 @@ need_cmd curl python3 unshare ip
 
 net=$(test_id)-net
 hostns=$(test_id)-host
-cg_make "$net" || skip "cannot make cgroups"
-cg_make "$hostns" || skip "cannot make cgroups"
+cgroup_make "$net" || skip "cannot make cgroups"
+cgroup_make "$hostns" || skip "cannot make cgroups"
 
 # 200 datagrams of 1000 bytes out of eth0 to a neighbour on eth1 (which counts and drops
 # them: not its address), as many over the namespace's loopback, then wait.
-cg_run "$net" unshare -n sh -c 'ip link set lo up && ip link add eth0 type veth peer name eth1 &&
+cgroup_run "$net" unshare -n sh -c 'ip link set lo up && ip link add eth0 type veth peer name eth1 &&
 ip addr add 10.200.0.1/24 dev eth0 && ip link set eth0 up && ip link set eth1 up &&
 ip neigh add 10.200.0.2 lladdr 02:00:00:00:00:02 dev eth0 && exec python3 -c "
 import socket, time
@@ -26,8 +26,8 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for _ in range(200): s.sendto(b\"x\" * 1000, (\"10.200.0.2\", 9999))
 for _ in range(200): s.sendto(b\"x\" * 1000, (\"127.0.0.1\", 9999))
 time.sleep(60)"'
-netpid=$CG_PID
-cg_run "$hostns" sleep 60
+netpid=$CGROUP_PID
+cgroup_run "$hostns" sleep 60
 collector_start
 
 sel="interface=\"eth0\",id=\"/$net\""

@@ -10,10 +10,10 @@ need_bin hutch-collector
 need_cmd curl prometheus python3
 
 name=$(test_id)
-cg_make "$name" || skip "cannot make cgroups"
+cgroup_make "$name" || skip "cannot make cgroups"
 d=$(cg_dir "$name" memory)
 if [ -f "$d/memory.limit_in_bytes" ]; then echo $((48 << 20)) >"$d/memory.limit_in_bytes"; else echo $((48 << 20)) >"$d/memory.max"; fi
-cg_run "$name" sleep 120
+cgroup_run "$name" sleep 120
 collector_start
 
 tmp=$(mktemp -d /tmp/hutch-test-prometheus-XXXXXX)

@@ -9,13 +9,8 @@ source "$(dirname "$0")/common.sh"
 need_root
 need_bin hutch-collector
 need_cmd curl unshare mount umount
-v2=$(cgroup_v2_mount)
-[ -n "$v2" ] || skip "no cgroup2 mount"
-[ -n "$(cgroup_v1_mount memory)" ] || skip "already a v2 host: the other tests cover it"
-
-name=$(test_id)-v2
-mkdir "$v2/$name" || skip "cannot make a cgroup2 directory"
-on_exit "cg_kill_rm '$v2/$name'"
+need_hybrid_v2
+v2=$V2 name=$V2_NAME
 bash -c 'echo $$ >"$1/cgroup.procs" && exec sh -c "while :; do :; done"' _ "$v2/$name" &
 busy=$!
 on_exit "kill_pid $busy"
@@ -25,10 +20,7 @@ COLLECTOR_PORT=$(free_port)
 COLLECTOR_URL="http://127.0.0.1:$COLLECTOR_PORT"
 log=$(mktemp /tmp/hutch-test-v2-log-XXXXXX)
 on_exit "rm -f '$log'"
-unshare -m --propagation private bash -c '
-	umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup || exit 1
-	mount -t cgroup2 none /sys/fs/cgroup || exit 1
-	exec hutch-collector --web.listen-address=127.0.0.1:'"$COLLECTOR_PORT"' --discovery-interval=0.2' >"$log" 2>&1 &
+"${V2_ONLY[@]}" hutch-collector --web.listen-address=127.0.0.1:"$COLLECTOR_PORT" --discovery-interval=0.2 >"$log" 2>&1 &
 COLLECTOR_PID=$!
 on_exit "kill_pid $COLLECTOR_PID"
 wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || { cat "$log"; fail "collector did not start"; exit 1; }
@@ -39,15 +31,8 @@ wait_for 5 test -n "$(metric container_cpu_usage_seconds_total "$sel")"
 # The busy loop's own CPU time, from the kernel's count for the process, is
 # what the counter must grow by: on a loaded host it gets less than a core.
 proc_cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$busy/stat"; }
-c0=$(metric container_cpu_usage_seconds_total "$sel")
-p0=$(proc_cpu_s)
-t0=$(date +%s.%N)
-sleep 2
-c1=$(metric container_cpu_usage_seconds_total "$sel")
-p1=$(proc_cpu_s)
-t1=$(date +%s.%N)
-rate=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
-krate=$(awk -v a="$p0" -v b="$p1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
+cpu_rates "$sel" proc_cpu_s
+rate=$RATE krate=$KRATE
 echo "  busy loop: counter ${rate} s/s, kernel's per-process count ${krate} s/s"
 assert_between "cpu.stat usage grows ~1 s/s on v2 (the busy loop's own rate +-0.15)" \
 	"$(awk -v k="$krate" 'BEGIN { print k - 0.15 }')" "$(awk -v k="$krate" 'BEGIN { print k + 0.15 }')" "$rate"

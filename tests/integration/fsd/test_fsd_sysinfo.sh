@@ -84,6 +84,20 @@ bb_load1=$(sed -n 's/.*load average: \([0-9.]*\),.*/\1/p' <<<"$(kv bbuptime "$ou
 assert_between "busybox uptime (sysinfo): the container's load1 (within 0.02: read a moment later)" -0.021 0.021 \
 	"$(awk -v a="${bb_load1:-9}" -v b="${la%% *}" 'BEGIN { print a - b }')"
 
+# Eight containers started at once: each one's listener is kept (the supervisor
+# holds connections until their message comes).
+for i in 1 2 3 4 5 6 7 8; do
+	timeout -k 5 90 "$HUTCH_BIN/hutch" --root "$HROOT" run --rm -m $((64 + i))m --cgroup-parent "$CGPARENT" --rootfs "$rootfs" \
+		probe </dev/null >"$FSD_TMP/par.$i" 2>&1 &
+	par="${par:-} $!"
+done
+for p in $par; do wait "$p"; done
+good=0
+for i in 1 2 3 4 5 6 7 8; do
+	[ "$(kv totalram "$(cat "$FSD_TMP/par.$i")")" = $(((64 + i) * 1024 * 1024)) ] && good=$((good + 1))
+done
+assert_eq "eight containers started at once: each sysinfo gives its own limit" 8 "$good"
+
 out=$(HUTCH_FSD_DIR=$FSD_TMP/not-mounted timeout -k 5 60 "$HUTCH_BIN/hutch" --root "$HROOT" run --rm -m 256m --cgroup-parent "$CGPARENT" --rootfs "$rootfs" probe </dev/null 2>&1)
 assert_eq "no hutch-fsd: the kernel's sysinfo (the host's RAM)" "$host_total" "$(kv totalram "$out")"
 

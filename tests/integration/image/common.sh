@@ -32,10 +32,11 @@ on_exit _img_cleanup
 bash "$HUTCH_SRC/scripts/make-busybox-rootfs.sh" "$T/rootfs" >/dev/null || { echo "FAIL: make rootfs"; exit 1; }
 tar -C "$T/rootfs" -cf "$T/base.tar" .
 
-# What the store holds (but work in progress in tmp/ and the lock file), as a digest.
+# What the store holds (but work in progress in tmp/, the lock file and the lock
+# files under locks/, which a killed load or pull may leave), as a digest.
 store_listing() {
 	{
-		(cd "$HUTCH_IMAGES_DIR" 2>/dev/null && find . -path ./tmp -prune -o ! -name lock -print | sort)
+		(cd "$HUTCH_IMAGES_DIR" 2>/dev/null && find . -path ./tmp -prune -o -path './locks/*' -prune -o ! -name lock -print | sort)
 		cat "$HUTCH_IMAGES_DIR/repositories.json" 2>/dev/null
 	} | sha256sum | cut -c1-16
 }

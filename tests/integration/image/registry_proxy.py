@@ -5,6 +5,7 @@ a token endpoint), logs every blob GET (to count fetches), and for some
 repositories answers wrong on purpose:
   garbage/*  manifests are not JSON
   tamper/*   blobs come back with a byte changed (digest mismatch)
+  slow/*     blobs come back after a second each (to act while a pull runs)
 
   registry_proxy.py LISTEN_PORT REGISTRY_PORT LOGFILE
 """
@@ -12,6 +13,7 @@ import http.client
 import http.server
 import sys
 import threading
+import time
 
 listen, upstream, logfile = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 TOKEN = "hutch-test-token"
@@ -42,11 +44,16 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if "/blobs/" in self.path:
             with lock, open(logfile, "a") as f:
                 f.write(self.path + "\n")
+            if self.path.startswith("/v2/slow/"):
+                time.sleep(1)
         if self.path.startswith("/v2/garbage/") and "/manifests/" in self.path:
             return self.reply(200, b"\x00 this is not a manifest", [("Content-Type", "application/json")])
         c = http.client.HTTPConnection("127.0.0.1", upstream)
         hdrs = {k: v for k, v in self.headers.items() if k.lower() in ("accept",)}
-        c.request("GET", self.path.replace("/v2/garbage/", "/v2/").replace("/v2/tamper/", "/v2/"), headers=hdrs)
+        path = self.path
+        for front in ("garbage", "tamper", "slow"):
+            path = path.replace("/v2/%s/" % front, "/v2/")
+        c.request("GET", path, headers=hdrs)
         r = c.getresponse()
         body = r.read()
         if r.status in (301, 302, 307):  # the registry may redirect blobs: follow it here

@@ -82,6 +82,27 @@ assert_eq "the new image has the new file" changed \
 out=$(hutch build --no-cache -t app:4 --build-arg GREETING=hello --cgroup-parent "$CGPARENT" "$C" 2>&1)
 assert_eq "--no-cache: no hits" 0 "$(grep -c 'Using cache' <<<"$out")"
 
+# wildcards in COPY sources (the last component), as docker's
+mkdir -p "$T/glob/sub"
+echo a >"$T/glob/a.txt"; echo b >"$T/glob/b.txt"; echo c >"$T/glob/c.md"; echo s >"$T/glob/sub/s.txt"
+printf 'FROM base:1\nCOPY *.txt sub/*.txt /g/\n' >"$T/glob/Dockerfile"
+hutch build -q -t glob:1 --cgroup-parent "$CGPARENT" "$T/glob" >/dev/null
+assert_eq "COPY *.txt sub/*.txt: the matches only" "a.txt b.txt s.txt" \
+	"$(hutch run --rm --cgroup-parent "$CGPARENT" glob:1 ls /g | xargs)"
+
+# .dockerignore: patterns and exceptions, in a copied directory and for named sources
+mkdir -p "$T/ign/dir" "$T/ign/sub"
+echo k >"$T/ign/dir/keep"; echo o >"$T/ign/dir/other"; echo l >"$T/ign/x.log"; echo l >"$T/ign/sub/y.log"
+echo s >"$T/ign/secret"; echo m >"$T/ign/main.c"
+printf '# build inputs only\n*.log\nsecret\ndir\n!dir/keep\nDockerfile\n.dockerignore\n' >"$T/ign/.dockerignore"
+printf 'FROM base:1\nCOPY . /ctx/\n' >"$T/ign/Dockerfile"
+hutch build -q -t ign:1 --cgroup-parent "$CGPARENT" "$T/ign" >/dev/null
+assert_eq ".dockerignore: what COPY . takes" "/ctx/dir/keep /ctx/main.c /ctx/sub/y.log" \
+	"$(hutch run --rm --cgroup-parent "$CGPARENT" ign:1 find /ctx -type f | sort | xargs)"
+printf 'FROM base:1\nCOPY secret /\n' >"$T/ign/Dockerfile"
+assert_contains ".dockerignore: a named source it leaves out" "secret: excluded by .dockerignore" \
+	"$(hutch build -q --cgroup-parent "$CGPARENT" "$T/ign" 2>&1)"
+
 # bad Dockerfiles and escapes: line, exit 1, nothing left behind
 mkdir -p "$T/outside" "$T/bad/dir"
 echo SECRET >"$T/outside/secret"
@@ -122,6 +143,9 @@ bad "an unknown base" "line 1: FROM nosuch:1: image 'nosuch:1' not found" 'FROM 
 bad "COPY ../" "line 2: COPY ../outside/secret /: ../outside/secret: outside the build context" 'FROM base:1\nCOPY ../outside/secret /'
 bad "COPY through an absolute symlink out" "abs-out/secret: leads outside the build context" 'FROM base:1\nCOPY abs-out/secret /'
 bad "COPY of a relative symlink out" "rel-out: leads outside the build context" 'FROM base:1\nCOPY rel-out /x/'
+bad "COPY a wildcard matching nothing" "nomatch*: no file in the build context matches" 'FROM base:1\nCOPY nomatch* /'
+bad "COPY a wildcard through a symlink out" "abs-out: leads outside the build context" 'FROM base:1\nCOPY abs-out/* /'
+bad "COPY a wildcard above the context" "../outside: outside the build context" 'FROM base:1\nCOPY ../outside/* /'
 bad "COPY a missing file" "nope: no such file in the build context" 'FROM base:1\nCOPY nope /'
 bad "ADD a URL" "only local files" 'FROM base:1\nADD http://127.0.0.1:1/x /'
 bad "ADD an archive climbing out" "line 2: ADD climb.tar /:" 'FROM base:1\nADD climb.tar /'
@@ -141,6 +165,33 @@ hutch build -q -t linky:1 "$T/bad" >/dev/null
 assert_eq "a symlink inside a copied directory: the build goes on" 0 $?
 assert_eq "it stays a link, the secret is not in the image" "link $T/outside/secret" \
 	"$(find "$HUTCH_IMAGES_DIR/layers" -name inner-out -printf '%y ' -exec readlink {} \; | sed 's/^l/link/'; grep -rl SECRET "$HUTCH_IMAGES_DIR/layers" 2>/dev/null)"
+# SIGTERM to a build during a RUN: its container is stopped and removed, no tag, exit 1
+printf 'FROM base:1\nRUN echo start; sleep 30\n' >"$T/bad/Dockerfile"
+"$HUTCH_BIN/hutch" --root "$HROOT" build --no-cache -t bad:2 --cgroup-parent "$CGPARENT" "$T/bad" >"$T/int.out" 2>&1 </dev/null &
+bpid=$!
+on_exit "kill $bpid"
+for _ in $(seq 100); do [ -n "$(hutch ps -q)" ] && break; sleep 0.1; done
+check "the RUN's container runs" test -n "$(hutch ps -q)"
+kill -TERM "$bpid"
+wait "$bpid"
+assert_eq "SIGTERM: the build exits 1" 1 $?
+assert_contains "SIGTERM: says so" "line 2: RUN echo start; sleep 30: interrupted" "$(cat "$T/int.out")"
+assert_eq "SIGTERM: no container left" "" "$(hutch ps -a -q)"
+assert_eq "SIGTERM: no work directory left" "" "$(ls "$HUTCH_IMAGES_DIR/tmp")"
+check "SIGTERM: no bad:2 tag" bash -c "! grep -q bad:2 '$HUTCH_IMAGES_DIR/repositories.json'"
+
+# SIGKILL: the build cannot clean up; its RUN container goes with the next build
+"$HUTCH_BIN/hutch" --root "$HROOT" build --no-cache -t bad:3 --cgroup-parent "$CGPARENT" "$T/bad" >/dev/null 2>&1 </dev/null &
+bpid=$!
+on_exit "kill -9 $bpid"
+for _ in $(seq 100); do [ -n "$(hutch ps -q)" ] && break; sleep 0.1; done
+kill -9 "$bpid"
+wait "$bpid" 2>/dev/null
+check "SIGKILL: the RUN's container is left" test -n "$(hutch ps -a --format json | grep "hutch-build-$bpid-")"
+printf 'FROM base:1\nENV Y=2\n' >"$T/bad/Dockerfile"
+hutch build -q --cgroup-parent "$CGPARENT" "$T/bad" >/dev/null
+assert_eq "the next build removes it" "" "$(hutch ps -a -q)"
+
 out=$(hutch build --bogus "$T/bad" 2>&1)
 assert_eq "a bad flag: 125" 125 $?
 
@@ -171,3 +222,15 @@ check "and did not wait for the grace period (${ms} ms)" test "$ms" -lt 8000
 assert_eq "--stop-signal INT over the image's: not caught, the container ends by it" 130 \
 	"$(hutch stop s2 >/dev/null; hutch inspect s2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ExitCode"])')"
 hutch rm s1 s2 >/dev/null
+
+# image prune: the intermediate images go (they are dangling), and the cache entries naming them
+hutch image prune >/dev/null
+stale=0
+for f in "$HUTCH_IMAGES_DIR"/build-cache/*; do
+	[ -f "$f" ] && [ ! -e "$HUTCH_IMAGES_DIR/images/$(head -c 64 "$f").json" ] && stale=$((stale + 1))
+done
+assert_eq "image prune: no cache entry names a removed image" 0 "$stale"
+assert_eq "image prune: tagged images stay" yes "$(hutch image inspect app:1 >/dev/null && echo yes)"
+out=$(hutch build -t app:5 --build-arg GREETING=hello --cgroup-parent "$CGPARENT" "$C" 2>&1)
+assert_eq "a build after the prune: rebuilt, and right" "hello two words /srv/app 65534 two words" \
+	"$(echo $(hutch run --rm --cgroup-parent "$CGPARENT" app:5))"

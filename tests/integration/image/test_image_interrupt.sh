@@ -31,4 +31,5 @@ assert_eq "the store holds nothing new" "$before" "$(store_listing)"
 out=$(hutch load -q -i "$T/big.tar")
 assert_eq "the next load lands the image" "Loaded image: big:1" "$out"
 assert_eq "and removes the dead load's work" "" "$(ls -A "$HUTCH_IMAGES_DIR/tmp")"
+assert_eq "and the layer lock it left" "" "$(ls "$HUTCH_IMAGES_DIR/locks" | grep layer-)"
 check "it runs" hutch run --rm --cgroup-parent "$CGPARENT" big:1

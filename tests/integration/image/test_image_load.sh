@@ -129,3 +129,19 @@ $MKIMAGE archive "$T/noname.tar" "$T/base.tar" "$L/special.tar" --format oci --c
 assert_contains "an archive with no name loads by id" "Loaded image ID: sha256:" "$(hutch load -q -i "$T/noname.tar")"
 assert_contains "prune removes the dangling image" "Deleted images: 1" "$(hutch image prune)"
 assert_eq "no work left in tmp/" "" "$(ls -A "$HUTCH_IMAGES_DIR/tmp")"
+
+# two loads of the same new layers at once: one unpacks them, the other waits and finds them there
+$MKIMAGE layer bomb "$T/big.tar" 128
+$MKIMAGE archive "$T/big-img.tar" "$T/base.tar" "$T/big.tar" --format oci --compress gzip --tag test/big:1 --config '{"Cmd":["true"]}'
+export HUTCH_IMAGES_DIR=$T/images-concurrent
+hutch load -i "$T/big-img.tar" >/dev/null 2>"$T/c1" &
+c1=$!
+hutch load -i "$T/big-img.tar" >/dev/null 2>"$T/c2" &
+c2=$!
+wait $c1
+r1=$?
+wait $c2
+assert_eq "two concurrent loads succeed" "0 0" "$r1 $?"
+assert_eq "the big layer unpacked once" 1 "$(cat "$T/c1" "$T/c2" | grep 'layer 2/2' | grep -c unpacked)"
+assert_eq "the other load found it in the store" 1 "$(cat "$T/c1" "$T/c2" | grep 'layer 2/2' | grep -c 'already in the store')"
+assert_eq "one copy of it in the store, no work left" "2 " "$(ls "$HUTCH_IMAGES_DIR/layers" | wc -l) $(ls -A "$HUTCH_IMAGES_DIR/tmp")"

@@ -97,3 +97,21 @@ attempt "a blob that does not match its digest" "digest mismatch" "$R/tamper/tes
 attempt "an unknown name" "not found" "$R/test/nope:1"
 attempt "a bad reference" "not an image reference" "$R/UPPER CASE"
 assert_eq "no work left in tmp/" "" "$(ls -A "$HUTCH_IMAGES_DIR/tmp")"
+
+# an image prune while a pull runs keeps the blobs the pull fetched (leased to its work directory)
+export HUTCH_IMAGES_DIR=$T/images-prune
+hutch pull -q "$R/slow/test/one:1" >"$T/pslow" 2>&1 &
+ps_pid=$!
+on_exit "kill $ps_pid"
+# the config, then a layer: the prune comes while the last layer is on its way
+for _ in $(seq 100); do [ "$(ls -A "$HUTCH_IMAGES_DIR/blobs/sha256" 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.05; done
+check "two blobs fetched, the pull goes on" test "$(ls -A "$HUTCH_IMAGES_DIR/blobs/sha256" | wc -l)" -ge 2 -a -d /proc/$ps_pid
+hutch image prune >/dev/null
+check "the prune ran during the pull" test -d /proc/$ps_pid
+wait $ps_pid
+assert_eq "the pull survives the prune" 0 $?
+assert_eq "its image runs" one "$(hutch run --rm --cgroup-parent "$CGPARENT" "$R/slow/test/one:1")"
+check "and saves (every blob there)" hutch save -o "$T/slow.tar" "$R/slow/test/one:1"
+hutch rmi "$R/slow/test/one:1" >/dev/null
+hutch image prune >/dev/null
+assert_eq "after the pull, a prune removes them" 0 "$(find "$HUTCH_IMAGES_DIR/blobs/sha256" "$HUTCH_IMAGES_DIR/layers" -mindepth 1 | wc -l)"

@@ -39,6 +39,11 @@ mkdir -p "$T/noconf"
 expect_fail "no config.json" "config.json not found" create --bundle "$T/noconf" bad4
 B=$(make_bundle nr 'c["root"]["path"] = "nosuchdir"')
 expect_fail "missing rootfs" "rootfs ($T/nr/nosuchdir) does not exist" create --bundle "$B" bad5
+B=$(make_bundle sl 'c["root"]["path"] = "link"')
+ln -s rootfs "$B/link"
+expect_fail "a symlinked rootfs (runc refuses one)" "invalid rootfs: not an absolute path, or a symlink" create --bundle "$B" bad7
+B=$(make_bundle sl2 'c["root"]["path"] = "./rootfs/"; c["process"]["args"] = ["true"]')
+check "a rootfs named with ./ and a trailing / is no symlink" hrunc run --bundle "$B" ok7
 B=$(make_bundle ne 'c["process"]["args"] = ["/no/such/program"]')
 expect_fail "missing executable" 'exec: "/no/such/program"' create --bundle "$B" bad6
 
@@ -90,6 +95,9 @@ if command -v runc >/dev/null; then
 	runc --root "$T/rs" create --bundle "$B" x >/dev/null 2>&1; a=$?
 	hrunc create --bundle "$B" x >/dev/null 2>&1; b=$?
 	assert_eq "missing rootfs: runc's exit code" "$a" "$b"
+	runc --root "$T/rs" create --bundle "$T/sl" x >/dev/null 2>&1; a=$?
+	hrunc create --bundle "$T/sl" x >/dev/null 2>&1; b=$?
+	assert_eq "symlinked rootfs: runc's exit code" "$a" "$b"
 	runc --root "$T/rs" delete -f x >/dev/null 2>&1
 fi
 assert_eq "nothing left at the end" 0 "$(leftovers)"

@@ -138,6 +138,49 @@ for be in "${backends[@]}"; do
 done
 unset HUTCH_DEVICE_POLICY
 
+echo "== blockIO, hugepageLimits, unified: what the cgroup files hold; domainname: what the container sees"
+# A created container (its process waits for start): its cgroup's files, read from the host.
+disk=$(lsblk -dn -o MAJ:MIN,TYPE 2>/dev/null | awk '$2 == "disk" {print $1; exit}' | tr -d ' ')
+res="c['domainname'] = 'example.org'"
+[ -n "$disk" ] && res="$res; c['linux']['resources']['blockIO'] = {'throttleReadBpsDevice': [{'major': ${disk%:*}, 'minor': ${disk#*:}, 'rate': 1048576}], 'throttleWriteIOPSDevice': [{'major': ${disk%:*}, 'minor': ${disk#*:}, 'rate': 300}]}"
+huge=
+if [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] && grep -qw hugetlb /proc/cgroups; then
+	huge=1
+	res="$res; c['linux']['resources']['hugepageLimits'] = [{'pageSize': '2MB', 'limit': 4194304}]"
+fi
+[ -n "$(cgroup_v2_mount)" ] && res="$res; c['linux']['resources']['unified'] = {'cgroup.max.descendants': '5'}"
+b=$(make_bundle res "$res; c['process']['args'] = ['sh', '-c', 'cat /proc/sys/kernel/domainname']")
+check "create with blockIO, hugepageLimits, unified and domainname" hrunc create --bundle "$b" res-$$
+if [ -n "$disk" ]; then
+	blk=$(cg_host_dir blkio "/$CGPARENT/res")
+	if [ -f "$blk/blkio.throttle.read_bps_device" ]; then
+		assert_eq "blockIO throttleReadBpsDevice: v1's file" "$disk 1048576" "$(cat "$blk/blkio.throttle.read_bps_device")"
+		assert_eq "blockIO throttleWriteIOPSDevice: v1's file" "$disk 300" "$(cat "$blk/blkio.throttle.write_iops_device")"
+	else
+		assert_contains "blockIO throttles: v2's io.max" "$disk rbps=1048576 wbps=max riops=max wiops=300" "$(cat "$blk/io.max")"
+	fi
+else
+	echo "  SKIP: blockIO: no disk on this host"
+fi
+if [ -n "$huge" ]; then
+	hd=$(cg_host_dir hugetlb "/$CGPARENT/res")
+	assert_eq "hugepageLimits 2MB" 4194304 "$(cat "$hd/hugetlb.2MB.limit_in_bytes" 2>/dev/null || cat "$hd/hugetlb.2MB.max")"
+else
+	echo "  SKIP: hugepageLimits: no 2MB pages or no hugetlb controller"
+fi
+if [ -n "$(cgroup_v2_mount)" ]; then
+	assert_eq "unified: cgroup.max.descendants in the unified cgroup" 5 "$(cat "$(cgroup_v2_mount)/$CGPARENT/res/cgroup.max.descendants")"
+else
+	echo "  SKIP: unified: no cgroup v2 hierarchy"
+fi
+hostdom=$(cat /proc/sys/kernel/domainname)
+hrunc start res-$$
+wait_for 5 bash -c "[ \"\$('$HUTCH_BIN/hutch-runc' --root '$RROOT' state res-$$ | grep -c stopped)\" = 1 ]"
+hrunc delete res-$$
+out=$(in_ctr "c['domainname'] = 'example.org'" 'cat /proc/sys/kernel/domainname')
+assert_eq "domainname: the container's" example.org "$out"
+assert_eq "the host's domain name is unchanged" "$hostdom" "$(cat /proc/sys/kernel/domainname)"
+
 echo "== limits"
 mem="c['linux']['resources']['memory'] = {'limit': 33554432, 'swap': 33554432}"
 in_ctr "$mem" 'head -c 200000000 /dev/zero | tail >/dev/null' >/dev/null

@@ -71,6 +71,15 @@ echo "== list, ps"
 check "list shows it" bash -c "'$HUTCH_BIN/hutch-runc' --root '$RROOT' list | grep -q '^$ID '"
 assert_eq "list --format json" "$ID running" "$(hrunc list --format json | python3 -c 'import json,sys; print(*[(d["id"], d["status"]) for d in json.load(sys.stdin)][0])')"
 assert_eq "ps --format json: the process" "[$pid]" "$(hrunc ps --format json "$ID")"
+out=$(hrunc ps "$ID")
+assert_contains "ps (table): ps -ef's header" "UID        PID  PPID" "$(head -1 <<<"$out")"
+assert_eq "ps (table): only the container's process, with ps -ef's columns" "$pid sleep 1000" \
+	"$(tail -n +2 <<<"$out" | awk '{print $2, $8, $9}')"
+assert_eq "ps ID PS-ARGS: ps run with them" "$pid sleep" "$(hrunc ps "$ID" -o pid,comm | tail -n +2 | awk '{print $1, $2}')"
+assert_eq "ps ID -- PS-ARGS: the same" "sleep $pid" "$(hrunc ps "$ID" -- -o comm,pid | tail -n +2 | awk '{print $1, $2}')"
+out=$(hrunc ps "$ID" -o comm 2>&1); rc=$?
+assert_eq "ps without a PID column: fails" 1 "$rc"
+assert_contains "ps without a PID column: says so (runc's words)" "couldn't find PID field in ps output" "$out"
 
 echo "== exec"
 out=$(hrunc exec "$ID" sh -c 'echo in; hostname; exit 5'); rc=$?
@@ -83,6 +92,12 @@ check "the detached process is in the container's pid namespace" \
 	test "$(readlink /proc/"$(cat "$T/ex.pid")"/ns/pid)" = "$(readlink /proc/$pid/ns/pid)"
 hrunc exec "$ID" nosuchcmd >/dev/null 2>&1; rc=$?
 check "exec of a missing command fails ($rc)" test "$rc" -ne 0
+assert_eq "exec's flag form: --user, --additional-gids, --cwd, --env" "1000 1000 7 /tmp v" \
+	"$(hrunc exec --user 1000:1000 --additional-gids 7 --cwd /tmp --env X=v "$ID" sh -c 'echo $(id -u) $(id -G) $PWD $X')"
+assert_eq "exec --cap adds to the bundle's sets" 0000000020000421 \
+	"$(hrunc exec --cap CAP_CHOWN "$ID" sh -c 'grep CapEff /proc/self/status | cut -f2')"
+hrunc exec --user bad "$ID" true 2>/dev/null; rc=$?
+assert_eq "exec --user of a name: refused" 1 "$rc"
 
 echo "== pause, resume"
 check "pause" hrunc pause "$ID"
@@ -99,8 +114,25 @@ pidscg=$(cg_host_dir pids "/$CGPARENT/lc")
 assert_eq "update -r: pids limit" 50 "$(cat "$pidscg/pids.max")"
 check "update --pids-limit" hrunc update --pids-limit 40 "$ID"
 assert_eq "update flag form: pids limit" 40 "$(cat "$pidscg/pids.max")"
+check "update --memory 48M --cpu-quota" hrunc update --memory 48M --cpu-period 100000 --cpu-quota 30000 "$ID"
+assert_eq "update flag form: memory limit" 50331648 "$(cat "$memcg/memory.limit_in_bytes" 2>/dev/null || cat "$memcg/memory.max")"
+cpucg=$(cg_host_dir cpu "/$CGPARENT/lc")
+assert_eq "update flag form: cpu quota" 30000 "$(cat "$cpucg/cpu.cfs_quota_us" 2>/dev/null || cut -d' ' -f1 "$cpucg/cpu.max")"
+hrunc update --memory lots "$ID" 2>/dev/null; rc=$?
+assert_eq "update --memory of no size: refused" 1 "$rc"
 ev=$(hrunc events --stats "$ID")
 assert_eq "events --stats: memory usage, pids" "stats True 2" "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["type"], d["data"]["memory"]["usage"]["usage"] > 0, d["data"]["pids"]["current"])' "$ev")"
+
+echo "== --systemd-cgroup: no systemd here, so the cgroupfs path systemd would give the scope"
+sl=hutchsd$$
+on_exit "for d in /sys/fs/cgroup/*/$sl.slice /sys/fs/cgroup/$sl.slice; do [ -d \"\$d\" ] && find \"\$d\" -depth -type d -exec rmdir {} +; done"
+b=$(make_bundle sd "c['linux']['cgroupsPath'] = '$sl-inner.slice:pre:ctr'; c['process']['args'] = ['sleep', '100']")
+check "create --systemd-cgroup with slice:prefix:name" hrunc --systemd-cgroup create --bundle "$b" sd-$$
+scope=$(cg_host_dir memory "/$sl.slice/$sl-inner.slice/pre-ctr.scope")
+check "its process is in /$sl.slice/$sl-inner.slice/pre-ctr.scope (slices nested as systemd's)" \
+	grep -qx "$(state_field sd-$$ 'd["pid"]')" "$scope/cgroup.procs"
+check "delete --force" hrunc delete --force sd-$$
+check "the scope is removed" test ! -d "$scope"
 
 echo "== kill, delete"
 hrunc delete "$ID" 2>/dev/null; rc=$?

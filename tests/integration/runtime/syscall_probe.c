@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -36,7 +37,7 @@ static int child(void *arg)
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s io_uring|keyctl|userns|clone_newns|vsock|ptrace\n",
+		fprintf(stderr, "usage: %s io_uring|keyctl|userns|clone_newns|vsock|setuid=UID\n",
 			argv[0]);
 		return 2;
 	}
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
 			waitpid((pid_t)pid, NULL, 0);
 		return report(w, pid);
 	}
+	if (!strncmp(w, "setuid=", 7)) /* the system call itself, not libc's */
+		return report(w, syscall(SYS_setuid, atoi(w + 7)));
 	if (!strcmp(w, "vsock"))
 		return report(w, socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
 	fprintf(stderr, "unknown probe %s\n", w);

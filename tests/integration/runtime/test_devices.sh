@@ -3,7 +3,8 @@
 # node made with mknod (a loop device, 7:0) cannot be read or written,
 # /dev/fuse and /dev/kvm (nodes made inside) cannot be opened, while null,
 # zero, urandom, tty and the pty work; --device HOST[:CTR[:rwm]] adds one
-# device with the access given. Run twice: with the host's policy backend
+# device with the access given; --privileged copies the host's whole /dev
+# tree (subdirectories too: /dev/net/tun opened). Run twice: with the host's policy backend
 # (the v1 devices controller on hybrid/v1 hosts, the BPF program on v2) and
 # with HUTCH_DEVICE_POLICY=bpf, the cgroup v2 BPF_PROG_TYPE_CGROUP_DEVICE
 # program attached to the container's unified cgroup (on a hybrid host that
@@ -76,4 +77,28 @@ assert_eq "--device of a regular file: 125" 125 $?
 assert_contains "--device of a regular file: says so" "not a device node" "$out"
 out=$(hutch run --rm --cgroup-parent "$CGPARENT" --device /dev/nosuch-$$ --rootfs "$ROOTFS" true 2>&1)
 assert_eq "--device of a missing node: 125" 125 $?
+assert_eq "nothing left" "$base" "$(leftovers)"
+
+echo "--privileged: the host's whole /dev tree, as docker"
+# Every char and block node under the host's /dev (pts, shm, mqueue and dot
+# directories aside; ptmx is the container's own devpts's), subdirectories
+# too, with the host's numbers; opened for real where the host has
+# /dev/net/tun.
+want=$(cd /dev && find . -path ./pts -prune -o -path ./shm -prune -o -path ./mqueue -prune -o \
+	-path './.*' -prune -o -path ./ptmx -prune -o \( -type c -o -type b \) -printf '%p %M\n' | sort)
+nested=$(grep -c '^\./[^ ]*/' <<<"$want")
+[ "$nested" -gt 0 ] || echo "  (the host's /dev has no nodes in subdirectories: only the top level is compared)"
+got=$(hutch run --rm --privileged --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" sh -c \
+	'cd /dev && find . -path ./pts -prune -o -path ./shm -prune -o -path ./mqueue -prune -o \( -type c -o -type b \) -print | while read -r f; do echo "$f $(stat -c %A "$f")"; done' | sort)
+missing=$(comm -23 <(cut -d' ' -f1 <<<"$want") <(cut -d' ' -f1 <<<"$got"))
+assert_eq "every host node is there ($(wc -l <<<"$want"), $nested in subdirectories)" "" "$missing"
+assert_eq "with the host's modes" "" "$(comm -23 <(echo "$want") <(echo "$got"))"
+if [ -c /dev/net/tun ]; then
+	out=$(hutch run --rm --privileged --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" sh -c \
+		'ls -l /dev/net/tun; exec 3<>/dev/net/tun && echo tun-opened')
+	assert_contains "/dev/net/tun: 10, 200" "10, 200" "$out"
+	assert_contains "/dev/net/tun opens" tun-opened "$out"
+	out=$(hutch run --rm --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" sh -c 'ls /dev/net 2>&1')
+	assert_contains "without --privileged, no /dev/net" "No such file" "$out"
+fi
 assert_eq "nothing left" "$base" "$(leftovers)"

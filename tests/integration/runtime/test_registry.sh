@@ -12,14 +12,17 @@ id_of() { hutch inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.
 run_d() { hutch run -d --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" "$@"; }
 
 echo "a monitor killed while its container runs"
-id=$(run_d --name orphan-$$ sleep 2)
+# The container runs until the test ends it (a fixed sleep ended first on a
+# loaded machine, and the end was then recorded by a ps whose words nobody read).
+id=$(run_d --name orphan-$$ sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done')
 mon=$(state "$id" monitor_pid)
 kill -9 "$mon"
 # Its death is seen once its pidfd says so, a moment after the kill (longer under load).
-wait_for 5 sh -c "'$HUTCH_BIN/hutch' --root '$HROOT' ps | grep -q 'monitor gone'"
+wait_for 15 sh -c "'$HUTCH_BIN/hutch' --root '$HROOT' ps | grep -q 'monitor gone'"
 out=$(hutch ps 2>&1)
 assert_contains "still listed as running, without its monitor" "(monitor gone)" "$out"
 : >"$T/ps.err"
+hutch kill -s TERM orphan-$$ >/dev/null # the init forwards it; the command exits 0
 wait_for 15 sh -c "'$HUTCH_BIN/hutch' --root '$HROOT' ps -a 2>>'$T/ps.err' | grep orphan-$$ | grep -q Exited"
 out=$(cat "$T/ps.err")
 assert_contains "the next command records its end and says so" "orphan-$$" "$out"

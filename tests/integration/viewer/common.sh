@@ -1,63 +1,9 @@
-# Shared by the viewer's integration tests (sourced after ../lib.sh): plain
-# cgroups made in every v1 hierarchy (or the cgroup2 mount on a v2 host),
-# processes run inside them, and hutch-top under tmux.
+# Shared by the viewer's integration tests (sourced after ../lib.sh, whose
+# cgroup_make and cgroup_run make the test cgroups and run processes inside):
+# their limits and CPU time, and hutch-top under tmux.
 
 HUTCH_TOP=${HUTCH_TOP:-$HUTCH_BUILD/bin/hutch-top}
 [ -x "$HUTCH_TOP" ] || skip "hutch-top is not built ($HUTCH_TOP)"
-
-VIEWER_CONTROLLERS=(cpu cpuacct memory pids blkio)
-
-# The directories of cgroup NAME, one per hierarchy.
-vcg_dirs() {
-	local name=$1 c d v2
-	if [ -n "$(cgroup_v1_mount memory)" ]; then
-		for c in "${VIEWER_CONTROLLERS[@]}"; do
-			d=$(cgroup_v1_mount "$c")
-			[ -n "$d" ] && echo "$d/$name"
-		done | sort -u
-	else
-		v2=$(cgroup_v2_mount)
-		[ -n "$v2" ] && echo "$v2/$name"
-	fi
-}
-
-# Kills what is left in a cgroup directory, then removes it.
-vcg_kill_rm() {
-	local dir=$1 p
-	[ -d "$dir" ] || return 0
-	for p in $(cat "$dir/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-	for _ in $(seq 50); do rmdir "$dir" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
-
-# vcg_make NAME: makes cgroup /NAME everywhere; removed on exit.
-vcg_make() {
-	local d
-	[ -n "$(vcg_dirs "$1")" ] || skip "no cgroup filesystem"
-	for d in $(vcg_dirs "$1"); do
-		[ -d "$d" ] && continue
-		mkdir -p "$d" || return 1
-		on_exit "vcg_kill_rm '$d'"
-	done
-	# v1 cpusets need cpus and mems before a task may join (only when cpuset is used).
-	return 0
-}
-
-# vcg_rm NAME: kills and removes the cgroup now.
-vcg_rm() {
-	local d
-	for d in $(vcg_dirs "$1"); do vcg_kill_rm "$d"; done
-}
-
-# vcg_run NAME CMD...: runs CMD in the background inside cgroup NAME; sets VCG_PID.
-vcg_run() {
-	local name=$1 d procs=()
-	shift
-	for d in $(vcg_dirs "$name"); do procs+=("$d/cgroup.procs"); done
-	bash -c 'for f in '"${procs[*]}"'; do echo $$ > "$f" || exit 99; done; exec "$@"' _ "$@" &
-	VCG_PID=$!
-	on_exit "kill -KILL $VCG_PID; wait $VCG_PID"
-}
 
 # vcg_memory_limit NAME BYTES
 vcg_memory_limit() {

@@ -10,21 +10,21 @@ id=$(test_id)
 busy=$id-busy
 mem=$id-mem
 empty=$id-empty
-vcg_make "$busy"
-vcg_make "$mem"
-vcg_make "$empty"
+cgroup_make "$busy"
+cgroup_make "$mem"
+cgroup_make "$empty"
 vcg_memory_limit "$mem" $((64 * 1024 * 1024))
-vcg_run "$busy" bash -c 'while :; do :; done'
-vcg_run "$mem" sleep 600
+cgroup_run "$busy" bash -c 'while :; do :; done'
+cgroup_run "$mem" sleep 600
 
 # A hutch container: /hutch/<id> (the parent is removed again if we made it).
 hutch_parent_made=()
-for d in $(vcg_dirs hutch); do
+for d in $(cgroup_dirs hutch); do
 	[ -d "$d" ] || { mkdir "$d" && hutch_parent_made+=("$d"); }
 done
 for d in "${hutch_parent_made[@]}"; do on_exit "rmdir '$d'"; done
-vcg_make "hutch/$id-ctr"
-vcg_run "hutch/$id-ctr" sleep 600
+cgroup_make "hutch/$id-ctr"
+cgroup_run "hutch/$id-ctr" sleep 600
 
 # One table over 2 s (the first comes after one interval: rates need two samples);
 # the cgroup's own counter over the same run is the truth.
@@ -72,7 +72,7 @@ assert_eq "sorted by name, reversed" "/$mem /$empty /$busy" "$(awk 'NR > 2 && NF
 
 # A busy loop under a 0.5 CPU quota: held near half a CPU, QUOTA% twice CPU%.
 quota=$id-quota
-vcg_make "$quota"
+cgroup_make "$quota"
 qdir=$(cgroup_v1_mount cpu)
 if [ -n "$qdir" ]; then
 	echo 100000 >"$qdir/$quota/cpu.cfs_period_us"
@@ -80,7 +80,7 @@ if [ -n "$qdir" ]; then
 else
 	echo "50000 100000" >"$(cgroup_v2_mount)/$quota/cpu.max"
 fi
-vcg_run "$quota" bash -c 'while :; do :; done'
+cgroup_run "$quota" bash -c 'while :; do :; done'
 out=$("$HUTCH_TOP" -b -n 1 -d 2 -a -f "$quota" 2>&1)
 echo "$out"
 qcpu=$(awk -v id="/$quota" '$NF == id { print $4 }' <<<"$out")
@@ -92,13 +92,13 @@ assert_between "quota: QUOTA% is CPU% against 0.5 CPU" \
 # A cgroup empty when first sampled that gets a process later shows it (the
 # sampler's cgroup.procs handle must not stay at the end of the empty list).
 late=$id-late
-vcg_make "$late"
+cgroup_make "$late"
 tmp=$(mktemp /tmp/hutch-test-viewer-XXXXXX)
 on_exit "rm -f '$tmp'"
 "$HUTCH_TOP" -b -n 3 -d 1 -a -f "$late" >"$tmp" 2>&1 &
 top_pid=$!
 sleep 1.3
-vcg_run "$late" sleep 600
+cgroup_run "$late" sleep 600
 wait "$top_pid"
 last=$(awk 'BEGIN { RS = ""; } { t = $0 } END { print t }' "$tmp")
 assert_eq "a process joining a watched empty cgroup: running, 1 process" "running 1" \
@@ -128,11 +128,11 @@ assert_contains "--help documents exit codes" "Exit status: 0 ok, 1" "$help"
 churn() {
 	local i
 	for i in $(seq 30); do
-		vcg_make "$id-churn-$i" >/dev/null 2>&1
+		cgroup_make "$id-churn-$i" >/dev/null 2>&1
 		sleep 0.05
-		vcg_rm "$id-churn-$((i - 1))"
+		cgroup_rm "$id-churn-$((i - 1))"
 	done
-	vcg_rm "$id-churn-30"
+	cgroup_rm "$id-churn-30"
 }
 churn &
 churn_pid=$!
@@ -144,4 +144,4 @@ assert_eq "churn: exit 0" 0 "$rc"
 assert_eq "churn: 12 tables" 12 "$(grep -c '^hutch top ' <<<"$out")"
 out=$("$HUTCH_TOP" -b -n 1 -d 0.3 -a -f "$id-churn" 2>&1)
 assert_contains "churn: the removed cgroups are gone" "0 of " "$(head -1 <<<"$out")"
-for i in $(seq 0 30); do vcg_rm "$id-churn-$i"; done
+for i in $(seq 0 30); do cgroup_rm "$id-churn-$i"; done

@@ -13,8 +13,8 @@ v2=$(cgroup_v2_mount)
 id=$(test_id)
 
 # Pure v1: the same busy cgroup in the v1 hierarchies, the cgroup2 mount unmounted.
-vcg_make "$id-v1"
-vcg_run "$id-v1" bash -c 'while :; do :; done'
+cgroup_make "$id-v1"
+cgroup_run "$id-v1" bash -c 'while :; do :; done'
 run_v1() {
 	unshare -m --propagation private bash -c '
 		'"${v2:+umount -l $v2 || exit 1}"'
@@ -39,16 +39,13 @@ if [ -z "$v2" ]; then
 	skip "no cgroup2 mount for the v2 half"
 fi
 mkdir "$v2/$id-v2" || skip "cannot make a cgroup2 directory"
-on_exit "vcg_kill_rm '$v2/$id-v2'"
+on_exit "cgroup_kill_rm '$v2/$id-v2'"
 bash -c 'echo $$ >"$1/cgroup.procs" && exec sh -c "while :; do :; done"' _ "$v2/$id-v2" &
 busy=$!
 on_exit "kill -KILL $busy; wait $busy"
 u0=$(awk '$1 == "usage_usec" { print $2 }' "$v2/$id-v2/cpu.stat")
 t0=$(date +%s%N)
-out=$(unshare -m --propagation private bash -c '
-	umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup || exit 1
-	mount -t cgroup2 none /sys/fs/cgroup || exit 1
-	exec "$@"' _ "$HUTCH_TOP" -b -n 1 -d 2 -a -f "$id-v2" 2>&1)
+out=$("${V2_ONLY[@]}" "$HUTCH_TOP" -b -n 1 -d 2 -a -f "$id-v2" 2>&1)
 assert_eq "v2: exit 0" 0 $?
 t1=$(date +%s%N)
 u1=$(awk '$1 == "usage_usec" { print $2 }' "$v2/$id-v2/cpu.stat")

@@ -12,24 +12,13 @@ need_bin hutch-collector
 
 id=$(test_id)
 busy=$id-rq
-vcg_make "$busy"
-vcg_run "$busy" taskset -c 0 bash -c 'while :; do :; done'
-vcg_run "$busy" taskset -c 0 bash -c 'while :; do :; done'
-vcg_run "$busy" bash -c 'while :; do /bin/true; sleep 0.2; done'
+cgroup_make "$busy"
+cgroup_run "$busy" taskset -c 0 bash -c 'while :; do :; done'
+cgroup_run "$busy" taskset -c 0 bash -c 'while :; do :; done'
+cgroup_run "$busy" bash -c 'while :; do /bin/true; sleep 0.2; done'
 
-port_base=$((20000 + ($$ * 11 + RANDOM) % 12000))
-log=$(mktemp /tmp/hutch-test-viewer-rq-XXXXXX)
-on_exit "rm -f '$log'"
-for try in 1 2 3 4 5; do
-	port=$((port_base + try * 3))
-	hutch-collector --web.listen-address="127.0.0.1:$port" --discovery-interval=0.2 \
-		--probes=runqlat,churn,oomkill 2>"$log" &
-	cpid=$!
-	on_exit "kill_pid $cpid"
-	wait_for 10 sh -c "curl -sf -o /dev/null 'http://127.0.0.1:$port/healthz' || ! kill -0 $cpid 2>/dev/null"
-	kill -0 "$cpid" 2>/dev/null && break
-done
-check "collector is up" curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"
+collector_start --probes=runqlat,churn,oomkill
+port=$COLLECTOR_PORT log=$COLLECTOR_LOG
 # The probes come up as the collector starts; a kernel that refuses one says 0.
 wait_for 10 sh -c "curl -s 'http://127.0.0.1:$port/metrics' | grep -q 'hutch_collector_probe_up{probe=\"runqlat\"}'"
 if ! curl -s "http://127.0.0.1:$port/metrics" | grep -q 'hutch_collector_probe_up{probe="runqlat"} 1'; then

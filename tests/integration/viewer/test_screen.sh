@@ -12,14 +12,14 @@ id=$(test_id)
 busy=$id-busy
 mem=$id-mem
 gone=$id-gone
-vcg_make "$busy"
-vcg_make "$mem"
-vcg_make "$gone"
+cgroup_make "$busy"
+cgroup_make "$mem"
+cgroup_make "$gone"
 vcg_memory_limit "$mem" $((48 * 1024 * 1024))
-vcg_run "$busy" bash -c 'while :; do :; done'
-vcg_run "$mem" sleep 600
-vcg_run "$gone" sleep 600
-gone_pid=$VCG_PID
+cgroup_run "$busy" bash -c 'while :; do :; done'
+cgroup_run "$mem" sleep 600
+cgroup_run "$gone" sleep 600
+gone_pid=$CGROUP_PID
 
 # Sorted by name at first: the busy one is not on top until CPU is chosen.
 tm_start "TERM=xterm-256color $HUTCH_TOP -a -d 1 -s name -f '$id'" || fail "tmux starts"
@@ -71,12 +71,12 @@ check "Esc goes back to the table" tm_wait 5 "s sort  r reverse"
 
 # A cgroup whose process was OOM-killed: the detail view counts it.
 oom=$id-oom
-vcg_make "$oom"
+cgroup_make "$oom"
 vcg_memory_limit "$oom" $((16 * 1024 * 1024))
-vcg_run "$oom" python3 -c 'import time; time.sleep(0.3); x = bytearray(128 << 20); time.sleep(60)'
-oom_pid=$VCG_PID
+cgroup_run "$oom" python3 -c 'import time; time.sleep(0.3); x = bytearray(128 << 20); time.sleep(60)'
+oom_pid=$CGROUP_PID
 wait "$oom_pid" 2>/dev/null
-vcg_run "$oom" sleep 600
+cgroup_run "$oom" sleep 600
 tm send-keys -t top f
 for _ in $(seq 80); do tm send-keys -t top BSpace; done
 tm send-keys -t top -l "$oom"
@@ -102,7 +102,7 @@ tm send-keys -t top Enter
 check "its detail view" tm_wait 5 "cgroup: /$gone"
 kill -KILL "$gone_pid"
 wait "$gone_pid" 2>/dev/null
-vcg_rm "$gone"
+cgroup_rm "$gone"
 check "a vanished container's detail view says so" tm_wait 10 "/$gone is gone"
 tm send-keys -t top f
 for _ in $(seq 80); do tm send-keys -t top BSpace; done
@@ -120,9 +120,9 @@ check "a again: all cgroups" tm_wait 5 "/$mem"
 
 # Colours near a limit: ~57M of a 64M limit is past 75% (yellow) or 90% (red).
 hot=$id-hot
-vcg_make "$hot"
+cgroup_make "$hot"
 vcg_memory_limit "$hot" $((64 * 1024 * 1024))
-vcg_run "$hot" python3 -c 'import time; x = b"\x01" * (50 << 20); time.sleep(600)'
+cgroup_run "$hot" python3 -c 'import time; x = b"\x01" * (50 << 20); time.sleep(600)'
 tm send-keys -t top f
 for _ in $(seq 80); do tm send-keys -t top BSpace; done
 tm send-keys -t top -l "$hot"

@@ -11,25 +11,14 @@ need_bin hutch-collector
 id=$(test_id)
 busy=$id-busy
 mem=$id-mem
-vcg_make "$busy"
-vcg_make "$mem"
+cgroup_make "$busy"
+cgroup_make "$mem"
 vcg_memory_limit "$mem" $((32 * 1024 * 1024))
-vcg_run "$busy" bash -c 'while :; do :; done'
-vcg_run "$mem" sleep 600
+cgroup_run "$busy" bash -c 'while :; do :; done'
+cgroup_run "$mem" sleep 600
 
-port_base=$((20000 + ($$ * 7 + RANDOM) % 12000))
-log=$(mktemp /tmp/hutch-test-viewer-collector-XXXXXX)
-on_exit "rm -f '$log'"
-for try in 1 2 3 4 5; do
-	port=$((port_base + try * 3))
-	hutch-collector --web.listen-address="127.0.0.1:$port" --discovery-interval=0.2 \
-		--spec-interval=0.2 2>"$log" &
-	cpid=$!
-	on_exit "kill_pid $cpid"
-	wait_for 10 sh -c "curl -sf -o /dev/null 'http://127.0.0.1:$port/healthz' || ! kill -0 $cpid 2>/dev/null"
-	kill -0 "$cpid" 2>/dev/null && break
-done
-check "collector is up" curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"
+collector_start
+port=$COLLECTOR_PORT cpid=$COLLECTOR_PID
 
 tmp=$(mktemp /tmp/hutch-test-viewer-XXXXXX)
 on_exit "rm -f '$tmp'"
