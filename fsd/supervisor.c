@@ -17,6 +17,15 @@
  * reads from a clone of the fd (FUSE_DEV_IOC_CLONE) that only it holds, so at
  * its death the kernel ends those requests with ECONNABORTED: those few
  * readers (the requests in flight at that instant) get an error, never a hang.
+ *
+ * A reply is taken only on the /dev/fuse file its request was read from (the
+ * kernel answers ENOENT on any other). So INIT is read from a clone made for
+ * it (init_fd), which the first worker then serves from: on a kernel without
+ * RESEND its own clone must carry INIT's reply, or the connection is never
+ * initialised and every reader waits. The supervisor keeps init_fd until a
+ * worker serves (a worker dying before it answered leaves INIT to the next
+ * one), and for good where RESEND replays lost requests (so the first
+ * worker's death does not end its requests before they are replayed).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +64,7 @@
 struct sup {
 	const struct fsd_supervisor_options *o;
 	int fuse_fd;
+	int init_fd; /* the clone INIT was read from, until a worker answered it (see top); -1 */
 	unsigned char init[MAX_INIT];
 	size_t init_len;
 	bool resend; /* the kernel replays lost requests on FUSE_NOTIFY_RESEND */
@@ -221,6 +231,21 @@ static bool take_from_systemd(struct sup *s)
 	return parse_init(s) == 0;
 }
 
+/* A new /dev/fuse file on the connection of fd (FUSE_DEV_IOC_CLONE), or -errno. */
+static int clone_fuse_fd(int fd)
+{
+	int c = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (c < 0)
+		return -errno;
+	uint32_t src = (uint32_t)fd;
+	if (ioctl(c, FUSE_DEV_IOC_CLONE, &src) < 0) {
+		int e = errno;
+		close(c);
+		return -e;
+	}
+	return c;
+}
+
 /* Mounts a new connection at the mount point and reads its INIT request. */
 static int mount_fresh(struct sup *s)
 {
@@ -238,10 +263,16 @@ static int mount_fresh(struct sup *s)
 		log_error("mount FUSE at %s: %s", s->o->mountpoint, strerror(e));
 		return -e;
 	}
+	s->init_fd = clone_fuse_fd(s->fuse_fd);
+	if (s->init_fd < 0) {
+		log_warn("clone the FUSE fd: %s; INIT is read from the connection's own",
+			 strerror(-s->init_fd));
+		s->init_fd = -1;
+	}
 	_cleanup_free_ unsigned char *buf = malloc(READ_BUF);
 	ssize_t n;
 	do
-		n = buf ? read(s->fuse_fd, buf, READ_BUF) : -1;
+		n = buf ? read(s->init_fd >= 0 ? s->init_fd : s->fuse_fd, buf, READ_BUF) : -1;
 	while (n < 0 && (errno == EINTR || errno == ENOENT));
 	if (n <= 0 || (size_t)n > sizeof(s->init)) {
 		log_error("no INIT request from the kernel: %s", n < 0 ? strerror(errno) : "size");
@@ -258,17 +289,21 @@ static int mount_fresh(struct sup *s)
 	return 0;
 }
 
-/* The fd a new worker reads from: the connection's own, or a clone only it holds (see top). */
+/*
+ * The fd a new worker reads from (see top): the file INIT came from while
+ * INIT may be unanswered; else the connection's own where RESEND replays lost
+ * requests, or a clone only it holds.
+ */
 static int worker_fd(struct sup *s)
 {
+	if (s->init_fd >= 0)
+		return dup(s->init_fd);
 	if (s->resend)
 		return dup(s->fuse_fd);
-	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-	uint32_t src = (uint32_t)s->fuse_fd;
-	if (fd >= 0 && ioctl(fd, FUSE_DEV_IOC_CLONE, &src) < 0) {
+	int fd = clone_fuse_fd(s->fuse_fd);
+	if (fd < 0) {
 		log_warn("clone the FUSE fd: %s; the worker shares the supervisor's",
-			 strerror(errno));
-		close(fd);
+			 strerror(-fd));
 		return dup(s->fuse_fd);
 	}
 	return fd;
@@ -319,13 +354,6 @@ static void start_worker(struct sup *s)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		fcntl(fd, F_SETFD, 0);
 		fcntl(pfd[1], F_SETFD, 0);
-		/* The INIT reply goes where INIT was read (session.c's io_writev). */
-		int ifd = fcntl(s->fuse_fd, F_DUPFD, 3);
-		if (ifd >= 0) {
-			char num[16];
-			snprintf(num, sizeof(num), "%d", ifd);
-			setenv("HUTCH_FSD_INIT_FD", num, 1);
-		}
 		fsd_agent_keep_export(&s->keep, chan_child);
 		execv(s->o->exe, argv);
 		_exit(127);
@@ -406,6 +434,11 @@ static void worker_ready(struct sup *s)
 	close(s->ready_rd);
 	s->ready_rd = -1;
 	log_info("worker %d serves", (int)s->worker);
+	if (s->init_fd >= 0 && !s->resend) {
+		/* INIT is answered: the worker is its clone's last holder now (see top). */
+		close(s->init_fd);
+		s->init_fd = -1;
+	}
 	if (s->retiring > 0) {
 		uint64_t ms = (hutch_now_ns() - s->worker_at) / 1000000;
 		log_info("upgrade: worker %d stops after answering what it read", (int)s->retiring);
@@ -689,13 +722,16 @@ static void finish_stop(struct sup *s)
 	if (umount2(s->o->mountpoint, 0) < 0 && errno != EINVAL && errno != ENOENT &&
 	    umount2(s->o->mountpoint, MNT_DETACH) < 0)
 		log_warn("unmount %s: %s", s->o->mountpoint, strerror(errno));
+	if (s->init_fd >= 0)
+		close(s->init_fd);
 	close(s->fuse_fd);
 	log_info("stopped");
 }
 
 int fsd_supervise(const struct fsd_supervisor_options *o)
 {
-	struct sup s = {.o = o, .fuse_fd = -1, .ready_rd = -1, .ctl = -1, .reply_fd = -1};
+	struct sup s = {
+		.o = o, .fuse_fd = -1, .init_fd = -1, .ready_rd = -1, .ctl = -1, .reply_fd = -1};
 	s.sfd = setup_signals();
 	if (s.sfd < 0) {
 		log_error("signalfd: %s", strerror(errno));
