@@ -336,18 +336,30 @@ static bool parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor
 	return true;
 }
 
+/* The next line of it that starts with a device's "MAJ:MIN" (in *ma, *mi), its other
+ * tokens from *rest on; lines of other kinds ("Total N") are passed over. */
+static bool next_device_line(struct line_iter *it, char *line, size_t size, char **rest,
+			     unsigned *ma, unsigned *mi)
+{
+	while (next_line(it, line, size)) {
+		char *s = line;
+		char *dev = next_token(&s);
+		if (dev && parse_devnum(dev, ma, mi)) {
+			*rest = s;
+			return true;
+		}
+	}
+	return false;
+}
+
 int cgroup_parse_io_stat(const char *buf, size_t len, struct cgroup_blkio_device **devs, size_t *n)
 {
 	if (!buf && len)
 		return -EINVAL;
 	struct line_iter it = {buf, buf + len};
-	char line[LINE_MAX_LEN];
-	while (next_line(&it, line, sizeof(line))) {
-		char *s = line;
-		char *dev = next_token(&s);
-		unsigned ma, mi;
-		if (!dev || !parse_devnum(dev, &ma, &mi))
-			continue;
+	char line[LINE_MAX_LEN], *s;
+	unsigned ma, mi;
+	while (next_device_line(&it, line, sizeof(line), &s, &ma, &mi)) {
 		uint64_t v[4] = {HUTCH_UNKNOWN, HUTCH_UNKNOWN, HUTCH_UNKNOWN, HUTCH_UNKNOWN};
 		static const char *const keys[4] = {"rbytes", "wbytes", "rios", "wios"};
 		char *tok;
@@ -384,17 +396,15 @@ int cgroup_parse_blkio_v1(const char *buf, size_t len, bool ios, struct cgroup_b
 	if (!buf && len)
 		return -EINVAL;
 	struct line_iter it = {buf, buf + len};
-	char line[LINE_MAX_LEN];
-	while (next_line(&it, line, sizeof(line))) {
-		char *s = line;
-		char *dev = next_token(&s);
+	char line[LINE_MAX_LEN], *s;
+	unsigned ma, mi;
+	/* The "Total N" line has no device; Sync/Async/Discard are not kept. */
+	while (next_device_line(&it, line, sizeof(line), &s, &ma, &mi)) {
 		char *op = next_token(&s);
 		char *val = next_token(&s);
-		unsigned ma, mi;
 		uint64_t v;
-		/* The "Total N" line has no device; Sync/Async/Discard are not kept. */
-		if (!dev || !op || !val || next_token(&s) || !parse_devnum(dev, &ma, &mi) ||
-		    !parse_u64_token(val, &v) || v == HUTCH_UNKNOWN)
+		if (!op || !val || next_token(&s) || !parse_u64_token(val, &v) ||
+		    v == HUTCH_UNKNOWN)
 			continue;
 		bool read = strcmp(op, "Read") == 0;
 		if (!read && strcmp(op, "Write") != 0)
