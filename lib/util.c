@@ -190,7 +190,7 @@ int hutch_write_file(const char *path, const char *value)
 	return hutch_write_file_at(AT_FDCWD, path, value);
 }
 
-int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
+static int write_replace(const char *path, const char *data, size_t len, mode_t mode, bool sync)
 {
 	char tmp[4096];
 	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
@@ -212,7 +212,7 @@ int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if ((sync && fsync(fd) < 0) || close(fd) < 0) {
 		int r = -errno;
 		unlink(tmp);
 		return r;
@@ -223,6 +223,16 @@ int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode
 		return r;
 	}
 	return 0;
+}
+
+int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, true);
+}
+
+int hutch_write_file_replace(const char *path, const char *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, false);
 }
 
 int hutch_mkdir_p(const char *path, mode_t mode)

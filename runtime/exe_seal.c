@@ -1,23 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
- * hutch's own executable, as the processes it puts in a container see it
- * (the CVE-2019-5736 class). The container's init is a clone of hutch and
- * `hutch exec` forks into the container before its exec: their
+ * hutch-runc's own executable, as the processes it puts in a container see
+ * it (the CVE-2019-5736 class). Its container process is a clone of
+ * hutch-runc and its `exec` forks into the container before the exec: their
  * /proc/PID/exe, and /proc/self/exe of anything they exec through a
- * "#!/proc/self/exe" script, is hutch's binary. Were that the host's file
- * as installed, a process in the container could open it through that link
- * and chmod it, or write it once it is no longer busy, and the host's next
- * hutch would run its code as root.
+ * "#!/proc/self/exe" script, is its binary. Were that the host's file as
+ * installed, a process in the container could open it through that link and
+ * chmod it, or write it once it is no longer busy, and the host's next run
+ * would run its code as root. (hutch itself no longer needs this: its
+ * containers' processes run hutch-init from a sealed memfd, init.c.)
  *
- * So `run` and `exec` first re-execute hutch from a read-only view of its
- * binary: a detached bind mount of the file (open_tree, OPEN_TREE_CLONE),
- * made read-only (mount_setattr), executed with execveat. Every open of the
- * file through that path, for writing or for a mode change, fails with
- * EROFS, busy or not, and the mount belongs to no namespace: nothing in a
- * container can remount it, and it goes with the last process that runs
- * from it. Nothing is copied: the cost is one exec. Kernels without
- * open_tree/mount_setattr (before 5.12) get runc's answer instead: a copy
- * in a sealed memfd.
+ * So hutch-runc's `create`, `run` and `exec` first re-execute it from a
+ * read-only view of its binary: a detached bind mount of the file
+ * (open_tree, OPEN_TREE_CLONE), made read-only (mount_setattr), executed
+ * with execveat. Every open of the file through that path, for writing or
+ * for a mode change, fails with EROFS, busy or not, and the mount belongs to
+ * no namespace: nothing in a container can remount it, and it goes with the
+ * last process that runs from it. Kernels without open_tree/mount_setattr
+ * (before 5.12) get runc's answer instead: a copy in a sealed memfd.
  */
 #include <errno.h>
 #include <fcntl.h>

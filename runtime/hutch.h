@@ -28,8 +28,6 @@
 /* Global options, set by main before a verb runs. */
 struct hutch_globals {
 	const char *root; /* --root: the state directory */
-	char *args;	  /* the process's argument area (argv[0] to the end of the last), */
-	size_t args_len;  /* rewritten by the container's init to name itself */
 };
 extern struct hutch_globals hutch_globals;
 
@@ -326,7 +324,7 @@ int devices_bpf_rules(const struct dev_rule *rules, size_t n, struct bpf_insn **
 int devices_create(const char *rootfs, const struct hutch_device *devs, size_t n,
 		   struct hutch_error *err);
 
-/* ---- exe_seal.c: hutch's binary as the container's processes see it (CVE-2019-5736) ---- */
+/* ---- exe_seal.c: hutch-runc's binary as its containers' processes see it (CVE-2019-5736) ---- */
 /* Whether hutch runs from a read-only mount or a sealed memfd copy of itself. */
 bool exe_sealed(void);
 /*

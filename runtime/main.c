@@ -128,8 +128,6 @@ int main(int argc, char **argv)
 		{0},
 	};
 	int c;
-	hutch_globals.args = argv[0];
-	hutch_globals.args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {

@@ -55,11 +55,9 @@ void runc_state_free(struct runc_state *st);
 /* Pure: the record as JSON and back. */
 int runc_state_to_json(const struct runc_state *st, char **ret_json);
 int runc_state_from_json(const char *json, struct runc_state *ret, struct hutch_error *err);
-/* <root>/<id>/state.json, by runc_write_file. */
+/* <root>/<id>/state.json, replaced whole, not fsync'd (state means nothing after a reboot). */
 int runc_state_write(const struct runc_state *st);
-/* path replaced whole (a temporary renamed over it), not fsync'd: state, pid files. */
-int runc_write_file(const char *path, const char *data, size_t len, mode_t mode);
-/* --pid-file: the pid, by runc_write_file. */
+/* --pid-file: the pid, replaced whole and not fsync'd (hutch_write_file_replace), as runc's. */
 int runc_write_pid_file(const char *path, pid_t pid);
 /* -ENOENT when there is no such container. */
 int runc_state_read(const char *id, struct runc_state *ret, struct hutch_error *err);

@@ -191,7 +191,7 @@ static int read_bundle(struct create *c, const struct create_opts *o, struct hut
 	/* Kept beside the record: delete runs its poststop hooks, exec takes its defaults. */
 	char copy[4400];
 	snprintf(copy, sizeof(copy), "%s/config.json", c->dir);
-	if ((r = runc_write_file(copy, text, len, 0600)) < 0)
+	if ((r = hutch_write_file_replace(copy, text, len, 0600)) < 0)
 		return hutch_error_setsys(err, -r, "write %s", copy);
 	return 0;
 }

@@ -91,15 +91,22 @@ static void log_line(const char *level, const char *msg)
 	}
 }
 
+/* A message to stderr (unless only_log and there is a log) with its level's word, and to --log. */
+static void report(const char *level, const char *word, bool only_log, const char *fmt, va_list ap)
+{
+	char msg[4096];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (!only_log || !runc_globals.log)
+		fprintf(stderr, "hutch-runc: %s%s\n", word, msg);
+	log_line(level, msg);
+}
+
 int runc_fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char msg[4096];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	report("error", "", false, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "hutch-runc: %s\n", msg);
-	log_line("error", msg);
 	return 1;
 }
 
@@ -107,11 +114,8 @@ void runc_warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char msg[4096];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	report("warning", "warning: ", false, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "hutch-runc: warning: %s\n", msg);
-	log_line("warning", msg);
 }
 
 void runc_debug(const char *fmt, ...)
@@ -120,12 +124,8 @@ void runc_debug(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	char msg[4096];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	report("debug", "debug: ", true, fmt, ap);
 	va_end(ap);
-	if (!runc_globals.log)
-		fprintf(stderr, "hutch-runc: debug: %s\n", msg);
-	log_line("debug", msg);
 }
 
 int hutch_fail(const char *verb, const char *fmt, ...)
@@ -153,8 +153,6 @@ int main(int argc, char **argv)
 		{0},
 	};
 	int c;
-	hutch_globals.args = argv[0];
-	hutch_globals.args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
 		switch (c) {

@@ -138,43 +138,11 @@ int runc_state_from_json(const char *json, struct runc_state *ret, struct hutch_
 	return r;
 }
 
-int runc_write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	/*
-	 * A temporary renamed over path, so a reader sees the whole file or
-	 * none, as runc writes its state and pid files. Not fsync'd: the
-	 * state of processes means nothing after a reboot, and on a disk an
-	 * fsync costs create milliseconds.
-	 */
-	char tmp[4200];
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
-	int r = 0;
-	for (size_t off = 0; off < len && !r;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w > 0)
-			off += (size_t)w;
-		else if (w == 0 || errno != EINTR)
-			r = w < 0 ? -errno : -EIO;
-	}
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}
-
 int runc_write_pid_file(const char *path, pid_t pid)
 {
 	char v[24];
 	int n = snprintf(v, sizeof(v), "%d", (int)pid);
-	return runc_write_file(path, v, (size_t)n, 0644);
+	return hutch_write_file_replace(path, v, (size_t)n, 0644);
 }
 
 int runc_state_write(const struct runc_state *st)
@@ -185,7 +153,7 @@ int runc_state_write(const struct runc_state *st)
 	if (r < 0)
 		return r;
 	runc_path(path, sizeof(path), st->id, "state.json");
-	return runc_write_file(path, json, strlen(json), 0600);
+	return hutch_write_file_replace(path, json, strlen(json), 0600);
 }
 
 int runc_state_read(const char *id, struct runc_state *ret, struct hutch_error *err)

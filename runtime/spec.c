@@ -409,32 +409,30 @@ void run_opts_free(struct run_opts *o)
 	o->env_files = o->cap_add = o->cap_drop = NULL;
 }
 
-/* Names: docker's [a-zA-Z0-9][a-zA-Z0-9_.-]* */
-/* An image reference as docker spells it: [registry[:port]/]path[:tag][@sha256:hex]. */
-static bool valid_image_ref(const char *s)
+/* Shorter than max, a letter or digit first, then letters, digits or the characters of extra. */
+static bool valid_word(const char *s, size_t max, const char *extra)
 {
-	if (!s[0] || strlen(s) >= 256 || strstr(s, "..") || strstr(s, "//"))
+	if (!s[0] || strlen(s) >= max)
 		return false;
 	for (const char *p = s; *p; p++) {
 		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 			     (*p >= '0' && *p <= '9');
-		if (!alnum && (p == s || !strchr("_.-/:@", *p)))
+		if (!alnum && (p == s || !strchr(extra, *p)))
 			return false;
 	}
 	return true;
 }
 
+/* An image reference as docker spells it: [registry[:port]/]path[:tag][@sha256:hex]. */
+static bool valid_image_ref(const char *s)
+{
+	return valid_word(s, 256, "_.-/:@") && !strstr(s, "..") && !strstr(s, "//");
+}
+
+/* Names: docker's [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 static bool valid_name(const char *s)
 {
-	if (!s[0] || strlen(s) >= 64)
-		return false;
-	for (const char *p = s; *p; p++) {
-		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9');
-		if (!alnum && (p == s || !strchr("_.-", *p)))
-			return false;
-	}
-	return true;
+	return valid_word(s, 64, "_.-");
 }
 
 /* "KILL", "SIGKILL", "9" -> 9; -1 if unknown. */

@@ -221,6 +221,41 @@ static void test_write_file_atomic(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The same writer without the fsync: whole replacement, mode, no temporary left. */
+static void test_write_file_replace(void **state)
+{
+	char dir[] = "/tmp/hutch-test-util-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof(path), "%s/pid", dir);
+	assert_int_equal(hutch_write_file_replace(path, "123456", 6, 0644), 0);
+	assert_int_equal(hutch_write_file_replace(path, "42", 2, 0644), 0);
+	char *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
+	assert_int_equal(len, 2);
+	assert_string_equal(buf, "42");
+	free(buf);
+	struct stat stt;
+	assert_int_equal(stat(path, &stt), 0);
+	assert_int_equal(stt.st_mode & 0777, 0644);
+	assert_true(hutch_write_file_replace(dir, "x", 1, 0600) < 0); /* over a directory */
+	char missing[300];
+	snprintf(missing, sizeof(missing), "%s/nope/pid", dir);
+	assert_int_equal(hutch_write_file_replace(missing, "x", 1, 0600), -ENOENT);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *de;
+	int n = 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	assert_int_equal(n, 1); /* pid, no *.tmp.* */
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_parse_seconds(void **state)
 {
 	uint64_t ns = 7;
@@ -324,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_cpuset),
 		cmocka_unit_test(test_error_wrap),
 		cmocka_unit_test(test_write_file_atomic),
+		cmocka_unit_test(test_write_file_replace),
 		cmocka_unit_test(test_parse_seconds),
 		cmocka_unit_test(test_sorted_find),
 		cmocka_unit_test(test_rm_rf_write_new_file),

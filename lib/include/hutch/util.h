@@ -100,6 +100,12 @@ int hutch_write_file(const char *path, const char *value);
 int hutch_write_file_at(int dirfd, const char *path, const char *value);
 /* Writes a file atomically: a temporary beside it, fsync, rename. */
 int hutch_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+/*
+ * The same without the fsync: readers see the old file or the new one, but a
+ * crash may leave neither. For state that means nothing after a reboot (a
+ * runtime's records, pid files), where an fsync on a disk costs milliseconds.
+ */
+int hutch_write_file_replace(const char *path, const char *data, size_t len, mode_t mode);
 /* mkdir -p; existing directories are fine. */
 int hutch_mkdir_p(const char *path, mode_t mode);
 /* rm -rf that stays on path's filesystem and follows no symlink; -ENOTEMPTY if
