@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <linux/fuse.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -816,9 +817,29 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 	return read(fd, buf, len);
 }
 
+/*
+ * The INIT request was read by the supervisor through the connection's own fd;
+ * before Linux 6.9 this worker reads from a clone (see supervisor.c), and the
+ * kernel looks a reply up in the queue of the fd it is written to: the reply to
+ * INIT goes through a copy of the connection's fd (HUTCH_FSD_INIT_FD) or the
+ * connection never initialises. A later worker's reply finds nothing (ENOENT).
+ */
+static int init_reply_fd = -1;
+static uint64_t init_unique;
+
 static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
 	(void)userdata;
+	if (init_reply_fd >= 0 && count > 0 && iov[0].iov_len >= sizeof(struct fuse_out_header) &&
+	    ((const struct fuse_out_header *)iov[0].iov_base)->unique == init_unique) {
+		int ifd = init_reply_fd;
+		init_reply_fd = -1;
+		ssize_t r = writev(ifd, iov, count);
+		int e = errno;
+		close(ifd);
+		errno = e;
+		return r;
+	}
 	return writev(fd, iov, count);
 }
 
@@ -899,7 +920,18 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 		r = hutch_error_set(err, EINVAL, "cannot serve FUSE fd %d", opts->fuse_fd);
 		goto out_destroy;
 	}
+	const char *init_fd = getenv("HUTCH_FSD_INIT_FD");
+	if (init_fd && opts->init_len >= sizeof(struct fuse_in_header)) {
+		init_reply_fd = atoi(init_fd);
+		init_unique = ((const struct fuse_in_header *)opts->init)->unique;
+		fcntl(init_reply_fd, F_SETFD, FD_CLOEXEC);
+	}
+	unsetenv("HUTCH_FSD_INIT_FD");
 	r = replay_init(se, opts->init, opts->init_len);
+	if (init_reply_fd >= 0) {
+		close(init_reply_fd);
+		init_reply_fd = -1;
+	}
 	if (r < 0) {
 		r = hutch_error_set(err, -r, "no INIT request to start from");
 		goto out_destroy;

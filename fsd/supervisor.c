@@ -319,6 +319,13 @@ static void start_worker(struct sup *s)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		fcntl(fd, F_SETFD, 0);
 		fcntl(pfd[1], F_SETFD, 0);
+		/* The INIT reply goes where INIT was read (session.c's io_writev). */
+		int ifd = fcntl(s->fuse_fd, F_DUPFD, 3);
+		if (ifd >= 0) {
+			char num[16];
+			snprintf(num, sizeof(num), "%d", ifd);
+			setenv("HUTCH_FSD_INIT_FD", num, 1);
+		}
 		fsd_agent_keep_export(&s->keep, chan_child);
 		execv(s->o->exe, argv);
 		_exit(127);

@@ -44,36 +44,6 @@ char *image_make_config(const char *const *diff_ids, size_t n, const char *comme
 	return s;
 }
 
-/* Copies fd into path, hashing: the blob as given. */
-static int stage_copy(int fd, const char *path, char hex[IMAGE_ID_HEX + 1], uint64_t *ret_size,
-		      struct hutch_error *err)
-{
-	_cleanup_close_ int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0)
-		return hutch_error_setsys(err, errno, "create %s", path);
-	struct sha256 h;
-	if (sha256_init(&h) < 0)
-		return hutch_error_set(err, ENOMEM, "out of memory");
-	char buf[1 << 16];
-	ssize_t n;
-	uint64_t size = 0;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		sha256_update(&h, buf, (size_t)n);
-		if (write(out, buf, (size_t)n) != n) {
-			sha256_free(&h);
-			return hutch_error_setsys(err, errno ? errno : EIO, "write %s", path);
-		}
-		size += (uint64_t)n;
-	}
-	if (n < 0) {
-		sha256_free(&h);
-		return hutch_error_setsys(err, errno, "read the tarball");
-	}
-	sha256_final(&h, hex);
-	*ret_size = size;
-	return 0;
-}
-
 int cmd_import(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -120,17 +90,28 @@ int cmd_import(int argc, char **argv)
 	snprintf(layer, sizeof(layer), "%s/L0", tmp);
 	snprintf(fs, sizeof(fs), "%s/fs", layer);
 	_cleanup_free_ char *config = NULL;
-	r = stage_copy(fd, blob, ll.hex, &ll.size, &err);
+	/*
+	 * One pass over the tarball: it is unpacked, hashed and kept as the
+	 * blob (what save gives back) as it is read, not copied first and read
+	 * again (for a plain tar that was a second 100 MB written and read).
+	 */
+	struct unpack_result res = {0};
+	_cleanup_close_ int bfd = open(blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (bfd < 0)
+		r = hutch_error_setsys(&err, errno, "create %s", blob);
 	if (r == 0 && (mkdir(layer, 0700) < 0 || mkdir(fs, 0755) < 0))
 		r = hutch_error_setsys(&err, errno, "mkdir %s", fs);
-	struct unpack_result res = {0};
 	if (r == 0) {
-		_cleanup_close_ int bfd = open(blob, O_RDONLY | O_CLOEXEC);
-		progress_begin(&prog, "layer 1/1", ll.size);
-		r = bfd < 0 ? hutch_error_setsys(&err, errno, "open %s", blob)
-			    : layer_unpack(bfd, fs, &prog, &res, &err);
-		if (r == 0)
+		struct stat sb;
+		progress_begin(&prog, "layer 1/1",
+			       fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size
+									  : 0);
+		r = layer_unpack_keep(fd, bfd, fs, &prog, &res, &err);
+		if (r == 0) {
 			progress_end(&prog, "unpacked");
+			memcpy(ll.hex, res.blob_hex, sizeof(ll.hex));
+			ll.size = res.blob_bytes;
+		}
 	}
 	if (r == 0) {
 		snprintf(ll.media_type, sizeof(ll.media_type),

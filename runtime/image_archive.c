@@ -11,6 +11,7 @@
 #include <ftw.h>
 #include <linux/openat2.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -144,14 +145,133 @@ uint64_t layer_max_bytes(void)
 
 /* ---- unpack ---- */
 
+/*
+ * The blob as read from its fd: kept (written to keep_fd and hashed) in the
+ * same pass that unpacks it, when the caller has no copy of its own yet. A
+ * thread of its own writes and hashes each block while the tar reader goes
+ * on with the next (a ring of blocks: libarchive holds the one it was given
+ * until it asks for another), so keeping costs the unpack little time.
+ */
+#define SOURCE_BLOCKS 4
+#define SOURCE_BLOCK  (1 << 20)
+struct unpack_source {
+	int fd, keep_fd;
+	struct sha256 hash; /* of the blob, when kept */
+	uint64_t bytes;
+	unsigned next; /* the block the next read fills */
+	/* the keeper: blocks [kept, filled) are for it to write and hash */
+	pthread_t keeper;
+	bool keeper_running, done;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned long filled, kept;
+	size_t len[SOURCE_BLOCKS];
+	int keep_errno;
+	char (*buf)[SOURCE_BLOCK];
+};
+
+static void *keeper_main(void *arg)
+{
+	struct unpack_source *src = arg;
+	pthread_mutex_lock(&src->lock);
+	for (;;) {
+		while (src->kept == src->filled && !src->done)
+			pthread_cond_wait(&src->cond, &src->lock);
+		if (src->kept == src->filled)
+			break;
+		unsigned i = (unsigned)(src->kept % SOURCE_BLOCKS);
+		size_t n = src->len[i];
+		pthread_mutex_unlock(&src->lock);
+		int e = 0;
+		for (size_t off = 0; off < n && !e;) {
+			ssize_t w = write(src->keep_fd, src->buf[i] + off, n - off);
+			if (w < 0 && errno != EINTR)
+				e = errno;
+			else if (w > 0)
+				off += (size_t)w;
+		}
+		sha256_update(&src->hash, src->buf[i], n);
+		pthread_mutex_lock(&src->lock);
+		if (e && !src->keep_errno)
+			src->keep_errno = e;
+		src->kept++;
+		pthread_cond_broadcast(&src->cond);
+	}
+	pthread_mutex_unlock(&src->lock);
+	return NULL;
+}
+
+/* Waits until the keeper has written everything given to it; its error, if any. */
+static int keeper_drain(struct unpack_source *src)
+{
+	pthread_mutex_lock(&src->lock);
+	while (src->kept != src->filled)
+		pthread_cond_wait(&src->cond, &src->lock);
+	int e = src->keep_errno;
+	pthread_mutex_unlock(&src->lock);
+	return e;
+}
+
+static void keeper_stop(struct unpack_source *src)
+{
+	if (!src->keeper_running)
+		return;
+	pthread_mutex_lock(&src->lock);
+	src->done = true;
+	pthread_cond_broadcast(&src->cond);
+	pthread_mutex_unlock(&src->lock);
+	pthread_join(src->keeper, NULL);
+	src->keeper_running = false;
+}
+
+static la_ssize_t source_read(struct archive *a, void *arg, const void **ret_buf)
+{
+	struct unpack_source *src = arg;
+	unsigned i = src->next;
+	if (src->keeper_running) {
+		/* the block about to be filled must be written out first */
+		pthread_mutex_lock(&src->lock);
+		while (src->filled - src->kept >= SOURCE_BLOCKS)
+			pthread_cond_wait(&src->cond, &src->lock);
+		int e = src->keep_errno;
+		pthread_mutex_unlock(&src->lock);
+		if (e) {
+			archive_set_error(a, e, "keep the blob: %s", strerror(e));
+			return -1;
+		}
+	}
+	ssize_t n;
+	do
+		n = read(src->fd, src->buf[i], SOURCE_BLOCK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "read: %s", strerror(errno));
+		return -1;
+	}
+	if (src->keeper_running && n > 0) {
+		pthread_mutex_lock(&src->lock);
+		src->len[i] = (size_t)n;
+		src->filled++;
+		pthread_cond_broadcast(&src->cond);
+		pthread_mutex_unlock(&src->lock);
+	}
+	if (n > 0)
+		src->next = (i + 1) % SOURCE_BLOCKS;
+	src->bytes += (uint64_t)n;
+	*ret_buf = src->buf[i];
+	return n;
+}
+
 /* The decompressed stream, hashed and counted as the tar reader pulls it. */
 struct unpack_stream {
 	struct archive *outer; /* raw format over the blob's compression */
+	struct unpack_source src;
 	struct sha256 hash;
+	bool hash_tar; /* false when the blob is the tar and already hashed as kept */
 	uint64_t bytes, limit;
 	bool over_limit;
 	struct progress *prog;
-	char buf[1 << 17];
+	char buf[1 << 20];
 };
 
 static la_ssize_t stream_read(struct archive *a, void *arg, const void **ret_buf)
@@ -164,7 +284,8 @@ static la_ssize_t stream_read(struct archive *a, void *arg, const void **ret_buf
 								 : "read error");
 		return -1;
 	}
-	sha256_update(&s->hash, s->buf, (size_t)n);
+	if (s->hash_tar)
+		sha256_update(&s->hash, s->buf, (size_t)n);
 	s->bytes += (uint64_t)n;
 	if (s->bytes > s->limit) {
 		s->over_limit = true;
@@ -439,11 +560,40 @@ static int unpack_entries(struct archive *in, int root, struct unpack_stream *s,
 int layer_unpack(int fd, const char *dir, struct progress *prog, struct unpack_result *ret,
 		 struct hutch_error *err)
 {
+	return layer_unpack_keep(fd, -1, dir, prog, ret, err);
+}
+
+int layer_unpack_keep(int fd, int keep_fd, const char *dir, struct progress *prog,
+		      struct unpack_result *ret, struct hutch_error *err)
+{
 	struct unpack_stream *s = calloc(1, sizeof(*s));
 	if (!s || sha256_init(&s->hash) < 0) {
 		free(s);
 		return hutch_error_set(err, ENOMEM, "out of memory");
 	}
+	s->src.fd = fd;
+	s->src.keep_fd = keep_fd;
+	s->src.buf = malloc(SOURCE_BLOCKS * sizeof(*s->src.buf));
+	pthread_mutex_init(&s->src.lock, NULL);
+	pthread_cond_init(&s->src.cond, NULL);
+	if (!s->src.buf || (keep_fd >= 0 && sha256_init(&s->src.hash) < 0)) {
+		free(s->src.buf);
+		sha256_free(&s->hash);
+		free(s);
+		return hutch_error_set(err, ENOMEM, "out of memory");
+	}
+	if (keep_fd >= 0) {
+		int e = pthread_create(&s->src.keeper, NULL, keeper_main, &s->src);
+		if (e) {
+			free(s->src.buf);
+			sha256_free(&s->hash);
+			sha256_free(&s->src.hash);
+			free(s);
+			return hutch_error_setsys(err, e, "start a thread");
+		}
+		s->src.keeper_running = true;
+	}
+	s->hash_tar = true;
 	s->limit = layer_max_bytes();
 	s->prog = prog;
 	struct archive *in = NULL;
@@ -457,7 +607,7 @@ int layer_unpack(int fd, const char *dir, struct progress *prog, struct unpack_r
 	archive_read_support_filter_all(s->outer);
 	archive_read_support_format_raw(s->outer);
 	struct archive_entry *e;
-	if (archive_read_open_fd(s->outer, fd, 1 << 17) != ARCHIVE_OK ||
+	if (archive_read_open(s->outer, &s->src, NULL, source_read, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(s->outer, &e) != ARCHIVE_OK) {
 		r = hutch_error_set(err, EBADMSG, "not a layer: %s",
 				    archive_error_string(s->outer) ? archive_error_string(s->outer)
@@ -466,6 +616,8 @@ int layer_unpack(int fd, const char *dir, struct progress *prog, struct unpack_r
 	}
 	const char *comp = archive_filter_name(s->outer, 0);
 	ret->compression = !comp || strcmp(comp, "none") == 0 ? "" : comp;
+	/* an uncompressed blob kept here is the tar: its one hash is both digests */
+	s->hash_tar = keep_fd < 0 || ret->compression[0];
 	in = archive_read_new();
 	archive_read_support_format_tar(in);
 	if (archive_read_open(in, s, NULL, stream_read, NULL) != ARCHIVE_OK) {
@@ -487,6 +639,7 @@ int layer_unpack(int fd, const char *dir, struct progress *prog, struct unpack_r
 		goto out;
 	/* the rest of the stream (the tar's zero blocks) is part of the digest */
 	const void *p;
+	la_ssize_t n;
 	while (stream_read(in, s, &p) > 0)
 		;
 	if (s->over_limit) {
@@ -500,7 +653,24 @@ int layer_unpack(int fd, const char *dir, struct progress *prog, struct unpack_r
 		r = hutch_error_set(err, EBADMSG, "%s", archive_error_string(in));
 		goto out;
 	}
-	sha256_final(&s->hash, ret->diff_id);
+	if (keep_fd >= 0) {
+		/* what follows the compressed stream is part of the blob too */
+		while ((n = source_read(s->outer, &s->src, &p)) > 0)
+			;
+		int ke = n < 0 ? 0 : keeper_drain(&s->src);
+		if (n < 0 || ke) {
+			r = ke ? hutch_error_setsys(err, ke, "keep the blob")
+			       : hutch_error_set(err, EIO, "%s", archive_error_string(s->outer));
+			goto out;
+		}
+		keeper_stop(&s->src);
+		sha256_final(&s->src.hash, ret->blob_hex);
+		ret->blob_bytes = s->src.bytes;
+	}
+	if (s->hash_tar)
+		sha256_final(&s->hash, ret->diff_id);
+	else
+		memcpy(ret->diff_id, ret->blob_hex, sizeof(ret->diff_id));
 	ret->tar_bytes = s->bytes;
 out:
 	if (cwd >= 0)
@@ -509,7 +679,12 @@ out:
 		archive_read_free(in);
 	if (s->outer)
 		archive_read_free(s->outer);
+	keeper_stop(&s->src);
+	pthread_mutex_destroy(&s->src.lock);
+	pthread_cond_destroy(&s->src.cond);
+	free(s->src.buf);
 	sha256_free(&s->hash);
+	sha256_free(&s->src.hash);
 	free(s);
 	return r;
 }

@@ -41,9 +41,11 @@ uint64_t layer_max_bytes(void);
 
 /* What unpacking a layer found. */
 struct unpack_result {
-	char diff_id[IMAGE_ID_HEX + 1]; /* sha256 of the uncompressed tar */
-	const char *compression;	/* "", "gzip", "zstd", ... */
-	uint64_t tar_bytes;		/* uncompressed */
+	char diff_id[IMAGE_ID_HEX + 1];	 /* sha256 of the uncompressed tar */
+	const char *compression;	 /* "", "gzip", "zstd", ... */
+	uint64_t tar_bytes;		 /* uncompressed */
+	char blob_hex[IMAGE_ID_HEX + 1]; /* sha256 of the blob as read (layer_unpack_keep) */
+	uint64_t blob_bytes;
 };
 /*
  * Unpacks the layer blob in fd (a tar, plain, gzip, zstd or xz) into the
@@ -55,6 +57,14 @@ struct unpack_result {
  */
 int layer_unpack(int fd, const char *dir, struct progress *prog, struct unpack_result *ret,
 		 struct hutch_error *err);
+/*
+ * layer_unpack, keeping the blob in the same pass: every byte read from fd
+ * (to its end) is also written to keep_fd and hashed into ret->blob_hex. A
+ * blob read once (a pipe, a file on another disk) is unpacked and stored
+ * without a second copy or a second read.
+ */
+int layer_unpack_keep(int fd, int keep_fd, const char *dir, struct progress *prog,
+		      struct unpack_result *ret, struct hutch_error *err);
 
 /*
  * Writes dir as a layer tar to fd (uncompressed), overlay whiteouts as
