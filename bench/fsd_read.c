@@ -7,6 +7,10 @@
  *                                      of ITER reads, in microseconds
  *   fsd_read loop SECONDS FILE...      reads the files in turn for SECONDS and
  *                                      prints how many reads it made
+ *   fsd_read rate SECONDS RATE FILE... the same at RATE reads a second (paced
+ *                                      on an absolute schedule, behind it only
+ *                                      when the daemon is slower), so two
+ *                                      daemons serve the same reads
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -79,7 +83,27 @@ int main(int argc, char **argv)
 		printf("%ld %ld\n", n, failed);
 		return 0;
 	}
-	fprintf(stderr,
-		"usage: fsd_read lat ITER ROUNDS FILE... | fsd_read loop SECONDS FILE...\n");
+	if (argc >= 5 && strcmp(argv[1], "rate") == 0) {
+		double start = now_us(), end = start + atof(argv[2]) * 1e6;
+		double step = 1e6 / atof(argv[3]);
+		long n = 0, failed = 0;
+		for (double t = now_us(); t < end; t = now_us()) {
+			failed += read_once(argv[4 + n % (argc - 4)]) < 0;
+			n++;
+			double next = start + (double)n * step, late = now_us();
+			if (next < late)
+				continue;
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			double ns = (next - late) * 1e3 + (double)ts.tv_nsec;
+			ts.tv_sec += (time_t)(ns / 1e9);
+			ts.tv_nsec = (long)(ns - (double)(time_t)(ns / 1e9) * 1e9);
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		}
+		printf("%ld %ld\n", n, failed);
+		return 0;
+	}
+	fprintf(stderr, "usage: fsd_read lat ITER ROUNDS FILE... | fsd_read loop SECONDS FILE... | "
+			"fsd_read rate SECONDS RATE FILE...\n");
 	return 2;
 }

@@ -21,7 +21,11 @@
 # container's directory, as hutch run binds it).
 # Other engineers load the machine at the same time: figures vary by run.
 # COMPARE=/path/to/an/older/hutch-fsd adds a column read through that binary
-# too, in the same run (an A/B of two builds); NOLOOP=1 skips the readers loop.
+# too, in the same run (an A/B of two builds); NOLOOP=1 skips the readers loop,
+# CTRS_ONLY=1 runs only the containers' part.
+# The containers' part runs each daemon in a loop, then lxcfs and the
+# per-container path again with every reader paced so that both serve the
+# total rate lxcfs reached ("the same reads"), and prints the CPU ratio.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 ITER=${ITER:-500}
@@ -91,6 +95,7 @@ in_cg() {
 		'for f in $CG_PROCS; do echo $$ >"$f"; done; exec unshare --pid --fork --kill-child "$@"' _ "$@"
 }
 
+if [ -z "${CTRS_ONLY:-}" ]; then
 files="proc/meminfo proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/diskstats proc/swaps sys/devices/system/cpu/online"
 args=()
 for f in $files; do
@@ -145,33 +150,56 @@ for d in lxcfs hutch ctrs ${COMPARE:+old}; do
 		'BEGIN { printf "%-10s %11.0f%% %12.0f %16.1f\n", d, 100 * t / hz / s, r / s, r ? 1e6 * t / hz / r : 0 }'
 done
 
+fi
+
 # CPU of a process tree in microseconds (schedstat: exact, where ticks miss short runs).
 cpu_us() {
 	local p
 	for p in $1 $(pgrep -P "$1"); do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%d", s / 1000 }'
 }
 echo
-echo "$CONTAINERS containers, one reader each (its own cgroup and pid namespace), reading meminfo, stat and cpuinfo in a loop for ${SECONDS_LOOP}s:"
-printf '%-10s %12s %12s %16s\n' daemon "CPU %" "reads/s" "CPU us/read"
+echo "$CONTAINERS containers, one reader each (its own cgroup and pid namespace), reading meminfo, stat and cpuinfo for ${SECONDS_LOOP}s:"
 for i in $(seq "$CONTAINERS"); do
 	for d in $dirs; do mkdir -p "$d/$cg/c$i"; done
 	cat "$cs/$cg/cpuset.mems" >"$cs/$cg/c$i/cpuset.mems"
 	cat "$cs/$cg/cpuset.cpus" >"$cs/$cg/c$i/cpuset.cpus"
 	echo $((256 * 1024 * 1024)) >"$(bench_v1_mount memory)/$cg/c$i/memory.limit_in_bytes"
 done
-for d in lxcfs hutch ctrs; do
+# ctr_run DAEMON RATE: every container's reader through DAEMON's path, in a loop
+# (RATE 0) or paced at RATE reads a second each: prints the table's row, and
+# leaves "CPU% reads/s" in $tmp/res-DAEMON-RATE.
+ctr_run() {
+	local d=$1 rate=$2 pid dir t0 t1 reads i mode
 	case $d in lxcfs) pid=$lx_pid ;; hutch) pid=$fsd_pid ;; ctrs) pid=$ctr_pid ;; esac
+	mode=(loop "$SECONDS_LOOP")
+	[ "$rate" = 0 ] || mode=(rate "$SECONDS_LOOP" "$rate")
+	rm -f "$tmp"/ctr-"$d"-*
 	t0=$(cpu_us "$pid")
 	for i in $(seq "$CONTAINERS"); do
 		dir=$tmp/$d
 		[ "$d" = ctrs ] && dir=$tmp/ctrs/$cg%2Fc$i
 		CG_PROCS="$(for x in $dirs; do echo "$x/$cg/c$i/cgroup.procs"; done)" bash -c \
 			'for f in $CG_PROCS; do echo $$ >"$f"; done; exec unshare --pid --fork --kill-child "$@"' _ \
-			"$tmp/fsd_read" loop "$SECONDS_LOOP" "$dir/proc/meminfo" "$dir/proc/stat" "$dir/proc/cpuinfo" >"$tmp/ctr-$d-$i" &
+			"$tmp/fsd_read" "${mode[@]}" "$dir/proc/meminfo" "$dir/proc/stat" "$dir/proc/cpuinfo" >"$tmp/ctr-$d-$i" &
 	done
 	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$" -e "^${old_pid:-x}\$" -e "^$ctr_pid\$")
 	t1=$(cpu_us "$pid")
-	reads=$(cat "$tmp"/ctr-$d-* | awk '{ n += $1; f += $2 } END { print n, f }')
-	awk -v t="$((t1 - t0))" -v s="$SECONDS_LOOP" -v r="${reads% *}" -v f="${reads#* }" -v d="$d" \
-		'BEGIN { printf "%-10s %11.1f%% %12.0f %16.2f%s\n", d, t / 1e4 / s, r / s, r ? t / r : 0, f ? sprintf(" (%d failed)", f) : "" }'
-done
+	reads=$(cat "$tmp"/ctr-"$d"-* | awk '{ n += $1; f += $2 } END { print n, f }')
+	awk -v t="$((t1 - t0))" -v s="$SECONDS_LOOP" -v r="${reads% *}" -v f="${reads#* }" -v d="$d" -v out="$tmp/res-$d-$rate" \
+		'BEGIN { printf "%-10s %11.1f%% %12.0f %16.2f%s\n", d, t / 1e4 / s, r / s, r ? t / r : 0, f ? sprintf(" (%d failed)", f) : ""; printf "%.3f %.0f\n", t / 1e4 / s, r / s >out }'
+}
+# ratio A B: "A/B" of the CPU% in two result files.
+ratio() {
+	awk 'NR == FNR { a = $1; next } { printf "%.3f", ($1 > 0 ? a / $1 : 0) }' "$1" "$2"
+}
+echo "in a loop (each daemon as fast as it serves):"
+printf '%-10s %12s %12s %16s\n' daemon "CPU %" "reads/s" "CPU us/read"
+for d in lxcfs hutch ctrs; do ctr_run "$d" 0; done
+# The same reads: every daemon at the total rate lxcfs reached in the loop.
+total=$(awk '{ print $2 }' "$tmp/res-lxcfs-0")
+each=$(awk -v t="$total" -v n="$CONTAINERS" 'BEGIN { r = t / n; print (r > 1 ? int(r) : 1) }')
+echo "the same reads: each reader paced at $each reads/s ($((each * CONTAINERS)) reads/s in all, lxcfs's rate in the loop):"
+printf '%-10s %12s %12s %16s\n' daemon "CPU %" "reads/s" "CPU us/read"
+for d in lxcfs ctrs; do ctr_run "$d" "$each"; done
+echo "per-ctr CPU / lxcfs CPU: $(ratio "$tmp/res-ctrs-$each" "$tmp/res-lxcfs-$each") for the same reads" \
+	"(target < 0.1), $(ratio "$tmp/res-ctrs-0" "$tmp/res-lxcfs-0") in the loop (per-ctr serving $(awk 'NR == FNR { a = $2; next } { printf "%.0fx", $2 ? a / $2 : 0 }' "$tmp/res-ctrs-0" "$tmp/res-lxcfs-0") the reads)"

@@ -865,9 +865,18 @@ static void push_pass(struct cv_ctx *ctx)
 {
 	/* One clock read a pass: on some VMs it is a system call. */
 	uint64_t now = hutch_now_ns();
-	pthread_rwlock_rdlock(&ctx->table_lock);
-	for (size_t i = 0; i < N_CTR_BUCKETS; i++)
-		for (struct cv_ctr *c = ctx->ctrs[i]; c; c = c->next) {
+	/*
+	 * The table lock only to read a bucket's head: an invalidation below
+	 * waits for a page a reader is filling, whose READ may sit behind a
+	 * LOOKUP of a new container waiting for the write lock. Containers are
+	 * only ever put at a bucket's head and freed at exit, so the rest of a
+	 * chain can be walked without the lock.
+	 */
+	for (size_t i = 0; i < N_CTR_BUCKETS; i++) {
+		pthread_rwlock_rdlock(&ctx->table_lock);
+		struct cv_ctr *head = ctx->ctrs[i];
+		pthread_rwlock_unlock(&ctx->table_lock);
+		for (struct cv_ctr *c = head; c; c = c->next) {
 			uint64_t last_c = atomic_load(&c->last_req_ns);
 			if (!c->n_pushing && (!last_c || now - last_c >= CV_IDLE_NS))
 				continue;
@@ -896,7 +905,7 @@ static void push_pass(struct cv_ctx *ctx)
 				pthread_mutex_unlock(&cf->push_lock);
 			}
 		}
-	pthread_rwlock_unlock(&ctx->table_lock);
+	}
 }
 
 static void *pusher_main(void *u)

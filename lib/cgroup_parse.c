@@ -336,22 +336,36 @@ static bool parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor
 	return true;
 }
 
+/* The lines of a block-I/O file that start with a device's "MAJ:MIN". */
+struct device_lines {
+	struct line_iter it;
+	char line[LINE_MAX_LEN];
+	char *rest; /* the line's tokens after the device */
+	unsigned major, minor;
+};
+
+/* The next device line; lines of other kinds ("Total N") are passed over. */
+static bool next_device_line(struct device_lines *dl)
+{
+	while (next_line(&dl->it, dl->line, sizeof(dl->line))) {
+		dl->rest = dl->line;
+		char *dev = next_token(&dl->rest);
+		if (dev && parse_devnum(dev, &dl->major, &dl->minor))
+			return true;
+	}
+	return false;
+}
+
 int cgroup_parse_io_stat(const char *buf, size_t len, struct cgroup_blkio_device **devs, size_t *n)
 {
 	if (!buf && len)
 		return -EINVAL;
-	struct line_iter it = {buf, buf + len};
-	char line[LINE_MAX_LEN];
-	while (next_line(&it, line, sizeof(line))) {
-		char *s = line;
-		char *dev = next_token(&s);
-		unsigned ma, mi;
-		if (!dev || !parse_devnum(dev, &ma, &mi))
-			continue;
+	struct device_lines dl = {.it = {buf, buf + len}};
+	while (next_device_line(&dl)) {
 		uint64_t v[4] = {HUTCH_UNKNOWN, HUTCH_UNKNOWN, HUTCH_UNKNOWN, HUTCH_UNKNOWN};
 		static const char *const keys[4] = {"rbytes", "wbytes", "rios", "wios"};
 		char *tok;
-		while ((tok = next_token(&s))) {
+		while ((tok = next_token(&dl.rest))) {
 			char *eq = strchr(tok, '=');
 			if (!eq)
 				continue;
@@ -363,7 +377,7 @@ int cgroup_parse_io_stat(const char *buf, size_t len, struct cgroup_blkio_device
 					v[k] = x;
 			}
 		}
-		struct cgroup_blkio_device *d = blkio_device(devs, n, ma, mi);
+		struct cgroup_blkio_device *d = blkio_device(devs, n, dl.major, dl.minor);
 		if (!d)
 			return -ENOMEM;
 		if (v[0] != HUTCH_UNKNOWN)
@@ -383,23 +397,19 @@ int cgroup_parse_blkio_v1(const char *buf, size_t len, bool ios, struct cgroup_b
 {
 	if (!buf && len)
 		return -EINVAL;
-	struct line_iter it = {buf, buf + len};
-	char line[LINE_MAX_LEN];
-	while (next_line(&it, line, sizeof(line))) {
-		char *s = line;
-		char *dev = next_token(&s);
-		char *op = next_token(&s);
-		char *val = next_token(&s);
-		unsigned ma, mi;
+	struct device_lines dl = {.it = {buf, buf + len}};
+	/* The "Total N" line has no device; Sync/Async/Discard are not kept. */
+	while (next_device_line(&dl)) {
+		char *op = next_token(&dl.rest);
+		char *val = next_token(&dl.rest);
 		uint64_t v;
-		/* The "Total N" line has no device; Sync/Async/Discard are not kept. */
-		if (!dev || !op || !val || next_token(&s) || !parse_devnum(dev, &ma, &mi) ||
-		    !parse_u64_token(val, &v) || v == HUTCH_UNKNOWN)
+		if (!op || !val || next_token(&dl.rest) || !parse_u64_token(val, &v) ||
+		    v == HUTCH_UNKNOWN)
 			continue;
 		bool read = strcmp(op, "Read") == 0;
 		if (!read && strcmp(op, "Write") != 0)
 			continue;
-		struct cgroup_blkio_device *d = blkio_device(devs, n, ma, mi);
+		struct cgroup_blkio_device *d = blkio_device(devs, n, dl.major, dl.minor);
 		if (!d)
 			return -ENOMEM;
 		if (ios)

@@ -45,7 +45,7 @@ struct build {
 	char **args;		      /* the stage's ARGs, with values */
 	char **ignore;		      /* .dockerignore's patterns */
 	bool cmd_set;		      /* CMD given in this stage (ENTRYPOINT keeps it) */
-	size_t step;
+	size_t step, n_steps;	      /* the step being built (from 1), of how many */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -275,8 +275,12 @@ static int land_stage(struct build *b, const char *stage, const char *created_by
 	char blob[4200], dir[4200], name[32];
 	struct land_layer top = {0};
 	snprintf(name, sizeof(name), "s%zu", b->step);
+	struct progress prog;
+	char what[64];
+	progress_init(&prog, b->quiet);
+	snprintf(what, sizeof(what), "step %zu/%zu layer", b->step, b->n_steps);
 	int r = layer_from_dir(stage, b->tmp, name, &top, blob, sizeof(blob), dir, sizeof(dir),
-			       err);
+			       &prog, what, err);
 	if (r == 0)
 		r = land_step(b, &top, created_by, timeless, err);
 	unlink(blob);
@@ -643,7 +647,12 @@ static int step_run(struct build *b, const struct build_step *st, struct hutch_e
 	hutch_state_free(&cst);
 	struct land_layer top = {0};
 	snprintf(lname, sizeof(lname), "s%zu", b->step);
-	r = layer_from_dir(upper, b->tmp, lname, &top, blob, sizeof(blob), dir, sizeof(dir), err);
+	struct progress prog;
+	char what[64];
+	progress_init(&prog, b->quiet);
+	snprintf(what, sizeof(what), "step %zu/%zu layer", b->step, b->n_steps);
+	r = layer_from_dir(upper, b->tmp, lname, &top, blob, sizeof(blob), dir, sizeof(dir), &prog,
+			   what, err);
 	remove_container(b, name);
 	if (r == 0) {
 		_cleanup_free_ char *by = NULL;
@@ -737,6 +746,7 @@ static int run_step(struct build *b, const struct build_step *st, bool before_fr
 static int run_file(struct build *b, const struct build_file *f)
 {
 	bool before_from = true;
+	b->n_steps = f->n;
 	for (size_t i = 0; i < f->n; i++) {
 		const struct build_step *st = &f->steps[i];
 		struct hutch_error err = {0};

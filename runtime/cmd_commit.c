@@ -20,7 +20,7 @@
 
 int layer_from_dir(const char *dir, const char *tmp, const char *name, struct land_layer *ret,
 		   char *blob, size_t blob_size, char *unpacked, size_t unpacked_size,
-		   struct hutch_error *err)
+		   struct progress *prog, const char *what, struct hutch_error *err)
 {
 	snprintf(blob, blob_size, "%s/%s.tar", tmp, name);
 	snprintf(unpacked, unpacked_size, "%s/%s", tmp, name);
@@ -37,8 +37,12 @@ int layer_from_dir(const char *dir, const char *tmp, const char *name, struct la
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return hutch_error_setsys(err, errno, "seek %s", blob);
 	struct unpack_result res = {0};
-	if ((r = layer_unpack(fd, fs, NULL, &res, err)) < 0)
+	if (prog)
+		progress_begin(prog, what, ret->size);
+	if ((r = layer_unpack(fd, fs, prog, &res, err)) < 0)
 		return hutch_error_wrap(err, "unpack the new layer");
+	if (prog)
+		progress_end(prog, "committed");
 	ret->path = blob;
 	ret->unpacked = unpacked;
 	snprintf(ret->media_type, sizeof(ret->media_type),
@@ -167,12 +171,12 @@ static int commit(const struct hutch_state *st, const char *name, const char *me
 			goto out;
 		}
 		if ((r = layer_from_dir(st->rootfs, tmp, "base", &ll[n], blobs[0], sizeof(blobs[0]),
-					dirs[0], sizeof(dirs[0]), err)) < 0)
+					dirs[0], sizeof(dirs[0]), NULL, NULL, err)) < 0)
 			goto out;
 		n++;
 	}
 	if ((r = layer_from_dir(upper, tmp, "top", &ll[n], blobs[1], sizeof(blobs[1]), dirs[1],
-				sizeof(dirs[1]), err)) < 0)
+				sizeof(dirs[1]), NULL, NULL, err)) < 0)
 		goto out;
 	n++;
 	/* the config: the image's (or a minimal one), its diff_ids and history grown */

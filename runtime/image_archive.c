@@ -271,21 +271,27 @@ struct unpack_stream {
 	uint64_t bytes, limit;
 	bool over_limit;
 	struct progress *prog;
-	char buf[1 << 20];
 };
 
 static la_ssize_t stream_read(struct archive *a, void *arg, const void **ret_buf)
 {
 	struct unpack_stream *s = arg;
-	la_ssize_t n = archive_read_data(s->outer, s->buf, sizeof(s->buf));
-	if (n < 0) {
+	/* the raw format's blocks as they are (no copy): the tar reader is done
+	 * with the last one when it asks for the next */
+	const void *buf = NULL;
+	size_t n = 0;
+	la_int64_t off;
+	int k = archive_read_data_block(s->outer, &buf, &n, &off);
+	if (k == ARCHIVE_EOF)
+		return 0;
+	if (k < ARCHIVE_OK) {
 		archive_set_error(a, archive_errno(s->outer) ? archive_errno(s->outer) : EIO, "%s",
 				  archive_error_string(s->outer) ? archive_error_string(s->outer)
 								 : "read error");
 		return -1;
 	}
 	if (s->hash_tar)
-		sha256_update(&s->hash, s->buf, (size_t)n);
+		sha256_update(&s->hash, buf, n);
 	s->bytes += (uint64_t)n;
 	if (s->bytes > s->limit) {
 		s->over_limit = true;
@@ -294,8 +300,8 @@ static la_ssize_t stream_read(struct archive *a, void *arg, const void **ret_buf
 	}
 	if (s->prog)
 		progress_update(s->prog, (uint64_t)archive_filter_bytes(s->outer, -1));
-	*ret_buf = s->buf;
-	return n;
+	*ret_buf = buf;
+	return (la_ssize_t)n;
 }
 
 /* "./a//b/" -> "a/b"; leading '/' stripped (inside the layer, as docker does); ".." refused. */

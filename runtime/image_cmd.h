@@ -56,11 +56,11 @@ size_t land_layers_of(const struct image_record *rec, struct land_layer *ll);
 /*
  * Packs dir as a layer blob tmp/<name>.tar and unpacks it again as
  * tmp/<name>/fs, ready to land: a container's upper directory for commit,
- * a staged COPY for build.
+ * a staged COPY for build. prog (or NULL) reports the unpacking as what.
  */
 int layer_from_dir(const char *dir, const char *tmp, const char *name, struct land_layer *ret,
 		   char *blob, size_t blob_size, char *unpacked, size_t unpacked_size,
-		   struct hutch_error *err);
+		   struct progress *prog, const char *what, struct hutch_error *err);
 /* A minimal image config (amd64, linux, PATH) over these layers: malloc'd JSON. */
 char *image_make_config(const char *const *diff_ids, size_t n, const char *comment);
 

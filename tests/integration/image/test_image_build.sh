@@ -46,6 +46,8 @@ out=$(hutch build -t app:1 --build-arg GREETING=hello --cgroup-parent "$CGPARENT
 assert_eq "build: exit 0" 0 $?
 assert_contains "docker's step lines" "Step 8/15 : COPY --chown=65534:65534 hello.txt /data/owned.txt" "$out"
 assert_contains "the tag" "Successfully tagged app:1" "$out"
+assert_contains "a progress line per layer made (not a terminal)" "step 8/15 layer: committed" "$out"
+check "no bar when not a terminal" test "$(grep -c '\[=' <<<"$out")" -eq 0
 run_out=$(hutch run --rm --cgroup-parent "$CGPARENT" app:1)
 assert_eq "Entrypoint + Cmd run in WorkingDir as User with Env (and the build arg)" \
 	"hello two words /srv/app 65534 two words" "$(echo $run_out)"
@@ -71,6 +73,11 @@ assert_eq "second build: no RUN container" 0 "$(grep -c 'Running in' <<<"$out")"
 assert_eq "second build: the same image" "$id1" "$(hutch image inspect app:1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')"
 out=$(hutch build -q -t app:2 --build-arg GREETING=other --cgroup-parent "$CGPARENT" "$C" 2>&1)
 assert_eq "another build arg value: -q prints the id only" 1 "$(grep -c '^sha256:' <<<"$out")"
+assert_eq "-q: no progress" 0 "$(grep -c 'layer' <<<"$out")"
+# on a terminal: a bar per layer (bytes, rate, step done/total), then the line
+out=$(in_pty 120 "env HUTCH_IMAGES_DIR='$HUTCH_IMAGES_DIR' '$HUTCH_BIN/hutch' --root '$HROOT' build --no-cache -t app:5 --build-arg GREETING=hello --cgroup-parent '$CGPARENT' '$C'")
+assert_contains "a terminal: the build's step lines" "Successfully tagged app:5" "$out"
+assert_contains "a terminal: the layer's final line" "step 8/15 layer: committed" "$out"
 assert_eq "another build arg: the RUN ran again" "other two words" \
 	"$(hutch run --rm --cgroup-parent "$CGPARENT" --entrypoint "" app:2 cat /srv/app/greeting)"
 echo changed >"$C/conf/one"

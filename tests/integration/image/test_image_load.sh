@@ -27,6 +27,27 @@ for fmt in docker oci; do
 	done
 done
 assert_contains "progress lines when not a terminal" "layer 4/4" "$(cat "$T/err")"
+check "no bar when not a terminal" test "$(grep -c '\[=\|\[ ' "$T/err")" -eq 0
+# on a terminal: a bar per layer (bytes done/total, rate; redrawn every 0.1 s,
+# so the layer is big enough to take longer), then its line; -q: nothing
+python3 - "$T/big.tar" <<'PY'
+import io, os, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    ti = tarfile.TarInfo("big"); ti.size = 128 << 20
+    t.addfile(ti, io.BytesIO(os.urandom(ti.size)))
+PY
+$MKIMAGE archive "$T/img-big.tar" "$T/base.tar" "$T/big.tar" --format oci --compress none --tag test/big:1
+rm -f "$T/big.tar"
+rm -rf "$T/ptystore"
+out=$(in_pty 120 "env HUTCH_IMAGES_DIR='$T/ptystore' '$HUTCH_BIN/hutch' load -i '$T/img-big.tar'")
+assert_contains "a terminal: a bar with bytes done/total and the rate" "layer 2/2" \
+	"$(grep -o 'layer 2/2 [0-9a-f]* \[[= ]*\] [0-9.]* [kMG]B/[0-9.]* [kMG]B [0-9.]* [kMG]B/s' <<<"$out" | head -1)"
+assert_contains "a terminal: the layer's final line" "unpacked" "$(grep 'layer 2/2' <<<"$out" | tail -1)"
+assert_contains "a terminal: the image loaded" "Loaded image: test/big:1" "$out"
+rm -rf "$T/ptystore" "$T/img-big.tar"
+out=$(in_pty 120 "env HUTCH_IMAGES_DIR='$T/ptystore' '$HUTCH_BIN/hutch' load -q -i '$T/img-oci-gzip.tar'")
+assert_eq "-q on a terminal: no progress" "Loaded image: test/img:oci-gzip" "$(echo $out)"
+rm -rf "$T/ptystore"
 # the same layers, however compressed, are one layer in the store
 assert_eq "each layer unpacked once, shared by 5 images" 4 "$(ls "$HUTCH_IMAGES_DIR/layers" | wc -l)"
 
