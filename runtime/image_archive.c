@@ -569,13 +569,14 @@ int layer_unpack(int fd, const char *dir, struct progress *prog, struct unpack_r
 	return layer_unpack_keep(fd, -1, dir, prog, ret, err);
 }
 
-int layer_unpack_keep(int fd, int keep_fd, const char *dir, struct progress *prog,
-		      struct unpack_result *ret, struct hutch_error *err)
+/* The stream state of one unpack, with its keeper thread started when keep_fd is set; NULL on error. */
+static struct unpack_stream *unpack_stream_new(int fd, int keep_fd, struct hutch_error *err)
 {
 	struct unpack_stream *s = calloc(1, sizeof(*s));
 	if (!s || sha256_init(&s->hash) < 0) {
 		free(s);
-		return hutch_error_set(err, ENOMEM, "out of memory");
+		hutch_error_set(err, ENOMEM, "out of memory");
+		return NULL;
 	}
 	s->src.fd = fd;
 	s->src.keep_fd = keep_fd;
@@ -586,7 +587,8 @@ int layer_unpack_keep(int fd, int keep_fd, const char *dir, struct progress *pro
 		free(s->src.buf);
 		sha256_free(&s->hash);
 		free(s);
-		return hutch_error_set(err, ENOMEM, "out of memory");
+		hutch_error_set(err, ENOMEM, "out of memory");
+		return NULL;
 	}
 	if (keep_fd >= 0) {
 		int e = pthread_create(&s->src.keeper, NULL, keeper_main, &s->src);
@@ -595,10 +597,69 @@ int layer_unpack_keep(int fd, int keep_fd, const char *dir, struct progress *pro
 			sha256_free(&s->hash);
 			sha256_free(&s->src.hash);
 			free(s);
-			return hutch_error_setsys(err, e, "start a thread");
+			hutch_error_setsys(err, e, "start a thread");
+			return NULL;
 		}
 		s->src.keeper_running = true;
 	}
+	return s;
+}
+
+static void unpack_stream_free(struct unpack_stream *s)
+{
+	if (s->outer)
+		archive_read_free(s->outer);
+	keeper_stop(&s->src);
+	pthread_mutex_destroy(&s->src.lock);
+	pthread_cond_destroy(&s->src.cond);
+	free(s->src.buf);
+	sha256_free(&s->hash);
+	sha256_free(&s->src.hash);
+	free(s);
+}
+
+/* After the entries: the rest of the stream, the limit, the kept blob and the digests. */
+static int unpack_finish(struct archive *in, struct unpack_stream *s, int keep_fd,
+			 struct unpack_result *ret, struct hutch_error *err)
+{
+	/* the rest of the stream (the tar's zero blocks) is part of the digest */
+	const void *p;
+	la_ssize_t n;
+	while (stream_read(in, s, &p) > 0)
+		;
+	if (s->over_limit)
+		return hutch_error_set(err, EFBIG,
+				       "larger than %llu bytes unpacked (HUTCH_MAX_LAYER_BYTES): a "
+				       "decompression bomb?",
+				       (unsigned long long)s->limit);
+	if (archive_errno(in) && archive_error_string(in))
+		return hutch_error_set(err, EBADMSG, "%s", archive_error_string(in));
+	if (keep_fd >= 0) {
+		/* what follows the compressed stream is part of the blob too */
+		while ((n = source_read(s->outer, &s->src, &p)) > 0)
+			;
+		int ke = n < 0 ? 0 : keeper_drain(&s->src);
+		if (n < 0 || ke)
+			return ke ? hutch_error_setsys(err, ke, "keep the blob")
+				  : hutch_error_set(err, EIO, "%s", archive_error_string(s->outer));
+		keeper_stop(&s->src);
+		sha256_final(&s->src.hash, ret->blob_hex);
+		ret->blob_bytes = s->src.bytes;
+	}
+	if (s->hash_tar)
+		sha256_final(&s->hash, ret->diff_id);
+	else
+		memcpy(ret->diff_id, ret->blob_hex, sizeof(ret->diff_id));
+	ret->tar_bytes = s->bytes;
+	return 0;
+}
+
+int layer_unpack_keep(int fd, int keep_fd, const char *dir, struct progress *prog,
+		      struct unpack_result *ret, struct hutch_error *err)
+{
+	struct unpack_stream *s = unpack_stream_new(fd, keep_fd, err);
+	if (!s)
+		return -err->err;
 	s->hash_tar = true;
 	s->limit = layer_max_bytes();
 	s->prog = prog;
@@ -641,57 +702,14 @@ int layer_unpack_keep(int fd, int keep_fd, const char *dir, struct progress *pro
 	r = unpack_entries(in, root, s, err);
 	if (fchdir(cwd) < 0 && r == 0)
 		r = hutch_error_setsys(err, errno, "chdir back");
-	if (r < 0)
-		goto out;
-	/* the rest of the stream (the tar's zero blocks) is part of the digest */
-	const void *p;
-	la_ssize_t n;
-	while (stream_read(in, s, &p) > 0)
-		;
-	if (s->over_limit) {
-		r = hutch_error_set(err, EFBIG,
-				    "larger than %llu bytes unpacked (HUTCH_MAX_LAYER_BYTES): a "
-				    "decompression bomb?",
-				    (unsigned long long)s->limit);
-		goto out;
-	}
-	if (archive_errno(in) && archive_error_string(in)) {
-		r = hutch_error_set(err, EBADMSG, "%s", archive_error_string(in));
-		goto out;
-	}
-	if (keep_fd >= 0) {
-		/* what follows the compressed stream is part of the blob too */
-		while ((n = source_read(s->outer, &s->src, &p)) > 0)
-			;
-		int ke = n < 0 ? 0 : keeper_drain(&s->src);
-		if (n < 0 || ke) {
-			r = ke ? hutch_error_setsys(err, ke, "keep the blob")
-			       : hutch_error_set(err, EIO, "%s", archive_error_string(s->outer));
-			goto out;
-		}
-		keeper_stop(&s->src);
-		sha256_final(&s->src.hash, ret->blob_hex);
-		ret->blob_bytes = s->src.bytes;
-	}
-	if (s->hash_tar)
-		sha256_final(&s->hash, ret->diff_id);
-	else
-		memcpy(ret->diff_id, ret->blob_hex, sizeof(ret->diff_id));
-	ret->tar_bytes = s->bytes;
+	if (r == 0)
+		r = unpack_finish(in, s, keep_fd, ret, err);
 out:
 	if (cwd >= 0)
 		close(cwd);
 	if (in)
 		archive_read_free(in);
-	if (s->outer)
-		archive_read_free(s->outer);
-	keeper_stop(&s->src);
-	pthread_mutex_destroy(&s->src.lock);
-	pthread_cond_destroy(&s->src.cond);
-	free(s->src.buf);
-	sha256_free(&s->hash);
-	sha256_free(&s->src.hash);
-	free(s);
+	unpack_stream_free(s);
 	return r;
 }
 
