@@ -606,7 +606,7 @@ static void serve_one(struct fsd_agent *a, int lfd)
 	}
 	if (a->mine)
 		atomic_store(&a->mine->id, req->id);
-	if (req->data.nr == __NR_sysinfo && NATIVE_ARCH && req->data.arch == NATIVE_ARCH) {
+	if (req->data.nr == __NR_sysinfo && NATIVE_ARCH != 0 && req->data.arch == NATIVE_ARCH) {
 		r = answer_sysinfo(a, lfd, req);
 		if (r == 0)
 			respond(lfd, req->id, 0, 0, a->sizes.seccomp_notif_resp);

@@ -323,10 +323,10 @@ static int copy_source(const struct build_copy *c, const char *src, const char *
 		return add_archive(c, fd, dest, src, err);
 	char target[4096], parent[4096], path[8300];
 	const char *base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
-	if (dir)
-		snprintf(target, sizeof(target), "%s%s%s", dest, dest[0] ? "/" : "", base);
-	else
-		snprintf(target, sizeof(target), "%s", dest);
+	int n = dir ? snprintf(target, sizeof(target), "%s%s%s", dest, dest[0] ? "/" : "", base)
+		    : snprintf(target, sizeof(target), "%s", dest);
+	if (n < 0 || (size_t)n >= sizeof(target))
+		return hutch_error_set(err, ENAMETOOLONG, "%s: destination path too long", src);
 	snprintf(parent, sizeof(parent), "%s", target);
 	char *slash = strrchr(parent, '/');
 	*(slash ? slash : parent) = '\0';

@@ -93,7 +93,9 @@ int rlimit_parse(const char *s, struct hutch_ulimit *ret, struct hutch_error *er
 	if (hard)
 		*hard++ = '\0';
 	struct hutch_ulimit u = {0};
-	snprintf(u.name, sizeof(u.name), "%s", buf);
+	/* rlimit_resource knows the name: it fits */
+	if (snprintf(u.name, sizeof(u.name), "%s", buf) >= (int)sizeof(u.name))
+		return hutch_error_set(err, EINVAL, "--ulimit '%s': unknown limit", s);
 	if (parse_limit(soft, &u.soft) < 0 || (hard && parse_limit(hard, &u.hard) < 0))
 		return hutch_error_set(err, EINVAL,
 				       "--ulimit '%s': limits are numbers, or -1 for unlimited", s);

@@ -92,7 +92,8 @@ static void log_line(const char *level, const char *msg)
 }
 
 /* A message to stderr (unless only_log and there is a log) with its level's word, and to --log. */
-static void report(const char *level, const char *word, bool only_log, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 4, 0)))
+report(const char *level, const char *word, bool only_log, const char *fmt, va_list ap)
 {
 	char msg[4096];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
