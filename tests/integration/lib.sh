@@ -219,6 +219,17 @@ in_pty() {
 	SHELL=/bin/sh script -qec "exec timeout --foreground -k 5 $secs $*" /dev/null </dev/null | tr -d '\0\r'
 }
 
+# wait_until TIMEOUT_S EXPR: as wait_for, for a shell expression that is
+# evaluated anew at each try, so the $(...) in it are run again (wait_for's
+# arguments are expanded once, by the caller).
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	until eval "$2"; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
 # Kills a process and waits for it, by pid.
 kill_pid() {
 	local pid=$1

@@ -39,7 +39,7 @@ bash -c 'echo $$ >"$1/cgroup.procs" || exit 99; read <"$2"; for ((i = 0; i < 100
 	_ "$v2/$name" "$tmp/go" "$tmp/done" &
 on_exit "kill_pid $!"
 sel="id=\"/$name\""
-wait_for 10 test -n "$(metric container_process_execs_total "$sel")"
+wait_until 10 'test -n "$(metric container_process_execs_total "$sel")"'
 e0=$(metric container_process_execs_total "$sel")
 echo >"$tmp/go"
 read -r <"$tmp/done"
@@ -48,7 +48,7 @@ assert_eq "100 execs on the unified cgroup's key" 100 $((e1 - e0))
 echo >"$tmp/go"
 if [ "$(metric hutch_collector_probe_up 'probe="runqlat"')" = 1 ]; then
 	# The busy loop is preempted now and then (timer ticks, other tasks): waits counted.
-	wait_for 10 test -n "$(hist_field container_cpu_runqueue_latency_seconds "/$name" _count)"
+	wait_until 10 'test -n "$(hist_field container_cpu_runqueue_latency_seconds "/$name" _count)"'
 	assert_between "run-queue waits on the unified cgroup's key" 1 1e9 \
 		"$(hist_field container_cpu_runqueue_latency_seconds "/$name" _count)"
 fi

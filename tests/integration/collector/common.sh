@@ -33,6 +33,12 @@ metric() {
 		$1 == n && m == "" { print $2; exit }'
 }
 
+# metric_ge NAME SELECTOR MIN: the series exists and its value is at least MIN
+# (scraped at each call, so wait_for can poll it).
+metric_ge() {
+	awk -v v="$(metric "$1" "$2")" -v m="$3" 'BEGIN { exit !(v != "" && v + 0 >= m) }'
+}
+
 # cpu_rates SELECTOR CMD...: over 2 s, sets RATE to the growth per second of
 # container_cpu_usage_seconds_total{SELECTOR} and KRATE to that of the CPU seconds
 # CMD prints (the kernel's own count for the processes measured).

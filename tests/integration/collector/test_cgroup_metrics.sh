@@ -36,7 +36,7 @@ collector_start
 # shared machine it may get less than a whole core, never more), measured over 3 s.
 busy_pid=$CG_PID_BUSY
 kernel_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$busy_pid/stat"; }
-wait_for 10 test -n "$(metric container_cpu_usage_seconds_total "id=\"/$busy\"")"
+wait_until 10 'test -n "$(metric container_cpu_usage_seconds_total "id=\"/$busy\"")"'
 c0=$(metric container_cpu_usage_seconds_total "id=\"/$busy\""); k0=$(kernel_s)
 t0=$(date +%s.%N)
 sleep 3
@@ -54,7 +54,7 @@ assert_between "cfs periods counted" 1 1000000 "$periods"
 assert_eq "one process in the busy cgroup" 1 "$(metric container_processes "id=\"/$busy\"")"
 
 # Memory: 32 MiB touched under a 64 MiB limit.
-wait_for 10 awk -v v="$(metric container_memory_rss "id=\"/$hog\"")" 'BEGIN { exit !(v > 30000000) }'
+wait_for 10 metric_ge container_memory_rss "id=\"/$hog\"" 30000001
 usage=$(metric container_memory_usage_bytes "id=\"/$hog\"")
 assert_between "hog's usage ~32 MiB" $((32 << 20)) $((60 << 20)) "$usage"
 assert_between "hog's working set" $((30 << 20)) $((60 << 20)) "$(metric container_memory_working_set_bytes "id=\"/$hog\"")"
@@ -66,7 +66,7 @@ assert_eq "no OOM before" 0 "$before"
 cgroup_run "$oom" python3 -c 'b = bytearray(64 << 20); b[::4096] = b"x" * len(b[::4096])'
 wait "$CGROUP_PID" 2>/dev/null
 check "the allocation was killed" test $? -ne 0
-wait_for 5 test "$(metric container_oom_events_total "id=\"/$oom\"")" -ge 1
+wait_for 5 metric_ge container_oom_events_total "id=\"/$oom\"" 1
 after=$(metric container_oom_events_total "id=\"/$oom\"")
 assert_between "OOM counted" 1 5 "$after"
 
@@ -81,6 +81,6 @@ for c in memory cpu cpuacct pids blkio; do
 	[ -n "$d" ] && [ -d "$d/$oom" ] && rmdir "$d/$oom"
 done
 [ -n "$(cgroup_v1_mount memory)" ] || rmdir "$(cgroup_v2_mount)/$oom"
-wait_for 5 test -z "$(metric container_memory_usage_bytes "id=\"/$oom\"")"
+wait_until 5 'test -z "$(metric container_memory_usage_bytes "id=\"/$oom\"")"'
 assert_eq "removed cgroup's series gone" "" "$(metric container_memory_usage_bytes "id=\"/$oom\"")"
 check "collector still healthy" curl -sf -o /dev/null "$COLLECTOR_URL/healthz"

@@ -29,7 +29,7 @@ hutch run -d --name "$hog" -m 32m --memory-swap 32m busybox \
 collector_start
 cg=$(hutch inspect "$busy" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["cgroup_path"])')
 sel="id=\"$cg\""
-wait_for 10 test -n "$(metric container_cpu_usage_seconds_total "$sel")" || { fail "no series for $cg"; exit 1; }
+wait_until 10 'test -n "$(metric container_cpu_usage_seconds_total "$sel")"' || { fail "no series for $cg"; exit 1; }
 
 line=$(curl -sf "$COLLECTOR_URL/metrics" | grep -F "container_spec_memory_limit_bytes{" | grep -F "$sel")
 assert_contains "named from hutch's state" "name=\"$busy\"" "$line"
@@ -62,10 +62,10 @@ assert_eq "no loopback series, as cAdvisor" "" \
 
 # OOM: the hog's shell pipeline is killed by the kernel in its 32 MiB cgroup.
 hcg=$(hutch inspect "$hog" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["cgroup_path"])')
-wait_for 15 awk -v v="$(metric container_oom_events_total "id=\"$hcg\"")" 'BEGIN { exit !(v >= 1) }'
+wait_for 30 metric_ge container_oom_events_total "id=\"$hcg\"" 1
 assert_between "OOM counted on the hog" 1 5 "$(metric container_oom_events_total "id=\"$hcg\"")"
 assert_eq "no OOM on the busy one" 0 "$(metric container_oom_events_total "$sel")"
 
 hutch rm -f "$busy" >/dev/null
-wait_for 10 test -z "$(metric container_cpu_usage_seconds_total "$sel")"
+wait_until 10 'test -z "$(metric container_cpu_usage_seconds_total "$sel")"'
 assert_eq "a removed container's series are gone" "" "$(metric container_cpu_usage_seconds_total "$sel")"

@@ -31,7 +31,7 @@ cgroup_run "$hostns" sleep 60
 collector_start
 
 sel="interface=\"eth0\",id=\"/$net\""
-wait_for 10 awk -v v="$(metric container_network_transmit_packets_total "$sel")" 'BEGIN { exit !(v >= 200) }'
+wait_for 10 metric_ge container_network_transmit_packets_total "$sel" 200
 tx=$(metric container_network_transmit_bytes_total "$sel")
 # 200 x (1000 + 28 IP/UDP + 14 link header) bytes, plus nothing else in a fresh namespace.
 assert_between "tx bytes in the container's namespace" 200000 220000 "$tx"

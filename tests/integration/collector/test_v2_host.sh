@@ -27,7 +27,7 @@ wait_for 10 curl -sf -o /dev/null "$COLLECTOR_URL/healthz" || { cat "$log"; fail
 assert_contains "the collector saw a v2 layout" "(v2 cgroups)" "$(cat "$log")"
 
 sel="id=\"/$name\""
-wait_for 5 test -n "$(metric container_cpu_usage_seconds_total "$sel")"
+wait_until 5 'test -n "$(metric container_cpu_usage_seconds_total "$sel")"'
 # The busy loop's own CPU time, from the kernel's count for the process, is
 # what the counter must grow by: on a loaded host it gets less than a core.
 proc_cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$busy/stat"; }

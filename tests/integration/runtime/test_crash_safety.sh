@@ -34,7 +34,7 @@ for mode in "" "--rm" "-d" "-d -t"; do
 		hutch rm -f "$id" >/dev/null 2>&1 || echo "  rm -f $id failed"
 	done
 	# What a killed start may have left running dies with its cgroup; give the kernel a moment.
-	wait_for 5 test "$(stray)" = 0
+	wait_until 5 'test "$(stray)" = 0'
 	assert_eq "$mode: nothing left (cgroups, state dirs, mounts, processes)" "$base" "$(leftovers)"
 	assert_eq "$mode: no command still running" 0 "$(stray)"
 	assert_eq "$mode: no half-made or half-removed directory" "" \

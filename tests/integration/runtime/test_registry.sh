@@ -80,7 +80,7 @@ for how in garbage empty missing; do
 	[ $how = empty ] && target=${id:0:10}
 	hutch rm -f "$target" >/dev/null
 	# Its monitor (unknown to a broken state) ends by itself once its init is killed.
-	wait_for 5 test "$(leftovers)" = "$base"
+	wait_until 5 'test "$(leftovers)" = "$base"'
 	assert_eq "$how: rm -f $target removes everything" "$base" "$(leftovers)"
 	assert_eq "$how: its process too" "" "$(pgrep -fx "sleep 6$$")"
 	hutch run --rm --name broken-$$ --cgroup-parent "$CGPARENT" --rootfs "$ROOTFS" true
