@@ -788,20 +788,6 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	fuse_reply_err(req, to_set & FUSE_SET_ATTR_SIZE ? EACCES : EPERM);
 }
 
-static void dir_add(fuse_req_t req, struct fsd_buf *b, const char *name, fuse_ino_t ino,
-		    mode_t mode)
-{
-	struct stat st = {.st_ino = ino, .st_mode = mode};
-	size_t need = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
-	char tmp[512];
-	if (need > sizeof(tmp)) {
-		b->err = -ENAMETOOLONG;
-		return;
-	}
-	fuse_add_direntry(req, tmp, need, name, &st, (off_t)(b->len + need));
-	fsd_buf_append(b, tmp, need);
-}
-
 /* The root lists the containers this worker knows; a container's directories their nodes. */
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
@@ -809,13 +795,13 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)fi;
 	struct cv_ctx *ctx = fuse_req_userdata(req);
 	struct fsd_buf b = {0};
-	dir_add(req, &b, ".", ino, S_IFDIR);
-	dir_add(req, &b, "..", FUSE_ROOT_ID, S_IFDIR);
+	fsd_dir_add(req, &b, ".", ino, S_IFDIR);
+	fsd_dir_add(req, &b, "..", FUSE_ROOT_ID, S_IFDIR);
 	if (ino == FUSE_ROOT_ID) {
 		pthread_rwlock_rdlock(&ctx->table_lock);
 		for (size_t i = 0; i < N_CTR_BUCKETS; i++)
 			for (struct cv_ctr *c = ctx->ctrs[i]; c; c = c->next)
-				dir_add(req, &b, c->name, c->ents[T_CTR].ino, S_IFDIR);
+				fsd_dir_add(req, &b, c->name, c->ents[T_CTR].ino, S_IFDIR);
 		pthread_rwlock_unlock(&ctx->table_lock);
 	} else {
 		struct cv_ent *e = ent_get(ctx, ino);
@@ -826,8 +812,8 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		}
 		for (int t = T_CTR + 1; t < (int)N_T; t++)
 			if (tnodes[t].parent == e->t)
-				dir_add(req, &b, tnodes[t].name, e->c->ents[t].ino,
-					tnodes[t].file == NO_FILE ? S_IFDIR : S_IFREG);
+				fsd_dir_add(req, &b, tnodes[t].name, e->c->ents[t].ino,
+					    tnodes[t].file == NO_FILE ? S_IFDIR : S_IFREG);
 	}
 	if (b.err)
 		fuse_reply_err(req, -b.err);
@@ -985,32 +971,6 @@ static void on_stop_signal(int sig)
 	errno = e;
 }
 
-static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
-{
-	(void)userdata;
-	return read(fd, buf, len);
-}
-
-static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
-{
-	(void)userdata;
-	return writev(fd, iov, count);
-}
-
-static int replay_init(struct fuse_session *se, const void *init, size_t len)
-{
-	if (len < 40)
-		return -EINVAL;
-	void *copy = malloc(len < 8192 ? 8192 : len);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, init, len);
-	struct fuse_buf b = {.mem = copy, .size = len};
-	fuse_session_process_buf(se, &b);
-	free(copy);
-	return 0;
-}
-
 /* Reads and answers requests until a drain or the end of the connection. */
 static void answer(struct cv_ctx *ctx)
 {
@@ -1080,17 +1040,10 @@ int fsd_cache_view_run(const struct fsd_session_options *opts, struct fsd_state 
 	if (!se)
 		return hutch_error_set(err, EINVAL, "cannot create the FUSE session");
 	ctx.se = se;
-	static const struct fuse_custom_io io = {.read = io_read, .writev = io_writev};
 	int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT};
-	if (fuse_session_custom_io(se, &io, opts->fuse_fd) != 0) {
-		r = hutch_error_set(err, EINVAL, "cannot serve FUSE fd %d", opts->fuse_fd);
+	r = fsd_session_attach(se, opts->fuse_fd, opts->init, opts->init_len, err);
+	if (r < 0)
 		goto out_destroy;
-	}
-	r = replay_init(se, opts->init, opts->init_len);
-	if (r < 0) {
-		r = hutch_error_set(err, -r, "no INIT request to start from");
-		goto out_destroy;
-	}
 	ctx.stop_fd = eventfd(0, EFD_CLOEXEC);
 	int fd = fuse_session_fd(se);
 	int fl = fcntl(fd, F_GETFL);

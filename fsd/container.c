@@ -251,20 +251,25 @@ bool ctr_validate(struct fsd_state *s, struct ctr *c)
 	return true;
 }
 
+struct ctr *ctr_find_ref(struct fsd_state *s, uint64_t ns_ino)
+{
+	struct ctr *c;
+	pthread_mutex_lock(&s->table_lock);
+	for (c = s->buckets[ns_ino % N_BUCKETS]; c; c = c->next)
+		if (c->ns_ino == ns_ino)
+			break;
+	if (c)
+		c->refs++;
+	pthread_mutex_unlock(&s->table_lock);
+	return c;
+}
+
 /* The container of the namespace ns_ino (reader is a process in it), referenced. */
 int ctr_get(struct fsd_state *s, pid_t reader, uint64_t ns_ino, struct ctr **ret)
 {
 	atomic_fetch_add(&s->lookups, 1);
 	for (int attempt = 0; attempt < 2; attempt++) {
-		struct ctr *c = NULL;
-		pthread_mutex_lock(&s->table_lock);
-		for (c = s->buckets[ns_ino % N_BUCKETS]; c; c = c->next)
-			if (c->ns_ino == ns_ino)
-				break;
-		if (c)
-			c->refs++;
-		pthread_mutex_unlock(&s->table_lock);
-
+		struct ctr *c = ctr_find_ref(s, ns_ino);
 		if (c) {
 			uint64_t now = hutch_now_ns();
 			pthread_mutex_lock(&c->lock);

@@ -254,8 +254,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fuse_reply_err(req, to_set & FUSE_SET_ATTR_SIZE ? EACCES : EPERM);
 }
 
-static void dir_add(fuse_req_t req, struct fsd_buf *b, const char *name, fuse_ino_t ino,
-		    mode_t mode)
+void fsd_dir_add(fuse_req_t req, struct fsd_buf *b, const char *name, fuse_ino_t ino, mode_t mode)
 {
 	struct stat st = {.st_ino = ino, .st_mode = mode};
 	size_t need = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
@@ -278,12 +277,12 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	struct fsd_buf b = {0};
-	dir_add(req, &b, ".", ino, S_IFDIR);
-	dir_add(req, &b, "..", node_ino[n->parent], S_IFDIR);
+	fsd_dir_add(req, &b, ".", ino, S_IFDIR);
+	fsd_dir_add(req, &b, "..", node_ino[n->parent], S_IFDIR);
 	for (size_t i = INO_ROOT + 1; i < N_NODES; i++)
 		if (nodes[i].name && nodes[i].parent == di)
-			dir_add(req, &b, nodes[i].name, node_ino[i],
-				nodes[i].file == NO_FILE ? S_IFDIR : S_IFREG);
+			fsd_dir_add(req, &b, nodes[i].name, node_ino[i],
+				    nodes[i].file == NO_FILE ? S_IFDIR : S_IFREG);
 	if (b.err)
 		fuse_reply_err(req, -b.err);
 	else if ((size_t)off < b.len)
@@ -857,6 +856,16 @@ static int replay_init(struct fuse_session *se, const void *init, size_t len)
 	return 0;
 }
 
+int fsd_session_attach(struct fuse_session *se, int fuse_fd, const void *init, size_t init_len,
+		       struct hutch_error *err)
+{
+	static const struct fuse_custom_io io = {.read = io_read, .writev = io_writev};
+	if (fuse_session_custom_io(se, &io, fuse_fd) != 0)
+		return hutch_error_set(err, EINVAL, "cannot serve FUSE fd %d", fuse_fd);
+	int r = replay_init(se, init, init_len);
+	return r < 0 ? hutch_error_set(err, -r, "no INIT request to start from") : 0;
+}
+
 int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *state,
 		    struct hutch_error *err)
 {
@@ -894,16 +903,9 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 		return hutch_error_set(err, EINVAL, "cannot create the FUSE session");
 	ctx.se = se;
 	int r = 0;
-	static const struct fuse_custom_io io = {.read = io_read, .writev = io_writev};
-	if (fuse_session_custom_io(se, &io, opts->fuse_fd) != 0) {
-		r = hutch_error_set(err, EINVAL, "cannot serve FUSE fd %d", opts->fuse_fd);
+	r = fsd_session_attach(se, opts->fuse_fd, opts->init, opts->init_len, err);
+	if (r < 0)
 		goto out_destroy;
-	}
-	r = replay_init(se, opts->init, opts->init_len);
-	if (r < 0) {
-		r = hutch_error_set(err, -r, "no INIT request to start from");
-		goto out_destroy;
-	}
 	ctx.stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (ctx.stop_fd < 0) {
 		r = hutch_error_set(err, errno, "eventfd: %s", strerror(errno));

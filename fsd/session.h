@@ -10,8 +10,14 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "state.h"
+
+/* libfuse's, declared here so that users of this header need not include it */
+struct fuse_req;
+struct fuse_session;
+struct fsd_buf;
 
 struct fsd_session_options {
 	const char *mountpoint; /* for the log */
@@ -36,6 +42,20 @@ struct fsd_session_options {
  */
 int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *state,
 		    struct hutch_error *err);
+
+/*
+ * Serves an already mounted connection's fd from session se (libfuse's custom
+ * I/O: no mount of its own) and feeds it the connection's INIT request, as the
+ * supervisor read it: the first worker's answer initialises the connection; a
+ * later worker's is refused by the kernel (ENOENT), which is how it joins. 0 or
+ * a negative errno (err says what).
+ */
+int fsd_session_attach(struct fuse_session *se, int fuse_fd, const void *init, size_t init_len,
+		       struct hutch_error *err);
+
+/* Appends a directory entry (name, inode, type) to a READDIR answer being built. */
+void fsd_dir_add(struct fuse_req *req, struct fsd_buf *b, const char *name, uint64_t ino,
+		 mode_t mode);
 
 /*
  * Threads other than the first answering one must not take the stop signals

@@ -264,14 +264,7 @@ int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file,
 	max_age = age_limit(s, max_age);
 	if (host)
 		return host_cached(s, file, max_age, ret_snap);
-	struct ctr *c;
-	pthread_mutex_lock(&s->table_lock);
-	for (c = s->buckets[ns_ino % N_BUCKETS]; c; c = c->next)
-		if (c->ns_ino == ns_ino)
-			break;
-	if (c)
-		c->refs++;
-	pthread_mutex_unlock(&s->table_lock);
+	struct ctr *c = ctr_find_ref(s, ns_ino);
 	if (!c)
 		return 0;
 	int hit = 0;

@@ -97,6 +97,8 @@ struct fsd_state {
 	_Atomic uint64_t lookups, resolves, renders, host_reads;
 };
 
+/* The container of namespace ns_ino from the table, referenced (ctr_unref); NULL if not there. */
+struct ctr *ctr_find_ref(struct fsd_state *s, uint64_t ns_ino);
 /* fsd/container.c: readers to containers. */
 void ctr_free(struct ctr *c);
 void ctr_unref(struct fsd_state *s, struct ctr *c);
