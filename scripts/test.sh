@@ -13,12 +13,21 @@ cd "$src"
 bash scripts/setup-deps.sh || exit 1
 
 passed=0 failed=0 skipped=0
+# print_flaky LOG: names the tests that failed once in ctest's LOG and passed
+# on their rerun (--repeat until-pass:2 prints both runs).
+print_flaky() {
+	awk '/Test +#[0-9]+: /{ n = $0; sub(/.*Test +#[0-9]+: /, "", n); sub(/ .*/, "", n)
+		if ($0 ~ /\*\*\*Failed|\*\*\*Timeout|Timeout/) bad[n] = 1; else if ($0 ~ /Passed/) ok[n] = 1 }
+		END { for (n in bad) if (n in ok) print "FLAKY: " n " failed, then passed on its rerun" }' "$1"
+}
 # run_ctest BUILD_DIR CTEST_ARGS...: runs ctest, adds its counts to the totals.
 run_ctest() {
 	local dir=$1
 	shift
 	local log=$dir/ctest-output.txt
-	(cd "$dir" && ctest --output-on-failure --timeout 600 "$@") 2>&1 | tee "$log"
+	# A test that fails is run once more: one that then passes is counted as
+	# passed but named below as flaky, with its failed run's output above.
+	(cd "$dir" && ctest --output-on-failure --timeout 600 --repeat until-pass:2 "$@") 2>&1 | tee "$log"
 	local total fail skip
 	total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
 	fail=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
@@ -27,6 +36,7 @@ run_ctest() {
 	passed=$((passed + total - fail - skip))
 	failed=$((failed + fail))
 	skipped=$((skipped + skip))
+	print_flaky "$log"
 	# Why each skipped test skipped: the SKIP: lines they printed.
 	if [ "$skip" -gt 0 ] && [ -f "$dir/Testing/Temporary/LastTest.log" ]; then
 		echo "skipped, with their reasons:"

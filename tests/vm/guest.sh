@@ -78,7 +78,7 @@ run_tests() {
 	if [ "$HUTCH_VM_CGROUP" = v2 ]; then
 		echo $BASHPID >/sys/fs/cgroup/system.slice/hutch-tests.service/cgroup.procs
 	fi
-	ctest --output-on-failure --timeout 300 -L integration -R "$HUTCH_VM_TESTS" $HUTCH_VM_CTEST_ARGS
+	ctest --output-on-failure --timeout 300 --repeat until-pass:2 -L integration -R "$HUTCH_VM_TESTS" $HUTCH_VM_CTEST_ARGS
 }
 start=$(date +%s.%N)
 log "stage 2 ready at $(cut -d' ' -f1 /proc/uptime)s of uptime"

@@ -172,7 +172,7 @@ fi
 secs=$(cat "$results/test-seconds")
 boot=$(awk -v t="$total" -v s="$secs" 'BEGIN { printf "%.1f", t - s }')
 log=$results/ctest-output.txt
-grep -E '^ *[0-9]+/[0-9]+ Test +#|^(SKIP|FAIL|ok):|^ +FAIL ' "$log" | grep -v '^ *Start ' || true
+grep -E '^ *([0-9]+/[0-9]+ )?Test +#|^(SKIP|FAIL|ok):|^ +FAIL ' "$log" | grep -v '^ *Start ' || true
 # Failed tests' full output, as ctest --output-on-failure gave it.
 if grep -q '\*\*\*Failed\|Timeout' "$log"; then
 	echo "hutch-vm: output of the failed tests in guest $name:"
@@ -190,5 +190,8 @@ if [ "$skip_n" -gt 0 ] && [ -f "$results/LastTest.log" ]; then
 	echo "skipped in guest $name, with their reasons:"
 	awk '/^[0-9]+\/[0-9]+ Test: /{name=$3} /^SKIP:/{print "  " name ": " $0}' "$results/LastTest.log"
 fi
+awk '/Test +#[0-9]+: /{ n = $0; sub(/.*Test +#[0-9]+: /, "", n); sub(/ .*/, "", n)
+	if ($0 ~ /\*\*\*Failed|Timeout/) bad[n] = 1; else if ($0 ~ /Passed/) ok[n] = 1 }
+	END { for (n in bad) if (n in ok) print "FLAKY: " n " failed, then passed on its rerun" }' "$log"
 echo "hutch-vm: guest $name: $((total_n - fail_n - skip_n)) passed, $fail_n failed, $skip_n skipped, boot ${boot}s, tests ${secs}s"
 [ "$fail_n" -eq 0 ]
