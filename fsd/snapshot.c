@@ -116,9 +116,10 @@ static int host_online(struct fsd_state *s, uint64_t max_age, struct hutch_cpuse
 }
 
 /*
- * The stats each file shows (the visible CPUs, which every file uses, need
- * the cpuset and the limits as well): a render reads only those, so a
- * meminfo never pays for the cgroup's PSI or block IO files.
+ * The stats each file shows: a render reads only those, so a meminfo never
+ * pays for the cgroup's PSI or block IO files. The limits and the cpuset
+ * (the visible CPUs, which every file uses) are settings, read once every
+ * SPEC_NS as fsd/container.c's validation is.
  */
 static const unsigned file_stats[FSD_FILE_COUNT] = {
 	[FSD_MEMINFO] = CGROUP_STATS_MEMORY, [FSD_STAT] = CGROUP_STATS_CPU,
@@ -129,7 +130,7 @@ static const unsigned file_stats[FSD_FILE_COUNT] = {
 
 /*
  * Reads the parts of c's stats that file needs and are older than max_age;
- * the limits once every SPEC_NS. Returns when the oldest part it shows was
+ * the settings once every SPEC_NS. Returns when the oldest part it shows was
  * read (the render's age). Called with c->lock held.
  */
 static int ctr_read_stats(struct ctr *c, enum fsd_file file, uint64_t max_age, uint64_t now,
@@ -138,12 +139,12 @@ static int ctr_read_stats(struct ctr *c, enum fsd_file file, uint64_t max_age, u
 	/* stats_at 0: a new cgroup handle (fsd/container.c), nothing read through it yet. */
 	if (!c->stats_at)
 		memset(c->part_at, 0, sizeof(c->part_at));
-	unsigned want = file_stats[file] | CGROUP_STATS_CPUSET, mask = 0;
+	unsigned want = file_stats[file], mask = 0;
 	for (unsigned b = 0; b < CTR_STATS_PARTS; b++)
 		if ((want & (1u << b)) && (!c->part_at[b] || now - c->part_at[b] >= max_age))
 			mask |= 1u << b;
 	if (!c->spec_at || now - c->spec_at >= SPEC_NS)
-		mask |= CGROUP_STATS_SPEC;
+		mask |= CGROUP_STATS_SPEC | CGROUP_STATS_CPUSET;
 	if (mask) {
 		int r = cgroup_read_stats(c->cg, mask, &c->stats);
 		cgroup_release_dirs(c->cg);
