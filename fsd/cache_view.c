@@ -80,7 +80,15 @@
 #define CV_RESCAN_NS	 (2000 * MS)
 #define CV_TIMEOUT_S	 86400.0
 #define CV_MAX_DEPTH	 32
-/* Larger than any text (fsd/snapshot.c reads host files of 4 MiB at most). */
+/*
+ * The size of a file with no text yet (looked up before its first render,
+ * or its cgroup has no process to render for): larger than any text
+ * (fsd/snapshot.c reads host files of 4 MiB at most), with attributes valid
+ * for 0 s. stat asks again (GETATTR: the rendered size); read, splice and
+ * sendfile read the page cache up to the size without asking, and size 0
+ * would be an empty file to them: past the text, the READ's short answer
+ * sets the size.
+ */
 #define CV_SIZE_UNKNOWN (8u << 20)
 
 /* A container's subtree: its directory, the directories under it, its files. */
@@ -380,10 +388,16 @@ static void scan_dir(struct cv_ctx *ctx, char *path, size_t len, int depth, bool
 	closedir(d);
 }
 
+/*
+ * A walk for a request (inval_files false) is rate-limited: it sets
+ * rescan_at. The new worker's first walk (the pusher's) does not, so a
+ * request meeting an id meanwhile walks too rather than getting ENOENT.
+ */
 static void scan(struct cv_ctx *ctx, bool inval_files)
 {
 	char path[PATH_MAX] = "";
-	atomic_store(&ctx->rescan_at, hutch_now_ns());
+	if (!inval_files)
+		atomic_store(&ctx->rescan_at, hutch_now_ns());
 	scan_dir(ctx, path, 0, 0, inval_files);
 }
 
@@ -599,6 +613,15 @@ static bool text_stale(const struct cv_file *cf, uint64_t now)
 	return age >= (cf->pages_ns ? CV_BOUND_NS - CV_SLACK_NS : CV_RENDER_AGE_NS);
 }
 
+/* The current text's size; CV_SIZE_UNKNOWN before the first. */
+static size_t text_size(struct cv_file *cf)
+{
+	pthread_mutex_lock(&cf->snap_lock);
+	size_t size = cf->cur ? cf->cur->len : CV_SIZE_UNKNOWN;
+	pthread_mutex_unlock(&cf->snap_lock);
+	return size;
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct cv_ctx *ctx = fuse_req_userdata(req);
@@ -625,21 +648,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		if (tnodes[t].parent != pe->t || strcmp(tnodes[t].name, name) != 0)
 			continue;
 		e.ino = pe->c->ents[t].ino;
-		/*
-		 * A file's size comes with its first GETATTR (attributes valid for 0 s
-		 * here). Until then, a size no text reaches: splice and sendfile
-		 * (busybox's cat) read the page cache up to the size without asking,
-		 * and size 0 would be an empty file to them; a larger one brings them
-		 * a READ whose short answer sets the size.
-		 */
 		size_t size = CV_SIZE_UNKNOWN;
-		if (tnodes[t].file != NO_FILE) {
-			struct cv_file *cf = &pe->c->files[tnodes[t].file];
-			pthread_mutex_lock(&cf->snap_lock);
-			if (cf->cur)
-				size = cf->cur->len;
-			pthread_mutex_unlock(&cf->snap_lock);
-		}
+		if (tnodes[t].file != NO_FILE)
+			size = text_size(&pe->c->files[tnodes[t].file]);
 		file_attr(ctx, pe->c, t, size, &e.attr);
 		/* Not a read: a runtime looks the files up to bind them before the
 		 * container's limits are set, and a render now would keep those
@@ -667,6 +678,14 @@ static void getattr_locked(struct cv_ctx *ctx, fuse_req_t req, struct cv_ctr *c,
 	if (stale) {
 		struct fsd_snap *snap = NULL;
 		int r = render(ctx, c, f, CV_RENDER_AGE_NS, &snap);
+		if (r == -ESRCH && cgroup_exists(ctx, c->path)) {
+			/* No process to render for yet (a runtime binding the files before
+			 * its init joins): the size is not known, as for a LOOKUP. */
+			struct stat st;
+			file_attr(ctx, c, T_FIRST_FILE + f, CV_SIZE_UNKNOWN, &st);
+			fuse_reply_attr(req, &st, 0);
+			return;
+		}
 		if (r < 0) {
 			fuse_reply_err(req, errno_of(r));
 			return;
@@ -684,11 +703,8 @@ static void getattr_locked(struct cv_ctx *ctx, fuse_req_t req, struct cv_ctr *c,
 		pthread_mutex_unlock(&cf->snap_lock);
 		fsd_snap_unref(old);
 	}
-	pthread_mutex_lock(&cf->snap_lock);
-	size_t len = cf->cur->len;
-	pthread_mutex_unlock(&cf->snap_lock);
 	struct stat st;
-	file_attr(ctx, c, T_FIRST_FILE + f, len, &st);
+	file_attr(ctx, c, T_FIRST_FILE + f, text_size(cf), &st);
 	fuse_reply_attr(req, &st, CV_TIMEOUT_S);
 }
 
