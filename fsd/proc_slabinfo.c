@@ -7,8 +7,7 @@
  */
 #include "fsd.h"
 
-int fsd_render_slabinfo(const char *host, size_t len, const struct fsd_view *v,
-			struct fsd_buf *out)
+int fsd_render_slabinfo(const char *host, size_t len, const struct fsd_view *v, struct fsd_buf *out)
 {
 	(void)v;
 	fsd_buf_append(out, host, len);

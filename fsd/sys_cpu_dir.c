@@ -33,10 +33,10 @@ struct cd_node {
 	uint64_t ino;
 	char *path; /* the host's */
 	const char *name;
-	mode_t mode;	   /* the host's type; permissions without write */
-	size_t parent;	   /* index; the root (the directory itself) is 0 */
-	bool root_child;   /* a file or directory right in the directory */
-	bool cpu_dir;	   /* cpuN: hidden from a reader who does not see CPU N */
+	mode_t mode;	    /* the host's type; permissions without write */
+	size_t parent;	    /* index; the root (the directory itself) is 0 */
+	bool root_child;    /* a file or directory right in the directory */
+	bool cpu_dir;	    /* cpuN: hidden from a reader who does not see CPU N */
 	size_t first, next; /* children, siblings; 0 = none */
 };
 
@@ -83,10 +83,9 @@ static int add_node(const char *path, const char *rel, size_t parent, const stru
 		.parent = parent,
 		.root_child = cd.n && parent == 0,
 	};
-	node->cpu_dir = node->root_child && S_ISDIR(st->st_mode) &&
-			strncmp(node->name, "cpu", 3) == 0 &&
-			strspn(node->name + 3, "0123456789") == strlen(node->name + 3) &&
-			node->name[3];
+	node->cpu_dir =
+		node->root_child && S_ISDIR(st->st_mode) && strncmp(node->name, "cpu", 3) == 0 &&
+		strspn(node->name + 3, "0123456789") == strlen(node->name + 3) && node->name[3];
 	if (cd.n) {
 		node->next = cd.nodes[parent].first;
 		cd.nodes[parent].first = cd.n;

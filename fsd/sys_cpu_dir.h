@@ -42,5 +42,4 @@ bool fsd_cpu_dir_read(struct fuse_req *req, struct fsd_state *s, uint64_t ino, s
 		      off_t off);
 bool fsd_cpu_dir_readlink(struct fuse_req *req, uint64_t ino);
 
-
 #endif
