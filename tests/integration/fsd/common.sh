@@ -20,6 +20,20 @@ fsd_need_hammer() {
 	[ -x "$hammer" ] || skip "fsd_hammer not built"
 }
 
+# hammer_in_ctr OUT N FILE...: N fsd_hammer readers of FILE... in a new 256 MiB
+# container of the mount $mp, in the background (HAMMER_PID), their report in
+# OUT; `touch $stop` ends them (and the test's end).
+hammer_in_ctr() {
+	local out=$1 n=$2 cg
+	shift 2
+	cg=$(test_id)
+	make_cgroup "$cg" $((256 << 20)) 100000 100000 0 || { fail "make cgroup"; exit 1; }
+	stop=$FSD_TMP/stop
+	in_ctr "$cg" "$mp" "for i in \$(seq $n); do $hammer $stop $* & done; wait" >"$out" 2>&1 &
+	HAMMER_PID=$!
+	on_exit "touch $stop; kill_pid $HAMMER_PID"
+}
+
 # is_mounted DIR: a FUSE mount at DIR in our mount namespace (not the read-only
 # guard a stopped hutch-fsd leaves there: is_guarded).
 is_mounted() { awk -v d="$1" '$5 == d && / - fuse/ { f = 1 } END { exit !f }' /proc/self/mountinfo; }

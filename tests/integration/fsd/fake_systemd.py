@@ -85,13 +85,18 @@ def poll_store():
                 os.close(fd)
 
 
+def pump(timeout):
+    """Takes the messages and signals that come within timeout seconds."""
+    r = select.select([sock, wake_r], [], [], timeout)[0]
+    if sock in r:
+        receive()
+    if wake_r in r:
+        os.read(wake_r, 64)
+
+
 def wait_child(pid):
     while True:
-        r = select.select([sock, wake_r], [], [], 0.2)[0]
-        if sock in r:
-            receive()
-        if wake_r in r:
-            os.read(wake_r, 64)
+        pump(0.2)
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             # As systemd's notify socket outranks SIGCHLD: what it sent before it exited.
@@ -103,11 +108,7 @@ def wait_child(pid):
 
 child = start()
 while True:
-    r = select.select([sock, wake_r], [], [], 0.5)[0]
-    if sock in r:
-        receive()
-    if wake_r in r:
-        os.read(wake_r, 64)
+    pump(0.5)
     poll_store()
     while pending:
         what = pending.pop(0)

@@ -38,12 +38,8 @@ sysinfo_sysx
 limit=$((192 * 1024 * 1024))
 assert_eq "before: the container's sysinfo is its own" "$limit" "$(kv totalram "$(ask)")"
 
-cg=$(test_id)
-make_cgroup "$cg" $((256 << 20)) 100000 100000 0 || { fail "make cgroup"; exit 1; }
-stop=$FSD_TMP/stop
-in_ctr "$cg" "$mp" "for i in 1 2; do $hammer $stop /proc/meminfo /proc/stat /proc/uptime /sys/devices/system/cpu/online & done; wait" >"$FSD_TMP/reads" 2>&1 &
-readers=$!
-on_exit "touch $stop; kill_pid $readers"
+hammer_in_ctr "$FSD_TMP/reads" 2 /proc/meminfo /proc/stat /proc/uptime /sys/devices/system/cpu/online
+readers=$HAMMER_PID
 
 for n in 2 3; do
 	kill -USR1 "$fake" # systemctl restart
