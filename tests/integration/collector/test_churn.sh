@@ -5,9 +5,7 @@
 # come out escaped (promtool stays clean) and never upset the daemon.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
-need_cmd curl promtool
+need_cmd promtool
 [ -n "$(cgroup_v1_mount memory)$(cgroup_v2_mount)" ] || skip "no cgroup filesystem"
 
 base=$(test_id)

@@ -6,9 +6,6 @@
 # exported too, with its memory series and no cpu ones.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
-need_cmd curl
 
 base=$(test_id)
 cgroup_make "$base" || skip "cannot make cgroups"

@@ -4,9 +4,7 @@
 # still reported, with the same values, and the limit is never hit.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
-need_cmd curl prlimit
+need_cmd prlimit
 [ -n "$(cgroup_v1_mount memory)" ] || skip "the budget matters on v1 (one file per controller file)"
 
 base=$(test_id)

@@ -16,6 +16,22 @@ vcg_memory_limit() {
 	fi
 }
 
+# vcg_busy NAME: cgroup NAME with a busy loop in it.
+vcg_busy() {
+	cgroup_make "$1"
+	cgroup_run "$1" bash -c 'while :; do :; done'
+}
+
+# vcg_sleeper NAME BYTES: cgroup NAME, its memory limited to BYTES, a sleep in it.
+vcg_sleeper() {
+	cgroup_make "$1"
+	vcg_memory_limit "$1" "$2"
+	cgroup_run "$1" sleep 600
+}
+
+# last_table [FILE]: the last table of hutch-top -b's output (blank-line separated).
+last_table() { awk 'BEGIN { RS = ""; } { t = $0 } END { print t }' "$@"; }
+
 # tmux: a private server socket per test, so nothing is shared with the user's tmux.
 TMUX_SOCK="hutch-test-viewer-$$"
 tm() { tmux -L "$TMUX_SOCK" "$@"; }
@@ -38,6 +54,17 @@ tm_wait() {
 		[ "$SECONDS" -ge "$deadline" ] && return 1
 		sleep 0.2
 	done
+}
+# tm_filter TEXT: the filter prompt (f) cleared and set to TEXT.
+tm_filter() {
+	tm send-keys -t top f
+	tm_filter_type "$1"
+}
+# tm_filter_type TEXT: in an open filter prompt, what it held erased and TEXT entered.
+tm_filter_type() {
+	for _ in $(seq 80); do tm send-keys -t top BSpace; done
+	tm send-keys -t top -l "$1"
+	tm send-keys -t top Enter
 }
 tm_dead() { [ "$(tm list-panes -t top -F '#{pane_dead}' 2>/dev/null)" = 1 ]; }
 
