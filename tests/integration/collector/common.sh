@@ -20,6 +20,13 @@ cg_run() {
 	CG_PID=$CGROUP_PID
 }
 
+# base_cgroup_make: sets base (a fresh test id) and makes cgroup /$base, removed on
+# exit; skips the test when it cannot.
+base_cgroup_make() {
+	base=$(test_id)
+	cgroup_make "$base" || skip "cannot make cgroups"
+}
+
 # The directory of controller c's files for cgroup NAME (v1), or the unified one.
 cg_dir() {
 	local d

@@ -8,8 +8,7 @@ source "$(dirname "$0")/common.sh"
 need_cmd promtool
 [ -n "$(cgroup_v1_mount memory)$(cgroup_v2_mount)" ] || skip "no cgroup filesystem"
 
-base=$(test_id)
-cgroup_make "$base" || skip "cannot make cgroups"
+base_cgroup_make
 # On pure v2 a cgroup's children have the controllers their parent enables
 # (as systemd enables them for its slices): memory, for the series counted here.
 if [ -z "$(cgroup_v1_mount memory)" ]; then

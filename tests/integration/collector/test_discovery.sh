@@ -7,8 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
 
-base=$(test_id)
-cgroup_make "$base" || skip "cannot make cgroups"
+base_cgroup_make
 collector_start --discovery-interval=60 --spec-interval=60
 metric container_memory_usage_bytes "id=\"/$base\"" >/dev/null
 

@@ -7,8 +7,7 @@ source "$(dirname "$0")/common.sh"
 need_cmd prlimit
 [ -n "$(cgroup_v1_mount memory)" ] || skip "the budget matters on v1 (one file per controller file)"
 
-base=$(test_id)
-cgroup_make "$base" || skip "cannot make cgroups"
+base_cgroup_make
 for i in $(seq 60); do
 	for c in "${CGROUP_CONTROLLERS[@]}"; do
 		d=$(cgroup_v1_mount "$c")

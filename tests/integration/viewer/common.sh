@@ -22,11 +22,25 @@ vcg_busy() {
 	cgroup_run "$1" bash -c 'while :; do :; done'
 }
 
+# vcg_limited NAME BYTES CMD...: cgroup NAME, its memory limited to BYTES, CMD run in it.
+vcg_limited() {
+	local name=$1 bytes=$2
+	shift 2
+	cgroup_make "$name"
+	vcg_memory_limit "$name" "$bytes"
+	cgroup_run "$name" "$@"
+}
 # vcg_sleeper NAME BYTES: cgroup NAME, its memory limited to BYTES, a sleep in it.
-vcg_sleeper() {
-	cgroup_make "$1"
-	vcg_memory_limit "$1" "$2"
-	cgroup_run "$1" sleep 600
+vcg_sleeper() { vcg_limited "$1" "$2" sleep 600; }
+
+# vcg_busy_mem BYTES: sets id (a fresh test id), busy (cgroup $id-busy, a busy loop in
+# it) and mem ($id-mem, limited to BYTES, a sleep in it).
+vcg_busy_mem() {
+	id=$(test_id)
+	busy=$id-busy
+	mem=$id-mem
+	vcg_busy "$busy"
+	vcg_sleeper "$mem" "$1"
 }
 
 # last_table [FILE]: the last table of hutch-top -b's output (blank-line separated).

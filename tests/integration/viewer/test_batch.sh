@@ -6,12 +6,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
 need_root
 
-id=$(test_id)
-busy=$id-busy
-mem=$id-mem
+vcg_busy_mem $((64 * 1024 * 1024))
 empty=$id-empty
-vcg_busy "$busy"
-vcg_sleeper "$mem" $((64 * 1024 * 1024))
 cgroup_make "$empty"
 
 # A hutch container: /hutch/<id> (the parent is removed again if we made it).

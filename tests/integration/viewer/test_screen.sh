@@ -8,12 +8,8 @@ source "$(dirname "$0")/common.sh"
 need_root
 need_cmd tmux
 
-id=$(test_id)
-busy=$id-busy
-mem=$id-mem
+vcg_busy_mem $((48 * 1024 * 1024))
 gone=$id-gone
-vcg_busy "$busy"
-vcg_sleeper "$mem" $((48 * 1024 * 1024))
 cgroup_make "$gone"
 cgroup_run "$gone" sleep 600
 gone_pid=$CGROUP_PID
@@ -66,9 +62,7 @@ check "Esc goes back to the table" tm_wait 5 "s sort  r reverse"
 
 # A cgroup whose process was OOM-killed: the detail view counts it.
 oom=$id-oom
-cgroup_make "$oom"
-vcg_memory_limit "$oom" $((16 * 1024 * 1024))
-cgroup_run "$oom" python3 -c 'import time; time.sleep(0.3); x = bytearray(128 << 20); time.sleep(60)'
+vcg_limited "$oom" $((16 * 1024 * 1024)) python3 -c 'import time; time.sleep(0.3); x = bytearray(128 << 20); time.sleep(60)'
 oom_pid=$CGROUP_PID
 wait "$oom_pid" 2>/dev/null
 cgroup_run "$oom" sleep 600
@@ -103,9 +97,7 @@ check "a again: all cgroups" tm_wait 5 "/$mem"
 
 # Colours near a limit: ~57M of a 64M limit is past 75% (yellow) or 90% (red).
 hot=$id-hot
-cgroup_make "$hot"
-vcg_memory_limit "$hot" $((64 * 1024 * 1024))
-cgroup_run "$hot" python3 -c 'import time; x = b"\x01" * (50 << 20); time.sleep(600)'
+vcg_limited "$hot" $((64 * 1024 * 1024)) python3 -c 'import time; x = b"\x01" * (50 << 20); time.sleep(600)'
 tm_filter "$hot"
 check "the row near its memory limit" tm_wait 8 "^/$hot .*64M \[###"
 row=$(tm capture-pane -e -p -t top | grep -a -- "/$hot")

@@ -8,11 +8,7 @@ need_root
 need_cmd curl python3
 need_bin hutch-collector
 
-id=$(test_id)
-busy=$id-busy
-mem=$id-mem
-vcg_busy "$busy"
-vcg_sleeper "$mem" $((32 * 1024 * 1024))
+vcg_busy_mem $((32 * 1024 * 1024))
 
 collector_start
 port=$COLLECTOR_PORT cpid=$COLLECTOR_PID
