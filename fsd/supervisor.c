@@ -47,6 +47,7 @@
 
 #include "agent.h"
 #include "hutch/util.h"
+#include "mountpoint.h"
 #include "supervisor.h"
 
 #ifndef FUSE_NOTIFY_RESEND
@@ -719,9 +720,15 @@ static void finish_stop(struct sup *s)
 		sd_notify_fds("FDSTOREREMOVE=1\nFDNAME=" FD_NAME, NULL, 0);
 		sd_notify_fds("FDSTOREREMOVE=1\nFDNAME=" INIT_FD_NAME, NULL, 0);
 	}
-	if (umount2(s->o->mountpoint, 0) < 0 && errno != EINVAL && errno != ENOENT &&
-	    umount2(s->o->mountpoint, MNT_DETACH) < 0)
-		log_warn("unmount %s: %s", s->o->mountpoint, strerror(errno));
+	/* Unmounted by us (not by someone before us): the guard takes its place. */
+	bool ours = umount2(s->o->mountpoint, 0) == 0;
+	if (!ours && errno != EINVAL && errno != ENOENT) {
+		ours = umount2(s->o->mountpoint, MNT_DETACH) == 0;
+		if (!ours)
+			log_warn("unmount %s: %s", s->o->mountpoint, strerror(errno));
+	}
+	if (ours)
+		fsd_mountpoint_guard(s->o->mountpoint);
 	if (s->init_fd >= 0)
 		close(s->init_fd);
 	close(s->fuse_fd);

@@ -13,8 +13,18 @@ fsd_need() {
 	[ -n "$(cgroup_v1_mount memory)" ] || [ -n "$(cgroup_v2_mount)" ] || skip "needs cgroups"
 }
 
-# is_mounted DIR: a mount at DIR in our mount namespace.
-is_mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+# fsd_need_hammer: fsd_need, and the readers of the restart and memory tests (sets hammer).
+fsd_need_hammer() {
+	fsd_need
+	hammer=$HUTCH_BUILD/tests/fsd_hammer
+	[ -x "$hammer" ] || skip "fsd_hammer not built"
+}
+
+# is_mounted DIR: a FUSE mount at DIR in our mount namespace (not the read-only
+# guard a stopped hutch-fsd leaves there: is_guarded).
+is_mounted() { awk -v d="$1" '$5 == d && / - fuse/ { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+not_mounted() { ! is_mounted "$1"; }
+is_guarded() { awk -v d="$1" '$5 == d && / - tmpfs hutch-fsd-stopped / { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 
 # start_fsd MOUNTPOINT [ARGS...]: starts hutch-fsd in the background, waits for
 # the mount; sets FSD_PID. Stopped (and unmounted) when the test ends.
