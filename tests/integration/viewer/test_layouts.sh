@@ -23,7 +23,8 @@ assert_busy_on() {
 	cpu=$(awk -v id="/$id-$1" '$NF == id { print $4 }' <<<"$last")
 	assert_between "$1: busy cgroup CPU% ($2) near the kernel's $3" \
 		"$(awk -v t="$3" 'BEGIN { print t - 10 }')" "$(awk -v t="$3" 'BEGIN { print t + 10 }')" "$cpu"
-	assert_between "$1: busy" 10 110 "$cpu"
+	# Busy: at least half the kernel's count (a share of a loaded host, not a fixed figure).
+	assert_between "$1: busy" "$(awk -v t="$3" 'BEGIN { print (t / 2 > 0.1) ? t / 2 : 0.1 }')" 110 "$cpu"
 }
 
 # Pure v1: the same busy cgroup in the v1 hierarchies, the cgroup2 mount unmounted.
