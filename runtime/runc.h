@@ -25,6 +25,7 @@ struct runc_globals {
 	bool log_json;	  /* --log-format json */
 	bool systemd_cgroup;
 	bool debug;
+	char **argv; /* main's, for a re-exec from a sealed view (exe_seal_reexec) */
 };
 extern struct runc_globals runc_globals;
 
