@@ -50,6 +50,8 @@ struct runc_state {
 	char cgroup_path[4096];
 	bool own_pidns; /* the process is its pid namespace's init: its end ends them all */
 	bool systemd_cgroup;
+	/* The config has these hooks (a record without the keys: it may): else start and delete skip reading it. */
+	bool poststart_hooks, poststop_hooks;
 	struct oci_kv *annotations;
 	size_t n_annotations;
 };

@@ -421,6 +421,8 @@ static int limit_process(struct create *c, struct hutch_error *err)
 	c->st.created_ns = hutch_wall_ns();
 	c->st.own_pidns = cfg->ns[OCI_NS_PID].present && !cfg->ns[OCI_NS_PID].path;
 	c->st.systemd_cgroup = runc_globals.systemd_cgroup;
+	c->st.poststart_hooks = cfg->n_hooks[OCI_HOOK_POSTSTART] > 0;
+	c->st.poststop_hooks = cfg->n_hooks[OCI_HOOK_POSTSTOP] > 0;
 	c->st.annotations = cfg->annotations;
 	c->st.n_annotations = cfg->n_annotations;
 	return 0;
@@ -648,7 +650,7 @@ static int start_process(const struct runc_state *st, struct hutch_error *err)
 static int start_and_hooks(const struct runc_state *st, struct hutch_error *err)
 {
 	int r = start_process(st, err);
-	if (r < 0)
+	if (r < 0 || !st->poststart_hooks)
 		return r;
 	char path[4200];
 	_cleanup_free_ char *text = NULL, *json = NULL;
