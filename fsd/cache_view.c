@@ -101,6 +101,7 @@ static const struct tnode tnodes[] = {
 	[T_FIRST_FILE + FSD_PSI_MEMORY] = {"memory", T_PRESSURE, FSD_PSI_MEMORY},
 	[T_FIRST_FILE + FSD_PSI_IO] = {"io", T_PRESSURE, FSD_PSI_IO},
 	[T_FIRST_FILE + FSD_CPU_ONLINE] = {"online", T_CPU, FSD_CPU_ONLINE},
+	[T_FIRST_FILE + FSD_SLABINFO] = {"slabinfo", T_PROC, FSD_SLABINFO},
 };
 #define N_T ARRAY_SIZE(tnodes)
 

@@ -28,6 +28,7 @@ enum fsd_file {
 	FSD_PSI_MEMORY,
 	FSD_PSI_IO,
 	FSD_CPU_ONLINE,
+	FSD_SLABINFO,
 	FSD_FILE_COUNT,
 };
 
@@ -103,9 +104,21 @@ int fsd_render_loadavg(const char *host, size_t len, const struct fsd_view *v, s
 int fsd_render_diskstats(const char *host, size_t len, const struct fsd_view *v,
 			 struct fsd_buf *out);
 int fsd_render_swaps(const char *host, size_t len, const struct fsd_view *v, struct fsd_buf *out);
+int fsd_render_slabinfo(const char *host, size_t len, const struct fsd_view *v,
+			struct fsd_buf *out);
 /* file is FSD_PSI_CPU, FSD_PSI_MEMORY or FSD_PSI_IO; -ENOENT when the cgroup has no PSI. */
 int fsd_render_pressure(enum fsd_file file, const struct fsd_view *v, struct fsd_buf *out);
 int fsd_render_cpu_online(const struct fsd_view *v, struct fsd_buf *out);
+/*
+ * The rest of sys/devices/system/cpu for a container reader whose online
+ * list is ONLINE ("0-3", as fsd_render_cpu_online wrote it): the text of the
+ * directory's file NAME when it is one the reader sees differently from the
+ * host (possible, present, enabled: its online list; offline, isolated,
+ * nohz_full: empty), -ENOENT for the host's own; and whether the entry
+ * NAME (cpuN) is a CPU the reader does not see.
+ */
+int fsd_cpu_dir_text(const char *name, const char *online, struct fsd_buf *out);
+bool fsd_cpu_dir_hidden(const char *name, const char *online);
 
 /* Dispatches on file (the host buffer is ignored by the files that need none). */
 int fsd_render(enum fsd_file file, const char *host, size_t len, const struct fsd_view *v,

@@ -23,6 +23,21 @@ static uint64_t minu(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/*
+ * memcg v1 prints no slab lines; its kmem counter charges all kernel memory
+ * (slab, and the stacks and page tables that are a small part of it): the
+ * container's Slab, split into reclaimable and not as the host's Slab is.
+ */
+static void v1_slab(uint64_t kernel, uint64_t host_slab, uint64_t host_sr, uint64_t *ret_sr,
+		    uint64_t *ret_su)
+{
+	uint64_t sr = 0;
+	if (hutch_known(host_slab) && hutch_known(host_sr) && host_slab && host_sr <= host_slab)
+		sr = (uint64_t)((double)kernel * (double)host_sr / (double)host_slab);
+	*ret_sr = sr;
+	*ret_su = kernel - sr;
+}
+
 struct override {
 	const char *key;
 	uint64_t bytes;
@@ -35,6 +50,7 @@ int fsd_render_meminfo(const char *host, size_t len, const struct fsd_view *v, s
 		return -ENOMEM;
 	int r = procfs_parse_meminfo(host, len, mi);
 	uint64_t host_total = mi->mem_total_bytes, host_swap = mi->swap_total_bytes;
+	uint64_t host_slab = mi->slab_bytes, host_sr = mi->sreclaimable_bytes;
 	free(mi);
 	if (r < 0)
 		return r;
@@ -54,6 +70,8 @@ int fsd_render_meminfo(const char *host, size_t len, const struct fsd_view *v, s
 	uint64_t aa = or0(st->memory_active_anon_bytes), ia = or0(st->memory_inactive_anon_bytes);
 	uint64_t sr = or0(st->memory_slab_reclaimable_bytes);
 	uint64_t su = or0(st->memory_slab_unreclaimable_bytes);
+	if (!hutch_known(st->memory_slab_reclaimable_bytes) && hutch_known(st->memory_kernel_bytes))
+		v1_slab(st->memory_kernel_bytes, host_slab, host_sr, &sr, &su);
 	/* Page cache is what the kernel would reclaim before an OOM: free plus file pages. */
 	uint64_t avail = minu(free_b + af + inf, total);
 	uint64_t swap_total, swap_used;
@@ -77,7 +95,7 @@ int fsd_render_meminfo(const char *host, size_t len, const struct fsd_view *v, s
 		{"AnonPages", minu(or0(st->memory_rss_bytes), usage)},
 		{"Mapped", minu(or0(st->memory_mapped_file_bytes), usage)},
 		{"Shmem", minu(or0(st->memory_shmem_bytes), usage)},
-		/* v2's slab lines; memcg v1 has none (0: the host's would exceed small limits). */
+		/* v2's slab lines; v1's estimate (v1_slab). */
 		{"Slab", minu(sr + su, usage)},
 		{"SReclaimable", minu(sr, usage)},
 		{"SUnreclaim", minu(su, usage)},

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * proc/stat: "cpu" and "cpuN" lines for the visible CPUs (renumbered from 0)
- * from the container's own CPU time, and the container's own processes,
- * procs_running and procs_blocked. Each visible CPU's idle time is the time
+ * from the container's own CPU time, and the container's own procs_running
+ * and procs_blocked. Each visible CPU's idle time is the time
  * since the container's init started minus what the container used (the
  * host CPU's clock when the start is unknown), so top's percentages are the
  * container's share of its CPUs in its first frame (averages since start)
  * as in later ones (deltas), as proc/uptime's idle says. The other lines are
- * the host's.
+ * the host's, `processes` too, as lxcfs shows it: a fork counter that never
+ * goes backwards, which the kernel keeps for no cgroup (the highest pid
+ * alive in the container, shown before, fell when that process exited, and
+ * vmstat's forks per second went negative).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -135,9 +138,7 @@ int fsd_render_stat(const char *host, size_t len, const struct fsd_view *v, stru
 		size_t n = sp.n;
 		if (n >= 3 && memcmp(line, "cpu", 3) == 0)
 			continue;
-		if (replace_counter(line, n, "processes",
-				    v->has_tasks ? v->last_pid : HUTCH_UNKNOWN, out) ||
-		    replace_counter(line, n, "procs_running",
+		if (replace_counter(line, n, "procs_running",
 				    v->has_tasks ? v->tasks_running : HUTCH_UNKNOWN, out) ||
 		    replace_counter(line, n, "procs_blocked",
 				    v->has_tasks ? v->tasks_blocked : HUTCH_UNKNOWN, out))

@@ -21,6 +21,7 @@ const struct fsd_file_info fsd_files[FSD_FILE_COUNT] = {
 	[FSD_PSI_MEMORY] = {"proc/pressure/memory", "/proc/pressure/memory"},
 	[FSD_PSI_IO] = {"proc/pressure/io", "/proc/pressure/io"},
 	[FSD_CPU_ONLINE] = {"sys/devices/system/cpu/online", "/sys/devices/system/cpu/online"},
+	[FSD_SLABINFO] = {"proc/slabinfo", "/proc/slabinfo"},
 };
 
 static bool buf_reserve(struct fsd_buf *b, size_t extra)
@@ -182,6 +183,8 @@ int fsd_render(enum fsd_file file, const char *host, size_t len, const struct fs
 		return fsd_render_pressure(file, v, out);
 	case FSD_CPU_ONLINE:
 		return fsd_render_cpu_online(v, out);
+	case FSD_SLABINFO:
+		return fsd_render_slabinfo(host, len, v, out);
 	default:
 		return -EINVAL;
 	}

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "session.h"
+#include "sys_cpu_dir.h"
 
 /*
  * The tree: directories and files by index (1 is the root). The kernel knows
@@ -67,6 +68,7 @@ static const struct node nodes[] = {
 	[INO_FIRST_FILE + FSD_PSI_MEMORY] = {"memory", INO_PRESSURE, FSD_PSI_MEMORY},
 	[INO_FIRST_FILE + FSD_PSI_IO] = {"io", INO_PRESSURE, FSD_PSI_IO},
 	[INO_FIRST_FILE + FSD_CPU_ONLINE] = {"online", INO_CPU, FSD_CPU_ONLINE},
+	[INO_FIRST_FILE + FSD_SLABINFO] = {"slabinfo", INO_PROC, FSD_SLABINFO},
 };
 #define N_NODES ARRAY_SIZE(nodes)
 
@@ -225,7 +227,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_entry(req, &e);
 		return;
 	}
-	fuse_reply_err(req, ENOENT);
+	if (!fsd_cpu_dir_lookup(req, ctx->state, parent, name))
+		fuse_reply_err(req, ENOENT);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -233,7 +236,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct session_ctx *ctx = fuse_req_userdata(req);
 	size_t i = node_index(ino);
 	if (!i) {
-		fuse_reply_err(req, ENOENT);
+		if (!fsd_cpu_dir_getattr(req, ino))
+			fuse_reply_err(req, ENOENT);
 		return;
 	}
 	struct stat st;
@@ -248,7 +252,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 {
 	(void)attr;
 	(void)fi;
-	if (!node_index(ino))
+	bool dir;
+	if (!node_index(ino) && !fsd_cpu_dir_is_dir(ino, &dir))
 		fuse_reply_err(req, ENOENT);
 	else
 		fuse_reply_err(req, to_set & FUSE_SET_ATTR_SIZE ? EACCES : EPERM);
@@ -272,17 +277,26 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	size_t di = node_index(ino);
 	const struct node *n = di ? &nodes[di] : NULL;
-	if (!n || n->file != NO_FILE) {
-		fuse_reply_err(req, n ? ENOTDIR : ENOENT);
+	bool dir = n && n->file == NO_FILE;
+	if (!n && !fsd_cpu_dir_is_dir(ino, &dir)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (!dir) {
+		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
 	struct fsd_buf b = {0};
 	fsd_dir_add(req, &b, ".", ino, S_IFDIR);
-	fsd_dir_add(req, &b, "..", node_ino[n->parent], S_IFDIR);
-	for (size_t i = INO_ROOT + 1; i < N_NODES; i++)
+	fsd_dir_add(req, &b, "..", n ? node_ino[n->parent] : ino, S_IFDIR);
+	for (size_t i = INO_ROOT + 1; n && i < N_NODES; i++)
 		if (nodes[i].name && nodes[i].parent == di)
 			fsd_dir_add(req, &b, nodes[i].name, node_ino[i],
 				    nodes[i].file == NO_FILE ? S_IFDIR : S_IFREG);
+	/* sys/devices/system/cpu's other entries (fsd/sys_cpu_dir.c). */
+	if (!n || di == INO_CPU)
+		fsd_cpu_dir_list(req, ((struct session_ctx *)fuse_req_userdata(req))->state, ino,
+				 &b);
 	if (b.err)
 		fuse_reply_err(req, -b.err);
 	else if ((size_t)off < b.len)
@@ -544,7 +558,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct session_ctx *ctx = fuse_req_userdata(req);
 	const struct node *n = node_get(ino);
 	if (!n) {
-		fuse_reply_err(req, ENOENT);
+		if (!fsd_cpu_dir_open(req, ino, fi))
+			fuse_reply_err(req, ENOENT);
 		return;
 	}
 	if (n->file == NO_FILE) {
@@ -576,6 +591,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct session_ctx *ctx = fuse_req_userdata(req);
+	if (!node_index(ino) && fsd_cpu_dir_read(req, ctx->state, ino, size, off))
+		return;
 	struct handle *h = handle_get(ctx, fi->fh);
 	bool renew = false;
 	uint64_t age = 0;
@@ -635,10 +652,19 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	if (node_index(ino) || !fsd_cpu_dir_readlink(req, ino))
+		fuse_reply_err(req, node_index(ino) ? EINVAL : ENOENT);
+}
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	const struct node *n = node_get(ino);
-	if (!n)
+	bool dir;
+	if (!n && fsd_cpu_dir_is_dir(ino, &dir))
+		dir ? fuse_reply_open(req, fi) : fuse_reply_err(req, ENOTDIR);
+	else if (!n)
 		fuse_reply_err(req, ENOENT);
 	else if (n->file != NO_FILE)
 		fuse_reply_err(req, ENOTDIR);
@@ -652,6 +678,7 @@ static const struct fuse_lowlevel_ops session_ops = {
 	.setattr = op_setattr,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
+	.readlink = op_readlink,
 	.open = op_open,
 	.read = op_read,
 	.release = op_release,
@@ -878,6 +905,10 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 		.cache_ns = opts->cache_ns ? opts->cache_ns : 100 * 1000000ull,
 	};
 	nodes_init();
+	int cr = fsd_cpu_dir_init(NULL);
+	if (cr < 0)
+		log_warn("sys/devices/system/cpu: only online (the host's directory: %s)",
+			 strerror(-cr));
 	/* Timestamps of the boot: the same in every worker. */
 	struct timespec rt, bt;
 	clock_gettime(CLOCK_REALTIME, &rt);
@@ -991,6 +1022,7 @@ out_destroy:
 		pthread_mutex_destroy(&ctx.slot_locks[i]);
 	pthread_mutex_destroy(&ctx.lock);
 	pthread_cond_destroy(&ctx.cond);
+	fsd_cpu_dir_free();
 	if (r == 0 && !atomic_load(&ctx.draining))
 		r = -ENODEV; /* the connection ended: unmounted or aborted */
 	return r;

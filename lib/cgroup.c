@@ -45,6 +45,7 @@ void cgroup_stats_init(struct cgroup_stats *st)
 	UNK(memory_pgmajfault);
 	UNK(memory_slab_reclaimable_bytes);
 	UNK(memory_slab_unreclaimable_bytes);
+	UNK(memory_kernel_bytes);
 	UNK(cpu_usage_ns);
 	UNK(cpu_user_ns);
 	UNK(cpu_system_ns);
@@ -96,6 +97,7 @@ static void stats_reset(struct cgroup_stats *st, unsigned mask)
 		st->memory_pgfault = st->memory_pgmajfault = HUTCH_UNKNOWN;
 		st->memory_slab_reclaimable_bytes = HUTCH_UNKNOWN;
 		st->memory_slab_unreclaimable_bytes = HUTCH_UNKNOWN;
+		st->memory_kernel_bytes = HUTCH_UNKNOWN;
 	}
 	if (mask & CGROUP_STATS_CPU) {
 		st->cpu_usage_ns = st->cpu_user_ns = st->cpu_system_ns = HUTCH_UNKNOWN;

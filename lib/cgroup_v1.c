@@ -24,6 +24,7 @@ enum {
 	V1_MEM_STAT,
 	V1_MEM_FAILCNT,
 	V1_MEM_OOM_CONTROL,
+	V1_MEM_KMEM_USAGE,
 	V1_CPUACCT_USAGE,
 	V1_CPUACCT_PERCPU,
 	V1_CPUACCT_STAT,
@@ -58,6 +59,7 @@ static const struct cgroup_file_def files[V1_FILE_COUNT] = {
 	[V1_MEM_STAT] = {CGROUP_MEMORY, "memory.stat"},
 	[V1_MEM_FAILCNT] = {CGROUP_MEMORY, "memory.failcnt"},
 	[V1_MEM_OOM_CONTROL] = {CGROUP_MEMORY, "memory.oom_control"},
+	[V1_MEM_KMEM_USAGE] = {CGROUP_MEMORY, "memory.kmem.usage_in_bytes"},
 	[V1_CPUACCT_USAGE] = {CGROUP_CPUACCT, "cpuacct.usage"},
 	[V1_CPUACCT_PERCPU] = {CGROUP_CPUACCT, "cpuacct.usage_percpu"},
 	[V1_CPUACCT_STAT] = {CGROUP_CPUACCT, "cpuacct.stat"},
@@ -85,6 +87,7 @@ static int v1_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 	READ_U64(V1_MEM_USAGE, &st->memory_usage_bytes);
 	READ_U64(V1_MEM_MAX_USAGE, &st->memory_max_usage_bytes);
 	READ_U64(V1_MEM_FAILCNT, &st->memory_failcnt);
+	READ_U64(V1_MEM_KMEM_USAGE, &st->memory_kernel_bytes);
 
 	/* The total_* lines count the whole subtree, as a container's usage does. */
 	TRY(cgroup_read_memory_stat(cg, V1_MEM_STAT, &files[V1_MEM_STAT], true, st));

@@ -138,6 +138,8 @@ struct cgroup_stats {
 	uint64_t memory_pgfault, memory_pgmajfault;
 	/* kernel slab charged to the cgroup: v2 memory.stat (v1 has no such lines) */
 	uint64_t memory_slab_reclaimable_bytes, memory_slab_unreclaimable_bytes;
+	/* all kernel memory charged (slab, stacks, page tables): v1 memory.kmem.usage_in_bytes */
+	uint64_t memory_kernel_bytes;
 
 	/* cpu */
 	uint64_t cpu_usage_ns, cpu_user_ns, cpu_system_ns;

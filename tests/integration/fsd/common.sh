@@ -13,6 +13,13 @@ fsd_need() {
 	[ -n "$(cgroup_v1_mount memory)" ] || [ -n "$(cgroup_v2_mount)" ] || skip "needs cgroups"
 }
 
+# fsd_need_hammer: fsd_need, and the readers of the restart and memory tests (sets hammer).
+fsd_need_hammer() {
+	fsd_need
+	hammer=$HUTCH_BUILD/tests/fsd_hammer
+	[ -x "$hammer" ] || skip "fsd_hammer not built"
+}
+
 # is_mounted DIR: a mount at DIR in our mount namespace.
 is_mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 

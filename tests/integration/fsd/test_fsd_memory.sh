@@ -6,9 +6,7 @@
 # until RELEASE; max_background lets the kernel send RELEASEs along.)
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.sh"
-fsd_need
-hammer=$HUTCH_BUILD/tests/fsd_hammer
-[ -x "$hammer" ] || skip "fsd_hammer not built"
+fsd_need_hammer
 seconds=${FSD_MEMORY_SECONDS:-20}
 mp=$FSD_TMP/mnt
 start_fsd "$mp"

@@ -10,9 +10,7 @@
 # bench/fsd_restart.sh runs the issue's full size.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.sh"
-fsd_need
-hammer=$HUTCH_BUILD/tests/fsd_hammer
-[ -x "$hammer" ] || skip "fsd_hammer not built"
+fsd_need_hammer
 readers=${FSD_RESTART_READERS:-10}
 upgrades=${FSD_RESTART_UPGRADES:-20}
 kills=${FSD_RESTART_KILLS:-5}

@@ -10,20 +10,13 @@
 . "$(dirname "$0")/common.sh"
 fsd_need
 need_cmd nsenter
-v2=$(cgroup_v2_mount)
-[ -n "$v2" ] || skip "no cgroup2 mount"
-[ -n "$(cgroup_v1_mount memory)" ] || skip "already a v2 host: the other tests cover it"
-
-name=$(test_id)-v2
-mkdir "$v2/$name" || skip "cannot make a cgroup2 directory"
-on_exit "cg_remove '$v2/$name'"
+need_hybrid_v2
+v2=$V2
+name=$V2_NAME
 
 mp=$FSD_TMP/mnt
 mkdir -p "$mp"
-unshare -m --propagation private bash -c '
-	umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup || exit 1
-	mount -t cgroup2 none /sys/fs/cgroup || exit 1
-	exec hutch-fsd "$1"' _ "$mp" 2>"$FSD_TMP/fsd.log" &
+"${V2_ONLY[@]}" hutch-fsd "$mp" 2>"$FSD_TMP/fsd.log" &
 FSD_PID=$!
 on_exit "kill_pid $FSD_PID"
 wait_for 10 nsenter -t "$FSD_PID" -m test -e "$mp/proc/meminfo" || { cat "$FSD_TMP/fsd.log"; fail "hutch-fsd did not mount"; exit 1; }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # hutch-fsd and Debian's lxcfs (--enable-cfs) serving the same container:
-# MemTotal, free's total and the CPU counts agree.
+# MemTotal, free's total and the CPU counts agree; every path lxcfs serves
+# (but its legacy cgroup/ tree, see fsd/README.md) is served by hutch-fsd too,
+# as the same type (a bind of any of them works with either).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.sh"
 fsd_need
@@ -50,6 +52,11 @@ compare() {
 	assert_eq "$1: online has as many CPUs as cpuinfo" "$(echo "$h" | sed -n 's/^processors: //p')" \
 		"$(echo "$h" | sed -n 's/^online: //p' | awk -F- '{ print NF == 2 ? $2 - $1 + 1 : 1 }')"
 }
+
+# The layout, as the host sees both mounts: lxcfs's paths (type and path), less cgroup/.
+tree() { (cd "$1" && find . -path ./cgroup -prune -o -printf '%y %p\n' | sort -u); }
+missing=$(comm -23 <(tree "$lx") <(tree "$mp"))
+assert_eq "every path lxcfs serves outside cgroup/ is served by hutch-fsd ($(tree "$lx" | wc -l) paths)" "" "$missing"
 
 compare 300m-1cpu $((300 * 1024 * 1024)) 100000 100000 0-1
 compare 1g-2cpus $((1024 * 1024 * 1024)) max 100000 0-1
