@@ -27,7 +27,7 @@
 #include "agent.h"
 #include "hutch/util.h"
 
-#define ENV_NAME "HUTCH_FSD_AGENT"
+#define ENV_NAME FSD_AGENT_ENV
 #define N_SLOTS	 64
 #define MSG_MAX	 65536
 #define MAX_FDS	 32

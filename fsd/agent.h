@@ -23,7 +23,9 @@
 
 #include "state.h"
 
-#define FSD_AGENT_SUFFIX      ".agent.sock"
+#define FSD_AGENT_SUFFIX ".agent.sock"
+/* How the socket, page and listeners go through an exec: "SOCK:MEM:CHAN:FD,FD,..." */
+#define FSD_AGENT_ENV	      "HUTCH_FSD_AGENT"
 #define FSD_AGENT_MAX_PENDING 128
 #define FSD_AGENT_MAX_CHANS   4
 

@@ -22,6 +22,7 @@
 #include "agent.h"
 #include "hutch/procfs.h"
 #include "cache_view.h"
+#include "mountpoint.h"
 #include "session.h"
 #include "supervisor.h"
 
@@ -86,76 +87,13 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status:\n"
 		"  0  stopped by a signal or an unmount, mount point cleanly unmounted\n"
+		"     (a read-only guard left there until the next start: no runtime\n"
+		"     makes a directory where a file belongs; umount MOUNTPOINT removes it)\n"
 		"  1  the FUSE mount or session failed (no /dev/fuse, not root, ...)\n"
 		"  2  bad options\n"
 		"  3  mount point missing, not a directory, or already a mount point\n"
 		"     (a dead FUSE mount there, left by a daemon that died, is unmounted\n"
 		"     and replaced)\n");
-}
-
-/* Whether path is a mount point already (another hutch-fsd, lxcfs, a stale mount). */
-static int mounted_at(const char *path, char *what, size_t size)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int r = hutch_read_file("/proc/self/mountinfo", 0, &buf, &len);
-	if (r < 0)
-		return r;
-	struct procfs_mountinfo mi = {0};
-	r = procfs_parse_mountinfo(buf, len, &mi);
-	if (r < 0)
-		return r;
-	int found = 0;
-	for (size_t i = 0; i < mi.n_mounts; i++)
-		if (strcmp(mi.mounts[i].mount_point, path) == 0) {
-			snprintf(what, size, "%s (%s)", mi.mounts[i].fstype, mi.mounts[i].source);
-			found = 1;
-		}
-	procfs_mountinfo_free(&mi);
-	return found;
-}
-
-static int check_mountpoint(const char *mp, bool is_default, char *real, size_t size)
-{
-	struct stat st;
-	if (stat(mp, &st) < 0) {
-		int e = errno;
-		if (e == ENOTCONN) {
-			/* A daemon from before (or lxcfs) died: its mount is dead for good. */
-			if (umount2(mp, MNT_DETACH) < 0) {
-				log_error("mount point %s: a dead FUSE mount, and unmounting it "
-					  "failed: %s",
-					  mp, strerror(errno));
-				return -e;
-			}
-			log_warn("mount point %s: a dead FUSE mount (Transport endpoint is not "
-				 "connected; its daemon died): unmounted it (lazily); containers "
-				 "that bound its files keep the dead one until they restart",
-				 mp);
-			return check_mountpoint(mp, is_default, real, size);
-		}
-		if (e == ENOENT && is_default && hutch_mkdir_p(mp, 0755) == 0)
-			return check_mountpoint(mp, false, real, size);
-		log_error("mount point %s: %s", mp, strerror(e));
-		return -e;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_error("mount point %s: not a directory", mp);
-		return -ENOTDIR;
-	}
-	if (!realpath(mp, real)) {
-		log_error("mount point %s: %s", mp, strerror(errno));
-		return -errno;
-	}
-	char what[256];
-	int r = mounted_at(real, what, sizeof(what));
-	if (r > 0) {
-		log_error("mount point %s: already a mount point of %s; is another hutch-fsd or "
-			  "lxcfs running there?",
-			  real, what);
-		return -EBUSY;
-	}
-	return 0;
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *ret)
@@ -347,7 +285,7 @@ int main(int argc, char **argv)
 	const char *names = getenv("LISTEN_FDNAMES");
 	bool taking_over = resume || (names && strstr(names, "hutch-fsd-fuse"));
 	if (taking_over ? !realpath(mp, real)
-			: check_mountpoint(mp, optind >= argc, real, sizeof(real)) < 0) {
+			: fsd_mountpoint_prepare(mp, optind >= argc, real, sizeof(real)) < 0) {
 		if (taking_over)
 			log_error("mount point %s: %s", mp, strerror(errno));
 		return EXIT_MOUNTPOINT;

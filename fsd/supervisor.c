@@ -47,6 +47,7 @@
 
 #include "agent.h"
 #include "hutch/util.h"
+#include "mountpoint.h"
 #include "supervisor.h"
 
 #ifndef FUSE_NOTIFY_RESEND
@@ -60,6 +61,10 @@
 #define STOP_TIMEOUT_NS	 (10 * 1000000000ull)
 #define FD_NAME		 "hutch-fsd-fuse"
 #define INIT_FD_NAME	 "hutch-fsd-init"
+/* sysinfo's agent through a `systemctl restart`: its socket, in-flight page, listeners. */
+#define AGENT_SOCK_FD_NAME "hutch-fsd-agent-sock"
+#define AGENT_MEM_FD_NAME  "hutch-fsd-agent-mem"
+#define AGENT_FD_NAME	   "hutch-fsd-agent"
 
 struct sup {
 	const struct fsd_supervisor_options *o;
@@ -193,6 +198,81 @@ static void store_in_systemd(struct sup *s)
 	}
 }
 
+/*
+ * At a `systemctl restart`: sysinfo's socket, page and listeners into the fd
+ * store too, so containers' sysinfo calls wait for the next instance (not
+ * ENOSYS: a listener nobody holds). systemd drops a listener whose
+ * containers ended (it polls stored fds for POLLHUP). The next instance takes
+ * them out again (take_agent_from_systemd).
+ */
+static void store_agent_in_systemd(struct sup *s)
+{
+	struct fsd_agent_keep *k = &s->keep;
+	int r = 1;
+	if (k->sock >= 0)
+		r = sd_notify_fds("FDSTORE=1\nFDNAME=" AGENT_SOCK_FD_NAME, &k->sock, 1);
+	if (r > 0 && k->mem >= 0)
+		r = sd_notify_fds("FDSTORE=1\nFDNAME=" AGENT_MEM_FD_NAME, &k->mem, 1);
+	size_t stored = 0;
+	for (size_t i = 0; r > 0 && i < k->n_fds; i += 4) {
+		size_t n = k->n_fds - i < 4 ? k->n_fds - i : 4;
+		r = sd_notify_fds("FDSTORE=1\nFDNAME=" AGENT_FD_NAME, k->fds + i, n);
+		if (r > 0)
+			stored += n;
+	}
+	if (r < 0)
+		log_warn("sysinfo agent: store in systemd: %s; %zu of %zu listeners stored "
+			 "(sysinfo fails with ENOSYS in the other containers)",
+			 strerror(-r), stored, k->n_fds);
+	else
+		log_info("sysinfo agent: %zu listeners wait in systemd's fd store", stored);
+}
+
+/* The agent's fds among systemd's ($LISTEN_FDS): handed to fsd_agent_keep_open. */
+struct agent_fds {
+	int sock, mem;
+	char *list; /* "FD,FD,..." */
+	size_t len, cap;
+};
+
+static bool take_agent_fd(struct agent_fds *a, const char *name, int fd)
+{
+	if (strcmp(name, AGENT_SOCK_FD_NAME) == 0 && a->sock < 0)
+		a->sock = fd;
+	else if (strcmp(name, AGENT_MEM_FD_NAME) == 0 && a->mem < 0)
+		a->mem = fd;
+	else if (strcmp(name, AGENT_FD_NAME) == 0) {
+		if (a->len + 16 > a->cap) {
+			size_t cap = a->cap ? a->cap * 2 : 256;
+			char *l = realloc(a->list, cap);
+			if (!l)
+				return false;
+			a->list = l;
+			a->cap = cap;
+		}
+		a->len += (size_t)snprintf(a->list + a->len, a->cap - a->len, "%s%d",
+					   a->len ? "," : "", fd);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static void take_agent_from_systemd(struct agent_fds *a)
+{
+	if (a->sock >= 0) {
+		char *env = NULL;
+		if (asprintf(&env, "%d:%d:-1:%s", a->sock, a->mem, a->list ? a->list : "") > 0)
+			setenv(FSD_AGENT_ENV, env, 1);
+		free(env);
+	}
+	free(a->list);
+	/* Ours now: systemd must not hold listeners nobody answers after a stop. */
+	sd_notify_fds("FDSTOREREMOVE=1\nFDNAME=" AGENT_SOCK_FD_NAME, NULL, 0);
+	sd_notify_fds("FDSTOREREMOVE=1\nFDNAME=" AGENT_MEM_FD_NAME, NULL, 0);
+	sd_notify_fds("FDSTOREREMOVE=1\nFDNAME=" AGENT_FD_NAME, NULL, 0);
+}
+
 /* The connection from systemd's fd store ($LISTEN_FDS), after a `systemctl restart`. */
 static bool take_from_systemd(struct sup *s)
 {
@@ -203,6 +283,7 @@ static bool take_from_systemd(struct sup *s)
 	    hutch_parse_u64(nfds, &n) < 0)
 		return false;
 	int fuse_fd = -1, init_fd = -1;
+	struct agent_fds agent = {.sock = -1, .mem = -1};
 	_cleanup_free_ char *list = strdup(names);
 	char *save = NULL, *name = list ? strtok_r(list, ":", &save) : NULL;
 	for (int fd = 3; name && fd < 3 + (int)n; fd++, name = strtok_r(NULL, ":", &save)) {
@@ -210,9 +291,10 @@ static bool take_from_systemd(struct sup *s)
 			fuse_fd = fd;
 		else if (strcmp(name, INIT_FD_NAME) == 0 && init_fd < 0)
 			init_fd = fd;
-		else
+		else if (!take_agent_fd(&agent, name, fd))
 			close(fd);
 	}
+	take_agent_from_systemd(&agent);
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
@@ -707,9 +789,10 @@ static int setup_signals(void)
 
 static void finish_stop(struct sup *s)
 {
-	if (s->handover)
+	if (s->handover) {
+		store_agent_in_systemd(s);
 		fsd_agent_keep_close(&s->keep, false);
-	else
+	} else
 		fsd_agent_keep_leave(&s->keep, s->o->exe, s->o->mountpoint);
 	if (s->handover) {
 		log_info("stopped; the connection waits in systemd's fd store");
@@ -719,9 +802,15 @@ static void finish_stop(struct sup *s)
 		sd_notify_fds("FDSTOREREMOVE=1\nFDNAME=" FD_NAME, NULL, 0);
 		sd_notify_fds("FDSTOREREMOVE=1\nFDNAME=" INIT_FD_NAME, NULL, 0);
 	}
-	if (umount2(s->o->mountpoint, 0) < 0 && errno != EINVAL && errno != ENOENT &&
-	    umount2(s->o->mountpoint, MNT_DETACH) < 0)
-		log_warn("unmount %s: %s", s->o->mountpoint, strerror(errno));
+	/* Unmounted by us (not by someone before us): the guard takes its place. */
+	bool ours = umount2(s->o->mountpoint, 0) == 0;
+	if (!ours && errno != EINVAL && errno != ENOENT) {
+		ours = umount2(s->o->mountpoint, MNT_DETACH) == 0;
+		if (!ours)
+			log_warn("unmount %s: %s", s->o->mountpoint, strerror(errno));
+	}
+	if (ours)
+		fsd_mountpoint_guard(s->o->mountpoint);
 	if (s->init_fd >= 0)
 		close(s->init_fd);
 	close(s->fuse_fd);

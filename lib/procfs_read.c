@@ -35,35 +35,38 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	return n < 0 ? gone((int)n) : n == 0 ? -ESRCH : n;
 }
 
-static int read_stat_at(const char *path, struct procfs_pid_stat *ret)
+/* /proc/PID/FILE (FILE may name a path below it) read into buf: its length or a negative
+ * errno. */
+static ssize_t read_pid_small(pid_t pid, const char *file, char *buf, size_t size)
+{
+	char path[96];
+	int r = pid_path(pid, file, path, sizeof(path));
+	return r < 0 ? r : read_small(path, buf, size);
+}
+
+static int read_stat_at(pid_t pid, const char *file, struct procfs_pid_stat *ret)
 {
 	char buf[1024];
-	ssize_t len = read_small(path, buf, sizeof(buf));
+	ssize_t len = read_pid_small(pid, file, buf, sizeof(buf));
 	return len < 0 ? (int)len : procfs_parse_pid_stat(buf, (size_t)len, ret);
 }
 
 int procfs_read_pid_stat(pid_t pid, struct procfs_pid_stat *ret)
 {
-	char path[64];
-	int r = pid_path(pid, "stat", path, sizeof(path));
-	return r < 0 ? r : read_stat_at(path, ret);
+	return read_stat_at(pid, "stat", ret);
 }
 
 int procfs_read_task_stat(pid_t pid, pid_t tid, struct procfs_pid_stat *ret)
 {
-	char path[96];
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	return read_stat_at(path, ret);
+	char file[48];
+	snprintf(file, sizeof(file), "task/%d/stat", (int)tid);
+	return read_stat_at(pid, file, ret);
 }
 
 int procfs_read_pid_status(pid_t pid, struct procfs_pid_status *ret)
 {
-	char path[64];
-	int r = pid_path(pid, "status", path, sizeof(path));
-	if (r < 0)
-		return r;
 	char buf[4096];
-	ssize_t len = read_small(path, buf, sizeof(buf));
+	ssize_t len = read_pid_small(pid, "status", buf, sizeof(buf));
 	return len < 0 ? (int)len : procfs_parse_pid_status(buf, (size_t)len, ret);
 }
 

@@ -35,3 +35,11 @@ int strv_push(char ***v, const char *s)
 	*v = nv;
 	return 0;
 }
+
+int strv_index(const char *const *table, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (table[i] && strcmp(s, table[i]) == 0)
+			return (int)i;
+	return -1;
+}

@@ -250,13 +250,7 @@ static int land_step(struct build *b, struct land_layer *top, const char *create
 	json_object_array_add(hist, h);
 	const char *config = json_object_to_json_string_ext(
 		b->cfg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	struct image_land in = {
-		.tmp = b->tmp,
-		.config = config,
-		.config_len = strlen(config),
-		.layers = ll,
-		.n_layers = n,
-	};
+	struct image_land in = image_land_init(b->tmp, config, ll, n, NULL);
 	struct progress prog;
 	progress_init(&prog, true);
 	char id[IMAGE_ID_HEX + 1];
@@ -268,19 +262,29 @@ static int land_step(struct build *b, struct land_layer *top, const char *create
 	return use_image(b, id, err);
 }
 
+/* The size of a step layer's blob and unpacked-directory paths. */
+#define STEP_PATH_MAX 4200
+
+/* Packs src as the step's layer: its blob and unpacked directory in b->tmp. */
+static int pack_step(struct build *b, const char *src, struct land_layer *top,
+		     char blob[STEP_PATH_MAX], char dir[STEP_PATH_MAX], struct hutch_error *err)
+{
+	char name[32], what[64];
+	struct progress prog;
+	snprintf(name, sizeof(name), "s%zu", b->step);
+	progress_init(&prog, b->quiet);
+	snprintf(what, sizeof(what), "step %zu/%zu layer", b->step, b->n_steps);
+	return layer_from_dir(src, b->tmp, name, top, blob, STEP_PATH_MAX, dir, STEP_PATH_MAX,
+			      &prog, what, err);
+}
+
 /* Packs the staged directory as the step's layer and lands it. */
 static int land_stage(struct build *b, const char *stage, const char *created_by, bool timeless,
 		      struct hutch_error *err)
 {
-	char blob[4200], dir[4200], name[32];
+	char blob[STEP_PATH_MAX], dir[STEP_PATH_MAX];
 	struct land_layer top = {0};
-	snprintf(name, sizeof(name), "s%zu", b->step);
-	struct progress prog;
-	char what[64];
-	progress_init(&prog, b->quiet);
-	snprintf(what, sizeof(what), "step %zu/%zu layer", b->step, b->n_steps);
-	int r = layer_from_dir(stage, b->tmp, name, &top, blob, sizeof(blob), dir, sizeof(dir),
-			       &prog, what, err);
+	int r = pack_step(b, stage, &top, blob, dir, err);
 	if (r == 0)
 		r = land_step(b, &top, created_by, timeless, err);
 	unlink(blob);
@@ -620,7 +624,7 @@ static int step_run(struct build *b, const struct build_step *st, struct hutch_e
 		return hutch_error_set(err, ENOENT,
 				       "RUN needs an image below it (FROM scratch has "
 				       "no shell)");
-	char name[64], blob[4200], dir[4200], lname[32], upper[4300];
+	char name[64], blob[STEP_PATH_MAX], dir[STEP_PATH_MAX], upper[4300];
 	snprintf(name, sizeof(name), "hutch-build-%d-%zu", (int)getpid(), b->step);
 	_cleanup_strv_free_ char **argv = NULL;
 	if (run_argv(b, st, name, &argv) < 0)
@@ -646,13 +650,7 @@ static int step_run(struct build *b, const struct build_step *st, struct hutch_e
 	snprintf(upper, sizeof(upper), "%s/%s/upper", hutch_globals.root, cst.id);
 	hutch_state_free(&cst);
 	struct land_layer top = {0};
-	snprintf(lname, sizeof(lname), "s%zu", b->step);
-	struct progress prog;
-	char what[64];
-	progress_init(&prog, b->quiet);
-	snprintf(what, sizeof(what), "step %zu/%zu layer", b->step, b->n_steps);
-	r = layer_from_dir(upper, b->tmp, lname, &top, blob, sizeof(blob), dir, sizeof(dir), &prog,
-			   what, err);
+	r = pack_step(b, upper, &top, blob, dir, err);
 	remove_container(b, name);
 	if (r == 0) {
 		_cleanup_free_ char *by = NULL;

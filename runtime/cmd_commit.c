@@ -184,14 +184,7 @@ static int commit(const struct hutch_state *st, const char *name, const char *me
 		r = -err->err;
 		goto out;
 	}
-	const char *tags[] = {name};
-	struct image_land in = {.tmp = tmp,
-				.config = config,
-				.config_len = strlen(config),
-				.layers = ll,
-				.n_layers = n,
-				.tags = tags,
-				.n_tags = name ? 1 : 0};
+	struct image_land in = image_land_init(tmp, config, ll, n, &name);
 	struct progress prog;
 	progress_init(&prog, true);
 	r = image_land(&in, &prog, ret_id, err);

@@ -198,7 +198,7 @@ out:
 	return r;
 }
 
-static const char *layer_media_types[] = {
+static const char *const layer_media_types[] = {
 	"application/vnd.oci.image.layer.v1.tar",
 	"application/vnd.oci.image.layer.v1.tar+gzip",
 	"application/vnd.oci.image.layer.v1.tar+zstd",
@@ -212,10 +212,7 @@ static const char *layer_media_types[] = {
 
 bool image_layer_media_type_known(const char *mt)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(layer_media_types); i++)
-		if (strcmp(mt, layer_media_types[i]) == 0)
-			return true;
-	return false;
+	return strv_index(layer_media_types, ARRAY_SIZE(layer_media_types), mt) >= 0;
 }
 
 /* The hex of a "sha256:<hex>" digest into hex; false when it is none. */
@@ -442,6 +439,18 @@ static int land_locked(const struct image_land *in, struct image_record *rec, ch
 			return hutch_error_setsys(err, -r, "tag %s", in->tags[i]);
 	}
 	return 0;
+}
+
+struct image_land image_land_init(const char *tmp, const char *config, struct land_layer *layers,
+				  size_t n_layers, const char **name)
+{
+	return (struct image_land){.tmp = tmp,
+				   .config = config,
+				   .config_len = strlen(config),
+				   .layers = layers,
+				   .n_layers = n_layers,
+				   .tags = name,
+				   .n_tags = name && *name ? 1 : 0};
 }
 
 int image_land(const struct image_land *in, struct progress *prog, char ret_id[IMAGE_ID_HEX + 1],

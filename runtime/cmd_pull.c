@@ -423,14 +423,7 @@ static int pull_manifest(struct registry *g, const char *tmp, const char *body, 
 	json_object_put(cfg);
 	if (r < 0)
 		goto out;
-	const char *tags[] = {name};
-	struct image_land in = {.tmp = tmp,
-				.config = config,
-				.config_len = strlen(config),
-				.layers = ll,
-				.n_layers = n,
-				.tags = tags,
-				.n_tags = name ? 1 : 0};
+	struct image_land in = image_land_init(tmp, config, ll, n, &name);
 	memcpy(in.config_digest, chex, IMAGE_ID_HEX + 1);
 	r = image_land(&in, g->prog, ret_id, err);
 out:

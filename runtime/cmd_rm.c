@@ -41,27 +41,16 @@ static int rm_one(struct hutch_state *st, const char *name, void *arg)
 
 int cmd_rm(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	static const struct verb_switch sw = {
+		.name = "force",
+		.letter = 'f',
+		.usage = "Usage: hutch rm [-f] NAME...\n\n"
+			 "Remove containers: their state, files and cgroup.\n\n"
+			 "  -f, --force   kill a running container first\n",
 	};
 	bool force = false;
-	int c;
-	verb_getopt_reset();
-	while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			printf("Usage: hutch rm [-f] NAME...\n\n"
-			       "Remove containers: their state, files and cgroup.\n\n"
-			       "  -f, --force   kill a running container first\n");
-			return 0;
-		default:
-			return VERB_BAD_FLAG("rm", argv);
-		}
-	}
+	int r = verb_parse_switch(argc, argv, &sw, &force);
+	if (r)
+		return r > 0 ? 0 : VERB_BAD_FLAG("rm", argv);
 	return container_each("rm", argc, argv, optind, rm_one, &force);
 }

@@ -113,6 +113,21 @@ int spec_env_file_parse(const char *text, char ***env, struct hutch_error *err);
 /* Stops a running container: SIGTERM, grace_s seconds, SIGKILL; waits for its monitor. */
 int container_stop(const struct hutch_state *st, uint64_t grace_s);
 
+/* ---- verb_flags.c ---- */
+/* A verb's one switch (--NAME, -LETTER) besides --help, and its usage text. */
+struct verb_switch {
+	const char *name;
+	char letter;
+	bool permute; /* flags may follow the operands; else they stop at the first */
+	const char *usage;
+};
+/*
+ * Parses argv's flags from argv[1], setting *ret_set when the switch is
+ * given. Returns 0 (optind at the first operand), 1 after --help printed
+ * the usage, -1 on an unknown flag (argv[optind - 1]).
+ */
+int verb_parse_switch(int argc, char **argv, const struct verb_switch *sw, bool *ret_set);
+
 /* ---- registry.c: the container registry, safe against a SIGKILL at any point ---- */
 /* Makes <root>/<id> whole (state, exit record, cgroup link) with its name reserved. */
 int registry_create(struct hutch_state *st, struct hutch_error *err);
@@ -195,9 +210,12 @@ int init_exec(int image_fd, const struct init_args *a, bool pid1, int exit_fd, i
 
 /* ---- seccomp.c (the profiles themselves: seccomp_profile.h) ---- */
 struct seccomp_profile;
-/* Compiles a profile for a container with caps (libseccomp), without loading it. */
+/* Compiles a profile for a container with caps (libseccomp, then seccomp_opt.c), without loading it. */
 int seccomp_compile(const struct seccomp_profile *p, uint64_t caps, struct seccomp_prog *ret,
 		    struct hutch_error *err);
+/* The same, libseccomp's program as it exports it (seccomp_compile makes it smaller). */
+int seccomp_compile_plain(const struct seccomp_profile *p, uint64_t caps, struct seccomp_prog *ret,
+			  struct hutch_error *err);
 /* The built-in profile's filter for caps: precompiled for docker's default capabilities. */
 int seccomp_build_default(uint64_t caps, struct seccomp_prog *ret, struct hutch_error *err);
 /* A docker JSON profile file's filter for caps. */

@@ -46,6 +46,10 @@ struct image_land {
  */
 int image_land(const struct image_land *in, struct progress *prog, char ret_id[IMAGE_ID_HEX + 1],
 	       struct hutch_error *err);
+/* An image to land: config over layers, tagged *name when name and *name are not NULL
+ * (the tag points at the caller's *name). */
+struct image_land image_land_init(const char *tmp, const char *config, struct land_layer *layers,
+				  size_t n_layers, const char **name);
 bool image_layer_media_type_known(const char *mt);
 /*
  * The layers of an image in the store, to land again under a new config

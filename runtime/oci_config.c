@@ -99,10 +99,7 @@ static const char *const cap_names[] = {
 
 int oci_cap_from_name(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
-		if (strcmp(name, cap_names[i]) == 0)
-			return (int)i;
-	return -1;
+	return strv_index(cap_names, ARRAY_SIZE(cap_names), name);
 }
 
 const char *oci_cap_name(int cap)

@@ -6,6 +6,7 @@
 #ifndef HUTCH_RUNC_H
 #define HUTCH_RUNC_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -74,7 +75,31 @@ void runc_path(char *buf, size_t size, const char *id, const char *file);
 bool runc_id_valid(const char *id);
 
 /* Reports an error once: to stderr, or as a JSON line in --log with --log-format json. */
+/* The flags create, run and exec share, as runc names them. */
+struct runc_io_flags {
+	const char *console_socket, *pid_file;
+	int preserve_fds;
+};
+enum { RUNC_OPT_CONSOLE_SOCKET = 0x100, RUNC_OPT_PID_FILE, RUNC_OPT_PRESERVE_FDS };
+/* The end of their getopt tables: these, -d/--detach (the verb's) and --help. */
+#define RUNC_IO_OPTIONS_END                                                           \
+	{"console-socket", required_argument, NULL, RUNC_OPT_CONSOLE_SOCKET},         \
+		{"pid-file", required_argument, NULL, RUNC_OPT_PID_FILE},             \
+		{"preserve-fds", required_argument, NULL, RUNC_OPT_PRESERVE_FDS},     \
+		{"detach", no_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, \
+	{                                                                             \
+		0                                                                     \
+	}
+/*
+ * getopt_long, with the flags of struct runc_io_flags taken into io: the
+ * next other flag, -1 at the end, RUNC_OPT_BAD after a wrong value (reported).
+ */
+#define RUNC_OPT_BAD 0x1ff
+int runc_getopt(int argc, char **argv, const char *optstring, const struct option *opts,
+		const char *verb, struct runc_io_flags *io);
 int runc_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A verb's unknown flag or missing value (argv[optind - 1], getopt's last), reported; 1. */
+int runc_bad_flag(const char *verb, char **argv);
 void runc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void runc_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -53,9 +53,9 @@ int runc_send_to_socket(const char *path, const char *word, int fd, struct hutch
 /* ---- create ---- */
 
 struct create_opts {
-	const char *id, *bundle, *console_socket, *pid_file;
+	const char *id, *bundle;
+	struct runc_io_flags io;
 	bool no_pivot, foreground; /* foreground: run, keeping the process as our child */
-	int preserve_fds;
 };
 
 /* What a create holds until it is done; create_undo takes all of it back. */
@@ -180,11 +180,11 @@ static int read_bundle(struct create *c, const struct create_opts *o, struct hut
 			err, EINVAL,
 			"invalid rootfs: not an absolute path, or a symlink (%s is %s)", root,
 			c->st.rootfs);
-	if (c->cfg.process.terminal && !o->console_socket && !o->foreground)
+	if (c->cfg.process.terminal && !o->io.console_socket && !o->foreground)
 		return hutch_error_set(err, EINVAL,
 				       "cannot allocate tty if hutch-runc will detach without "
 				       "setting console socket");
-	if (!c->cfg.process.terminal && o->console_socket)
+	if (!c->cfg.process.terminal && o->io.console_socket)
 		return hutch_error_set(err, EINVAL,
 				       "cannot use console socket if hutch-runc will not detach "
 				       "or allocate tty");
@@ -350,7 +350,7 @@ static int spawn_process(struct create *c, const struct create_opts *o, unsigned
 			       .sync_fd = c->sync[1],
 			       .cg = c->cg,
 			       .no_pivot = o->no_pivot,
-			       .preserve_fds = o->preserve_fds,
+			       .preserve_fds = o->io.preserve_fds,
 			       .seccomp = c->seccomp,
 			       .tty_fd = -1};
 	memcpy(a.ns_fds, c->ns_fds, sizeof(a.ns_fds));
@@ -452,15 +452,16 @@ static int hand_over(struct create *c, const struct create_opts *o, struct hutch
 		if (r < 0)
 			return hutch_error_wrap(err, "linux.seccomp.listenerPath");
 	}
-	if (c->master >= 0 && o->console_socket) {
-		if ((r = runc_send_to_socket(o->console_socket, "/dev/ptmx", c->master, err)) < 0)
+	if (c->master >= 0 && o->io.console_socket) {
+		if ((r = runc_send_to_socket(o->io.console_socket, "/dev/ptmx", c->master, err)) <
+		    0)
 			return hutch_error_wrap(err, "--console-socket");
 		close(TAKE_FD(c->master));
 	}
 	if ((r = runc_state_write(&c->st)) < 0)
 		return hutch_error_setsys(err, -r, "write the state of %s", o->id);
-	if (o->pid_file && (r = runc_write_pid_file(o->pid_file, c->pid)) < 0)
-		return hutch_error_setsys(err, -r, "--pid-file %s", o->pid_file);
+	if (o->io.pid_file && (r = runc_write_pid_file(o->io.pid_file, c->pid)) < 0)
+		return hutch_error_setsys(err, -r, "--pid-file %s", o->io.pid_file);
 	return 0;
 }
 
@@ -504,33 +505,20 @@ static int parse_create_flags(int argc, char **argv, const char *verb, struct cr
 			      bool *detach, bool *keep)
 {
 	static const struct option opts[] = {
-		{"bundle", required_argument, NULL, 'b'},
-		{"console-socket", required_argument, NULL, 'c'},
-		{"pid-file", required_argument, NULL, 'p'},
-		{"no-pivot", no_argument, NULL, 'P'},
-		{"no-new-keyring", no_argument, NULL, 'K'},
-		{"preserve-fds", required_argument, NULL, 'f'},
-		{"detach", no_argument, NULL, 'd'},
-		{"keep", no_argument, NULL, 'k'},
-		{"no-subreaper", no_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{"bundle", required_argument, NULL, 'b'},   {"no-pivot", no_argument, NULL, 'P'},
+		{"no-new-keyring", no_argument, NULL, 'K'}, {"keep", no_argument, NULL, 'k'},
+		{"no-subreaper", no_argument, NULL, 'S'},   RUNC_IO_OPTIONS_END,
 	};
 	int c;
-	uint64_t n;
 	optind = 1;
 	memset(o, 0, sizeof(*o));
 	o->bundle = ".";
-	while ((c = getopt_long(argc, argv, "b:dh", opts, NULL)) != -1) {
+	while ((c = runc_getopt(argc, argv, "b:dh", opts, verb, &o->io)) != -1) {
 		switch (c) {
+		case RUNC_OPT_BAD:
+			return 1;
 		case 'b':
 			o->bundle = optarg;
-			break;
-		case 'c':
-			o->console_socket = optarg;
-			break;
-		case 'p':
-			o->pid_file = optarg;
 			break;
 		case 'P':
 			o->no_pivot = true;
@@ -538,11 +526,6 @@ static int parse_create_flags(int argc, char **argv, const char *verb, struct cr
 		case 'K':
 		case 'S':
 			break; /* hutch makes no session keyring; run never needs a subreaper */
-		case 'f':
-			if (hutch_parse_u64(optarg, &n) < 0 || n > 1024)
-				return runc_fail("%s: --preserve-fds '%s': a number", verb, optarg);
-			o->preserve_fds = (int)n;
-			break;
 		case 'd':
 		case 'k':
 			if (!detach)
@@ -558,8 +541,7 @@ static int parse_create_flags(int argc, char **argv, const char *verb, struct cr
 			       verb, detach ? " [--detach] [--keep]" : "");
 			return -1;
 		default:
-			return runc_fail("%s: unknown flag or missing value: %s", verb,
-					 argv[optind - 1]);
+			return runc_bad_flag(verb, argv);
 		}
 	}
 	if (optind != argc - 1)

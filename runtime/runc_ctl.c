@@ -208,8 +208,7 @@ int runc_cmd_list(int argc, char **argv)
 			printf("Usage: hutch-runc list [--format table|json] [--quiet]\n");
 			return 0;
 		default:
-			return runc_fail("list: unknown flag or missing value: %s",
-					 argv[optind - 1]);
+			return runc_bad_flag("list", argv);
 		}
 	}
 	struct runc_state *v;
@@ -249,30 +248,18 @@ int runc_cmd_list(int argc, char **argv)
 
 int runc_cmd_kill(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	static const struct verb_switch sw = {
+		.name = "all",
+		.letter = 'a',
+		.permute = true,
+		.usage = "Usage: hutch-runc kill [--all] ID [SIGNAL]\n\nSends SIGNAL (default "
+			 "SIGTERM) to the container's process, or with --all to every process "
+			 "in it.\n",
 	};
 	bool all = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			all = true;
-			break;
-		case 'h':
-			printf("Usage: hutch-runc kill [--all] ID [SIGNAL]\n\nSends SIGNAL "
-			       "(default "
-			       "SIGTERM) to the container's process, or with --all to every "
-			       "process in it.\n");
-			return 0;
-		default:
-			return runc_fail("kill: unknown flag or missing value: %s",
-					 argv[optind - 1]);
-		}
-	}
+	int pr = verb_parse_switch(argc, argv, &sw, &all);
+	if (pr)
+		return pr > 0 ? 0 : runc_bad_flag("kill", argv);
 	if (optind >= argc || argc - optind > 2)
 		return runc_fail("kill: requires the container id and an optional signal");
 	const char *id = argv[optind];
@@ -363,28 +350,17 @@ int runc_destroy(const struct runc_state *st, struct hutch_error *err)
 
 int runc_cmd_delete(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	static const struct verb_switch sw = {
+		.name = "force",
+		.letter = 'f',
+		.permute = true,
+		.usage = "Usage: hutch-runc delete [--force] ID\n\nDeletes a stopped or created "
+			 "container; --force kills a running one first.\n",
 	};
 	bool force = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			printf("Usage: hutch-runc delete [--force] ID\n\nDeletes a stopped or "
-			       "created container; --force kills a running one first.\n");
-			return 0;
-		default:
-			return runc_fail("delete: unknown flag or missing value: %s",
-					 argv[optind - 1]);
-		}
-	}
+	int pr = verb_parse_switch(argc, argv, &sw, &force);
+	if (pr)
+		return pr > 0 ? 0 : runc_bad_flag("delete", argv);
 	const char *id = one_id(argc, argv, "delete");
 	if (!id)
 		return 1;
@@ -542,8 +518,7 @@ static int parse_update_flags(int argc, char **argv, struct oci_resources *rs, c
 			       "container's limits; -r reads linux.resources' JSON.\n");
 			return -1;
 		case '?':
-			return runc_fail("update: unknown flag or missing value: %s",
-					 argv[optind - 1]);
+			return runc_bad_flag("update", argv);
 		default:
 			if ((r = update_flag(c, optarg, rs)))
 				return r;
@@ -721,8 +696,7 @@ int runc_cmd_events(int argc, char **argv)
 			       "interval and on OOM, until it stops.\n");
 			return 0;
 		default:
-			return runc_fail("events: unknown flag or missing value: %s",
-					 argv[optind - 1]);
+			return runc_bad_flag("events", argv);
 		}
 	}
 	const char *id = one_id(argc, argv, "events");

@@ -108,10 +108,10 @@ static int base_process(const char *id, struct oci_config *cfg, struct hutch_err
 
 /* exec's command line. */
 struct exec_opts {
-	const char *console, *cwd, *user, *process, *pid_file;
+	const char *cwd, *user, *process;
+	struct runc_io_flags io;
 	char **env, **gids, **caps;
 	bool tty, detach, nnp;
-	uint64_t preserve;
 	const char *id;
 	char **args; /* the command, when there is no --process */
 };
@@ -138,32 +138,26 @@ static void exec_usage(void)
 static int parse_exec_flags(int argc, char **argv, struct exec_opts *o)
 {
 	static const struct option opts[] = {
-		{"console-socket", required_argument, NULL, 'C'},
 		{"cwd", required_argument, NULL, 'w'},
 		{"env", required_argument, NULL, 'e'},
 		{"tty", no_argument, NULL, 't'},
 		{"user", required_argument, NULL, 'u'},
 		{"additional-gids", required_argument, NULL, 'g'},
 		{"process", required_argument, NULL, 'p'},
-		{"detach", no_argument, NULL, 'd'},
-		{"pid-file", required_argument, NULL, 'P'},
 		{"process-label", required_argument, NULL, 'L'},
 		{"apparmor", required_argument, NULL, 'A'},
 		{"no-new-privs", no_argument, NULL, 'N'},
 		{"cap", required_argument, NULL, 'c'},
-		{"preserve-fds", required_argument, NULL, 'f'},
 		{"cgroup", required_argument, NULL, 'G'},
 		{"ignore-paused", no_argument, NULL, 'I'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		RUNC_IO_OPTIONS_END,
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+w:e:tu:g:p:dc:h", opts, NULL)) != -1) {
+	while ((c = runc_getopt(argc, argv, "+w:e:tu:g:p:dc:h", opts, "exec", &o->io)) != -1) {
 		switch (c) {
-		case 'C':
-			o->console = optarg;
-			break;
+		case RUNC_OPT_BAD:
+			return 1;
 		case 'w':
 			o->cwd = optarg;
 			break;
@@ -185,18 +179,11 @@ static int parse_exec_flags(int argc, char **argv, struct exec_opts *o)
 		case 'd':
 			o->detach = true;
 			break;
-		case 'P':
-			o->pid_file = optarg;
-			break;
 		case 'N':
 			o->nnp = true;
 			break;
 		case 'c':
 			strv_push(&o->caps, optarg);
-			break;
-		case 'f':
-			if (hutch_parse_u64(optarg, &o->preserve) < 0 || o->preserve > 1024)
-				return runc_fail("exec: --preserve-fds '%s': a number", optarg);
 			break;
 		case 'L':
 		case 'A':
@@ -207,8 +194,7 @@ static int parse_exec_flags(int argc, char **argv, struct exec_opts *o)
 			exec_usage();
 			return -1;
 		default:
-			return runc_fail("exec: unknown flag or missing value: %s",
-					 argv[optind - 1]);
+			return runc_bad_flag("exec", argv);
 		}
 	}
 	if (optind >= argc)
@@ -361,7 +347,7 @@ static int exec_spawn(struct exec_run *x, const struct exec_opts *o)
 				       .cg = x->cg,
 				       .sync_fd = x->sv[1],
 				       .seccomp = x->seccomp,
-				       .preserve_fds = (int)o->preserve};
+				       .preserve_fds = o->io.preserve_fds};
 		memcpy(a.ns_fds, x->ns_fds, sizeof(a.ns_fds));
 		exec_child_main(&a);
 	}
@@ -378,10 +364,10 @@ static int exec_hand_over(struct exec_run *x, const struct exec_opts *o)
 {
 	struct hutch_error err = {0};
 	int r = 0;
-	if (o->pid_file && (r = runc_write_pid_file(o->pid_file, x->pid)) < 0)
-		r = runc_fail("exec: --pid-file %s: %s", o->pid_file, strerror(-r));
-	else if (x->master >= 0 && o->console) {
-		if (runc_send_to_socket(o->console, "/dev/ptmx", x->master, &err) < 0)
+	if (o->io.pid_file && (r = runc_write_pid_file(o->io.pid_file, x->pid)) < 0)
+		r = runc_fail("exec: --pid-file %s: %s", o->io.pid_file, strerror(-r));
+	else if (x->master >= 0 && o->io.console_socket) {
+		if (runc_send_to_socket(o->io.console_socket, "/dev/ptmx", x->master, &err) < 0)
 			r = runc_fail("exec: --console-socket: %s", err.msg);
 		else
 			close(TAKE_FD(x->master));
@@ -404,7 +390,7 @@ static int exec_run(struct exec_run *x, const struct exec_opts *o)
 		return runc_fail("exec: %s", err.msg);
 	if ((r = exec_process(o, &x->cfg, &x->proc)))
 		return r;
-	if (x->proc.terminal && o->detach && !o->console)
+	if (x->proc.terminal && o->detach && !o->io.console_socket)
 		return runc_fail("cannot allocate tty if hutch-runc will detach without setting "
 				 "console socket");
 	if ((r = exec_prepare(x)))

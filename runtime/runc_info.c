@@ -124,8 +124,7 @@ int runc_cmd_spec(int argc, char **argv)
 			       "Writes a starting config.json into the bundle (default .).\n");
 			return 0;
 		default:
-			return runc_fail("spec: unknown flag or missing value: %s",
-					 argv[optind - 1]);
+			return runc_bad_flag("spec", argv);
 		}
 	}
 	char path[4200];

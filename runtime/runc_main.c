@@ -111,6 +111,34 @@ int runc_fail(const char *fmt, ...)
 	return 1;
 }
 
+int runc_getopt(int argc, char **argv, const char *optstring, const struct option *opts,
+		const char *verb, struct runc_io_flags *io)
+{
+	int c;
+	uint64_t n;
+	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+		if (c == RUNC_OPT_CONSOLE_SOCKET) {
+			io->console_socket = optarg;
+		} else if (c == RUNC_OPT_PID_FILE) {
+			io->pid_file = optarg;
+		} else if (c == RUNC_OPT_PRESERVE_FDS) {
+			if (hutch_parse_u64(optarg, &n) < 0 || n > 1024) {
+				runc_fail("%s: --preserve-fds '%s': a number", verb, optarg);
+				return RUNC_OPT_BAD;
+			}
+			io->preserve_fds = (int)n;
+		} else {
+			break;
+		}
+	}
+	return c;
+}
+
+int runc_bad_flag(const char *verb, char **argv)
+{
+	return runc_fail("%s: unknown flag or missing value: %s", verb, argv[optind - 1]);
+}
+
 void runc_warn(const char *fmt, ...)
 {
 	va_list ap;

@@ -161,7 +161,7 @@ int runc_cmd_ps(int argc, char **argv)
 			       "-ef)]\n");
 			return 0;
 		default:
-			return runc_fail("ps: unknown flag or missing value: %s", argv[optind - 1]);
+			return runc_bad_flag("ps", argv);
 		}
 	}
 	if (optind >= argc)

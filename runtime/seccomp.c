@@ -46,8 +46,29 @@ static int rule_add(scmp_filter_ctx ctx, const struct seccomp_rule *r, const cha
 	return ret;
 }
 
+/* The filter as fewer instructions (seccomp_opt.c), where it can be: the same decisions. */
+static void prog_optimize(struct seccomp_prog *prog)
+{
+	struct sock_filter *out;
+	size_t len;
+	if (seccomp_bpf_optimize(prog->insns, prog->len, &out, &len) < 0)
+		return; /* libseccomp's own program, as it is */
+	free(prog->owned);
+	prog->insns = prog->owned = out;
+	prog->len = len;
+}
+
 int seccomp_compile(const struct seccomp_profile *p, uint64_t caps, struct seccomp_prog *ret,
 		    struct hutch_error *err)
+{
+	int r = seccomp_compile_plain(p, caps, ret, err);
+	if (r == 0)
+		prog_optimize(ret);
+	return r;
+}
+
+int seccomp_compile_plain(const struct seccomp_profile *p, uint64_t caps, struct seccomp_prog *ret,
+			  struct hutch_error *err)
 {
 	struct utsname u;
 	uint32_t kernel = uname(&u) == 0 ? seccomp_kernel_version(u.release) : 0;

@@ -87,4 +87,24 @@ bool seccomp_rule_applies(const struct seccomp_rule *r, uint64_t caps, uint32_t 
 /* "6.1.0-18-amd64" -> 6 << 16 | 1; 0 when unreadable. */
 uint32_t seccomp_kernel_version(const char *release);
 
+/*
+ * seccomp_opt.c: the same filter in fewer instructions (system call numbers
+ * as ranges), which the kernel JIT-compiles in a fraction of the time.
+ * *ret (malloc'd) and *ret_len on success; -EOPNOTSUPP for a program of
+ * another shape or no smaller (keep the original then), -ENOMEM.
+ */
+struct sock_filter;
+struct seccomp_data;
+int seccomp_bpf_optimize(const struct sock_filter *in, size_t n, struct sock_filter **ret,
+			 size_t *ret_len);
+/* What the program returns for d, as the kernel's classic BPF would. */
+uint32_t seccomp_bpf_run(const struct sock_filter *p, size_t n, const struct seccomp_data *d);
+/*
+ * How many calls a and b decide otherwise, of those tried: the common
+ * architectures and some others, the numbers 0-1023 from four bases (x32's
+ * among them), arguments of a dozen shapes.
+ */
+long seccomp_bpf_differences(const struct sock_filter *a, size_t na, const struct sock_filter *b,
+			     size_t nb);
+
 #endif

@@ -5,16 +5,11 @@
 #include <string.h>
 
 #include "hutch/state.h"
+#define FUZZ_TEXT
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void fuzz_one(const char *text, size_t size)
 {
-	char *text = malloc(size + 1);
-	if (!text)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	struct hutch_state st;
 	if (hutch_state_from_json(text, &st) == 0) {
 		char *out = NULL, *again = NULL;
@@ -28,6 +23,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hutch_state_free(&back);
 		hutch_state_free(&st);
 	}
-	free(text);
-	return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef HUTCH_TEST_CGROUP_FIXTURE_H
 #define HUTCH_TEST_CGROUP_FIXTURE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,17 @@ static inline const char *fixture_read(const char *root, const char *rel)
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	return buf;
+}
+
+/* Runs a shell command, printf-formatted (on the fixture copies); false when it fails. */
+static inline __attribute__((format(printf, 1, 2))) bool fixture_sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < sizeof(cmd) && system(cmd) == 0;
 }
 
 #endif

@@ -98,7 +98,6 @@ static void test_create_unified_first(void **state)
 	assert_non_null(l);
 	struct cgroup *cg = NULL;
 	struct hutch_error err = {0};
-	char cmd[13000];
 	assert_int_equal(cgroup_create_unified_first(l, "/hutch-test-new/x", &cg, &err), 0);
 	assert_true(exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
 	assert_false(exists(root, "sys/fs/cgroup/memory/hutch-test-new"));
@@ -109,17 +108,15 @@ static void test_create_unified_first(void **state)
 	/* A fixture's new cpuset has no files of its own: give it filled ones. */
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/cpuset/hutch-test-new/x", root);
-	snprintf(cmd, sizeof(cmd),
-		 "mkdir -p '%s' && echo 0 > '%s/cpuset.cpus' && echo 0 > '%s/cpuset.mems'", path,
-		 path, path);
-	assert_int_equal(system(cmd), 0);
+	assert_true(fixture_sh(
+		"mkdir -p '%s' && echo 0 > '%s/cpuset.cpus' && echo 0 > '%s/cpuset.mems'", path,
+		path, path));
 	assert_int_equal(cgroup_create_rest(cg, &err), 0);
 	assert_true(exists(root, "sys/fs/cgroup/memory/hutch-test-new/x"));
 	assert_true(exists(root, "sys/fs/cgroup/pids/hutch-test-new/x"));
 	assert_true(exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
 	/* cgroupfs has no files to remove first; the fixture's cpuset does. */
-	snprintf(cmd, sizeof(cmd), "rm -f '%s'/cpuset.*", path);
-	assert_int_equal(system(cmd), 0);
+	assert_true(fixture_sh("rm -f '%s'/cpuset.*", path));
 	assert_int_equal(cgroup_destroy(cg, &err), 0);
 	assert_false(exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
 	assert_false(exists(root, "sys/fs/cgroup/memory/hutch-test-new/x"));

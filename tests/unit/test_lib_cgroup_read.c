@@ -21,6 +21,23 @@ static uint64_t ticks_ns(uint64_t ticks)
 	return ticks * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
 }
 
+/* Opens path in l and reads mask into *st, which close_read frees with the handle. */
+static struct cgroup *open_read(const struct cgroup_layout *l, const char *path, unsigned mask,
+				struct cgroup_stats *st)
+{
+	struct cgroup *cg = NULL;
+	assert_int_equal(cgroup_open(l, path, &cg), 0);
+	cgroup_stats_init(st);
+	assert_int_equal(cgroup_read_stats(cg, mask, st), 0);
+	return cg;
+}
+
+static void close_read(struct cgroup *cg, struct cgroup_stats *st)
+{
+	cgroup_stats_free(st);
+	cgroup_close(cg);
+}
+
 /* What the captured v1 memory, cpu, cpuset, pids and blkio files say about ctr. */
 static void check_captured_v1(const struct cgroup_stats *st)
 {
@@ -89,12 +106,9 @@ static void test_hybrid(void **state)
 	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/hybrid");
 	assert_non_null(l);
 	assert_int_equal(l->kind, CGROUP_LAYOUT_HYBRID);
-	struct cgroup *cg = NULL;
-	assert_int_equal(cgroup_open(l, FIXTURE_CG, &cg), 0);
-	assert_string_equal(cgroup_path(cg), FIXTURE_CG);
 	struct cgroup_stats st;
-	cgroup_stats_init(&st);
-	assert_int_equal(cgroup_read_stats(cg, CGROUP_STATS_ALL, &st), 0);
+	struct cgroup *cg = open_read(l, FIXTURE_CG, CGROUP_STATS_ALL, &st);
+	assert_string_equal(cgroup_path(cg), FIXTURE_CG);
 	check_captured_v1(&st);
 	/* PSI comes from the unified hierarchy. */
 	assert_true(st.has_psi);
@@ -114,8 +128,7 @@ static void test_hybrid(void **state)
 	assert_string_equal(dir, CG_FIXTURES "/hybrid/sys/fs/cgroup/memory" FIXTURE_CG);
 	assert_int_equal(cgroup_unified_dir(cg, dir, sizeof(dir)), 0);
 	assert_string_equal(dir, CG_FIXTURES "/hybrid/sys/fs/cgroup/unified" FIXTURE_CG);
-	cgroup_stats_free(&st);
-	cgroup_close(cg);
+	close_read(cg, &st);
 	cgroup_layout_free(l);
 }
 
@@ -125,19 +138,15 @@ static void test_v1_comounted(void **state)
 	assert_non_null(l);
 	assert_int_equal(l->kind, CGROUP_LAYOUT_V1);
 	assert_int_equal(l->by_controller[CGROUP_CPU], l->by_controller[CGROUP_CPUACCT]);
-	struct cgroup *cg = NULL;
-	assert_int_equal(cgroup_open(l, FIXTURE_CG, &cg), 0);
 	struct cgroup_stats st;
-	cgroup_stats_init(&st);
-	assert_int_equal(cgroup_read_stats(cg, CGROUP_STATS_ALL, &st), 0);
+	struct cgroup *cg = open_read(l, FIXTURE_CG, CGROUP_STATS_ALL, &st);
 	check_captured_v1(&st);
 	/* No cgroup2 mount: no pressure files. */
 	assert_false(st.has_psi);
 	assert_true(st.psi_cpu.some_total_us == HUTCH_UNKNOWN);
 	char dir[4096];
 	assert_int_equal(cgroup_unified_dir(cg, dir, sizeof(dir)), -ENOENT);
-	cgroup_stats_free(&st);
-	cgroup_close(cg);
+	close_read(cg, &st);
 	cgroup_layout_free(l);
 }
 
@@ -145,11 +154,8 @@ static void test_v1_parent_and_root(void **state)
 {
 	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/v1");
 	assert_non_null(l);
-	struct cgroup *cg = NULL;
-	assert_int_equal(cgroup_open(l, "/hutch-test-fixture", &cg), 0);
 	struct cgroup_stats st;
-	cgroup_stats_init(&st);
-	assert_int_equal(cgroup_read_stats(cg, CGROUP_STATS_SPEC, &st), 0);
+	struct cgroup *cg = open_read(l, "/hutch-test-fixture", CGROUP_STATS_SPEC, &st);
 	assert_int_equal(st.memory_limit_bytes, 536870912);
 	assert_int_equal(st.memory_effective_limit_bytes, 536870912);
 	/* memsw 512 MiB - memory 512 MiB: no swap allowed. */
@@ -158,12 +164,9 @@ static void test_v1_parent_and_root(void **state)
 	assert_int_equal(st.cpu_effective_limit_millicpus, 1500);
 	/* Only SPEC was asked for: usage stays unknown. */
 	assert_true(st.memory_usage_bytes == HUTCH_UNKNOWN);
-	cgroup_stats_free(&st);
-	cgroup_close(cg);
+	close_read(cg, &st);
 
-	assert_int_equal(cgroup_open(l, "/", &cg), 0);
-	cgroup_stats_init(&st);
-	assert_int_equal(cgroup_read_stats(cg, CGROUP_STATS_ALL, &st), 0);
+	cg = open_read(l, "/", CGROUP_STATS_ALL, &st);
 	assert_true(st.memory_limit_bytes == HUTCH_UNLIMITED);
 	assert_true(st.memory_effective_limit_bytes == HUTCH_UNLIMITED);
 	assert_true(st.cpu_quota_us == HUTCH_UNLIMITED);
@@ -171,8 +174,7 @@ static void test_v1_parent_and_root(void **state)
 	/* The root has no pids.current or pids.max: unknown, not 0. */
 	assert_true(st.pids_current == HUTCH_UNKNOWN);
 	assert_true(st.pids_max == HUTCH_UNKNOWN);
-	cgroup_stats_free(&st);
-	cgroup_close(cg);
+	close_read(cg, &st);
 
 	assert_int_equal(cgroup_open(l, "/no-such-cgroup", &cg), -ENOENT);
 	assert_int_equal(cgroup_open(l, "relative", &cg), -EINVAL);
@@ -220,8 +222,7 @@ static void test_open_from_pid_cgroup(void **state)
 	assert_int_equal(st.cpu_usage_ns, 1211033688);
 	assert_int_equal(st.n_blkio, 0);
 	assert_true(st.pids_current == 2);
-	cgroup_stats_free(&st);
-	cgroup_close(cg);
+	close_read(cg, &st);
 	cgroup_layout_free(l);
 }
 
@@ -233,12 +234,9 @@ static void test_v2(void **state)
 	assert_int_equal(l->by_controller[CGROUP_MEMORY], l->unified);
 	assert_int_equal(l->by_controller[CGROUP_BLKIO], l->unified);
 	assert_int_equal(l->by_controller[CGROUP_DEVICES], -1);
-	struct cgroup *cg = NULL;
-	assert_int_equal(cgroup_open(l, "/hutch/ctr", &cg), 0);
-	assert_string_equal(cgroup_path(cg), "/hutch/ctr");
 	struct cgroup_stats st;
-	cgroup_stats_init(&st);
-	assert_int_equal(cgroup_read_stats(cg, CGROUP_STATS_ALL, &st), 0);
+	struct cgroup *cg = open_read(l, "/hutch/ctr", CGROUP_STATS_ALL, &st);
+	assert_string_equal(cgroup_path(cg), "/hutch/ctr");
 	assert_int_equal(st.memory_usage_bytes, 52428800);
 	assert_int_equal(st.memory_max_usage_bytes, 62914560);
 	assert_int_equal(st.memory_limit_bytes, 1073741824);
@@ -300,13 +298,10 @@ static void test_v2(void **state)
 	assert_int_equal(st.psi_cpu.full_total_us, 1144179);
 	assert_int_equal(st.psi_memory.some_total_us, 16521);
 	assert_float_equal(st.psi_io.some_avg10, 0.12, 1e-9);
-	cgroup_stats_free(&st);
-	cgroup_close(cg);
+	close_read(cg, &st);
 
 	/* A cgroup with no limits of its own: the parent's bind. */
-	assert_int_equal(cgroup_open(l, "/hutch/idle", &cg), 0);
-	cgroup_stats_init(&st);
-	assert_int_equal(cgroup_read_stats(cg, CGROUP_STATS_ALL, &st), 0);
+	cg = open_read(l, "/hutch/idle", CGROUP_STATS_ALL, &st);
 	assert_true(st.memory_limit_bytes == HUTCH_UNLIMITED);
 	assert_int_equal(st.memory_effective_limit_bytes, 536870912);
 	assert_true(st.swap_limit_bytes == HUTCH_UNLIMITED);
@@ -320,8 +315,7 @@ static void test_v2(void **state)
 	assert_string_equal(st.cpuset_cpus, "");
 	assert_int_equal(st.n_blkio, 0);
 	assert_false(st.psi_memory.some_total_us != HUTCH_UNKNOWN);
-	cgroup_stats_free(&st);
-	cgroup_close(cg);
+	close_read(cg, &st);
 	cgroup_layout_free(l);
 }
 
@@ -394,27 +388,20 @@ static void test_missing_and_vanished(void **state)
 	assert_int_equal(unlink(path), 0);
 	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
-	struct cgroup *cg = NULL;
-	assert_int_equal(cgroup_open(l, FIXTURE_CG, &cg), 0);
 	struct cgroup_stats st;
-	cgroup_stats_init(&st);
-	assert_int_equal(cgroup_read_stats(cg, CGROUP_STATS_ALL, &st), 0);
+	struct cgroup *cg = open_read(l, FIXTURE_CG, CGROUP_STATS_ALL, &st);
 	/* Without memsw, swap comes from memory.stat's total_swap; its limit is unknown. */
 	assert_int_equal(st.swap_usage_bytes, 0);
 	assert_true(st.swap_limit_bytes == HUTCH_UNKNOWN);
 	assert_int_equal(st.memory_usage_bytes, 50831360);
-	cgroup_stats_free(&st);
-	cgroup_close(cg);
+	close_read(cg, &st);
 
 	/* Opened, then removed before its files were read. */
 	assert_int_equal(cgroup_open(l, FIXTURE_CG, &cg), 0);
-	char cmd[4200];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s/sys/fs/cgroup/cpu%s'", root, FIXTURE_CG);
-	assert_int_equal(system(cmd), 0);
+	assert_true(fixture_sh("rm -rf '%s/sys/fs/cgroup/cpu%s'", root, FIXTURE_CG));
 	cgroup_stats_init(&st);
 	assert_int_equal(cgroup_read_stats(cg, CGROUP_STATS_ALL, &st), -ENOENT);
-	cgroup_stats_free(&st);
-	cgroup_close(cg);
+	close_read(cg, &st);
 	cgroup_layout_free(l);
 	fixture_rmtree(root);
 }
@@ -434,11 +421,8 @@ static void test_v1_memory_stat_own_lines(void **state)
 			 0);
 	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
-	struct cgroup *cg = NULL;
-	assert_int_equal(cgroup_open(l, FIXTURE_CG, &cg), 0);
 	struct cgroup_stats st;
-	cgroup_stats_init(&st);
-	assert_int_equal(cgroup_read_stats(cg, CGROUP_STATS_ALL, &st), 0);
+	struct cgroup *cg = open_read(l, FIXTURE_CG, CGROUP_STATS_ALL, &st);
 	assert_int_equal(st.memory_cache_bytes, 111);
 	assert_int_equal(st.memory_rss_bytes, 50532352); /* a total_ line, when there, wins */
 	assert_int_equal(st.memory_shmem_bytes, 3);
@@ -451,8 +435,7 @@ static void test_v1_memory_stat_own_lines(void **state)
 	assert_int_equal(st.memory_pgmajfault, 10);
 	/* v1 has no slab lines hutch reads. */
 	assert_false(hutch_known(st.memory_slab_reclaimable_bytes));
-	cgroup_stats_free(&st);
-	cgroup_close(cg);
+	close_read(cg, &st);
 	cgroup_layout_free(l);
 	fixture_rmtree(root);
 }

@@ -213,9 +213,7 @@ static void test_v1_create_rollback(void **state)
 {
 	char *root = fixture_copy("hybrid");
 	assert_non_null(root);
-	char cmd[4200];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s/sys/fs/cgroup/pids'", root);
-	assert_int_equal(system(cmd), 0);
+	assert_true(fixture_sh("rm -rf '%s/sys/fs/cgroup/pids'", root));
 	struct cgroup_layout *l = fixture_layout(root);
 	assert_non_null(l);
 	struct cgroup *cg = NULL;

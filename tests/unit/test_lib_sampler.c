@@ -28,6 +28,17 @@ static struct sampler_options opts_all(bool containers_only)
 	};
 }
 
+/* A sampler over l after its first refresh, which found want cgroups. */
+static struct sampler *sampler_counting(struct cgroup_layout *l, const struct sampler_options *o,
+					size_t want)
+{
+	struct sampler *s;
+	assert_int_equal(sampler_new(l, o, &s), 0);
+	assert_int_equal(sampler_refresh(s), 0);
+	assert_int_equal(sampler_count(s), want);
+	return s;
+}
+
 static void test_v2_tree(void **state)
 {
 	struct cgroup_layout *l = fixture_layout(CG_FIXTURES "/v2");
@@ -70,9 +81,7 @@ static void test_v2_tree(void **state)
 
 	/* containers_only keeps what a runtime made. */
 	o = opts_all(true);
-	assert_int_equal(sampler_new(l, &o, &s), 0);
-	assert_int_equal(sampler_refresh(s), 0);
-	assert_int_equal(sampler_count(s), 2);
+	s = sampler_counting(l, &o, 2);
 	assert_string_equal(sampler_get(s, 0)->id, "/hutch/ctr");
 	sampler_free(s);
 	cgroup_layout_free(l);
@@ -161,17 +170,12 @@ static void test_appear_vanish(void **state)
 	struct cgroup_layout *l = fixture_copy_layout("v2", &tree);
 	assert_non_null(l);
 	struct sampler_options o = opts_all(true);
-	struct sampler *s;
-	assert_int_equal(sampler_new(l, &o, &s), 0);
-	assert_int_equal(sampler_refresh(s), 0);
-	assert_int_equal(sampler_count(s), 2);
+	struct sampler *s = sampler_counting(l, &o, 2);
 
-	char cmd[4096];
-	snprintf(cmd, sizeof(cmd),
-		 "cp -a %s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/new && rm -rf "
-		 "%s/sys/fs/cgroup/hutch/idle",
-		 tree, tree, tree);
-	assert_int_equal(system(cmd), 0);
+	assert_true(
+		fixture_sh("cp -a %s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/new && rm -rf "
+			   "%s/sys/fs/cgroup/hutch/idle",
+			   tree, tree, tree));
 	assert_int_equal(sampler_refresh(s), 0);
 	assert_int_equal(sampler_count(s), 2);
 	assert_non_null(sampler_find(s, "/hutch/new"));
@@ -184,14 +188,12 @@ static void test_appear_vanish(void **state)
 	o.discovery_refresh_ns = 3600ull * 1000000000ull;
 	assert_int_equal(sampler_new(l, &o, &s), 0);
 	assert_int_equal(sampler_refresh(s), 0);
-	snprintf(cmd, sizeof(cmd), "cp -a %s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/later",
-		 tree, tree);
-	assert_int_equal(system(cmd), 0);
+	assert_true(fixture_sh("cp -a %s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/later",
+			       tree, tree));
 	assert_int_equal(sampler_refresh(s), 0);
 	assert_non_null(sampler_find(s, "/hutch/later"));
 	assert_int_equal(sampler_find(s, "/hutch/later")->stats.memory_usage_bytes, 52428800);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s/sys/fs/cgroup/hutch/later", tree);
-	assert_int_equal(system(cmd), 0);
+	assert_true(fixture_sh("rm -rf %s/sys/fs/cgroup/hutch/later", tree));
 	assert_int_equal(sampler_refresh(s), 0);
 	assert_null(sampler_find(s, "/hutch/later"));
 	sampler_invalidate(s);
@@ -210,18 +212,13 @@ static void test_incremental_discovery(void **state)
 	struct cgroup_layout *l = fixture_copy_layout("v2", &tree);
 	assert_non_null(l);
 	struct sampler_options o = opts_all(false);
-	struct sampler *s;
-	assert_int_equal(sampler_new(l, &o, &s), 0);
-	assert_int_equal(sampler_refresh(s), 0);
-	assert_int_equal(sampler_count(s), 4);
-	char cmd[4096];
+	struct sampler *s = sampler_counting(l, &o, 4);
 	/* A new subtree two levels deep, and a new top-level cgroup. */
-	snprintf(cmd, sizeof(cmd),
-		 "cp -a %s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/idle/a && cp -a "
-		 "%s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/idle/a/b && cp -a "
-		 "%s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/top",
-		 tree, tree, tree, tree, tree, tree);
-	assert_int_equal(system(cmd), 0);
+	assert_true(fixture_sh(
+		"cp -a %s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/idle/a && cp -a "
+		"%s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/hutch/idle/a/b && cp -a "
+		"%s/sys/fs/cgroup/hutch/ctr %s/sys/fs/cgroup/top",
+		tree, tree, tree, tree, tree, tree));
 	assert_int_equal(sampler_refresh(s), 0);
 	assert_int_equal(sampler_count(s), 7);
 	assert_non_null(sampler_find(s, "/hutch/idle/a/b"));
@@ -229,19 +226,17 @@ static void test_incremental_discovery(void **state)
 	assert_int_equal(sampler_find(s, "/hutch/idle/a/b")->stats.memory_usage_bytes, 52428800);
 	/* One removed and one added in the same parent: the count is unchanged, the
 	 * removed one is dropped at once and the new one found by the next refresh. */
-	snprintf(cmd, sizeof(cmd),
-		 "rm -rf %s/sys/fs/cgroup/hutch/idle/a/b && cp -a %s/sys/fs/cgroup/hutch/ctr "
-		 "%s/sys/fs/cgroup/hutch/idle/a/c",
-		 tree, tree, tree);
-	assert_int_equal(system(cmd), 0);
+	assert_true(fixture_sh(
+		"rm -rf %s/sys/fs/cgroup/hutch/idle/a/b && cp -a %s/sys/fs/cgroup/hutch/ctr "
+		"%s/sys/fs/cgroup/hutch/idle/a/c",
+		tree, tree, tree));
 	assert_int_equal(sampler_refresh(s), 0);
 	assert_null(sampler_find(s, "/hutch/idle/a/b"));
 	assert_int_equal(sampler_refresh(s), 0);
 	assert_non_null(sampler_find(s, "/hutch/idle/a/c"));
 	assert_int_equal(sampler_count(s), 7);
 	/* A removed subtree goes with its parent. */
-	snprintf(cmd, sizeof(cmd), "rm -rf %s/sys/fs/cgroup/hutch/idle/a", tree);
-	assert_int_equal(system(cmd), 0);
+	assert_true(fixture_sh("rm -rf %s/sys/fs/cgroup/hutch/idle/a", tree));
 	assert_int_equal(sampler_refresh(s), 0);
 	assert_int_equal(sampler_count(s), 5);
 	assert_null(sampler_find(s, "/hutch/idle/a/c"));

@@ -50,11 +50,22 @@ static void test_cleanup(void **state)
 	strv_free(NULL);
 }
 
+static void test_index(void **state)
+{
+	static const char *const t[] = {"a", NULL, "bc", "a"};
+	assert_int_equal(strv_index(t, ARRAY_SIZE(t), "a"), 0);
+	assert_int_equal(strv_index(t, ARRAY_SIZE(t), "bc"), 2);
+	assert_int_equal(strv_index(t, ARRAY_SIZE(t), "b"), -1);
+	assert_int_equal(strv_index(t, ARRAY_SIZE(t), ""), -1);
+	assert_int_equal(strv_index(t, 0, "a"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_push_len),
 		cmocka_unit_test(test_cleanup),
+		cmocka_unit_test(test_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -155,6 +155,37 @@ static void test_error_wrap(void **state)
 	assert_int_equal(hutch_error_set(NULL, 5, "x"), -5);
 }
 
+/* path holds exactly want_len bytes of want and, unless mode is 0, has that mode. */
+static void assert_file_is(const char *path, const char *want, size_t want_len, mode_t mode)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
+	assert_int_equal(len, want_len);
+	if (want_len)
+		assert_memory_equal(buf, want, want_len);
+	free(buf);
+	if (mode) {
+		struct stat stt;
+		assert_int_equal(stat(path, &stt), 0);
+		assert_int_equal(stt.st_mode & 0777, mode);
+	}
+}
+
+/* How many entries dir holds, but hidden ones. */
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *de;
+	int n = 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
 static void test_write_file_atomic(void **state)
 {
 	char dir[] = "/tmp/hutch-test-util-XXXXXX";
@@ -163,33 +194,17 @@ static void test_write_file_atomic(void **state)
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 
 	assert_int_equal(hutch_write_file_atomic(path, "{\"a\":1}", 7, 0600), 0);
-	char *buf = NULL;
-	size_t len = 0;
-	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
-	assert_int_equal(len, 7);
-	assert_string_equal(buf, "{\"a\":1}");
-	free(buf);
-	struct stat stt;
-	assert_int_equal(stat(path, &stt), 0);
-	assert_int_equal(stt.st_mode & 0777, 0600);
+	assert_file_is(path, "{\"a\":1}", 7, 0600);
 
 	/* Replacing is whole: the old, longer content does not linger. */
 	assert_int_equal(hutch_write_file_atomic(path, "{}", 2, 0600), 0);
-	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
-	assert_int_equal(len, 2);
-	assert_string_equal(buf, "{}");
-	free(buf);
+	assert_file_is(path, "{}", 2, 0);
 
 	/* Embedded NULs and an empty file are written as given. */
 	assert_int_equal(hutch_write_file_atomic(path, "a\0b", 3, 0644), 0);
-	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
-	assert_int_equal(len, 3);
-	assert_memory_equal(buf, "a\0b", 3);
-	free(buf);
+	assert_file_is(path, "a\0b", 3, 0);
 	assert_int_equal(hutch_write_file_atomic(path, "", 0, 0644), 0);
-	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
-	assert_int_equal(len, 0);
-	free(buf);
+	assert_file_is(path, "", 0, 0);
 
 	/* A missing directory fails and leaves no temporary behind. */
 	char missing[300];
@@ -205,15 +220,7 @@ static void test_write_file_atomic(void **state)
 	assert_int_equal(hutch_write_file_atomic(subfile, "y", 1, 0600), 0);
 	assert_true(hutch_write_file_atomic(sub, "x", 1, 0600) < 0);
 
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	struct dirent *de;
-	int n = 0;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	assert_int_equal(n, 2); /* state.json and sub, no *.tmp.* */
+	assert_int_equal(count_entries(dir), 2); /* state.json and sub, no *.tmp.* */
 
 	unlink(subfile);
 	rmdir(sub);
@@ -230,28 +237,12 @@ static void test_write_file_replace(void **state)
 	snprintf(path, sizeof(path), "%s/pid", dir);
 	assert_int_equal(hutch_write_file_replace(path, "123456", 6, 0644), 0);
 	assert_int_equal(hutch_write_file_replace(path, "42", 2, 0644), 0);
-	char *buf = NULL;
-	size_t len = 0;
-	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
-	assert_int_equal(len, 2);
-	assert_string_equal(buf, "42");
-	free(buf);
-	struct stat stt;
-	assert_int_equal(stat(path, &stt), 0);
-	assert_int_equal(stt.st_mode & 0777, 0644);
+	assert_file_is(path, "42", 2, 0644);
 	assert_true(hutch_write_file_replace(dir, "x", 1, 0600) < 0); /* over a directory */
 	char missing[300];
 	snprintf(missing, sizeof(missing), "%s/nope/pid", dir);
 	assert_int_equal(hutch_write_file_replace(missing, "x", 1, 0600), -ENOENT);
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	struct dirent *de;
-	int n = 0;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	assert_int_equal(n, 1); /* pid, no *.tmp.* */
+	assert_int_equal(count_entries(dir), 1); /* pid, no *.tmp.* */
 	unlink(path);
 	assert_int_equal(rmdir(dir), 0);
 }
@@ -313,11 +304,7 @@ static void test_rm_rf_write_new_file(void **state)
 	snprintf(path, sizeof(path), "%s/a/b/f", dir);
 	assert_int_equal(hutch_write_new_file(path, "old and longer"), 0);
 	assert_int_equal(hutch_write_new_file(path, "new"), 0);
-	char *buf = NULL;
-	size_t len;
-	assert_int_equal(hutch_read_file(path, 0, &buf, &len), 0);
-	assert_string_equal(buf, "new");
-	free(buf);
+	assert_file_is(path, "new", 3, 0);
 	/* Not through a symlink: the file it names is left alone. */
 	snprintf(link, sizeof(link), "%s/link", dir);
 	assert_int_equal(symlink(path, link), 0);

@@ -9,22 +9,7 @@
 #include <string.h>
 
 #include "hutch.h"
-
-static int parse(struct run_opts *o, struct hutch_error *err, ...)
-{
-	char *argv[64];
-	int argc = 0;
-	va_list ap;
-	va_start(ap, err);
-	argv[argc++] = (char *)"run";
-	for (char *a; (a = va_arg(ap, char *));)
-		argv[argc++] = a;
-	argv[argc] = NULL;
-	va_end(ap);
-	run_opts_init(o);
-	memset(err, 0, sizeof(*err));
-	return run_opts_parse(argc, argv, o, err);
-}
+#include "run_opts_fixture.h"
 
 static void test_cpus(void **state)
 {
@@ -199,12 +184,12 @@ static void test_run_flags(void **state)
 {
 	struct run_opts o;
 	struct hutch_error err;
-	assert_int_equal(parse(&o, &err, "--name", "web", "-d", "--rm", "-m", "64m",
-			       "--memory-swap", "128m", "--cpus", "0.5", "--cpu-shares", "512",
-			       "--cpuset-cpus", "0", "--pids-limit", "20", "-v", "/tmp:/data:ro",
-			       "-e", "X=1", "-w", "/srv", "-u", "1000:1000", "--hostname", "box",
-			       "--read-only", "--net", "none", "--ipc", "host", "--no-fsd",
-			       "busybox", "sh", "-c", "echo hi", NULL),
+	assert_int_equal(run_parse(&o, &err, "--name", "web", "-d", "--rm", "-m", "64m",
+				   "--memory-swap", "128m", "--cpus", "0.5", "--cpu-shares", "512",
+				   "--cpuset-cpus", "0", "--pids-limit", "20", "-v",
+				   "/tmp:/data:ro", "-e", "X=1", "-w", "/srv", "-u", "1000:1000",
+				   "--hostname", "box", "--read-only", "--net", "none", "--ipc",
+				   "host", "--no-fsd", "busybox", "sh", "-c", "echo hi", NULL),
 			 0);
 	assert_string_equal(o.st.name, "web");
 	assert_true(o.st.detach && o.st.auto_remove && o.st.read_only && !o.st.fsd);
@@ -227,13 +212,13 @@ static void test_run_flags(void **state)
 	run_opts_free(&o);
 
 	/* flags after the image belong to the command */
-	assert_int_equal(parse(&o, &err, "--rootfs", "/srv/root", "ls", "-m", "1", NULL), 0);
+	assert_int_equal(run_parse(&o, &err, "--rootfs", "/srv/root", "ls", "-m", "1", NULL), 0);
 	assert_string_equal(o.rootfs, "/srv/root");
 	assert_int_equal(strv_len(o.st.argv), 3);
 	assert_int_equal(o.st.limits.memory_bytes, UINT64_MAX);
 	run_opts_free(&o);
 
-	assert_int_equal(parse(&o, &err, "--pid", "container:web", "busybox", NULL), 0);
+	assert_int_equal(run_parse(&o, &err, "--pid", "container:web", "busybox", NULL), 0);
 	assert_int_equal(o.st.ns[HUTCH_NS_PID].mode, HUTCH_NS_CONTAINER);
 	assert_null(o.st.argv);
 	run_opts_free(&o);
@@ -244,8 +229,8 @@ static void test_run_image_flags(void **state)
 {
 	struct run_opts o;
 	struct hutch_error err;
-	assert_int_equal(parse(&o, &err, "--entrypoint", "", "--stop-signal", "SIGQUIT", "-l",
-			       "a=1", "--label", "b", "busybox", NULL),
+	assert_int_equal(run_parse(&o, &err, "--entrypoint", "", "--stop-signal", "SIGQUIT", "-l",
+				   "a=1", "--label", "b", "busybox", NULL),
 			 0);
 	assert_string_equal(o.entrypoint, "");
 	assert_int_equal(o.st.stop_signal, SIGQUIT);
@@ -253,13 +238,13 @@ static void test_run_image_flags(void **state)
 	assert_string_equal(o.st.labels[1], "b");
 	assert_null(o.st.labels[2]);
 	run_opts_free(&o);
-	assert_int_equal(parse(&o, &err, "--stop-signal", "9", "busybox", NULL), 0);
+	assert_int_equal(run_parse(&o, &err, "--stop-signal", "9", "busybox", NULL), 0);
 	assert_int_equal(o.st.stop_signal, 9);
 	run_opts_free(&o);
-	assert_int_equal(parse(&o, &err, "--stop-signal", "NOPE", "busybox", NULL), -EINVAL);
+	assert_int_equal(run_parse(&o, &err, "--stop-signal", "NOPE", "busybox", NULL), -EINVAL);
 	assert_non_null(strstr(err.msg, "--stop-signal 'NOPE'"));
 	run_opts_free(&o);
-	assert_int_equal(parse(&o, &err, "-l", "=x", "busybox", NULL), -EINVAL);
+	assert_int_equal(run_parse(&o, &err, "-l", "=x", "busybox", NULL), -EINVAL);
 	run_opts_free(&o);
 	assert_int_equal(spec_parse_signal("usr1"), SIGUSR1);
 	assert_int_equal(spec_parse_signal("0"), -1);
@@ -290,7 +275,7 @@ static void test_run_bad_flags(void **state)
 	for (size_t i = 0; bad[i][0]; i++) {
 		struct run_opts o;
 		struct hutch_error err;
-		int r = parse(&o, &err, bad[i][0], bad[i][1], bad[i][2], bad[i][3], NULL);
+		int r = run_parse(&o, &err, bad[i][0], bad[i][1], bad[i][2], bad[i][3], NULL);
 		if (r >= 0)
 			fail_msg("accepted: %s %s", bad[i][0], bad[i][1] ? bad[i][1] : "");
 		assert_true(err.msg[0] != '\0');
@@ -298,7 +283,7 @@ static void test_run_bad_flags(void **state)
 	}
 	struct run_opts o;
 	struct hutch_error err;
-	assert_true(parse(&o, &err, NULL) < 0);
+	assert_true(run_parse(&o, &err, NULL) < 0);
 	assert_non_null(strstr(err.msg, "IMAGE"));
 	run_opts_free(&o);
 }
@@ -307,9 +292,10 @@ static void test_state_json(void **state)
 {
 	struct run_opts o;
 	struct hutch_error err;
-	assert_int_equal(parse(&o, &err, "--name", "web", "-m", "64m", "--cpus", "0.5", "-v",
-			       "/tmp:/data:ro", "-v", "/srv:/srv", "--pid", "container:db", "-e",
-			       "A=\"quoted\" \\ value", "busybox", "sh", "-c", "echo ü", NULL),
+	assert_int_equal(run_parse(&o, &err, "--name", "web", "-m", "64m", "--cpus", "0.5", "-v",
+				   "/tmp:/data:ro", "-v", "/srv:/srv", "--pid", "container:db",
+				   "-e", "A=\"quoted\" \\ value", "busybox", "sh", "-c", "echo ü",
+				   NULL),
 			 0);
 	struct hutch_state *st = &o.st;
 	memset(st->id, 'a', HUTCH_ID_LEN);

@@ -16,7 +16,7 @@
 /* /proc/PID/stat and /proc/PID/status, parsed. pid 0 is the caller. */
 int procfs_read_pid_stat(pid_t pid, struct procfs_pid_stat *ret);
 int procfs_read_pid_status(pid_t pid, struct procfs_pid_status *ret);
-/* /proc/PID/task/TID/stat, parsed. */
+/* /proc/PID/task/TID/stat, parsed (PID 0: this process). */
 int procfs_read_task_stat(pid_t pid, pid_t tid, struct procfs_pid_stat *ret);
 /* The thread ids of a process (/proc/PID/task), in directory order. */
 int procfs_list_tasks(pid_t pid, pid_t **ret_tids, size_t *ret_n);

@@ -15,6 +15,8 @@ size_t strv_len(char *const *v);
 void strv_free(char **v);
 /* Appends a copy of s; -ENOMEM leaves *v as it was. */
 int strv_push(char ***v, const char *s);
+/* The index of s in a table of n strings (NULL entries are skipped), or -1. */
+int strv_index(const char *const *table, size_t n, const char *s);
 
 static inline void strv_freep(char ***v)
 {

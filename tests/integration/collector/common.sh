@@ -1,6 +1,9 @@
 # Shared by the collector's integration tests (sourced after ../lib.sh): a
 # collector on a loopback port of its own, the series it answers, a Prometheus
-# scraping it.
+# scraping it. Every test that sources it needs root, hutch-collector and curl.
+need_root
+need_bin hutch-collector
+need_cmd curl
 
 # The test cgroups are lib.sh's (cgroup_make, cgroup_run, cgroup_kill_rm). These
 # are their old names, for tests/integration/bpf until it uses lib.sh's too; a
@@ -15,6 +18,13 @@ cg_run() {
 	local CGROUP_CONTROLLERS=("${CG_CONTROLLERS[@]}")
 	cgroup_run "$@"
 	CG_PID=$CGROUP_PID
+}
+
+# base_cgroup_make: sets base (a fresh test id) and makes cgroup /$base, removed on
+# exit; skips the test when it cannot.
+base_cgroup_make() {
+	base=$(test_id)
+	cgroup_make "$base" || skip "cannot make cgroups"
 }
 
 # The directory of controller c's files for cgroup NAME (v1), or the unified one.
@@ -39,17 +49,23 @@ metric_ge() {
 	awk -v v="$(metric "$1" "$2")" -v m="$3" 'BEGIN { exit !(v != "" && v + 0 >= m) }'
 }
 
-# cpu_rates SELECTOR CMD...: over 2 s, sets RATE to the growth per second of
-# container_cpu_usage_seconds_total{SELECTOR} and KRATE to that of the CPU seconds
-# CMD prints (the kernel's own count for the processes measured).
+# cpu_rates SELECTOR CMD...: over CPU_RATE_SECONDS (2 by default), sets RATE to the
+# growth per second of container_cpu_usage_seconds_total{SELECTOR} and KRATE to that of
+# the CPU seconds CMD prints (the kernel's own count for the processes measured).
 cpu_rates() {
 	local sel=$1 c0 c1 k0 k1 t0 t1
 	shift
 	c0=$(metric container_cpu_usage_seconds_total "$sel"); k0=$("$@"); t0=$(date +%s.%N)
-	sleep 2
+	sleep "${CPU_RATE_SECONDS:-2}"
 	c1=$(metric container_cpu_usage_seconds_total "$sel"); k1=$("$@"); t1=$(date +%s.%N)
 	RATE=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
 	KRATE=$(awk -v a="$k0" -v b="$k1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / (e - s) }')
+}
+
+# assert_rate_near DESCRIPTION TOLERANCE: after cpu_rates, RATE is KRATE +- TOLERANCE.
+assert_rate_near() {
+	assert_between "$1" "$(awk -v k="$KRATE" -v t="$2" 'BEGIN { print k - t }')" \
+		"$(awk -v k="$KRATE" -v t="$2" 'BEGIN { print k + t }')" "$RATE"
 }
 
 # prom_start DIR PORT [FLAGS...]: a Prometheus on loopback (job "hutch-test") scraping the collector

@@ -5,13 +5,10 @@
 # come out escaped (promtool stays clean) and never upset the daemon.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
-need_cmd curl promtool
+need_cmd promtool
 [ -n "$(cgroup_v1_mount memory)$(cgroup_v2_mount)" ] || skip "no cgroup filesystem"
 
-base=$(test_id)
-cgroup_make "$base" || skip "cannot make cgroups"
+base_cgroup_make
 # On pure v2 a cgroup's children have the controllers their parent enables
 # (as systemd enables them for its slices): memory, for the series counted here.
 if [ -z "$(cgroup_v1_mount memory)" ]; then

@@ -6,12 +6,8 @@
 # exported too, with its memory series and no cpu ones.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
-need_cmd curl
 
-base=$(test_id)
-cgroup_make "$base" || skip "cannot make cgroups"
+base_cgroup_make
 collector_start --discovery-interval=60 --spec-interval=60
 metric container_memory_usage_bytes "id=\"/$base\"" >/dev/null
 

@@ -4,13 +4,10 @@
 # still reported, with the same values, and the limit is never hit.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
-need_cmd curl prlimit
+need_cmd prlimit
 [ -n "$(cgroup_v1_mount memory)" ] || skip "the budget matters on v1 (one file per controller file)"
 
-base=$(test_id)
-cgroup_make "$base" || skip "cannot make cgroups"
+base_cgroup_make
 for i in $(seq 60); do
 	for c in "${CGROUP_CONTROLLERS[@]}"; do
 		d=$(cgroup_v1_mount "$c")

@@ -5,9 +5,7 @@
 # the HTTP surface (/healthz, index, 404, 405, HEAD); bad flags; SIGTERM.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
-need_cmd curl promtool
+need_cmd promtool
 decode=$HUTCH_BUILD/tests/hutch-pb-decode
 [ -x "$decode" ] || skip "hutch-pb-decode is not built"
 

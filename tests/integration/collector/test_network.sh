@@ -6,9 +6,7 @@
 # lo out); a cgroup in the host's namespace shows no network series.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
-need_cmd curl python3 unshare ip
+need_cmd python3 unshare ip
 
 net=$(test_id)-net
 hostns=$(test_id)-host

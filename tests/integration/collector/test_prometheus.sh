@@ -5,9 +5,7 @@
 # for protobuf, where the collector's native histogram must come through.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
-need_cmd curl prometheus python3
+need_cmd prometheus python3
 
 name=$(test_id)
 cgroup_make "$name" || skip "cannot make cgroups"

@@ -20,8 +20,25 @@ fsd_need_hammer() {
 	[ -x "$hammer" ] || skip "fsd_hammer not built"
 }
 
-# is_mounted DIR: a mount at DIR in our mount namespace.
-is_mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+# hammer_in_ctr OUT N FILE...: N fsd_hammer readers of FILE... in a new 256 MiB
+# container of the mount $mp, in the background (HAMMER_PID), their report in
+# OUT; `touch $stop` ends them (and the test's end).
+hammer_in_ctr() {
+	local out=$1 n=$2 cg
+	shift 2
+	cg=$(test_id)
+	make_cgroup "$cg" $((256 << 20)) 100000 100000 0 || { fail "make cgroup"; exit 1; }
+	stop=$FSD_TMP/stop
+	in_ctr "$cg" "$mp" "for i in \$(seq $n); do $hammer $stop $* & done; wait" >"$out" 2>&1 &
+	HAMMER_PID=$!
+	on_exit "touch $stop; kill_pid $HAMMER_PID"
+}
+
+# is_mounted DIR: a FUSE mount at DIR in our mount namespace (not the read-only
+# guard a stopped hutch-fsd leaves there: is_guarded).
+is_mounted() { awk -v d="$1" '$5 == d && / - fuse/ { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+not_mounted() { ! is_mounted "$1"; }
+is_guarded() { awk -v d="$1" '$5 == d && / - tmpfs hutch-fsd-stopped / { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 
 # start_fsd MOUNTPOINT [ARGS...]: starts hutch-fsd in the background, waits for
 # the mount; sets FSD_PID. Stopped (and unmounted) when the test ends.
@@ -107,6 +124,48 @@ in_ctr() {
 # A directory for the test's files, removed at the end.
 FSD_TMP=$(mktemp -d "/tmp/hutch-test-fsd-XXXXXX")
 on_exit "rm -rf '$FSD_TMP'"
+
+# sysinfo_need, sysinfo_setup: for tests of sysinfo(2) in hutch's containers: a
+# busybox rootfs with a static sysinfo probe (rootfs), hutch with its own state
+# (hutch, HROOT) and cgroup parent (CGPARENT), both removed at the end; kv KEY
+# TEXT: the value of KEY=... in the probe's output.
+sysinfo_need() {
+	need_bin hutch
+	need_cmd busybox cc timeout
+	grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
+	grep -qw overlay /proc/filesystems || skip "needs overlayfs"
+}
+sysinfo_setup() {
+	rootfs=$FSD_TMP/rootfs
+	bash "$HUTCH_SRC/scripts/make-busybox-rootfs.sh" "$rootfs" >/dev/null || skip "cannot build a busybox rootfs"
+	cc -static -O2 -o "$rootfs/bin/probe" "$HUTCH_SRC/tests/integration/fsd/sysinfo_probe.c" ||
+		skip "cannot link a static probe"
+	HROOT=$FSD_TMP/state
+	CGPARENT=hutch-test-sysinfo-$$-$RANDOM
+	on_exit _sysinfo_cleanup
+	hutch() { "$HUTCH_BIN/hutch" --root "$HROOT" "$@"; }
+}
+_sysinfo_cleanup() {
+	local id d
+	for id in $(hutch ps -a -q 2>/dev/null); do hutch rm -f "$id" >/dev/null 2>&1; done
+	for d in /sys/fs/cgroup/*/"$CGPARENT" /sys/fs/cgroup/"$CGPARENT"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+}
+kv() { sed -n "s/^$1=//p" <<<"$2" | head -1; }
+
+# sysinfo_sysx: a detached 192 MiB container, sysx, whose own process calls
+# sysinfo when asked (/go), so its init's listener is the one used; ask prints
+# the probe's answer.
+sysinfo_sysx() {
+	hutch run -d --name sysx -m 192m --cgroup-parent "$CGPARENT" --rootfs "$rootfs" sh -c \
+		'while :; do if [ -e /go ]; then rm -f /go; probe >/res.tmp 2>&1; mv /res.tmp /res; fi; sleep 0.1; done' >/dev/null
+}
+ask() {
+	hutch exec sysx touch /go </dev/null
+	wait_for 15 hutch exec sysx test -e /res </dev/null
+	hutch exec sysx sh -c 'cat /res; rm -f /res' </dev/null
+}
 
 # stop_fsd PID: SIGTERM; passes when it exits 0 and its log holds no sanitizer report
 # (the tests also run against an ASan/UBSan build: HUTCH_BUILD=build-asan).

@@ -10,12 +10,8 @@ fsd_need_hammer
 seconds=${FSD_MEMORY_SECONDS:-20}
 mp=$FSD_TMP/mnt
 start_fsd "$mp"
-cg=$(test_id)
-make_cgroup "$cg" $((256 << 20)) 100000 100000 0 || { fail "make cgroup"; exit 1; }
-stop=$FSD_TMP/stop
-in_ctr "$cg" "$mp" "for i in \$(seq 200); do $hammer $stop /proc/meminfo /proc/stat /proc/loadavg & done; wait" >"$FSD_TMP/out" 2>&1 &
-p=$!
-on_exit "touch $stop; kill_pid $p"
+hammer_in_ctr "$FSD_TMP/out" 200 /proc/meminfo /proc/stat /proc/loadavg
+p=$HAMMER_PID
 rss() { awk '/^VmRSS/ { print $2 }' /proc/"$(pgrep -P "$FSD_PID" | head -1)"/status; }
 sleep 5
 first=$(rss)

@@ -126,4 +126,5 @@ assert_contains "and says what it did" "dead FUSE mount" "$(cat "$FSD_TMP/stale.
 kill -TERM "$p2"
 wait "$p2"
 assert_eq "stops with 0" 0 $?
-check "nothing left mounted" bash -c "! awk -v d='$m2' '\$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo"
+check "no FUSE mount left" not_mounted "$m2"
+check "the read-only guard in its place" is_guarded "$m2"

@@ -160,6 +160,7 @@ for sig in TERM INT QUIT; do
 		fail "SIG$sig: hutch-fsd (pid $p) still runs 30 s later"
 		kill -KILL "$p"
 	fi
-	check "SIG$sig: unmounted" bash -c "! awk -v d='$m' '\$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo"
+	check "SIG$sig: unmounted" not_mounted "$m"
+	check "SIG$sig: the read-only guard in its place" is_guarded "$m"
 	check "SIG$sig: mount point usable again" test -d "$m"
 done

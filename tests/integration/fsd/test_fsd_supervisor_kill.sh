@@ -44,6 +44,5 @@ assert_contains "the log says what happened" "becomes the supervisor" "$(cat "$F
 kill -TERM "$worker"
 wait_for 10 bash -c "! kill -0 $worker 2>/dev/null"
 check "the new supervisor stops on SIGTERM" bash -c "! kill -0 $worker 2>/dev/null"
-not_mounted() { ! is_mounted "$mp"; }
-wait_for 5 not_mounted
-check "and unmounts" not_mounted
+wait_for 5 not_mounted "$mp"
+check "and unmounts" not_mounted "$mp"

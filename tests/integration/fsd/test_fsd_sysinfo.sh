@@ -15,10 +15,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/common.sh"
 fsd_need
-need_bin hutch
-need_cmd busybox cc timeout python3
-grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
-grep -qw overlay /proc/filesystems || skip "needs overlayfs"
+need_cmd python3
+sysinfo_need
 
 mp=$FSD_TMP/mnt
 start_fsd "$mp"
@@ -26,25 +24,9 @@ sup=$FSD_PID
 export HUTCH_FSD_DIR=$mp
 check "the agent socket beside the mount point" test -S "$mp.agent.sock"
 
-rootfs=$FSD_TMP/rootfs
-bash "$HUTCH_SRC/scripts/make-busybox-rootfs.sh" "$rootfs" >/dev/null || skip "cannot build a busybox rootfs"
-cc -static -O2 -o "$rootfs/bin/probe" "$(dirname "$0")/sysinfo_probe.c" || skip "cannot link a static probe"
-HROOT=$FSD_TMP/state
-CGPARENT=hutch-test-sysinfo-$$-$RANDOM
-hutch() { "$HUTCH_BIN/hutch" --root "$HROOT" "$@"; }
-_cleanup_ctrs() {
-	local id d
-	for id in $(hutch ps -a -q 2>/dev/null); do hutch rm -f "$id" >/dev/null 2>&1; done
-	for d in /sys/fs/cgroup/*/"$CGPARENT" /sys/fs/cgroup/"$CGPARENT"; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-}
-on_exit _cleanup_ctrs
+sysinfo_setup
 limit=$((256 * 1024 * 1024))
 host_total=$(($(awk '/^MemTotal/ { print $2 }' /proc/meminfo) * 1024))
-
-# kv KEY TEXT: the value of KEY=... in TEXT.
-kv() { sed -n "s/^$1=//p" <<<"$2" | head -1; }
 
 # ---- hutch run: the fields agree with the container's files ----
 out=$(timeout -k 5 90 "$HUTCH_BIN/hutch" --root "$HROOT" run --rm -m 256m --cgroup-parent "$CGPARENT" --rootfs "$rootfs" sh -c '
@@ -101,14 +83,7 @@ assert_eq "eight containers started at once: each sysinfo gives its own limit" 8
 out=$(HUTCH_FSD_DIR=$FSD_TMP/not-mounted timeout -k 5 60 "$HUTCH_BIN/hutch" --root "$HROOT" run --rm -m 256m --cgroup-parent "$CGPARENT" --rootfs "$rootfs" probe </dev/null 2>&1)
 assert_eq "no hutch-fsd: the kernel's sysinfo (the host's RAM)" "$host_total" "$(kv totalram "$out")"
 
-# sysx's own processes call sysinfo when asked (/go), so its init's listener is the one used.
-hutch run -d --name sysx -m 192m --cgroup-parent "$CGPARENT" --rootfs "$rootfs" sh -c \
-	'while :; do if [ -e /go ]; then rm -f /go; probe >/res.tmp 2>&1; mv /res.tmp /res; fi; sleep 0.1; done' >/dev/null
-ask() {
-	hutch exec sysx touch /go </dev/null
-	wait_for 15 hutch exec sysx test -e /res </dev/null
-	hutch exec sysx sh -c 'cat /res; rm -f /res' </dev/null
-}
+sysinfo_sysx
 out=$(ask)
 assert_eq "a detached container's own process: sysinfo gives its limit" $((192 * 1024 * 1024)) "$(kv totalram "$out")"
 out=$(timeout -k 5 30 "$HUTCH_BIN/hutch" --root "$HROOT" exec sysx probe </dev/null 2>&1)

@@ -16,6 +16,36 @@ vcg_memory_limit() {
 	fi
 }
 
+# vcg_busy NAME: cgroup NAME with a busy loop in it.
+vcg_busy() {
+	cgroup_make "$1"
+	cgroup_run "$1" bash -c 'while :; do :; done'
+}
+
+# vcg_limited NAME BYTES CMD...: cgroup NAME, its memory limited to BYTES, CMD run in it.
+vcg_limited() {
+	local name=$1 bytes=$2
+	shift 2
+	cgroup_make "$name"
+	vcg_memory_limit "$name" "$bytes"
+	cgroup_run "$name" "$@"
+}
+# vcg_sleeper NAME BYTES: cgroup NAME, its memory limited to BYTES, a sleep in it.
+vcg_sleeper() { vcg_limited "$1" "$2" sleep 600; }
+
+# vcg_busy_mem BYTES: sets id (a fresh test id), busy (cgroup $id-busy, a busy loop in
+# it) and mem ($id-mem, limited to BYTES, a sleep in it).
+vcg_busy_mem() {
+	id=$(test_id)
+	busy=$id-busy
+	mem=$id-mem
+	vcg_busy "$busy"
+	vcg_sleeper "$mem" "$1"
+}
+
+# last_table [FILE]: the last table of hutch-top -b's output (blank-line separated).
+last_table() { awk 'BEGIN { RS = ""; } { t = $0 } END { print t }' "$@"; }
+
 # tmux: a private server socket per test, so nothing is shared with the user's tmux.
 TMUX_SOCK="hutch-test-viewer-$$"
 tm() { tmux -L "$TMUX_SOCK" "$@"; }
@@ -38,6 +68,17 @@ tm_wait() {
 		[ "$SECONDS" -ge "$deadline" ] && return 1
 		sleep 0.2
 	done
+}
+# tm_filter TEXT: the filter prompt (f) cleared and set to TEXT.
+tm_filter() {
+	tm send-keys -t top f
+	tm_filter_type "$1"
+}
+# tm_filter_type TEXT: in an open filter prompt, what it held erased and TEXT entered.
+tm_filter_type() {
+	for _ in $(seq 80); do tm send-keys -t top BSpace; done
+	tm send-keys -t top -l "$1"
+	tm send-keys -t top Enter
 }
 tm_dead() { [ "$(tm list-panes -t top -F '#{pane_dead}' 2>/dev/null)" = 1 ]; }
 

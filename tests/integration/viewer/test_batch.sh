@@ -6,16 +6,9 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.sh"
 need_root
 
-id=$(test_id)
-busy=$id-busy
-mem=$id-mem
+vcg_busy_mem $((64 * 1024 * 1024))
 empty=$id-empty
-cgroup_make "$busy"
-cgroup_make "$mem"
 cgroup_make "$empty"
-vcg_memory_limit "$mem" $((64 * 1024 * 1024))
-cgroup_run "$busy" bash -c 'while :; do :; done'
-cgroup_run "$mem" sleep 600
 
 # A hutch container: /hutch/<id> (the parent is removed again if we made it).
 hutch_parent_made=()
@@ -36,7 +29,7 @@ out=$(cat "$tmp_out")
 assert_eq "batch exits 0" 0 "$rc"
 assert_eq "one table" 1 "$(grep -c '^hutch top ' <<<"$out")"
 assert_eq "one header" 1 "$(grep -c '^NAME  *RUNTIME  *STATE  *CPU%  *QUOTA%  *MEM  *LIMIT  *MEM%  *NET-RX/s  *NET-TX/s  *IO-R/s  *IO-W/s  *PIDS  *UPTIME ID$' <<<"$out")"
-last=$(awk 'BEGIN { RS = ""; } { t = $0 } END { print t }' <<<"$out")
+last=$(last_table <<<"$out")
 echo "$last"
 assert_contains "the summary counts the rows" "4 of " "$(head -1 <<<"$last")"
 first_row=$(sed -n 3p <<<"$last")
@@ -100,7 +93,7 @@ top_pid=$!
 sleep 1.3
 cgroup_run "$late" sleep 600
 wait "$top_pid"
-last=$(awk 'BEGIN { RS = ""; } { t = $0 } END { print t }' "$tmp")
+last=$(last_table "$tmp")
 assert_eq "a process joining a watched empty cgroup: running, 1 process" "running 1" \
 	"$(awk -v id="/$late" '$NF == id { print $3, $13 }' <<<"$last")"
 

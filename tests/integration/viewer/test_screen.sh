@@ -8,16 +8,9 @@ source "$(dirname "$0")/common.sh"
 need_root
 need_cmd tmux
 
-id=$(test_id)
-busy=$id-busy
-mem=$id-mem
+vcg_busy_mem $((48 * 1024 * 1024))
 gone=$id-gone
-cgroup_make "$busy"
-cgroup_make "$mem"
 cgroup_make "$gone"
-vcg_memory_limit "$mem" $((48 * 1024 * 1024))
-cgroup_run "$busy" bash -c 'while :; do :; done'
-cgroup_run "$mem" sleep 600
 cgroup_run "$gone" sleep 600
 gone_pid=$CGROUP_PID
 
@@ -48,9 +41,7 @@ assert_between "busy cgroup's CPU%" 1 110 "$cpu"
 tm send-keys -t top f
 check "f opens the filter prompt" tm_wait 5 "^filter \(regex"
 tm send-keys -t top C-u
-for _ in $(seq 80); do tm send-keys -t top BSpace; done
-tm send-keys -t top -l "$id-mem"
-tm send-keys -t top Enter
+tm_filter_type "$id-mem"
 check "filter applied" tm_wait 5 "filter: $id-mem"
 screen=$(tm_screen)
 assert_contains "filter keeps mem" "/$mem" "$screen"
@@ -71,32 +62,21 @@ check "Esc goes back to the table" tm_wait 5 "s sort  r reverse"
 
 # A cgroup whose process was OOM-killed: the detail view counts it.
 oom=$id-oom
-cgroup_make "$oom"
-vcg_memory_limit "$oom" $((16 * 1024 * 1024))
-cgroup_run "$oom" python3 -c 'import time; time.sleep(0.3); x = bytearray(128 << 20); time.sleep(60)'
+vcg_limited "$oom" $((16 * 1024 * 1024)) python3 -c 'import time; time.sleep(0.3); x = bytearray(128 << 20); time.sleep(60)'
 oom_pid=$CGROUP_PID
 wait "$oom_pid" 2>/dev/null
 cgroup_run "$oom" sleep 600
-tm send-keys -t top f
-for _ in $(seq 80); do tm send-keys -t top BSpace; done
-tm send-keys -t top -l "$oom"
-tm send-keys -t top Enter
+tm_filter "$oom"
 check "the OOM-killed cgroup's row" tm_wait 8 "^/$oom "
 tm send-keys -t top Enter
 check "detail view counts the OOM kill" tm_wait 5 "OOM events: [1-9][0-9]*, OOM kills: [1-9]"
 tm send-keys -t top Escape
 
 # Clear the filter; remove one cgroup: its row leaves the table.
-tm send-keys -t top f
-for _ in $(seq 80); do tm send-keys -t top BSpace; done
-tm send-keys -t top -l "$id"
-tm send-keys -t top Enter
+tm_filter "$id"
 check "all three again" tm_wait 5 "/$gone"
 # Its detail view open while it goes: back to the table with a message.
-tm send-keys -t top f
-for _ in $(seq 80); do tm send-keys -t top BSpace; done
-tm send-keys -t top -l "$gone"
-tm send-keys -t top Enter
+tm_filter "$gone"
 check "filter to the doomed cgroup" tm_wait 5 "filter: $gone"
 tm send-keys -t top Enter
 check "its detail view" tm_wait 5 "cgroup: /$gone"
@@ -104,10 +84,7 @@ kill -KILL "$gone_pid"
 wait "$gone_pid" 2>/dev/null
 cgroup_rm "$gone"
 check "a vanished container's detail view says so" tm_wait 10 "/$gone is gone"
-tm send-keys -t top f
-for _ in $(seq 80); do tm send-keys -t top BSpace; done
-tm send-keys -t top -l "$id"
-tm send-keys -t top Enter
+tm_filter "$id"
 check "removed cgroup left the table" wait_for 10 bash -c "! tmux -L '$TMUX_SOCK' capture-pane -p -t top | grep -q -- '^/$gone'"
 check "the others stay" tm_wait 3 "/$mem"
 
@@ -120,13 +97,8 @@ check "a again: all cgroups" tm_wait 5 "/$mem"
 
 # Colours near a limit: ~57M of a 64M limit is past 75% (yellow) or 90% (red).
 hot=$id-hot
-cgroup_make "$hot"
-vcg_memory_limit "$hot" $((64 * 1024 * 1024))
-cgroup_run "$hot" python3 -c 'import time; x = b"\x01" * (50 << 20); time.sleep(600)'
-tm send-keys -t top f
-for _ in $(seq 80); do tm send-keys -t top BSpace; done
-tm send-keys -t top -l "$hot"
-tm send-keys -t top Enter
+vcg_limited "$hot" $((64 * 1024 * 1024)) python3 -c 'import time; x = b"\x01" * (50 << 20); time.sleep(600)'
+tm_filter "$hot"
 check "the row near its memory limit" tm_wait 8 "^/$hot .*64M \[###"
 row=$(tm capture-pane -e -p -t top | grep -a -- "/$hot")
 if grep -aqE $'\e\\[(1m\e\\[)?3[13]m +[0-9.]+M' <<<"$row"; then
@@ -136,10 +108,7 @@ else
 fi
 cold=$(tm capture-pane -e -p -t top | grep -a -- "/$hot" | grep -ac $'\e\\[(1m\e\\[)?3[13]m +- ')
 assert_eq "the CPU quota column (no quota) is not coloured" 0 "$cold"
-tm send-keys -t top f
-for _ in $(seq 80); do tm send-keys -t top BSpace; done
-tm send-keys -t top -l "$id"
-tm send-keys -t top Enter
+tm_filter "$id"
 
 # A terminal too small says so, and the table comes back when it grows.
 tm resize-window -t top -x 30 -y 6

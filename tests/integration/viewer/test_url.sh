@@ -8,14 +8,7 @@ need_root
 need_cmd curl python3
 need_bin hutch-collector
 
-id=$(test_id)
-busy=$id-busy
-mem=$id-mem
-cgroup_make "$busy"
-cgroup_make "$mem"
-vcg_memory_limit "$mem" $((32 * 1024 * 1024))
-cgroup_run "$busy" bash -c 'while :; do :; done'
-cgroup_run "$mem" sleep 600
+vcg_busy_mem $((32 * 1024 * 1024))
 
 collector_start
 port=$COLLECTOR_PORT cpid=$COLLECTOR_PID
@@ -26,7 +19,7 @@ cpu_truth "$busy" "$HUTCH_TOP" -b -n 1 -d 2 -a -f "$id" --url "http://127.0.0.1:
 rc=$?
 out=$(cat "$tmp")
 assert_eq "--url batch exits 0" 0 "$rc"
-last=$(awk 'BEGIN { RS = ""; } { t = $0 } END { print t }' <<<"$out")
+last=$(last_table <<<"$out")
 echo "$last"
 assert_contains "summary names the collector" "http://127.0.0.1:$port/metrics" "$(head -1 <<<"$last")"
 assert_contains "busy cgroup first" "/$busy" "$(sed -n 3p <<<"$last")"
