@@ -26,6 +26,9 @@
 # The containers' part runs each daemon in a loop, then lxcfs and the
 # per-container path again with every reader paced so that both serve the
 # total rate lxcfs reached ("the same reads"), and prints the CPU ratio.
+# IDLE=1000 runs only the idle part: that many cgroups, each container's
+# directory looked up through hutch-fsd --containers, then SECONDS_LOOP
+# seconds without reads: the daemon's CPU (target < 1% of a core) and RSS.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 ITER=${ITER:-500}
@@ -49,7 +52,7 @@ cleanup() {
 	for p in $fsd_pid $lx_pid $old_pid $ctr_pid; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 	umount -l "$tmp/hutch" "$tmp/lxcfs" "$tmp/old" "$tmp/ctrs" 2>/dev/null || true
 	for d in $dirs; do
-		for c in "$d/$cg"/c*/ "$d/$cg"; do
+		for c in "$d/$cg"/[ci]*/ "$d/$cg"; do
 			[ -d "$c" ] || continue
 			for p in $(cat "$c/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
 			for _ in 1 2 3 4 5; do [ -d "$c" ] && rmdir "$c" 2>/dev/null || break; sleep 0.2; done
@@ -94,6 +97,32 @@ in_cg() {
 	CG_PROCS="$(for d in $dirs; do echo "$d/$cg/cgroup.procs"; done)" bash -c \
 		'for f in $CG_PROCS; do echo $$ >"$f"; done; exec unshare --pid --fork --kill-child "$@"' _ "$@"
 }
+
+# CPU of a process tree in microseconds (schedstat: exact, where ticks miss short runs).
+cpu_us() {
+	local p
+	for p in $1 $(pgrep -P "$1"); do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%d", s / 1000 }'
+}
+rss_kb() {
+	local p
+	for p in $1 $(pgrep -P "$1"); do awk '/^VmRSS/ { print $2 }' /proc/"$p"/status 2>/dev/null; done | awk '{ s += $1 } END { print s + 0 }'
+}
+
+if [ -n "${IDLE:-}" ]; then
+	mem=$(bench_v1_mount memory)
+	rss0=$(rss_kb "$ctr_pid")
+	for i in $(seq "$IDLE"); do mkdir "$mem/$cg/i$i"; done
+	for i in $(seq "$IDLE"); do stat "$tmp/ctrs/$cg%2Fi$i/proc/meminfo" >/dev/null; done
+	sleep 2
+	t0=$(cpu_us "$ctr_pid")
+	sleep "$SECONDS_LOOP"
+	t1=$(cpu_us "$ctr_pid")
+	echo "$IDLE idle containers (looked up, not read) for ${SECONDS_LOOP}s, load $(cut -d' ' -f1-3 /proc/loadavg):"
+	awk -v t="$((t1 - t0))" -v s="$SECONDS_LOOP" -v a="$rss0" -v b="$(rss_kb "$ctr_pid")" -v n="$IDLE" \
+		'BEGIN { printf "hutch-fsd --containers: %.3f%% of a core (target < 1%%), RSS %d -> %d kB (%.1f kB per container)\n", t / 1e4 / s, a, b, (b - a) / n }'
+	for i in $(seq "$IDLE"); do rmdir "$mem/$cg/i$i"; done
+	exit 0
+fi
 
 if [ -z "${CTRS_ONLY:-}" ]; then
 files="proc/meminfo proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/diskstats proc/swaps sys/devices/system/cpu/online"
@@ -152,11 +181,6 @@ done
 
 fi
 
-# CPU of a process tree in microseconds (schedstat: exact, where ticks miss short runs).
-cpu_us() {
-	local p
-	for p in $1 $(pgrep -P "$1"); do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%d", s / 1000 }'
-}
 echo
 echo "$CONTAINERS containers, one reader each (its own cgroup and pid namespace), reading meminfo, stat and cpuinfo for ${SECONDS_LOOP}s:"
 for i in $(seq "$CONTAINERS"); do

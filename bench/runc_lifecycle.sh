@@ -6,6 +6,8 @@
 # alternating run by run, in one script; also `run` (all four in one
 # command). Prints medians and the ratios. Needs root.
 # Usage: bench/runc_lifecycle.sh [RUNS]
+# HUTCH_BASELINE=/path/to/an/older/hutch-runc adds it as a third contender (a
+# before/after comparison in the same run).
 set -euo pipefail
 runs=${1:-40}
 . "$(dirname "$0")/common.sh"
@@ -17,9 +19,12 @@ bench_need_built "$hrunc"
 bench_state_tmpfs runc
 cg=hutch-bench-runc-$$
 cleanup() {
-	for r in runc "$hrunc"; do
-		for id in $("$r" --root "$T/run/$(basename "$r")" list -q 2>/dev/null); do
-			"$r" --root "$T/run/$(basename "$r")" delete -f "$id" >/dev/null 2>&1 || true
+	local r root
+	for r in "runc runc" "$hrunc hutch-runc" ${HUTCH_BASELINE:+"$HUTCH_BASELINE base"}; do
+		root=$T/run/${r##* }
+		r=${r% *}
+		for id in $("$r" --root "$root" list -q 2>/dev/null); do
+			"$r" --root "$root" delete -f "$id" >/dev/null 2>&1 || true
 		done
 	done
 	umount "$T/run"
@@ -45,9 +50,9 @@ json.dump(c, open(p, "w"), indent=1)
 PY
 
 echo "runc_lifecycle: $runs runs each, alternating; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$runs" "$T" "$hrunc" <<'PY'
+python3 - "$runs" "$T" "$hrunc" "${HUTCH_BASELINE:-}" <<'PY'
 import ctypes, os, statistics, sys, time
-runs, T, hrunc = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+runs, T, hrunc, base = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 # PR_SET_CHILD_SUBREAPER: the container's process, orphaned by create, is ours to wait for.
 ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
 bundle, pidfile = T + "/bundle", T + "/pid"
@@ -70,6 +75,8 @@ def run(binary, root):
     spawn([binary, "--root", root, "run", "--bundle", bundle, "b"])
 
 runtimes = {"runc": ("runc", T + "/run/runc"), "hutch-runc": (hrunc, T + "/run/hutch-runc")}
+if base:
+    runtimes["base"] = (base, T + "/run/base")
 for mode in (lifecycle, run):
     times = {k: [] for k in runtimes}
     for k, (b, r) in runtimes.items():  # warm-up, and a check that both work
@@ -85,5 +92,7 @@ for mode in (lifecycle, run):
     for k, v in times.items():
         print("  %-10s median %7.2f ms   min %7.2f ms   p90 %7.2f ms" % (
             k, med[k], min(v), sorted(v)[int(len(v) * 0.9) - 1]))
-    print("  ratio runc/hutch-runc (median): %.2fx" % (med["runc"] / med["hutch-runc"]))
+    for k in runtimes:
+        if k != "runc":
+            print("  ratio runc/%s (median): %.2fx" % (k, med["runc"] / med[k]))
 PY

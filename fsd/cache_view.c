@@ -10,19 +10,23 @@
  * (fc->no_open) and treats every open as FOPEN_KEEP_CACHE (fs/fuse/file.c,
  * "Default for no-open"), so a read of cached pages never reaches us.
  *
- * Keeping the pages true:
- * - A file is *active* while requests for it reach us (GETATTR, READ) at
- *   least once a second (CV_IDLE_NS). Every CV_PERIOD_NS the
- *   pusher renders each active file again; when the text changed it takes
- *   the file's push lock, makes it current, invalidates the inode (its pages
- *   and attributes: notify_inval_inode) and stores the new text
- *   (notify_store), whole. The invalidated attributes make the next reader
- *   that reads to EOF ask GETATTR once, which is both the size (answered
- *   under the push lock, so always the size of the pages stored) and the
- *   sign that the file is still read.
- * - A file not asked for in CV_IDLE_NS is invalidated once more and left
- *   alone: its next read comes to us (GETATTR, READ), gets a text rendered
- *   then, and makes it active again. Idle containers cost nothing.
+ * Keeping the pages true (the bound: a text read is never older than
+ * FSD_CV_BOUND_MS, counted from the oldest number in it):
+ * - Every file whose pages may hold a text of ours knows that text's age
+ *   (pages_ns). The pusher looks every CV_PASS_NS and renews a text only
+ *   when it would pass the bound (less CV_SLACK_NS) before its next look:
+ *   a text read in a loop is rendered about every 80 ms, not every pass.
+ * - Renewing asks the kernel to tell us of the next read: the attributes
+ *   are invalidated (with the pages when the text changed, then the new
+ *   text is stored whole: notify_inval_inode, notify_store; alone when it
+ *   is the same text), so the next reader that reads to EOF sends one
+ *   GETATTR, which is both the size (answered under the push lock, so
+ *   always the size of the pages stored) and the sign that it was read.
+ * - A text due for renewal that nobody read since the last renewal is not
+ *   rendered: its pages are invalidated and the file left alone. Its next
+ *   read comes to us (GETATTR, READ), gets a text rendered then, and the
+ *   pusher keeps it again. A file read every few seconds (top) costs about
+ *   two renders per read; idle containers cost nothing.
  * - A worker knows nothing of the pages of the worker before it (a crash,
  *   an upgrade): as it starts serving, it invalidates every container inode
  *   the kernel knows (a walk of the cgroup tree; the kernel answers ENOENT for
@@ -61,17 +65,30 @@
 #include "cache_view.h"
 #include "session.h"
 
-#define MS	     1000000ull
-#define CV_PERIOD_NS (50 * MS)
-/* A text pushed is rendered from stats at most this old (fsd_state_open's max_age). */
+#define MS 1000000ull
+/* How often the pusher looks; a text is renewed when it would pass CV_BOUND_NS - CV_SLACK_NS by the next look. */
+#define CV_PASS_NS  (10 * MS)
+#define CV_BOUND_NS ((uint64_t)FSD_CV_BOUND_MS * MS)
+/* For a late pass and the render itself. */
+#define CV_SLACK_NS (10 * MS)
+/* Texts the pusher renders use stats at most this old: one read serves a container's files in a pass. */
+#define CV_PUSH_AGE_NS (5 * MS)
+/* A text renewed unchanged asks for the next read (attributes invalidated) at most this often. */
+#define CV_ASK_NS (500 * MS)
+/* A text rendered for a request (a file nobody pushes) uses stats at most this old. */
 #define CV_RENDER_AGE_NS (20 * MS)
-/* A GETATTR finding a text older than this renders a new one first (an idle file's). */
-#define CV_STALE_NS  (CV_PERIOD_NS + CV_RENDER_AGE_NS)
-#define CV_IDLE_NS   (1000 * MS)
-#define CV_RESCAN_NS (2000 * MS)
-#define CV_TIMEOUT_S 86400.0
-#define CV_MAX_DEPTH 32
-/* Larger than any text (fsd/snapshot.c reads host files of 4 MiB at most). */
+#define CV_RESCAN_NS	 (2000 * MS)
+#define CV_TIMEOUT_S	 86400.0
+#define CV_MAX_DEPTH	 32
+/*
+ * The size of a file with no text yet (looked up before its first render,
+ * or its cgroup has no process to render for): larger than any text
+ * (fsd/snapshot.c reads host files of 4 MiB at most), with attributes valid
+ * for 0 s. stat asks again (GETATTR: the rendered size); read, splice and
+ * sendfile read the page cache up to the size without asking, and size 0
+ * would be an empty file to them: past the text, the READ's short answer
+ * sets the size.
+ */
 #define CV_SIZE_UNKNOWN (8u << 20)
 
 /* A container's subtree: its directory, the directories under it, its files. */
@@ -122,10 +139,11 @@ struct cv_file {
 	 * taken by READ: the pusher may wait, holding it, for a page a READ fills.
 	 */
 	pthread_mutex_t push_lock;
-	bool pushing; /* push_lock: the pusher keeps it; pages may be cached */
 	pthread_mutex_t snap_lock;
 	struct fsd_snap *cur; /* snap_lock: the text in the kernel, NULL before the first */
-	uint64_t fresh_ns;    /* snap_lock: when cur was last found to be the container's text */
+	/* snap_lock: born_ns of the oldest text the pages may hold; 0: none (invalidated). */
+	uint64_t pages_ns;
+	uint64_t asked_at; /* the pusher's: when it last invalidated the attributes */
 	_Atomic uint64_t last_req_ns;
 };
 
@@ -138,10 +156,12 @@ struct cv_ctr {
 	int pidfd;
 	struct cv_ent ents[N_T];
 	struct cv_file files[FSD_FILE_COUNT];
-	/* The latest of its files' last_req_ns, and how many the pusher keeps: an
-	 * idle container costs the pusher two loads a pass. */
+	/* The latest of its files' last_req_ns; the pusher's own: the value it
+	 * last saw and how many files may have pages. An idle container costs the
+	 * pusher two loads a pass. */
 	_Atomic uint64_t last_req_ns;
-	int n_pushing; /* the pusher's own */
+	uint64_t seen_req_ns;
+	int n_cached;
 };
 
 /* A request that may wait for a push lock or a render: done by a helper thread. */
@@ -181,6 +201,11 @@ struct cv_ctx {
 	int stop_fd;
 	int ready_fd;
 	atomic_bool draining;
+	/* The latest request to any file; the pusher's own: the value it last saw and
+	 * how many files may have pages. No request, no pages: a pass is one load. */
+	_Atomic uint64_t last_req_ns;
+	uint64_t seen_req_ns;
+	size_t n_cached;
 
 	/* What reached us, for the log (-v) and the tests. */
 	_Atomic uint64_t n_lookup, n_getattr, n_read, n_open, n_push, n_store, n_inval, n_idle;
@@ -364,10 +389,16 @@ static void scan_dir(struct cv_ctx *ctx, char *path, size_t len, int depth, bool
 	closedir(d);
 }
 
+/*
+ * A walk for a request (inval_files false) is rate-limited: it sets
+ * rescan_at. The new worker's first walk (the pusher's) does not, so a
+ * request meeting an id meanwhile walks too rather than getting ENOENT.
+ */
 static void scan(struct cv_ctx *ctx, bool inval_files)
 {
 	char path[PATH_MAX] = "";
-	atomic_store(&ctx->rescan_at, hutch_now_ns());
+	if (!inval_files)
+		atomic_store(&ctx->rescan_at, hutch_now_ns());
 	scan_dir(ctx, path, 0, 0, inval_files);
 }
 
@@ -498,11 +529,14 @@ static bool same_text(const struct fsd_snap *a, const struct fsd_snap *b)
 }
 
 /*
- * Makes snap the file's text: with the push lock held, the old pages and
- * attributes go, the new text is stored whole. Returns whether the kernel
- * still has the inode.
+ * Makes snap the file's text, the push lock held: a new text replaces the
+ * pages whole (they and the attributes invalidated, the text stored), which
+ * also asks to hear of the next read. The same text keeps the pages, now as
+ * young as snap; it asks (the attributes alone invalidated) only when the
+ * last ask is CV_ASK_NS old. Returns whether the kernel still has the inode.
  */
-static bool push_locked(struct cv_ctx *ctx, struct cv_ctr *c, int f, struct fsd_snap *snap)
+static bool push_locked(struct cv_ctx *ctx, struct cv_ctr *c, int f, struct fsd_snap *snap,
+			uint64_t now)
 {
 	struct cv_file *cf = &c->files[f];
 	fuse_ino_t ino = c->ents[T_FIRST_FILE + f].ino;
@@ -510,16 +544,16 @@ static bool push_locked(struct cv_ctx *ctx, struct cv_ctr *c, int f, struct fsd_
 	bool same = same_text(cf->cur, snap);
 	struct fsd_snap *old = cf->cur;
 	cf->cur = snap;
-	cf->fresh_ns = hutch_now_ns();
+	cf->pages_ns = snap->born_ns;
 	pthread_mutex_unlock(&cf->snap_lock);
 	fsd_snap_unref(old);
-	/* The pages hold this text already: nothing to tell the kernel. */
-	if (same && cf->pushing)
+	if (same && now - cf->asked_at < CV_ASK_NS)
 		return true;
+	cf->asked_at = now;
 	atomic_fetch_add(&ctx->n_inval, 1);
-	int r = fuse_lowlevel_notify_inval_inode(ctx->se, ino, 0, 0);
-	if (r == -ENOENT)
-		return false;
+	int r = fuse_lowlevel_notify_inval_inode(ctx->se, ino, same ? -1 : 0, 0);
+	if (r == -ENOENT || same)
+		return r != -ENOENT;
 	if (snap->len) {
 		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(snap->len);
 		bv.buf[0].mem = snap->data;
@@ -529,6 +563,17 @@ static bool push_locked(struct cv_ctx *ctx, struct cv_ctr *c, int f, struct fsd_
 			log_debug("store %s/%s: %s", c->name, fsd_files[f].path, strerror(-r));
 	}
 	return r != -ENOENT;
+}
+
+/* Lets go of the file's pages, the push lock held: its next read comes to us. */
+static void drop_locked(struct cv_ctx *ctx, struct cv_ctr *c, int f)
+{
+	struct cv_file *cf = &c->files[f];
+	/* Before the invalidation: a READ after it marks the pages again. */
+	pthread_mutex_lock(&cf->snap_lock);
+	cf->pages_ns = 0;
+	pthread_mutex_unlock(&cf->snap_lock);
+	fuse_lowlevel_notify_inval_inode(ctx->se, c->ents[T_FIRST_FILE + f].ino, 0, 0);
 }
 
 static void file_attr(struct cv_ctx *ctx, const struct cv_ctr *c, int t, size_t size,
@@ -548,11 +593,34 @@ static void file_attr(struct cv_ctx *ctx, const struct cv_ctr *c, int t, size_t 
 	st->st_blksize = 4096;
 }
 
-static void touch(struct cv_ctr *c, int f)
+static void touch(struct cv_ctx *ctx, struct cv_ctr *c, int f)
 {
 	uint64_t now = hutch_now_ns();
 	atomic_store(&c->files[f].last_req_ns, now);
 	atomic_store(&c->last_req_ns, now);
+	atomic_store(&ctx->last_req_ns, now);
+}
+
+/*
+ * Whether a GETATTR must render the file's text first: a file with pages
+ * is the pusher's, unless it is late; one without gets a text this young.
+ * Under snap_lock.
+ */
+static bool text_stale(const struct cv_file *cf, uint64_t now)
+{
+	if (!cf->cur)
+		return true;
+	uint64_t age = now > cf->cur->born_ns ? now - cf->cur->born_ns : 0;
+	return age >= (cf->pages_ns ? CV_BOUND_NS - CV_SLACK_NS : CV_RENDER_AGE_NS);
+}
+
+/* The current text's size; CV_SIZE_UNKNOWN before the first. */
+static size_t text_size(struct cv_file *cf)
+{
+	pthread_mutex_lock(&cf->snap_lock);
+	size_t size = cf->cur ? cf->cur->len : CV_SIZE_UNKNOWN;
+	pthread_mutex_unlock(&cf->snap_lock);
+	return size;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -581,21 +649,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		if (tnodes[t].parent != pe->t || strcmp(tnodes[t].name, name) != 0)
 			continue;
 		e.ino = pe->c->ents[t].ino;
-		/*
-		 * A file's size comes with its first GETATTR (attributes valid for 0 s
-		 * here). Until then, a size no text reaches: splice and sendfile
-		 * (busybox's cat) read the page cache up to the size without asking,
-		 * and size 0 would be an empty file to them; a larger one brings them
-		 * a READ whose short answer sets the size.
-		 */
 		size_t size = CV_SIZE_UNKNOWN;
-		if (tnodes[t].file != NO_FILE) {
-			struct cv_file *cf = &pe->c->files[tnodes[t].file];
-			pthread_mutex_lock(&cf->snap_lock);
-			if (cf->cur)
-				size = cf->cur->len;
-			pthread_mutex_unlock(&cf->snap_lock);
-		}
+		if (tnodes[t].file != NO_FILE)
+			size = text_size(&pe->c->files[tnodes[t].file]);
 		file_attr(ctx, pe->c, t, size, &e.attr);
 		/* Not a read: a runtime looks the files up to bind them before the
 		 * container's limits are set, and a render now would keep those
@@ -618,11 +674,19 @@ static void getattr_locked(struct cv_ctx *ctx, fuse_req_t req, struct cv_ctr *c,
 {
 	struct cv_file *cf = &c->files[f];
 	pthread_mutex_lock(&cf->snap_lock);
-	bool stale = !cf->cur || hutch_now_ns() - cf->fresh_ns >= CV_STALE_NS;
+	bool stale = text_stale(cf, hutch_now_ns());
 	pthread_mutex_unlock(&cf->snap_lock);
 	if (stale) {
 		struct fsd_snap *snap = NULL;
 		int r = render(ctx, c, f, CV_RENDER_AGE_NS, &snap);
+		if (r == -ESRCH && cgroup_exists(ctx, c->path)) {
+			/* No process to render for yet (a runtime binding the files before
+			 * its init joins): the size is not known, as for a LOOKUP. */
+			struct stat st;
+			file_attr(ctx, c, T_FIRST_FILE + f, CV_SIZE_UNKNOWN, &st);
+			fuse_reply_attr(req, &st, 0);
+			return;
+		}
 		if (r < 0) {
 			fuse_reply_err(req, errno_of(r));
 			return;
@@ -631,21 +695,17 @@ static void getattr_locked(struct cv_ctx *ctx, fuse_req_t req, struct cv_ctr *c,
 		 * No invalidation here: it would make the kernel drop this answer
 		 * (attr_version). A size that differs drops the pages (the kernel
 		 * truncates and invalidates them when it applies it); the same size
-		 * keeps pages of an older text, which the pusher replaces within a
-		 * period.
+		 * keeps pages of an older text, which the pusher replaces at its
+		 * next look (pages_ns is theirs).
 		 */
 		pthread_mutex_lock(&cf->snap_lock);
 		struct fsd_snap *old = cf->cur;
 		cf->cur = snap;
-		cf->fresh_ns = hutch_now_ns();
 		pthread_mutex_unlock(&cf->snap_lock);
 		fsd_snap_unref(old);
 	}
-	pthread_mutex_lock(&cf->snap_lock);
-	size_t len = cf->cur->len;
-	pthread_mutex_unlock(&cf->snap_lock);
 	struct stat st;
-	file_attr(ctx, c, T_FIRST_FILE + f, len, &st);
+	file_attr(ctx, c, T_FIRST_FILE + f, text_size(cf), &st);
 	fuse_reply_attr(req, &st, CV_TIMEOUT_S);
 }
 
@@ -714,12 +774,12 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_attr(req, &st, CV_TIMEOUT_S);
 		return;
 	}
-	touch(e->c, f);
+	touch(ctx, e->c, f);
 	struct cv_file *cf = &e->c->files[f];
 	/* Here when nobody pushes and the text is fresh; a helper otherwise (it may wait). */
 	if (pthread_mutex_trylock(&cf->push_lock) == 0) {
 		pthread_mutex_lock(&cf->snap_lock);
-		bool fresh = cf->cur && hutch_now_ns() - cf->fresh_ns < CV_STALE_NS;
+		bool fresh = !text_stale(cf, hutch_now_ns());
 		pthread_mutex_unlock(&cf->snap_lock);
 		if (fresh)
 			getattr_locked(ctx, req, e->c, f);
@@ -744,11 +804,15 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	int f = tnodes[e->t].file;
 	struct cv_file *cf = &e->c->files[f];
-	touch(e->c, f);
+	touch(ctx, e->c, f);
 	pthread_mutex_lock(&cf->snap_lock);
 	struct fsd_snap *snap = cf->cur;
-	if (snap)
+	if (snap) {
 		atomic_fetch_add((_Atomic int *)&snap->refs, 1);
+		/* Its pages hold this text now: the pusher keeps them within the bound. */
+		if (!cf->pages_ns || snap->born_ns < cf->pages_ns)
+			cf->pages_ns = snap->born_ns;
+	}
 	pthread_mutex_unlock(&cf->snap_lock);
 	if (!snap) {
 		/* A file read before any GETATTR of this worker's: its text now. */
@@ -760,9 +824,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		pthread_mutex_lock(&cf->snap_lock);
 		if (!cf->cur) {
 			cf->cur = snap;
-			cf->fresh_ns = hutch_now_ns();
 			atomic_fetch_add((_Atomic int *)&snap->refs, 1);
 		}
+		if (!cf->pages_ns || snap->born_ns < cf->pages_ns)
+			cf->pages_ns = snap->born_ns;
 		pthread_mutex_unlock(&cf->snap_lock);
 	}
 	size_t n = (size_t)off < snap->len ? snap->len - (size_t)off : 0;
@@ -847,11 +912,47 @@ static const struct fuse_lowlevel_ops cv_ops = {
 	.readdir = op_readdir,
 };
 
-/* Keeps active files' pages true, drops idle ones'. */
-static void push_pass(struct cv_ctx *ctx)
+/*
+ * One file's look: nothing while its pages stay within the bound until the
+ * next look; else a new text when it was read since the last one, its pages
+ * dropped when not. Returns whether it may still have pages.
+ */
+static bool push_file(struct cv_ctx *ctx, struct cv_ctr *c, int f, uint64_t now)
 {
-	/* One clock read a pass: on some VMs it is a system call. */
-	uint64_t now = hutch_now_ns();
+	struct cv_file *cf = &c->files[f];
+	pthread_mutex_lock(&cf->snap_lock);
+	uint64_t pages = cf->pages_ns;
+	pthread_mutex_unlock(&cf->snap_lock);
+	if (!pages)
+		return false;
+	if (pages >= now || now - pages + CV_PASS_NS + CV_SLACK_NS < CV_BOUND_NS)
+		return true;
+	bool read = atomic_load(&cf->last_req_ns) >= cf->asked_at;
+	struct fsd_snap *snap = NULL;
+	int r = read ? render(ctx, c, f, CV_PUSH_AGE_NS, &snap) : -ENOENT;
+	bool kept = false;
+	pthread_mutex_lock(&cf->push_lock);
+	if (r >= 0) {
+		kept = push_locked(ctx, c, f, snap, now);
+		atomic_fetch_add(&ctx->n_push, 1);
+	}
+	if (!kept) {
+		/* Not read (or gone): its next read comes to us. */
+		drop_locked(ctx, c, f);
+		atomic_fetch_add(&ctx->n_idle, 1);
+	}
+	pthread_mutex_unlock(&cf->push_lock);
+	return kept;
+}
+
+/* Keeps the pages of read files true, drops the others'. */
+static void push_pass(struct cv_ctx *ctx, uint64_t now)
+{
+	uint64_t last_any = atomic_load(&ctx->last_req_ns);
+	if (!ctx->n_cached && last_any == ctx->seen_req_ns)
+		return;
+	ctx->seen_req_ns = last_any;
+	ctx->n_cached = 0;
 	/*
 	 * The table lock only to read a bucket's head: an invalidation below
 	 * waits for a page a reader is filling, whose READ may sit behind a
@@ -865,32 +966,13 @@ static void push_pass(struct cv_ctx *ctx)
 		pthread_rwlock_unlock(&ctx->table_lock);
 		for (struct cv_ctr *c = head; c; c = c->next) {
 			uint64_t last_c = atomic_load(&c->last_req_ns);
-			if (!c->n_pushing && (!last_c || now - last_c >= CV_IDLE_NS))
+			if (!c->n_cached && last_c == c->seen_req_ns)
 				continue;
-			for (int f = 0; f < FSD_FILE_COUNT; f++) {
-				struct cv_file *cf = &c->files[f];
-				uint64_t last = atomic_load(&cf->last_req_ns);
-				bool active = last && now - last < CV_IDLE_NS;
-				if (!active && !cf->pushing)
-					continue;
-				struct fsd_snap *snap = NULL;
-				int r = active ? render(ctx, c, f, CV_RENDER_AGE_NS, &snap) : 0;
-				pthread_mutex_lock(&cf->push_lock);
-				c->n_pushing -= cf->pushing;
-				if (active && r >= 0) {
-					cf->pushing = push_locked(ctx, c, f, snap);
-					atomic_fetch_add(&ctx->n_push, 1);
-				} else {
-					/* Idle (or gone): its next read comes to us. */
-					fuse_lowlevel_notify_inval_inode(
-						ctx->se, c->ents[T_FIRST_FILE + f].ino, 0, 0);
-					cf->pushing = false;
-					atomic_store(&cf->last_req_ns, 0);
-					atomic_fetch_add(&ctx->n_idle, 1);
-				}
-				c->n_pushing += cf->pushing;
-				pthread_mutex_unlock(&cf->push_lock);
-			}
+			c->seen_req_ns = last_c;
+			c->n_cached = 0;
+			for (int f = 0; f < FSD_FILE_COUNT; f++)
+				c->n_cached += push_file(ctx, c, f, now);
+			ctx->n_cached += (size_t)c->n_cached;
 		}
 	}
 }
@@ -917,14 +999,15 @@ static void *pusher_main(void *u)
 		pthread_mutex_unlock(&ctx->lock);
 		if (stop)
 			return NULL;
+		/* One clock read a pass: on some VMs it is a system call. */
 		uint64_t t0 = hutch_now_ns();
-		push_pass(ctx);
+		push_pass(ctx, t0);
 		uint64_t took = hutch_now_ns() - t0;
-		if (took > CV_PERIOD_NS)
-			log_warn("a push pass took %llu ms (period %llu ms): texts may be older "
+		if (took > CV_SLACK_NS)
+			log_warn("a push pass took %llu ms (slack %llu ms): texts may be older "
 				 "than %d ms",
 				 (unsigned long long)(took / MS),
-				 (unsigned long long)(CV_PERIOD_NS / MS), FSD_CV_BOUND_MS);
+				 (unsigned long long)(CV_SLACK_NS / MS), FSD_CV_BOUND_MS);
 		/* The counters, once a second when they moved (-v): the tests read them. */
 		uint64_t sum =
 			ctx->n_lookup + ctx->n_getattr + ctx->n_read + ctx->n_push + ctx->n_idle;
@@ -941,7 +1024,7 @@ static void *pusher_main(void *u)
 			logged_at = t0;
 			logged_sum = sum;
 		}
-		next.tv_nsec += (long)CV_PERIOD_NS;
+		next.tv_nsec += (long)CV_PASS_NS;
 		while (next.tv_nsec >= 1000000000L) {
 			next.tv_nsec -= 1000000000L;
 			next.tv_sec++;
@@ -1070,10 +1153,9 @@ int fsd_cache_view_run(const struct fsd_session_options *opts, struct fsd_state 
 		r = hutch_error_set(err, EAGAIN, "cannot start threads");
 		goto out_threads;
 	}
-	log_info("serving %s: per-container files from the page cache, pushed every %llu ms "
-		 "while read, never older than %d ms; idle after %llu ms",
-		 opts->mountpoint, (unsigned long long)(CV_PERIOD_NS / MS), FSD_CV_BOUND_MS,
-		 (unsigned long long)(CV_IDLE_NS / MS));
+	log_info("serving %s: per-container files from the page cache, renewed while read, "
+		 "never older than %d ms (looked at every %llu ms)",
+		 opts->mountpoint, FSD_CV_BOUND_MS, (unsigned long long)(CV_PASS_NS / MS));
 	if (ctx.ready_fd >= 0) {
 		if (write(ctx.ready_fd, "R", 1) < 0)
 			log_debug("tell the supervisor: %s", strerror(errno));
@@ -1097,7 +1179,7 @@ out_threads:
 	for (size_t i = 0; i < N_CTR_BUCKETS; i++)
 		for (struct cv_ctr *c = ctx.ctrs[i]; c; c = c->next)
 			for (int f = 0; f < FSD_FILE_COUNT; f++)
-				if (c->files[f].pushing)
+				if (c->files[f].pages_ns)
 					fuse_lowlevel_notify_inval_inode(
 						se, c->ents[T_FIRST_FILE + f].ino, 0, 0);
 	fcntl(fd, F_SETFL, fl);

@@ -50,35 +50,129 @@ static int read_host(const char *path, char **ret, size_t *ret_len)
 	return hutch_read_file(path, 4 << 20, ret, ret_len);
 }
 
-static int host_online(struct hutch_cpuset *ret)
+/* The cached host file when younger than max_age (referenced), else NULL. */
+static struct fsd_snap *host_hit(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
+				 uint64_t now)
 {
+	struct host_file *h = &s->host[file];
+	struct fsd_snap *snap = NULL;
+	pthread_mutex_lock(&s->host_lock);
+	if (h->snap && now - h->at < max_age)
+		snap = snap_ref(h->snap);
+	pthread_mutex_unlock(&s->host_lock);
+	return snap;
+}
+
+/*
+ * The host's own file, read at most once per max_age whoever asks: host
+ * readers, and every container's render (one read of /proc/stat or
+ * /proc/cpuinfo serves all containers rendered within max_age).
+ */
+static int host_open(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
+		     struct fsd_snap **ret)
+{
+	uint64_t now = hutch_now_ns();
+	struct fsd_snap *snap = host_hit(s, file, max_age, now);
+	if (snap) {
+		*ret = snap;
+		return 0;
+	}
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = read_host(fsd_files[FSD_CPU_ONLINE].host_path, &buf, &len);
+	int r = read_host(fsd_files[file].host_path, &buf, &len);
 	if (r < 0)
 		return r;
+	atomic_fetch_add(&s->host_reads, 1);
+	snap = snap_new(buf, len);
+	if (!snap)
+		return -ENOMEM;
+	snap->born_ns = now;
+	struct host_file *h = &s->host[file];
+	pthread_mutex_lock(&s->host_lock);
+	fsd_snap_unref(h->snap);
+	h->snap = snap_ref(snap);
+	h->at = now;
+	pthread_mutex_unlock(&s->host_lock);
+	*ret = snap;
+	return 0;
+}
+
+static int host_online(struct fsd_state *s, uint64_t max_age, struct hutch_cpuset *ret,
+		       uint64_t *ret_born)
+{
+	struct fsd_snap *snap;
+	int r = host_open(s, FSD_CPU_ONLINE, max_age, &snap);
+	if (r < 0)
+		return r;
+	char buf[4096];
+	size_t len = snap->len < sizeof(buf) - 1 ? snap->len : sizeof(buf) - 1;
+	memcpy(buf, snap->data, len);
+	*ret_born = snap->born_ns;
+	fsd_snap_unref(snap);
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-		buf[--len] = '\0';
+		len--;
+	buf[len] = '\0';
 	return hutch_cpuset_parse(buf, ret);
 }
 
-/* Renders file for c into a new snapshot. Called with c->lock held. */
-static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, uint64_t max_age,
-		      struct fsd_snap **ret)
+/*
+ * The stats each file shows: a render reads only those, so a meminfo never
+ * pays for the cgroup's PSI or block IO files. The limits and the cpuset
+ * (the visible CPUs, which every file uses) are settings, read once every
+ * SPEC_NS as fsd/container.c's validation is.
+ */
+static const unsigned file_stats[FSD_FILE_COUNT] = {
+	[FSD_MEMINFO] = CGROUP_STATS_MEMORY, [FSD_STAT] = CGROUP_STATS_CPU,
+	[FSD_UPTIME] = CGROUP_STATS_CPU,     [FSD_DISKSTATS] = CGROUP_STATS_BLKIO,
+	[FSD_SWAPS] = CGROUP_STATS_MEMORY,   [FSD_PSI_CPU] = CGROUP_STATS_PSI,
+	[FSD_PSI_MEMORY] = CGROUP_STATS_PSI, [FSD_PSI_IO] = CGROUP_STATS_PSI,
+};
+
+/*
+ * Reads the parts of c's stats that file needs and are older than max_age;
+ * the settings once every SPEC_NS. Returns when the oldest part it shows was
+ * read (the render's age). Called with c->lock held.
+ */
+static int ctr_read_stats(struct ctr *c, enum fsd_file file, uint64_t max_age, uint64_t now,
+			  uint64_t *ret_born)
 {
-	uint64_t now = hutch_now_ns();
-	if (!c->stats_at || now - c->stats_at >= max_age) {
-		unsigned mask = CGROUP_STATS_ALL;
-		if (c->spec_at && now - c->spec_at < SPEC_NS)
-			mask &= ~(unsigned)CGROUP_STATS_SPEC;
+	/* stats_at 0: a new cgroup handle (fsd/container.c), nothing read through it yet. */
+	if (!c->stats_at)
+		memset(c->part_at, 0, sizeof(c->part_at));
+	unsigned want = file_stats[file], mask = 0;
+	for (unsigned b = 0; b < CTR_STATS_PARTS; b++)
+		if ((want & (1u << b)) && (!c->part_at[b] || now - c->part_at[b] >= max_age))
+			mask |= 1u << b;
+	if (!c->spec_at || now - c->spec_at >= SPEC_NS)
+		mask |= CGROUP_STATS_SPEC | CGROUP_STATS_CPUSET;
+	if (mask) {
 		int r = cgroup_read_stats(c->cg, mask, &c->stats);
 		cgroup_release_dirs(c->cg);
 		if (r < 0)
 			return r == -ENOENT ? -ESTALE : r; /* the cgroup is gone */
 		c->stats_at = now;
+		for (unsigned b = 0; b < CTR_STATS_PARTS; b++)
+			if (mask & (1u << b))
+				c->part_at[b] = now;
 		if (mask & CGROUP_STATS_SPEC)
 			c->spec_at = now;
 	}
+	uint64_t born = now;
+	for (unsigned b = 0; b < CTR_STATS_PARTS; b++)
+		if ((want & (1u << b)) && c->part_at[b] < born)
+			born = c->part_at[b];
+	*ret_born = born;
+	return 0;
+}
+
+/* Renders file for c into a new snapshot, as old as the oldest number in it. Called with c->lock held. */
+static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, uint64_t max_age,
+		      struct fsd_snap **ret)
+{
+	uint64_t now = hutch_now_ns(), born, online_born;
+	int r = ctr_read_stats(c, file, max_age, now, &born);
+	if (r < 0)
+		return r;
 	struct fsd_view v;
 	fsd_view_init(&v, &c->stats);
 	v.user_hz = s->user_hz;
@@ -90,7 +184,9 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, ui
 	if (clock_gettime(CLOCK_BOOTTIME, &boot) == 0)
 		v.now_s = (double)boot.tv_sec + (double)boot.tv_nsec / 1e9;
 	struct hutch_cpuset online;
-	int r = host_online(&online);
+	/* Host files shared by every container rendered meanwhile, and never older than the stats. */
+	uint64_t host_age = max_age < HOST_SHARE_NS ? max_age : HOST_SHARE_NS;
+	r = host_online(s, host_age, &online, &online_born);
 	if (r < 0)
 		return r;
 	fsd_visible_cpus(&c->stats, &online, s->o.cfs, &v.visible, &v.cpus_cut);
@@ -122,62 +218,40 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, ui
 		v.load5 = c->load.load5;
 		v.load15 = c->load.load15;
 	}
-	_cleanup_free_ char *host = NULL;
-	size_t len = 0;
+	struct fsd_snap *host = NULL;
 	if (file != FSD_PSI_CPU && file != FSD_PSI_MEMORY && file != FSD_PSI_IO &&
 	    file != FSD_CPU_ONLINE) {
-		r = read_host(fsd_files[file].host_path, &host, &len);
+		r = host_open(s, file, host_age, &host);
 		if (r < 0)
 			return r;
+		if (host->born_ns < born)
+			born = host->born_ns;
 	}
 	struct fsd_buf out = {0};
-	r = fsd_render(file, host, len, &v, &out);
+	r = fsd_render(file, host ? host->data : NULL, host ? host->len : 0, &v, &out);
+	fsd_snap_unref(host);
 	if (r >= 0) {
 		*ret = snap_new(out.data, out.len);
 		if (!*ret)
 			r = -ENOMEM;
 		else
-			(*ret)->born_ns = c->stats_at; /* as old as its numbers */
+			(*ret)->born_ns = born < online_born ? born : online_born;
 	}
 	fsd_buf_free(&out);
 	atomic_fetch_add(&s->renders, 1);
 	return r;
 }
 
-static int host_open(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
-		     struct fsd_snap **ret)
+/*
+ * What both opens do first: the reader's namespace, and the age a snapshot
+ * may have (the cache interval, or less when asked).
+ */
+static int open_begin(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t *max_age,
+		      uint64_t *ret_ns, bool *ret_host)
 {
-	uint64_t now = hutch_now_ns();
-	struct host_file *h = &s->host[file];
-	pthread_mutex_lock(&s->host_lock);
-	if (h->snap && now - h->at < max_age) {
-		*ret = snap_ref(h->snap);
-		pthread_mutex_unlock(&s->host_lock);
-		return 0;
-	}
-	pthread_mutex_unlock(&s->host_lock);
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int r = read_host(fsd_files[file].host_path, &buf, &len);
-	if (r < 0)
-		return r;
-	atomic_fetch_add(&s->host_reads, 1);
-	struct fsd_snap *snap = snap_new(buf, len);
-	if (!snap)
-		return -ENOMEM;
-	pthread_mutex_lock(&s->host_lock);
-	fsd_snap_unref(h->snap);
-	h->snap = snap_ref(snap);
-	h->at = now;
-	pthread_mutex_unlock(&s->host_lock);
-	*ret = snap;
-	return 0;
-}
-
-/* The age a snapshot may have: the cache interval, or less when asked. */
-static uint64_t age_limit(const struct fsd_state *s, uint64_t max_age)
-{
-	return max_age && max_age < s->o.cache_ns ? max_age : s->o.cache_ns;
+	if (!*max_age || *max_age > s->o.cache_ns)
+		*max_age = s->o.cache_ns;
+	return reader_ns(s, reader, file, ret_ns, ret_host);
 }
 
 int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age,
@@ -185,10 +259,9 @@ int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64
 {
 	uint64_t ns_ino;
 	bool host;
-	int r = reader_ns(s, reader, file, &ns_ino, &host);
+	int r = open_begin(s, reader, file, &max_age, &ns_ino, &host);
 	if (r < 0)
 		return r;
-	max_age = age_limit(s, max_age);
 	if (host)
 		return host_open(s, file, max_age, ret_snap);
 
@@ -238,19 +311,14 @@ int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64
 	return -EIO;
 }
 
+/* 1 and the host's file when one younger than max_age is cached, else 0. */
 static int host_cached(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
 		       struct fsd_snap **ret)
 {
-	uint64_t now = hutch_now_ns();
-	struct host_file *h = &s->host[file];
-	int hit = 0;
-	pthread_mutex_lock(&s->host_lock);
-	if (h->snap && now - h->at < max_age) {
-		*ret = snap_ref(h->snap);
-		hit = 1;
-	}
-	pthread_mutex_unlock(&s->host_lock);
-	return hit;
+	struct fsd_snap *snap = host_hit(s, file, max_age, hutch_now_ns());
+	if (snap)
+		*ret = snap;
+	return snap != NULL;
 }
 
 int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age,
@@ -258,10 +326,9 @@ int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file,
 {
 	uint64_t ns_ino;
 	bool host;
-	int r = reader_ns(s, reader, file, &ns_ino, &host);
+	int r = open_begin(s, reader, file, &max_age, &ns_ino, &host);
 	if (r < 0)
 		return r;
-	max_age = age_limit(s, max_age);
 	if (host)
 		return host_cached(s, file, max_age, ret_snap);
 	struct ctr *c = ctr_find_ref(s, ns_ino);

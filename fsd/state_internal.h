@@ -12,11 +12,15 @@
 
 #include "state.h"
 
-#define VALIDATE_NS   1000000000ull
-#define SPEC_NS	      1000000000ull
-#define N_BUCKETS     256
-#define MAX_ANCESTORS 256
-#define MAX_READERS   1024
+#define VALIDATE_NS 1000000000ull
+#define SPEC_NS	    1000000000ull
+/* A host file read for one container's render serves the others' for this long. */
+#define HOST_SHARE_NS 10000000ull
+/* The parts of struct cgroup_stats read apart (CGROUP_STATS_MEMORY ... CGROUP_STATS_PSI). */
+#define CTR_STATS_PARTS 6
+#define N_BUCKETS	256
+#define MAX_ANCESTORS	256
+#define MAX_READERS	1024
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd of one thread */
@@ -53,7 +57,9 @@ struct ctr {
 	pthread_mutex_t lock; /* everything below */
 	struct cgroup *cg;
 	struct cgroup_stats stats;
-	uint64_t stats_at, spec_at; /* 0: never read */
+	uint64_t stats_at, spec_at; /* 0: never read (through this cgroup handle) */
+	uint64_t
+		part_at[CTR_STATS_PARTS]; /* when each part was read; valid while stats_at is set */
 	uint64_t validated_at;
 	struct fsd_snap *snaps[FSD_FILE_COUNT];
 	uint64_t snap_at[FSD_FILE_COUNT];

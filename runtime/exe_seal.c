@@ -10,7 +10,8 @@
  * would run its code as root. (hutch itself no longer needs this: its
  * containers' processes run hutch-init from a sealed memfd, init.c.)
  *
- * So hutch-runc's `create`, `run` and `exec` first re-execute it from a
+ * So hutch-runc's `exec`, and `create` and `run` when their process cannot
+ * become hutch-init (runc_create.c: init_fits), first re-execute it from a
  * read-only view of its binary: a detached bind mount of the file
  * (open_tree, OPEN_TREE_CLONE), made read-only (mount_setattr), executed
  * with execveat. Every open of the file through that path, for writing or

@@ -196,6 +196,13 @@ struct init_args {
 	uint64_t cap_mask; /* the capabilities the command keeps */
 	int tty_fd;	   /* the pty's slave for the command, or -1 */
 	int agent_fd; /* hutch-fsd's sysinfo agent, connected (consumed before hutch-init), or -1 */
+	/* hutch-runc's process (init_proto.h's INIT_OCI): set_user, groups, workdir as above. */
+	bool oci;
+	int fifo_fd;	       /* the exec fifo, O_PATH */
+	int umask;	       /* or -1 */
+	bool caps_given;       /* process.capabilities */
+	uint64_t oci_caps[5];  /* bounding, effective, permitted, inheritable, ambient */
+	const char *exec_path; /* the command, found in the container */
 };
 /* hutch-init in a memfd sealed against any change (close-on-exec); -errno. */
 int init_image_fd(void);
@@ -213,6 +220,8 @@ struct seccomp_profile;
 /* Compiles a profile for a container with caps (libseccomp, then seccomp_opt.c), without loading it. */
 int seccomp_compile(const struct seccomp_profile *p, uint64_t caps, struct seccomp_prog *ret,
 		    struct hutch_error *err);
+/* A libseccomp filter (scmp_filter_ctx) as BPF, with optimize made smaller (seccomp_opt.c); -errno. */
+int seccomp_ctx_export(void *ctx, bool optimize, struct seccomp_prog *ret);
 /* The same, libseccomp's program as it exports it (seccomp_compile makes it smaller). */
 int seccomp_compile_plain(const struct seccomp_profile *p, uint64_t caps, struct seccomp_prog *ret,
 			  struct hutch_error *err);

@@ -87,13 +87,19 @@ static int keep_fd(int *fd)
 static int send_params(const struct init_args *a, struct init_params *p)
 {
 	const char *wd = a->workdir ? a->workdir : "";
-	size_t wd_len = strlen(wd);
-	if (wd_len > INIT_MAX_WORKDIR || a->n_groups > INIT_MAX_GROUPS ||
-	    (a->seccomp && a->prog.len > INIT_MAX_PROG))
+	const char *path = a->oci && a->exec_path ? a->exec_path : "";
+	size_t wd_len = strlen(wd), path_len = strlen(path);
+	if (wd_len > INIT_MAX_WORKDIR || path_len > INIT_MAX_WORKDIR ||
+	    a->n_groups > INIT_MAX_GROUPS || (a->seccomp && a->prog.len > INIT_MAX_PROG))
 		return -E2BIG;
 	p->magic = INIT_MAGIC;
 	p->flags |= (a->set_user ? INIT_SET_USER : 0) | (a->no_new_privs ? INIT_NNP : 0) |
-		    (a->seccomp ? INIT_SECCOMP : 0);
+		    (a->seccomp ? INIT_SECCOMP : 0) | (a->oci ? INIT_OCI : 0) |
+		    (a->oci && a->caps_given ? INIT_OCI_CAPS : 0);
+	p->umask = a->oci ? a->umask : -1;
+	p->path_len = (uint32_t)path_len;
+	_Static_assert(sizeof(a->oci_caps) == sizeof(p->oci_caps), "every capability set");
+	memcpy(p->oci_caps, a->oci_caps, sizeof(p->oci_caps));
 	p->cap_mask = a->cap_mask;
 	p->uid = a->uid;
 	p->gid = a->gid;
@@ -111,6 +117,7 @@ static int send_params(const struct init_args *a, struct init_params *p)
 		size_t len;
 	} parts[] = {{p, sizeof(*p)},
 		     {wd, wd_len},
+		     {path, path_len},
 		     {a->prog.insns, p->prog_len * sizeof(struct sock_filter)}};
 	int r = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(parts) && r == 0; i++)
@@ -130,17 +137,18 @@ static int send_params(const struct init_args *a, struct init_params *p)
 int init_exec(int image_fd, const struct init_args *a, bool pid1, int exit_fd, int pidns_fd)
 {
 	struct init_params p = {.flags = pid1 ? INIT_PID1 : 0};
-	int tty_fd = a->tty_fd;
+	int tty_fd = a->tty_fd, fifo_fd = a->oci ? a->fifo_fd : -1;
 	int r = 0;
 	/* Out of the parameters' way too, still closed by the exec. */
 	if (image_fd == INIT_PARAMS_FD && (image_fd = fcntl(image_fd, F_DUPFD_CLOEXEC, 4)) < 0)
 		r = -errno;
 	if (r < 0 || (r = keep_fd(&tty_fd)) < 0 || (r = keep_fd(&exit_fd)) < 0 ||
-	    (r = keep_fd(&pidns_fd)) < 0)
+	    (r = keep_fd(&pidns_fd)) < 0 || (r = keep_fd(&fifo_fd)) < 0)
 		goto fail;
 	p.tty_fd = tty_fd;
 	p.exit_fd = exit_fd;
 	p.pidns_fd = pidns_fd;
+	p.fifo_fd = fifo_fd;
 	if ((r = send_params(a, &p)) < 0)
 		goto fail;
 	size_t argc = strv_len(a->argv);

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,6 +50,7 @@ extern char **environ;
 struct init {
 	struct init_params p;
 	char workdir[INIT_MAX_WORKDIR + 1];
+	char exec_path[INIT_MAX_WORKDIR + 1]; /* INIT_OCI */
 	struct sock_filter prog[INIT_MAX_PROG];
 	char **argv;
 };
@@ -92,13 +94,15 @@ static int read_params(struct init *in)
 	struct init_params *p = &in->p;
 	bool ok = read_full(INIT_PARAMS_FD, p, sizeof(*p)) && p->magic == INIT_MAGIC &&
 		  p->n_groups <= INIT_MAX_GROUPS && p->workdir_len <= INIT_MAX_WORKDIR &&
-		  p->prog_len <= INIT_MAX_PROG &&
+		  p->prog_len <= INIT_MAX_PROG && p->path_len <= INIT_MAX_WORKDIR &&
 		  read_full(INIT_PARAMS_FD, in->workdir, p->workdir_len) &&
+		  read_full(INIT_PARAMS_FD, in->exec_path, p->path_len) &&
 		  read_full(INIT_PARAMS_FD, in->prog, p->prog_len * sizeof(struct sock_filter));
 	close(INIT_PARAMS_FD);
 	if (!ok)
 		return -1;
 	in->workdir[p->workdir_len] = '\0';
+	in->exec_path[p->path_len] = '\0';
 	return 0;
 }
 
@@ -108,16 +112,16 @@ static int read_params(struct init *in)
  */
 static void close_others(const struct init_params *p)
 {
-	int keep[3] = {p->tty_fd, p->exit_fd, p->pidns_fd};
-	for (int i = 0; i < 3; i++) /* sorted */
-		for (int j = i + 1; j < 3; j++)
+	int keep[4] = {p->tty_fd, p->exit_fd, p->pidns_fd, p->flags & INIT_OCI ? p->fifo_fd : -1};
+	for (int i = 0; i < 4; i++) /* sorted */
+		for (int j = i + 1; j < 4; j++)
 			if (keep[j] < keep[i]) {
 				int t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
 	unsigned lo = 3;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (keep[i] < (int)lo)
 			continue;
 		if ((unsigned)keep[i] > lo)
@@ -272,6 +276,97 @@ static int command_main(void *arg)
 	_exit(e == ENOENT || e == ENOTDIR ? INIT_EXIT_NOTFOUND : INIT_EXIT_CANNOT);
 }
 
+/*
+ * hutch-runc's identity of the process, as runc_child.c's apply_identity
+ * (runc's): the bounding set, the user with the capabilities kept, then
+ * every set as given, or none without process.capabilities.
+ */
+static int oci_identity(const struct init_params *p)
+{
+	bool given = p->flags & INIT_OCI_CAPS;
+	int r;
+	if (given && (r = drop_bounding(p->oci_caps[INIT_CAP_BOUNDING])) < 0)
+		return failed("drop capabilities", r);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return failed("keep capabilities", -errno);
+	if (syscall(SYS_setgroups, p->n_groups, p->groups) < 0 && (errno != EPERM || p->n_groups))
+		return failed("setgroups", -errno);
+	if (syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0)
+		return failed("setgid", -errno);
+	if (syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0)
+		return failed("setuid", -errno);
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {0};
+	for (int i = 0; given && i < 2; i++) {
+		d[i].effective = (uint32_t)(p->oci_caps[INIT_CAP_EFFECTIVE] >> (32 * i));
+		d[i].permitted = (uint32_t)(p->oci_caps[INIT_CAP_PERMITTED] >> (32 * i));
+		d[i].inheritable = (uint32_t)(p->oci_caps[INIT_CAP_INHERITABLE] >> (32 * i));
+	}
+	if (syscall(SYS_capset, &h, d) < 0)
+		return failed("capset", -errno);
+	if (!given)
+		return 0;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	for (int cap = 0; cap < 64; cap++)
+		if (p->oci_caps[INIT_CAP_AMBIENT] & (1ULL << cap))
+			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+	return 0;
+}
+
+static void oci_die(const char *what, int r) __attribute__((noreturn));
+
+static void oci_die(const char *what, int r)
+{
+	failed(what, r);
+	_exit(126);
+}
+
+/*
+ * hutch-runc's process from `create` on: it waits on the exec fifo for
+ * `start` (the byte says it goes on; the end of the fifo, closed by the
+ * exec, that it has), then confines itself in runc's order
+ * (runc_process_exec's) and becomes the command. Never returns.
+ */
+static void oci_run(struct init *in)
+{
+	const struct init_params *p = &in->p;
+	bool nnp = p->flags & INIT_NNP, seccomp = p->flags & INIT_SECCOMP;
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", p->fifo_fd);
+	int w = open(self, O_WRONLY | O_CLOEXEC);
+	if (w < 0) {
+		say("open the exec fifo: %s", strerror(errno));
+		_exit(1);
+	}
+	close(p->fifo_fd);
+	if (write(w, "0", 1) != 1)
+		_exit(1);
+	for (int s = 1; s < _NSIG; s++)
+		signal(s, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	int r;
+	/* Without no_new_privs the filter needs CAP_SYS_ADMIN: before the identity. */
+	if (seccomp && !nnp && (r = load_filter(in)) < 0)
+		oci_die("load the seccomp filter", r);
+	if (oci_identity(p) < 0)
+		_exit(126);
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		oci_die("no_new_privs", -errno);
+	if (chdir(in->workdir) < 0)
+		oci_die(in->workdir, -errno);
+	umask(p->umask >= 0 ? (mode_t)p->umask : 022);
+	/* With it, as late as can be: fewer system calls the filter must allow. */
+	if (seccomp && nnp && (r = load_filter(in)) < 0)
+		oci_die("load the seccomp filter", r);
+	execve(in->exec_path, in->argv, environ);
+	int e = errno;
+	say("exec %s: %s", in->exec_path, strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
 static void noop(int sig)
 {
 }
@@ -319,6 +414,8 @@ int main(int argc, char **argv)
 	}
 	in->argv = argv + 1;
 	close_others(&in->p);
+	if (in->p.flags & INIT_OCI)
+		oci_run(in);
 	bool pid1 = in->p.flags & INIT_PID1;
 	sigset_t all;
 	sigfillset(&all);

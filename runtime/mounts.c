@@ -555,18 +555,5 @@ int mounts_finish(const struct mount_ctx *m, struct hutch_error *err)
 	}
 	if (chdir("/") < 0)
 		return hutch_error_setsys(err, errno, "chdir /");
-	/*
-	 * hutch-fsd --containers' files were bound (looked up, size 0) before the
-	 * init was in all its cgroups, and a read believes that size until the
-	 * daemon's next push (50 ms): the first read of a quick command got
-	 * nothing. Their sizes asked for now (a stat each: GETATTR, rendered for
-	 * the container's cgroups), its first read gets the text.
-	 */
-	for (size_t i = 0; m->fsd_per_container && i < ARRAY_SIZE(fsd_files); i++) {
-		char p[64];
-		struct stat sb;
-		snprintf(p, sizeof(p), "/%s", fsd_files[i]);
-		(void)stat(p, &sb);
-	}
 	return 0;
 }

@@ -25,6 +25,7 @@ struct runc_globals {
 	bool log_json;	  /* --log-format json */
 	bool systemd_cgroup;
 	bool debug;
+	char **argv; /* main's, for a re-exec from a sealed view (exe_seal_reexec) */
 };
 extern struct runc_globals runc_globals;
 
@@ -49,6 +50,8 @@ struct runc_state {
 	char cgroup_path[4096];
 	bool own_pidns; /* the process is its pid namespace's init: its end ends them all */
 	bool systemd_cgroup;
+	/* The config has these hooks (a record without the keys: it may): else start and delete skip reading it. */
+	bool poststart_hooks, poststop_hooks;
 	struct oci_kv *annotations;
 	size_t n_annotations;
 };

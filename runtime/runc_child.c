@@ -405,11 +405,50 @@ void runc_process_exec(const struct oci_process *p, const char *exec_path, int t
 	_exit(e == ENOENT ? 127 : 126);
 }
 
+/*
+ * From here the process is hutch-init (init_main.c's INIT_OCI), from a
+ * sealed memfd: it waits on the fifo for start and becomes the command as
+ * runc_process_exec does. No process of the container then ever has
+ * hutch-runc's binary as its exe, so create needs no sealed view of itself.
+ * The sync socket closes at the exec: create waits for that.
+ */
+static void exec_init(const struct runc_child *a, int fifo, int image_fd)
+{
+	const struct oci_process *p = &a->cfg->process;
+	struct init_args ia = {.argv = p->args,
+			       .env = p->env,
+			       .workdir = p->cwd,
+			       .uid = p->uid,
+			       .gid = p->gid,
+			       .tty_fd = -1,
+			       .agent_fd = -1,
+			       .no_new_privs = p->no_new_privileges,
+			       .seccomp = a->prog && a->prog->len,
+			       .oci = true,
+			       .fifo_fd = fifo,
+			       .umask = p->umask != OCI_UNSET ? (int)p->umask : -1,
+			       .caps_given = p->caps_given,
+			       .oci_caps = {p->caps[OCI_CAP_BOUNDING], p->caps[OCI_CAP_EFFECTIVE],
+					    p->caps[OCI_CAP_PERMITTED],
+					    p->caps[OCI_CAP_INHERITABLE], p->caps[OCI_CAP_AMBIENT]},
+			       .exec_path = a->exec_path};
+	if (ia.seccomp)
+		ia.prog = *a->prog;
+	ia.n_groups = p->n_additional_gids;
+	for (size_t i = 0; i < ia.n_groups; i++)
+		ia.groups[i] = p->additional_gids[i];
+	init_exec(image_fd, &ia, false, -1, -1);
+	_exit(1);
+}
+
 void runc_child_main(struct runc_child *a)
 {
 	struct hutch_error err = {0};
-	int master = -1;
+	int master = -1, image_fd = -1;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Until it becomes hutch-init, none but the host's root opens its exe through /proc. */
+	if (a->use_init)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* The namespaces create's thread made come first on the socket. */
 	if (ns_prep_enter(a->sync_fd, a->made_flags, &err) < 0) {
 		sync_send_result(a->sync_fd, err.err, err.msg, -1);
@@ -446,6 +485,10 @@ void runc_child_main(struct runc_child *a)
 		sync_send_result(a->sync_fd, -notify_fd, "load the seccomp filter", -1);
 		_exit(1);
 	}
+	if (a->use_init && (image_fd = init_image_fd()) < 0) {
+		sync_send_result(a->sync_fd, -image_fd, "copy hutch-init into a sealed memfd", -1);
+		_exit(1);
+	}
 	/*
 	 * The terminal is the process's stdio from now: the caller's pipes go, so
 	 * a caller that reads create's output to its end (go-runc) is not held
@@ -472,6 +515,8 @@ void runc_child_main(struct runc_child *a)
 		close(master);
 	if (notify_fd > 0)
 		close(notify_fd);
+	if (a->use_init)
+		exec_init(a, fifo, image_fd);
 	close(a->sync_fd);
 	char self[64];
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fifo);

@@ -19,6 +19,9 @@ struct runc_child {
 	int ns_fds[OCI_NS_COUNT]; /* namespaces given by path, or -1 */
 	int preserve_fds;
 	void *seccomp; /* a libseccomp filter built by create, or NULL */
+	/* The process becomes hutch-init (INIT_OCI) once ready, with prog as its filter. */
+	bool use_init;
+	const struct seccomp_prog *prog;
 	bool seccomp_early;
 	int tty_fd;
 	char exec_path[4096];

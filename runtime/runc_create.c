@@ -71,6 +71,11 @@ struct create {
 	pid_t pid;
 	int master;
 	void *seccomp;
+	/* The process becomes hutch-init once ready (init_fits), with prog as its filter. */
+	bool use_init;
+	struct seccomp_prog prog;
+	char *config_text; /* config.json as read, for the copy beside the record */
+	size_t config_len;
 	/* hutch's namespace thread (setup_threads.c) and the state it reads its asks from */
 	struct ns_prep np;
 	struct hutch_state nst;
@@ -94,6 +99,7 @@ static void create_close(struct create *c)
 		seccomp_release_ctx(c->seccomp);
 		c->seccomp = NULL;
 	}
+	seccomp_prog_free(&c->prog);
 }
 
 static void create_undo(struct create *c)
@@ -157,8 +163,6 @@ static int read_bundle(struct create *c, const struct create_opts *o, struct hut
 		return hutch_error_setsys(err, -r, "read %s", path);
 	if ((r = oci_config_parse(text, len, &c->cfg, err)) < 0)
 		return r;
-	for (size_t i = 0; c->cfg.warnings && c->cfg.warnings[i]; i++)
-		runc_warn("%s", c->cfg.warnings[i]);
 	if (!c->cfg.has_process)
 		return hutch_error_set(err, EINVAL, "config.json: process: required");
 	if (!c->cfg.root_path)
@@ -188,11 +192,8 @@ static int read_bundle(struct create *c, const struct create_opts *o, struct hut
 		return hutch_error_set(err, EINVAL,
 				       "cannot use console socket if hutch-runc will not detach "
 				       "or allocate tty");
-	/* Kept beside the record: delete runs its poststop hooks, exec takes its defaults. */
-	char copy[4400];
-	snprintf(copy, sizeof(copy), "%s/config.json", c->dir);
-	if ((r = hutch_write_file_replace(copy, text, len, 0600)) < 0)
-		return hutch_error_setsys(err, -r, "write %s", copy);
+	c->config_text = TAKE_PTR(text);
+	c->config_len = len;
 	return 0;
 }
 
@@ -218,12 +219,39 @@ static int write_id_maps(pid_t pid, const struct oci_config *cfg, struct hutch_e
 }
 
 /* The record's directory, the bundle read and kept, and the exec fifo. */
+/*
+ * Whether the process can become hutch-init (runc_child.c's exec_init) as
+ * it is, to wait for start there: in a pid namespace of its own (no other
+ * process can see it before), no user namespace, no fds to preserve (fd 3
+ * is hutch-init's parameters), no startContainer hooks (run by the process
+ * before its exec), and a seccomp filter only as hutch-init loads it: with
+ * no_new_privs, no flags, no agent.
+ */
+static bool init_fits(const struct oci_config *cfg, const struct create_opts *o)
+{
+	const struct oci_seccomp *s = cfg->seccomp;
+	return cfg->ns[OCI_NS_PID].present && !cfg->ns[OCI_NS_PID].path &&
+	       !cfg->ns[OCI_NS_USER].present && o->io.preserve_fds == 0 &&
+	       cfg->n_hooks[OCI_HOOK_START_CONTAINER] == 0 &&
+	       cfg->process.n_additional_gids <= HUTCH_MAX_GROUPS &&
+	       (!s || (cfg->process.no_new_privileges && !(s->flags && s->flags[0]) &&
+		       !(s->listener_path && s->listener_path[0])));
+}
+
 static int create_record(struct create *c, const struct create_opts *o, struct hutch_error *err)
 {
 	const struct oci_config *cfg = &c->cfg;
 	int r;
 	if (!runc_id_valid(o->id))
 		return hutch_error_set(err, EINVAL, "invalid container id format: %s", o->id);
+	if ((r = read_bundle(c, o, err)) < 0)
+		return r;
+	/* Else the process stays hutch-runc's until its exec: it runs from a sealed view. */
+	c->use_init = init_fits(cfg, o);
+	if (!c->use_init && (r = exe_seal_reexec(runc_globals.argv)) < 0)
+		return hutch_error_setsys(err, -r, "run from a read-only view of the binary");
+	for (size_t i = 0; cfg->warnings && cfg->warnings[i]; i++)
+		runc_warn("%s", cfg->warnings[i]);
 	if ((r = hutch_mkdir_p(runc_globals.root, 0711)) < 0)
 		return hutch_error_setsys(err, -r, "create the state directory %s",
 					  runc_globals.root);
@@ -234,8 +262,11 @@ static int create_record(struct create *c, const struct create_opts *o, struct h
 			       : hutch_error_setsys(err, errno, "mkdir %s", c->dir);
 	c->made_dir = true;
 	snprintf(c->st.id, sizeof(c->st.id), "%s", o->id);
-	if ((r = read_bundle(c, o, err)) < 0)
-		return r;
+	/* Kept beside the record: delete runs its poststop hooks, exec takes its defaults. */
+	char copy[4400];
+	snprintf(copy, sizeof(copy), "%s/config.json", c->dir);
+	if ((r = hutch_write_file_replace(copy, c->config_text, c->config_len, 0600)) < 0)
+		return hutch_error_setsys(err, -r, "write %s", copy);
 	snprintf(c->fifo, sizeof(c->fifo), "%s/exec.fifo", c->dir);
 	if (mkfifo(c->fifo, 0622) < 0)
 		return hutch_error_setsys(err, errno, "mkfifo %s", c->fifo);
@@ -273,6 +304,8 @@ static int create_prepare(struct create *c, const struct create_opts *o, struct 
 			  c->st.cgroup_path);
 	if (cfg->seccomp && (r = runc_seccomp_build(cfg->seccomp, &c->seccomp, err)) < 0)
 		return r;
+	if (c->seccomp && c->use_init && (r = seccomp_ctx_export(c->seccomp, true, &c->prog)) < 0)
+		return hutch_error_setsys(err, -r, "linux.seccomp: compile the filter");
 	const struct cgroup_layout *layout;
 	if ((r = cgroup_layout_detect(&layout)) < 0)
 		return hutch_error_setsys(err, -r, "detect the cgroup layout");
@@ -352,6 +385,8 @@ static int spawn_process(struct create *c, const struct create_opts *o, unsigned
 			       .no_pivot = o->no_pivot,
 			       .preserve_fds = o->io.preserve_fds,
 			       .seccomp = c->seccomp,
+			       .use_init = c->use_init,
+			       .prog = &c->prog,
 			       .tty_fd = -1};
 	memcpy(a.ns_fds, c->ns_fds, sizeof(a.ns_fds));
 	fflush(NULL);
@@ -386,6 +421,8 @@ static int limit_process(struct create *c, struct hutch_error *err)
 	c->st.created_ns = hutch_wall_ns();
 	c->st.own_pidns = cfg->ns[OCI_NS_PID].present && !cfg->ns[OCI_NS_PID].path;
 	c->st.systemd_cgroup = runc_globals.systemd_cgroup;
+	c->st.poststart_hooks = cfg->n_hooks[OCI_HOOK_POSTSTART] > 0;
+	c->st.poststop_hooks = cfg->n_hooks[OCI_HOOK_POSTSTOP] > 0;
 	c->st.annotations = cfg->annotations;
 	c->st.n_annotations = cfg->n_annotations;
 	return 0;
@@ -462,6 +499,11 @@ static int hand_over(struct create *c, const struct create_opts *o, struct hutch
 		return hutch_error_setsys(err, -r, "write the state of %s", o->id);
 	if (o->io.pid_file && (r = runc_write_pid_file(o->io.pid_file, c->pid)) < 0)
 		return hutch_error_setsys(err, -r, "--pid-file %s", o->io.pid_file);
+	/* Its end closes at its exec: from then on its exe is hutch-init's memfd. */
+	char b;
+	ssize_t n;
+	while (c->use_init && ((n = recv(c->sync[0], &b, 1, 0)) > 0 || (n < 0 && errno == EINTR)))
+		;
 	return 0;
 }
 
@@ -499,6 +541,7 @@ static void create_free(struct create *c)
 	if (c->cg)
 		cgroup_close(TAKE_PTR(c->cg));
 	oci_config_free(&c->cfg);
+	free(TAKE_PTR(c->config_text));
 }
 
 static int parse_create_flags(int argc, char **argv, const char *verb, struct create_opts *o,
@@ -607,7 +650,7 @@ static int start_process(const struct runc_state *st, struct hutch_error *err)
 static int start_and_hooks(const struct runc_state *st, struct hutch_error *err)
 {
 	int r = start_process(st, err);
-	if (r < 0)
+	if (r < 0 || !st->poststart_hooks)
 		return r;
 	char path[4200];
 	_cleanup_free_ char *text = NULL, *json = NULL;

@@ -308,7 +308,7 @@ static void run_poststop(const struct runc_state *st)
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	runc_path(path, sizeof(path), st->id, "config.json");
-	if (hutch_read_file(path, 16 << 20, &text, &len) < 0)
+	if (!st->poststop_hooks || hutch_read_file(path, 16 << 20, &text, &len) < 0)
 		return;
 	struct oci_config cfg;
 	struct hutch_error err = {0};

@@ -233,11 +233,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int verb = optind;
-	/* The verbs that put processes into a container run from a sealed view of the binary. */
-	static const char *const sealed[] = {"create", "run", "exec"};
-	for (size_t i = 0; i < ARRAY_SIZE(sealed); i++) {
-		if (strcmp(argv[verb], sealed[i]) != 0)
-			continue;
+	/*
+	 * exec runs from a sealed view of the binary: its process forks into the
+	 * container before its exec. create and run decide once they have read
+	 * the bundle (runc_create.c: their process becomes hutch-init).
+	 */
+	runc_globals.argv = argv;
+	if (strcmp(argv[verb], "exec") == 0) {
 		int r = exe_seal_reexec(argv);
 		if (r < 0)
 			return runc_fail("run from a read-only view of the binary: %s",

@@ -72,6 +72,8 @@ int runc_state_to_json(const struct runc_state *st, char **ret_json)
 	json_object_object_add(o, "cgroup_path", json_object_new_string(st->cgroup_path));
 	json_object_object_add(o, "own_pidns", json_object_new_boolean(st->own_pidns));
 	json_object_object_add(o, "systemd_cgroup", json_object_new_boolean(st->systemd_cgroup));
+	json_object_object_add(o, "poststart_hooks", json_object_new_boolean(st->poststart_hooks));
+	json_object_object_add(o, "poststop_hooks", json_object_new_boolean(st->poststop_hooks));
 	for (size_t i = 0; i < st->n_annotations; i++)
 		json_object_object_add(ann, st->annotations[i].key,
 				       json_object_new_string(st->annotations[i].value));
@@ -116,6 +118,10 @@ int runc_state_from_json(const char *json, struct runc_state *ret, struct hutch_
 		ret->own_pidns = json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "systemd_cgroup", &v))
 		ret->systemd_cgroup = json_object_get_boolean(v);
+	ret->poststart_hooks =
+		!json_object_object_get_ex(o, "poststart_hooks", &v) || json_object_get_boolean(v);
+	ret->poststop_hooks =
+		!json_object_object_get_ex(o, "poststop_hooks", &v) || json_object_get_boolean(v);
 	if (r == 0 && json_object_object_get_ex(o, "annotations", &v) &&
 	    json_object_is_type(v, json_type_object)) {
 		size_t n = (size_t)json_object_object_length(v);

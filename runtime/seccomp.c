@@ -109,10 +109,16 @@ int seccomp_compile_plain(const struct seccomp_profile *p, uint64_t caps, struct
 			}
 		}
 	}
+	r = seccomp_ctx_export(ctx, false, ret);
+	seccomp_release(ctx);
+	return r < 0 ? hutch_error_setsys(err, -r, "seccomp: compile the filter") : 0;
+}
+
+int seccomp_ctx_export(void *ctx, bool optimize, struct seccomp_prog *ret)
+{
 	/* libseccomp 2.5 exports to a file descriptor only. */
 	int fd = memfd_create("hutch-seccomp", MFD_CLOEXEC);
-	r = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
-	seccomp_release(ctx);
+	int r = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
 	off_t size = r < 0 ? 0 : lseek(fd, 0, SEEK_END);
 	void *buf = size > 0 ? malloc((size_t)size) : NULL;
 	if (r == 0 && (size <= 0 || size % sizeof(struct sock_filter) != 0 ||
@@ -123,11 +129,13 @@ int seccomp_compile_plain(const struct seccomp_profile *p, uint64_t caps, struct
 		close(fd);
 	if (r < 0) {
 		free(buf);
-		return hutch_error_setsys(err, -r, "seccomp: compile the filter");
+		return r;
 	}
 	free(ret->owned);
 	ret->insns = ret->owned = buf;
 	ret->len = (size_t)size / sizeof(struct sock_filter);
+	if (optimize)
+		prog_optimize(ret);
 	return 0;
 }
 

@@ -16,9 +16,9 @@ pid=$(cat "$T/lc.pid")
 assert_eq "state says created" created "$(state_field "$ID" 'd["status"]')"
 assert_eq "state's pid is the pid file's" "$pid" "$(state_field "$ID" 'd["pid"]')"
 check "the process is alive" kill -0 "$pid"
-# It has not exec'd: its program is still hutch-runc (run from a read-only
-# view of the binary: the same file, named "/" by its detached mount), and it is in its cgroup.
-check "not exec'd before start" test "$(stat -L -c %d:%i "/proc/$pid/exe")" = "$(stat -L -c %d:%i "$HUTCH_BIN/hutch-runc")"
+# It has not exec'd the command: its program is hutch-init, from a sealed
+# memfd (never hutch-runc's file), waiting for start; and it is in its cgroup.
+check "not exec'd before start" test "$(readlink "/proc/$pid/exe")" = "/memfd:hutch-init (deleted)"
 memcg=$(cg_host_dir memory "/$CGPARENT/lc")
 check "in its cgroup before start" grep -qx "$pid" "$memcg/cgroup.procs"
 check "in its own pid namespace" test "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)"
