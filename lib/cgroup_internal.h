@@ -134,11 +134,10 @@ int cgroup_read_psi(struct cgroup *cg, const int slots[3], const struct cgroup_f
 		    struct cgroup_stats *st);
 
 /* memory.stat into the cgroup_stats fields it has on v1 (total_* lines, or the
- * cgroup's own on kernels without them; total_swap into swap_usage_bytes) or v2. */
+ * cgroup's own on kernels without them; total_swap into swap_usage_bytes) or v2,
+ * and the working set from them and memory_usage_bytes (read before). */
 int cgroup_read_memory_stat(struct cgroup *cg, int slot, const struct cgroup_file_def *def, bool v1,
 			    struct cgroup_stats *st);
-
-uint64_t cgroup_working_set(uint64_t usage, uint64_t inactive_file);
 
 /* In a backend's read functions (a struct cgroup *cg in scope, the backend's
  * table of files named files): return a read's negative errno. */

@@ -107,6 +107,16 @@ int cgroup_read_psi(struct cgroup *cg, const int slots[3], const struct cgroup_f
 	return 0;
 }
 
+static uint64_t working_set(uint64_t usage, uint64_t inactive_file)
+{
+	if (!hutch_known(usage))
+		return HUTCH_UNKNOWN;
+	if (!hutch_known(inactive_file))
+		return usage;
+	/* cAdvisor's working set: what cannot be dropped at once, never negative. */
+	return usage > inactive_file ? usage - inactive_file : 0;
+}
+
 /* memory.stat's lines by version and the cgroup_stats field each fills: v1's
  * subtree total, the cgroup's own line it falls back to, and v2's name (NULL
  * where the version has none). v2's anon and file are v1's rss and cache. */
@@ -162,17 +172,9 @@ int cgroup_read_memory_stat(struct cgroup *cg, int slot, const struct cgroup_fil
 			x = v[own[i]];
 		memcpy((char *)st + memory_stat_keys[i].field, &x, sizeof(x));
 	}
+	st->memory_working_set_bytes =
+		working_set(st->memory_usage_bytes, st->memory_inactive_file_bytes);
 	return 0;
-}
-
-uint64_t cgroup_working_set(uint64_t usage, uint64_t inactive_file)
-{
-	if (!hutch_known(usage))
-		return HUTCH_UNKNOWN;
-	if (!hutch_known(inactive_file))
-		return usage;
-	/* cAdvisor's working set: what cannot be dropped at once, never negative. */
-	return usage > inactive_file ? usage - inactive_file : 0;
 }
 
 static int min_limit_cb(const char *dir, void *u)

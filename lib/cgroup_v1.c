@@ -91,8 +91,6 @@ static int v1_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 
 	/* The total_* lines count the whole subtree, as a container's usage does. */
 	TRY(cgroup_read_memory_stat(cg, V1_MEM_STAT, &files[V1_MEM_STAT], true, st));
-	st->memory_working_set_bytes =
-		cgroup_working_set(st->memory_usage_bytes, st->memory_inactive_file_bytes);
 
 	/* memsw counts memory plus swap; without swap accounting memory.stat's swap line is all. */
 	uint64_t memsw = HUTCH_UNKNOWN;

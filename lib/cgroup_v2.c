@@ -78,8 +78,6 @@ static int v2_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 
 	/* v2's memory.stat is hierarchical already. */
 	TRY(cgroup_read_memory_stat(cg, V2_MEM_STAT, &files[V2_MEM_STAT], false, st));
-	st->memory_working_set_bytes =
-		cgroup_working_set(st->memory_usage_bytes, st->memory_inactive_file_bytes);
 
 	/* "max" counts the times usage hit memory.max: v1's failcnt. */
 	static const char *const ekeys[] = {"max", "oom", "oom_kill"};

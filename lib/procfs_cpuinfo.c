@@ -12,14 +12,8 @@
 
 static int add_block(struct procfs_cpuinfo *ci, size_t *cap, const struct procfs_cpuinfo_block *b)
 {
-	if (ci->n_blocks == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct procfs_cpuinfo_block *n = realloc(ci->blocks, ncap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		ci->blocks = n;
-		*cap = ncap;
-	}
+	if (HUTCH_GROW(ci->blocks, ci->n_blocks, *cap, 16) < 0)
+		return -ENOMEM;
 	ci->blocks[ci->n_blocks++] = *b;
 	return 0;
 }

@@ -68,16 +68,8 @@ int procfs_parse_diskstats(const char *buf, size_t len, struct procfs_diskstats 
 	while (procfs_next_line(buf, len, &pos, &line)) {
 		if (procfs_trim(line).n == 0)
 			continue;
-		if (ds.n_disks == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct procfs_diskstat *n = realloc(ds.disks, ncap * sizeof(*n));
-			if (!n) {
-				r = -ENOMEM;
-				break;
-			}
-			ds.disks = n;
-			cap = ncap;
-		}
+		if ((r = HUTCH_GROW(ds.disks, ds.n_disks, cap, 16)) < 0)
+			break;
 		r = parse_line(line, &ds.disks[ds.n_disks]);
 		if (r < 0)
 			break;

@@ -116,16 +116,8 @@ int procfs_parse_mountinfo(const char *buf, size_t len, struct procfs_mountinfo 
 		line = procfs_trim(line);
 		if (line.n == 0)
 			continue;
-		if (mi.n_mounts == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct procfs_mount *n = realloc(mi.mounts, ncap * sizeof(*n));
-			if (!n) {
-				r = -ENOMEM;
-				break;
-			}
-			mi.mounts = n;
-			cap = ncap;
-		}
+		if ((r = HUTCH_GROW(mi.mounts, mi.n_mounts, cap, 32)) < 0)
+			break;
 		struct procfs_mount *m = &mi.mounts[mi.n_mounts];
 		memset(m, 0, sizeof(*m));
 		r = parse_line(line, m);

@@ -84,14 +84,8 @@ static int list_numeric_dir(const char *path, pid_t **ret_ids, size_t *ret_n)
 		if (de->d_name[0] == '.' || hutch_parse_u64(de->d_name, &v) < 0 || v == 0 ||
 		    v > INT32_MAX)
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			pid_t *t = realloc(ids, ncap * sizeof(*t));
-			if (!t)
-				return -ENOMEM;
-			ids = t;
-			cap = ncap;
-		}
+		if (HUTCH_GROW(ids, n, cap, 16) < 0)
+			return -ENOMEM;
 		ids[n++] = (pid_t)v;
 	}
 	*ret_ids = TAKE_PTR(ids);

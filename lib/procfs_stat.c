@@ -83,16 +83,8 @@ int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *ret)
 				r = -EINVAL;
 				break;
 			}
-			if (st.n_cpus == cap) {
-				size_t ncap = cap ? cap * 2 : 16;
-				struct procfs_cpu_line *n = realloc(st.cpus, ncap * sizeof(*n));
-				if (!n) {
-					r = -ENOMEM;
-					break;
-				}
-				st.cpus = n;
-				cap = ncap;
-			}
+			if ((r = HUTCH_GROW(st.cpus, st.n_cpus, cap, 16)) < 0)
+				break;
 			r = parse_cpu_line(rest, cpu, &st.cpus[st.n_cpus]);
 			if (r == 0)
 				st.n_cpus++;

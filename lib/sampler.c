@@ -268,14 +268,8 @@ static int walk_cb(const char *path, void *userdata)
 		if (!s->items[i]->partial)
 			return 0;
 	}
-	if (s->n_fresh == s->cap_fresh) {
-		size_t nc = s->cap_fresh ? s->cap_fresh * 2 : 64;
-		char **nf = realloc(s->fresh, nc * sizeof(*nf));
-		if (!nf)
-			return -ENOMEM;
-		s->fresh = nf;
-		s->cap_fresh = nc;
-	}
+	if (HUTCH_GROW(s->fresh, s->n_fresh, s->cap_fresh, 64) < 0)
+		return -ENOMEM;
 	s->fresh[s->n_fresh] = strdup(path);
 	if (!s->fresh[s->n_fresh])
 		return -ENOMEM;
@@ -373,14 +367,8 @@ static void watch_dir(struct sampler *s, struct walked *w, const char *dir, cons
 		return;
 	if (w->n_dirs && w->dirs[w->n_dirs - 1].wd > wd)
 		return; /* not in order: cannot happen (wds only grow), never mind */
-	if (w->n_dirs == w->cap_dirs) {
-		size_t nc = w->cap_dirs ? w->cap_dirs * 2 : 256;
-		struct watched_dir *nd = realloc(w->dirs, nc * sizeof(*nd));
-		if (!nd)
-			return;
-		w->dirs = nd;
-		w->cap_dirs = nc;
-	}
+	if (HUTCH_GROW(w->dirs, w->n_dirs, w->cap_dirs, 256) < 0)
+		return;
 	char *p = strdup(path);
 	if (!p)
 		return;

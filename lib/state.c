@@ -641,15 +641,9 @@ static int list(const char *root, bool with_broken, struct hutch_state **ret_sta
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct hutch_state *nv = realloc(v, ncap * sizeof(*v));
-			if (!nv) {
-				hutch_state_list_free(v, n);
-				return -ENOMEM;
-			}
-			v = nv;
-			cap = ncap;
+		if (HUTCH_GROW(v, n, cap, 8) < 0) {
+			hutch_state_list_free(v, n);
+			return -ENOMEM;
 		}
 		int r = hutch_state_read(root, de->d_name, &v[n]);
 		if (r == 0 && strcmp(v[n].id, de->d_name) != 0) {

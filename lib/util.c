@@ -514,3 +514,16 @@ void hutch_log(enum hutch_log_level level, const char *fmt, ...)
 	if (write(STDERR_FILENO, line, len) < 0)
 		return;
 }
+
+void *hutch_grow(void *p, size_t n, size_t *cap, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return p;
+	size_t ncap = *cap ? *cap * 2 : first;
+	if (ncap <= n || ncap > SIZE_MAX / elem)
+		return NULL;
+	void *np = realloc(p, ncap * elem);
+	if (np)
+		*cap = ncap;
+	return np;
+}

@@ -42,14 +42,8 @@ struct viewer_sample *viewer_snapshot_add(struct viewer_snapshot *s, const char 
 {
 	if (!id)
 		return NULL;
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 64;
-		struct viewer_sample *ns = realloc(s->samples, nc * sizeof(*ns));
-		if (!ns)
-			return NULL;
-		s->samples = ns;
-		s->cap = nc;
-	}
+	if (HUTCH_GROW(s->samples, s->n, s->cap, 64) < 0)
+		return NULL;
 	struct viewer_sample *v = &s->samples[s->n];
 	memset(v, 0, sizeof(*v));
 	v->id = strdup(id);
@@ -489,15 +483,8 @@ int viewer_history_update(struct viewer_history *h, const struct viewer_rows *ro
 		bool found;
 		size_t k = history_index(h, r->s->id, &found);
 		if (!found) {
-			if (h->n == h->cap) {
-				size_t nc = h->cap ? h->cap * 2 : 64;
-				struct viewer_history_entry **ne =
-					realloc(h->entries, nc * sizeof(*ne));
-				if (!ne)
-					return -ENOMEM;
-				h->entries = ne;
-				h->cap = nc;
-			}
+			if (HUTCH_GROW(h->entries, h->n, h->cap, 64) < 0)
+				return -ENOMEM;
 			struct viewer_history_entry *e = calloc(1, sizeof(*e));
 			if (!e || !(e->id = strdup(r->s->id))) {
 				free(e);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hutch/cgroup.h"
 #include "hutch/procfs.h"
@@ -85,6 +86,14 @@ static inline bool fixture_write(const char *root, const char *rel, const char *
 		return false;
 	bool ok = fputs(value, f) >= 0;
 	return fclose(f) == 0 && ok;
+}
+
+/* Whether the file rel under root exists. */
+static inline bool fixture_exists(const char *root, const char *rel)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return access(path, F_OK) == 0;
 }
 
 /* The first line of a file under root, or "" when it cannot be read. */

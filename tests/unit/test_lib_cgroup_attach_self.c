@@ -83,13 +83,6 @@ static void test_hybrid_attach_self(void **state)
 	fixture_rmtree(root);
 }
 
-static bool exists(const char *root, const char *rel)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	return access(path, F_OK) == 0;
-}
-
 /* The two-step create: the unified directory first, the v1 ones after. */
 static void test_create_unified_first(void **state)
 {
@@ -99,9 +92,9 @@ static void test_create_unified_first(void **state)
 	struct cgroup *cg = NULL;
 	struct hutch_error err = {0};
 	assert_int_equal(cgroup_create_unified_first(l, "/hutch-test-new/x", &cg, &err), 0);
-	assert_true(exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
-	assert_false(exists(root, "sys/fs/cgroup/memory/hutch-test-new"));
-	assert_false(exists(root, "sys/fs/cgroup/pids/hutch-test-new"));
+	assert_true(fixture_exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
+	assert_false(fixture_exists(root, "sys/fs/cgroup/memory/hutch-test-new"));
+	assert_false(fixture_exists(root, "sys/fs/cgroup/pids/hutch-test-new"));
 	int fd = -1;
 	assert_int_equal(cgroup_open_unified(cg, &fd), 0);
 	close(fd);
@@ -112,14 +105,14 @@ static void test_create_unified_first(void **state)
 		"mkdir -p '%s' && echo 0 > '%s/cpuset.cpus' && echo 0 > '%s/cpuset.mems'", path,
 		path, path));
 	assert_int_equal(cgroup_create_rest(cg, &err), 0);
-	assert_true(exists(root, "sys/fs/cgroup/memory/hutch-test-new/x"));
-	assert_true(exists(root, "sys/fs/cgroup/pids/hutch-test-new/x"));
-	assert_true(exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
+	assert_true(fixture_exists(root, "sys/fs/cgroup/memory/hutch-test-new/x"));
+	assert_true(fixture_exists(root, "sys/fs/cgroup/pids/hutch-test-new/x"));
+	assert_true(fixture_exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
 	/* cgroupfs has no files to remove first; the fixture's cpuset does. */
 	assert_true(fixture_sh("rm -f '%s'/cpuset.*", path));
 	assert_int_equal(cgroup_destroy(cg, &err), 0);
-	assert_false(exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
-	assert_false(exists(root, "sys/fs/cgroup/memory/hutch-test-new/x"));
+	assert_false(fixture_exists(root, "sys/fs/cgroup/unified/hutch-test-new/x"));
+	assert_false(fixture_exists(root, "sys/fs/cgroup/memory/hutch-test-new/x"));
 	cgroup_close(cg);
 	cgroup_layout_free(l);
 	fixture_rmtree(root);

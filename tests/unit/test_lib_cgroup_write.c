@@ -17,13 +17,6 @@
 
 #define V1_CG "/hutch-test-fixture/ctr"
 
-static bool exists(const char *root, const char *rel)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	return access(path, F_OK) == 0;
-}
-
 static void test_v2_set_limits(void **state)
 {
 	char *root;
@@ -113,7 +106,7 @@ static void test_v2_create(void **state)
 	struct cgroup *cg = NULL;
 	struct hutch_error err = {0};
 	assert_int_equal(cgroup_create(l, "/hutch/new", &cg, &err), 0);
-	assert_true(exists(root, "sys/fs/cgroup/hutch/new"));
+	assert_true(fixture_exists(root, "sys/fs/cgroup/hutch/new"));
 	/* One write enabling every controller /hutch has; the root had them all already. */
 	assert_string_equal(fixture_read(root, "sys/fs/cgroup/hutch/cgroup.subtree_control"),
 			    "+cpu +cpuset +memory +io +pids");
@@ -127,8 +120,8 @@ static void test_v2_create(void **state)
 	assert_int_equal(cgroup_create(l, "/hutch/a/b", &cg, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "create cgroup /hutch/a/b: enable controllers in "));
 	assert_non_null(strstr(err.msg, "/hutch/a: read cgroup.controllers: No such file"));
-	assert_false(exists(root, "sys/fs/cgroup/hutch/a"));
-	assert_true(exists(root, "sys/fs/cgroup/hutch"));
+	assert_false(fixture_exists(root, "sys/fs/cgroup/hutch/a"));
+	assert_true(fixture_exists(root, "sys/fs/cgroup/hutch"));
 
 	assert_int_equal(cgroup_create(l, "/", &cg, &err), -EINVAL);
 	assert_int_equal(cgroup_create(l, "/x/../y", &cg, &err), -EINVAL);
@@ -226,10 +219,10 @@ static void test_v1_create_rollback(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(ctl); i++) {
 		char rel[256];
 		snprintf(rel, sizeof(rel), "sys/fs/cgroup/%s/hutch-test-new", ctl[i]);
-		assert_false(exists(root, rel));
+		assert_false(fixture_exists(root, rel));
 	}
 	/* The named systemd hierarchy is never touched. */
-	assert_false(exists(root, "sys/fs/cgroup/systemd/hutch-test-new"));
+	assert_false(fixture_exists(root, "sys/fs/cgroup/systemd/hutch-test-new"));
 	cgroup_layout_free(l);
 	fixture_rmtree(root);
 }

@@ -186,30 +186,32 @@ static int count_entries(const char *dir)
 	return n;
 }
 
-static void test_write_file_atomic(void **state)
+/* What both file writers promise: whole replacement with the mode asked for, the bytes
+ * as given, and no temporary left behind when they fail. */
+static void check_writer(int (*wr)(const char *, const char *, size_t, mode_t), mode_t mode)
 {
 	char dir[] = "/tmp/hutch-test-util-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	char path[256];
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 
-	assert_int_equal(hutch_write_file_atomic(path, "{\"a\":1}", 7, 0600), 0);
-	assert_file_is(path, "{\"a\":1}", 7, 0600);
+	assert_int_equal(wr(path, "{\"a\":1}", 7, mode), 0);
+	assert_file_is(path, "{\"a\":1}", 7, mode);
 
 	/* Replacing is whole: the old, longer content does not linger. */
-	assert_int_equal(hutch_write_file_atomic(path, "{}", 2, 0600), 0);
-	assert_file_is(path, "{}", 2, 0);
+	assert_int_equal(wr(path, "{}", 2, mode), 0);
+	assert_file_is(path, "{}", 2, mode);
 
 	/* Embedded NULs and an empty file are written as given. */
-	assert_int_equal(hutch_write_file_atomic(path, "a\0b", 3, 0644), 0);
+	assert_int_equal(wr(path, "a\0b", 3, mode), 0);
 	assert_file_is(path, "a\0b", 3, 0);
-	assert_int_equal(hutch_write_file_atomic(path, "", 0, 0644), 0);
+	assert_int_equal(wr(path, "", 0, mode), 0);
 	assert_file_is(path, "", 0, 0);
 
 	/* A missing directory fails and leaves no temporary behind. */
 	char missing[300];
 	snprintf(missing, sizeof(missing), "%s/nope/state.json", dir);
-	assert_int_equal(hutch_write_file_atomic(missing, "x", 1, 0600), -ENOENT);
+	assert_int_equal(wr(missing, "x", 1, mode), -ENOENT);
 
 	/* Renaming over a directory fails; the temporary is removed. */
 	char sub[300];
@@ -217,9 +219,9 @@ static void test_write_file_atomic(void **state)
 	assert_int_equal(mkdir(sub, 0700), 0);
 	char subfile[320];
 	snprintf(subfile, sizeof(subfile), "%s/f", sub);
-	assert_int_equal(hutch_write_file_atomic(subfile, "y", 1, 0600), 0);
-	assert_true(hutch_write_file_atomic(sub, "x", 1, 0600) < 0);
-
+	assert_int_equal(wr(subfile, "y", 1, mode), 0);
+	assert_true(wr(sub, "x", 1, mode) < 0);
+	assert_true(wr(dir, "x", 1, mode) < 0);
 	assert_int_equal(count_entries(dir), 2); /* state.json and sub, no *.tmp.* */
 
 	unlink(subfile);
@@ -228,23 +230,15 @@ static void test_write_file_atomic(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* The same writer without the fsync: whole replacement, mode, no temporary left. */
+static void test_write_file_atomic(void **state)
+{
+	check_writer(hutch_write_file_atomic, 0600);
+}
+
+/* The same writer without the fsync. */
 static void test_write_file_replace(void **state)
 {
-	char dir[] = "/tmp/hutch-test-util-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[256];
-	snprintf(path, sizeof(path), "%s/pid", dir);
-	assert_int_equal(hutch_write_file_replace(path, "123456", 6, 0644), 0);
-	assert_int_equal(hutch_write_file_replace(path, "42", 2, 0644), 0);
-	assert_file_is(path, "42", 2, 0644);
-	assert_true(hutch_write_file_replace(dir, "x", 1, 0600) < 0); /* over a directory */
-	char missing[300];
-	snprintf(missing, sizeof(missing), "%s/nope/pid", dir);
-	assert_int_equal(hutch_write_file_replace(missing, "x", 1, 0600), -ENOENT);
-	assert_int_equal(count_entries(dir), 1); /* pid, no *.tmp.* */
-	unlink(path);
-	assert_int_equal(rmdir(dir), 0);
+	check_writer(hutch_write_file_replace, 0644);
 }
 
 static void test_parse_seconds(void **state)
@@ -338,9 +332,33 @@ static void test_raise_nofile(void **state)
 	assert_int_equal(rl.rlim_max, hard);
 }
 
+/* Doubling from first, the elements kept; p returned as is while there is room. */
+static void test_grow(void **state)
+{
+	int *v = NULL;
+	size_t n = 0, cap = 0;
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(HUTCH_GROW(v, n, cap, 4), 0);
+		assert_true(n < cap);
+		v[n++] = i;
+	}
+	assert_int_equal(cap, 128);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(v[i], i);
+	int *same = v;
+	assert_int_equal(HUTCH_GROW(v, 10, cap, 4), 0);
+	assert_ptr_equal(v, same);
+	/* Too large to count in bytes: NULL, the array and its capacity as they were. */
+	size_t big = SIZE_MAX / 2;
+	assert_null(hutch_grow(v, big, &big, sizeof(int), 4));
+	assert_int_equal(big, SIZE_MAX / 2);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grow),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_cpuset),

@@ -86,6 +86,20 @@ int hutch_error_wrap(struct hutch_error *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void hutch_error_clear(struct hutch_error *e);
 
+/*
+ * Room for one more element in an array of n used of *cap allocated, elem bytes
+ * each: p itself while there is room, else p grown to twice the size (first
+ * elements the first time) with *cap updated; NULL when memory runs out (p and
+ * *cap stay as they were). HUTCH_GROW(p, n, cap, first) assigns p and gives 0 or
+ * -ENOMEM.
+ */
+void *hutch_grow(void *p, size_t n, size_t *cap, size_t elem, size_t first);
+#define HUTCH_GROW(p, n, cap, first)                                            \
+	({                                                                      \
+		void *_g = hutch_grow((p), (n), &(cap), sizeof(*(p)), (first)); \
+		_g ? ((p) = _g, 0) : -ENOMEM;                                   \
+	})
+
 /* Reads a whole file (at most max_bytes; 0 = 16 MiB) into a NUL-terminated buffer. */
 int hutch_read_file(const char *path, size_t max_bytes, char **ret_buf, size_t *ret_len);
 int hutch_read_file_at(int dirfd, const char *path, size_t max_bytes, char **ret_buf,

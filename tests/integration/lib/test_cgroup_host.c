@@ -132,22 +132,31 @@ static void test_layout_matches_mountinfo(void **state)
 		      layout->n_hierarchies);
 }
 
+/* Creates /hutch-test-lib-KIND-PID (its path into path, 128 bytes), which the
+ * teardown removes should the test fail. */
+static struct cgroup *test_cgroup_create(const char *kind, char path[128], struct hutch_error *err)
+{
+	snprintf(path, 128, "/hutch-test-lib-%s-%d", kind, (int)getpid());
+	struct cgroup *cg = NULL;
+	assert_int_equal(cgroup_create(layout, path, &cg, err), 0);
+	return cg;
+}
+
 static void test_limits_usage_and_removal(void **state)
 {
 	char path[128];
-	snprintf(path, sizeof(path), "/hutch-test-lib-host-%d", (int)getpid());
 	struct hutch_error err = {0};
-	struct cgroup *cg = NULL;
-	assert_int_equal(cgroup_create(layout, path, &cg, &err), 0);
+	struct cgroup *cg = test_cgroup_create("host", path, &err);
 
 	struct cgroup_limits lim;
 	cgroup_limits_init(&lim);
 	lim.memory_bytes = 128 * MiB;
-	/* A fifth of a CPU: even on a machine busy with other work, the worker pinned
-	 * to CPU 0 gets more than that, so it runs into the quota and is throttled. */
+	/* A fifth of a CPU, and the most shares (weight 10000 on v2): however busy CPU 0
+	 * is with other work, the worker pinned there gets more than a fifth of it in a
+	 * period, so it runs into the quota and is throttled. */
 	lim.cpu_quota_us = 20000;
 	lim.cpu_period_us = 100000;
-	lim.cpu_shares = 512;
+	lim.cpu_shares = 262144;
 	lim.cpuset_cpus = "0";
 	lim.cpuset_mems = "0";
 	lim.pids_max = 50;
@@ -184,7 +193,7 @@ static void test_limits_usage_and_removal(void **state)
 	assert_true(st.cpu_user_ns + st.cpu_system_ns > 0);
 	assert_int_equal(st.cpu_quota_us, 20000);
 	assert_int_equal(st.cpu_period_us, 100000);
-	assert_int_equal(st.cpu_shares, 512);
+	assert_int_equal(st.cpu_shares, 262144);
 	assert_int_equal(st.cpu_effective_limit_millicpus, 200);
 	/* A busy task under a fifth of a CPU is throttled in most periods it runs in. */
 	assert_true(hutch_known(st.cpu_nr_throttled) && st.cpu_nr_throttled > 0);
@@ -242,10 +251,8 @@ static void test_limits_usage_and_removal(void **state)
 static void test_oom_kill_counted(void **state)
 {
 	char path[128];
-	snprintf(path, sizeof(path), "/hutch-test-lib-oom-%d", (int)getpid());
 	struct hutch_error err = {0};
-	struct cgroup *cg = NULL;
-	assert_int_equal(cgroup_create(layout, path, &cg, &err), 0);
+	struct cgroup *cg = test_cgroup_create("oom", path, &err);
 	struct cgroup_limits lim;
 	cgroup_limits_init(&lim);
 	lim.memory_bytes = 16 * MiB;
