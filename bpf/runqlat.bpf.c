@@ -120,8 +120,21 @@ int BPF_PROG(runqlat_wakeup_new, struct task_struct *p)
 	return 0;
 }
 
-/* Counts one wait of ns in the histogram of the cgroup keyed key. */
-static __always_inline void count_wait(__u64 key, __u64 ns)
+/*
+ * The css a task's histogram is keyed by (as task_cgroup_key_in's cgroup):
+ * its unified cgroup's own, or its css of the v1 controller subsys.
+ */
+static __always_inline struct cgroup_subsys_state *task_keyed_css(struct task_struct *t, int mode,
+								  int subsys)
+{
+	struct css_set *cs = t->cgroups;
+	if (mode == HUTCH_KEY_V1)
+		return cs->subsys[subsys];
+	return &cs->dfl_cgrp->self;
+}
+
+/* Counts one wait of ns in the histogram of css's cgroup. */
+static __always_inline void count_wait(struct cgroup_subsys_state *css, __u64 ns)
 {
 	if (ns > RUNQLAT_MAX_NS)
 		ns = RUNQLAT_MAX_NS;
@@ -130,20 +143,27 @@ static __always_inline void count_wait(__u64 key, __u64 ns)
 	__u64 units = ns + ((ns * 4948730ull) >> 26);
 	__u64 slot = clamp_index(log2_ceil(units), RUNQLAT_SLOTS - 1);
 
-	__u32 idx = key & (RUNQLAT_CACHE_SLOTS - 1);
+	__u64 serial = css->serial_nr;
+	__u32 idx = serial & (RUNQLAT_CACHE_SLOTS - 1);
 	/* This CPU's entry (an array lookup the verifier inlines); no other CPU writes it
 	 * but to free it, and the tracepoint runs with preemption off. */
 	struct runqlat_cache_entry *e = bpf_map_lookup_elem(&runqlat_cache, &idx);
-	if (e) {
-		if (e->key == 0) {
-			__builtin_memset(&e->hist, 0, sizeof(e->hist));
-			e->key = key;
-		}
-		if (e->key == key) {
-			e->hist.slots[slot]++;
-			e->hist.sum_ns += ns;
-			return;
-		}
+	if (!e)
+		return;
+	if (e->serial == serial) {
+		e->hist.slots[slot]++;
+		e->hist.sum_ns += ns;
+		return;
+	}
+	/* Not this cgroup's entry: the cgroup id, read only here. */
+	__u64 key = kernfs_node_ino(css->cgroup->kn);
+	if (e->key == 0) {
+		__builtin_memset(&e->hist, 0, sizeof(e->hist));
+		e->serial = serial;
+		e->key = key;
+		e->hist.slots[slot] = 1;
+		e->hist.sum_ns = ns;
+		return;
 	}
 	struct runqlat_hist *h = bpf_map_lookup_elem(&runqlat_hists, &key);
 	if (!h) {
@@ -183,10 +203,10 @@ static __always_inline void switched(struct task_struct *prev, struct task_struc
 		*ts = 0;
 	}
 	/* Run queues' clocks agree to a few microseconds when a task moved: never negative. */
-	__u64 ns = now > queued ? now - queued : 0;
-	count_wait(task_cgroup_key_in(next, key_mode,
-				      bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id)),
-		   ns);
+	__s64 waited = now - queued;
+	count_wait(task_keyed_css(next, key_mode,
+				  bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id)),
+		   waited > 0 ? waited : 0);
 }
 
 SEC("tp_btf/sched_switch")
@@ -221,15 +241,25 @@ int BPF_PROG(runqlat_switch_ts_v1, bool preempt, struct task_struct *prev, struc
 SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(runqlat_rmdir, struct cgroup *cgrp, const char *path)
 {
-	if (!cgroup_is_keyed(cgrp, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id)))
+	int cpu_id = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
+	if (!cgroup_is_keyed(cgrp, cpu_id))
 		return 0;
+	/* The keyed css, as task_keyed_css finds it (still set: its release waits for
+	 * cgroup_mutex, which rmdir holds). */
+	struct cgroup_subsys_state *css =
+		cgroup_key_mode == HUTCH_KEY_V1 ? cgrp->subsys[cpu_id] : &cgrp->self;
 	__u64 key = cgroup_key_of(cgrp);
-	__u32 idx = key & (RUNQLAT_CACHE_SLOTS - 1);
-	for (__u32 cpu = 0; cpu < RUNQLAT_MAX_CPUS && cpu < nr_cpus; cpu++) {
-		struct runqlat_cache_entry *e =
-			bpf_map_lookup_percpu_elem(&runqlat_cache, &idx, cpu);
-		if (e && e->key == key)
-			e->key = 0; /* the next owner clears the counts */
+	if (css) {
+		__u64 serial = css->serial_nr;
+		__u32 idx = serial & (RUNQLAT_CACHE_SLOTS - 1);
+		for (__u32 cpu = 0; cpu < RUNQLAT_MAX_CPUS && cpu < nr_cpus; cpu++) {
+			struct runqlat_cache_entry *e =
+				bpf_map_lookup_percpu_elem(&runqlat_cache, &idx, cpu);
+			if (e && e->serial == serial) {
+				e->key = 0; /* the next owner clears the counts */
+				e->serial = 0;
+			}
+		}
 	}
 	bpf_map_delete_elem(&runqlat_hists, &key);
 	return 0;

@@ -85,10 +85,20 @@ static bool kernel_has_sched_info(void)
 	return found;
 }
 
+/* A cache entry of one CPU, by key (the table read at a scrape, sorted). */
+struct runqlat_ref {
+	uint64_t key;
+	const struct runqlat_cache_entry *e;
+};
+
 struct runqlat_state {
 	struct runqlat_bpf *skel;
 	int ncpus;
-	struct runqlat_cache_entry *percpu; /* one lookup's values, one per possible CPU */
+	/* The per-CPU table as a scrape reads it: RUNQLAT_CACHE_SLOTS lookups of ncpus
+	 * values each; its taken entries by key. */
+	struct runqlat_cache_entry *table;
+	struct runqlat_ref *refs;
+	size_t n_refs;
 };
 
 static void runqlat_stop(void *state)
@@ -97,7 +107,8 @@ static void runqlat_stop(void *state)
 	if (!st)
 		return;
 	runqlat_bpf__destroy(st->skel);
-	free(st->percpu);
+	free(st->table);
+	free(st->refs);
 	free(st);
 }
 
@@ -110,9 +121,11 @@ static int runqlat_start(const struct probe_env *env, void **ret_state, struct h
 	if (!st)
 		return hutch_error_set(err, ENOMEM, "out of memory");
 	st->ncpus = ncpus;
-	st->percpu = calloc((size_t)ncpus, sizeof(*st->percpu));
+	size_t n = (size_t)ncpus * RUNQLAT_CACHE_SLOTS;
+	st->table = calloc(n, sizeof(*st->table));
+	st->refs = calloc(n, sizeof(*st->refs));
 	st->skel = runqlat_bpf__open();
-	if (!st->percpu || !st->skel) {
+	if (!st->table || !st->refs || !st->skel) {
 		int e = errno ? errno : ENOMEM;
 		runqlat_stop(st);
 		return hutch_error_setsys(err, e, "open");
@@ -145,29 +158,59 @@ static int runqlat_start(const struct probe_env *env, void **ret_state, struct h
 	return 0;
 }
 
+static int ref_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct runqlat_ref *)a)->key, y = ((const struct runqlat_ref *)b)->key;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Reads every CPU's table (entries are placed by the css's serial number,
+ * which user space does not know) and sorts its taken entries by key.
+ */
+static void read_table(struct runqlat_state *st)
+{
+	int fd = bpf_map__fd(st->skel->maps.runqlat_cache);
+	st->n_refs = 0;
+	for (uint32_t idx = 0; idx < RUNQLAT_CACHE_SLOTS; idx++) {
+		struct runqlat_cache_entry *v = st->table + (size_t)idx * (size_t)st->ncpus;
+		if (bpf_map_lookup_elem(fd, &idx, v) != 0)
+			continue;
+		for (int c = 0; c < st->ncpus; c++)
+			if (v[c].key)
+				st->refs[st->n_refs++] = (struct runqlat_ref){v[c].key, &v[c]};
+	}
+	qsort(st->refs, st->n_refs, sizeof(*st->refs), ref_cmp);
+}
+
+static void hist_add(struct runqlat_hist *sum, const struct runqlat_hist *h)
+{
+	for (size_t k = 0; k < RUNQLAT_SLOTS; k++)
+		sum->slots[k] += h->slots[k];
+	sum->sum_ns += h->sum_ns;
+}
+
 /* A container's histogram: its entries in every CPU's table plus its shared hash entry. */
 static bool read_hist(struct runqlat_state *st, uint64_t key, struct runqlat_hist *ret)
 {
 	bool found = false;
 	memset(ret, 0, sizeof(*ret));
-	uint32_t idx = (uint32_t)(key & (RUNQLAT_CACHE_SLOTS - 1));
-	if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.runqlat_cache), &idx, st->percpu) == 0) {
-		for (int c = 0; c < st->ncpus; c++) {
-			const struct runqlat_cache_entry *e = &st->percpu[c];
-			if (e->key != key)
-				continue;
-			found = true;
-			for (size_t k = 0; k < RUNQLAT_SLOTS; k++)
-				ret->slots[k] += e->hist.slots[k];
-			ret->sum_ns += e->hist.sum_ns;
-		}
+	size_t lo = 0, hi = st->n_refs;
+	while (lo < hi) { /* the first ref with a key >= key */
+		size_t mid = lo + (hi - lo) / 2;
+		if (st->refs[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < st->n_refs && st->refs[lo].key == key; lo++) {
+		found = true;
+		hist_add(ret, &st->refs[lo].e->hist);
 	}
 	struct runqlat_hist h;
 	if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.runqlat_hists), &key, &h) == 0) {
 		found = true;
-		for (size_t k = 0; k < RUNQLAT_SLOTS; k++)
-			ret->slots[k] += h.slots[k];
-		ret->sum_ns += h.sum_ns;
+		hist_add(ret, &h);
 	}
 	return found;
 }
@@ -176,6 +219,7 @@ static void runqlat_write(struct collector_scrape *sc, void *state)
 {
 	struct runqlat_state *st = state;
 	struct expo_writer *w = collector_scrape_writer(sc);
+	read_table(st);
 	expo_family(w, "container_cpu_runqueue_latency_seconds",
 		    "Time the container's tasks waited on a run queue, from wakeup to running.",
 		    EXPO_HISTOGRAM);

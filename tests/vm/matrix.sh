@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 # GUEST TEST-REGEX (ctest -R over the integration tests' names)
 matrix=(
-	"6.1/v2 bpf/test_probes_load|bpf/test_runqlat|bpf/test_oomkill|runtime/test_v2_layout|runtime/test_limits|runtime/test_hutch_fsd$|runtime/test_hutch_fsd_pagecache"
+	"6.1/v2 bpf/test_probes_load|bpf/test_runqlat|bpf/test_oomkill|collector/test_formats|runtime/test_v2_layout|runtime/test_limits|runtime/test_hutch_fsd$|runtime/test_hutch_fsd_pagecache"
 	"6.12/v2 bpf/test_probes_load|bpf/test_oomkill|runtime/test_v2_layout|runtime/test_limits|runtime/test_devices|runtime/test_exe_overwrite|runtime/test_init_confined|runtime/test_paths_in_root|runtime/test_hutch_fsd$"
 	"6.1/v1 bpf/test_probes_load|bpf/test_oomkill|runtime/test_limits"
 )

@@ -1,4 +1,11 @@
-# Shared by the eBPF probe tests (sourced after ../lib.sh and ../collector/common.sh).
+# Shared by the eBPF probe tests: sourced first. Brings lib.sh (test cgroups:
+# cgroup_make, cgroup_run, cgroup_kill_rm; the collector: collector_start) and
+# the collector tests' helpers (metric, cg_dir, prom_start), and needs what
+# every probe test needs: root and a built collector.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../collector/common.sh"
+need_root
+need_bin hutch-collector
 
 # Skips unless the collector runs probe $1 here.
 need_probe() {

@@ -5,25 +5,21 @@
 # its transmit counters show the bytes, its receive counters the ACKs. A
 # cgroup that exists only in v1 hierarchies gets no such series on a hybrid
 # host (the kernel has no unified cgroup to tell it apart by).
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../collector/common.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
 need_cmd curl python3
 v2=$(cgroup_v2_mount)
 [ -n "$v2" ] || skip "no cgroup2 mount: netcg has nothing to attach to"
 
 name=$(test_id)
 v1only=$(test_id)-v1only
-cg_make "$name" || skip "cannot make cgroups"
+cgroup_make "$name" || skip "cannot make cgroups"
 [ -d "$v2/$name" ] || {
 	mkdir "$v2/$name" || skip "cannot make a unified cgroup"
-	on_exit "cg_kill_rm '$v2/$name'"
+	on_exit "cgroup_kill_rm '$v2/$name'"
 }
 hybrid=0
 [ -n "$(cgroup_v1_mount memory)" ] && hybrid=1
-[ "$hybrid" = 1 ] && cg_make "$v1only"
+[ "$hybrid" = 1 ] && cgroup_make "$v1only"
 collector_start
 need_probe netcg
 
@@ -43,15 +39,15 @@ while True:
     n += len(b)
 open(sys.argv[3], "w").write(str(n))' "$port" "$tmp/listening" "$tmp/received" &
 on_exit "kill_pid $!"
-wait_for 10 test -e "$tmp/listening"
+wait_for 30 test -e "$tmp/listening"
 
 procs=()
-for c in "${CG_CONTROLLERS[@]}"; do
+for c in "${CGROUP_CONTROLLERS[@]}"; do
 	d=$(cgroup_v1_mount "$c")
 	[ -n "$d" ] && [ -d "$d/$name" ] && procs+=("$d/$name/cgroup.procs")
 done
 procs+=("$v2/$name/cgroup.procs")
-wait_for 10 sh -c "curl -sf '$COLLECTOR_URL/metrics' | grep -q 'container_network_cgroup_transmit_bytes_total{id=\"/$name\"'"
+wait_for 30 sh -c "curl -sf '$COLLECTOR_URL/metrics' | grep -q 'container_network_cgroup_transmit_bytes_total{id=\"/$name\"'"
 tx0=$(metric container_network_cgroup_transmit_bytes_total "id=\"/$name\"")
 bash -c 'for f in '"${procs[*]}"'; do echo $$ >"$f" || exit 99; done; exec "$@"' _ \
 	python3 -c '
@@ -59,7 +55,7 @@ import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(b"x" * (1 << 20)); s.close()' "$port"
 assert_eq "the sender ran in the cgroup" 0 $?
-wait_for 10 test -s "$tmp/received"
+wait_for 30 test -s "$tmp/received"
 assert_eq "the listener got 1 MiB" $((1 << 20)) "$(cat "$tmp/received")"
 tx=$(metric container_network_cgroup_transmit_bytes_total "id=\"/$name\"")
 txp=$(metric container_network_cgroup_transmit_packets_total "id=\"/$name\"")

@@ -2,17 +2,13 @@
 # OOM kills per container (oomkill probe): a memory hog in a cgroup limited
 # to 32 MiB is killed by the OOM killer; the kill is counted once, on that
 # cgroup (the victim's), and on no other; the kernel's own count agrees.
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../collector/common.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
 need_cmd curl python3
 
 name=$(test_id)
 other=$(test_id)-other
-cg_make "$name" || skip "cannot make cgroups"
-cg_make "$other" || skip "cannot make cgroups"
+cgroup_make "$name" || skip "cannot make cgroups"
+cgroup_make "$other" || skip "cannot make cgroups"
 mem=$(cg_dir "$name" memory)
 limit=$((32 << 20))
 if [ -f "$mem/memory.limit_in_bytes" ]; then
@@ -22,7 +18,7 @@ else
 	echo "$limit" >"$mem/memory.max"
 	echo 0 >"$mem/memory.swap.max" 2>/dev/null
 fi
-cg_run "$other" sleep 60
+cgroup_run "$other" sleep 3600
 # A second collector on the older kernels' attach point (fentry/__oom_kill_process).
 HUTCH_OOMKILL_FENTRY=1 collector_start
 FENTRY_URL=$COLLECTOR_URL
@@ -33,12 +29,12 @@ need_probe oomkill
 before=$(metric container_oom_kills_total "id=\"/$other\"")
 assert_eq "no kill before" 0 "$(metric container_oom_kills_total "id=\"/$name\"")"
 # Touches 256 MiB in a cgroup of 32 MiB: the OOM killer's only choice is this process.
-cg_run "$name" python3 -c 'a = bytearray(256 << 20); import time; time.sleep(60)'
-hog=$CG_PID
+cgroup_run "$name" python3 -c 'a = bytearray(256 << 20); import time; time.sleep(60)'
+hog=$CGROUP_PID
 wait "$hog" 2>/dev/null
 rc=$?
 assert_eq "the hog was killed by SIGKILL" 137 "$rc"
-wait_for 5 sh -c "[ \"\$(curl -sf '$COLLECTOR_URL/metrics' | awk '/^container_oom_kills_total\{id=\"\/$name\"/ { print \$NF }')\" = 1 ]"
+wait_for 30 sh -c "[ \"\$(curl -sf '$COLLECTOR_URL/metrics' | awk '/^container_oom_kills_total\{id=\"\/$name\"/ { print \$NF }')\" = 1 ]"
 assert_eq "one OOM kill on the victim's cgroup" 1 "$(metric container_oom_kills_total "id=\"/$name\"")"
 assert_eq "none on the sibling" "$before" "$(metric container_oom_kills_total "id=\"/$other\"")"
 if [ -f "$mem/memory.oom_control" ]; then

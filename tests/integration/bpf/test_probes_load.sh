@@ -6,10 +6,7 @@
 # rejects fails here, with the verifier's complaint from the collector's log.
 # netcg attaches to a cgroup2 hierarchy: on a pure v1 host, which has none,
 # it is off by design (collector/README.md), with a log line saying so.
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../collector/common.sh"
-need_root
-need_bin hutch-collector
+source "$(dirname "$0")/common.sh"
 need_cmd curl
 
 collector_start --probes=all

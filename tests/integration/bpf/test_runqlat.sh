@@ -4,20 +4,16 @@
 # histogram fills with latencies of milliseconds), an idle one that wakes
 # now and then on the other CPU hardly waits. The protobuf answer carries the
 # same histogram as a native one (schema 0), decoded here.
-source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/../collector/common.sh"
 source "$(dirname "$0")/common.sh"
-need_root
-need_bin hutch-collector
 need_cmd curl
 [ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
 [ -n "$(cgroup_v1_mount cpuset)$(cgroup_v2_mount)" ] || skip "no cpuset"
 
-CG_CONTROLLERS+=(cpuset)
+CGROUP_CONTROLLERS+=(cpuset)
 busy=$(test_id)-busy
 idle=$(test_id)-idle
-cg_make "$busy" || skip "cannot make cgroups"
-cg_make "$idle" || skip "cannot make cgroups"
+cgroup_make "$busy" || skip "cannot make cgroups"
+cgroup_make "$idle" || skip "cannot make cgroups"
 pin() { # pin NAME CPU
 	local d
 	d=$(cg_dir "$1" cpuset)
@@ -37,32 +33,34 @@ need_probe runqlat
 
 busy_pids=()
 for _ in 1 2 3 4; do
-	cg_run "$busy" sh -c 'while :; do :; done'
-	busy_pids+=("$CG_PID")
+	cgroup_run "$busy" sh -c 'while :; do :; done'
+	busy_pids+=("$CGROUP_PID")
 done
-cg_run "$idle" sh -c 'while :; do sleep 0.05; done'
-sleep 3
+cgroup_run "$idle" sh -c 'while :; do sleep 0.05; done'
+hist() { hist_field container_cpu_runqueue_latency_seconds "/$1" "$2" "${3:-}"; }
+# Enough waits in both to compare, polled: a loaded host or an emulated guest runs the
+# loops slower, never with fewer waits per wait.
+wait_until 120 '[ "$(hist "$busy" _count)" -ge 200 ] 2>/dev/null && [ "$(hist "$idle" _count)" -ge 20 ] 2>/dev/null'
 
-count=$(hist_field container_cpu_runqueue_latency_seconds "/$busy" _count)
-sum=$(hist_field container_cpu_runqueue_latency_seconds "/$busy" _sum)
-under_1ms=$(hist_field container_cpu_runqueue_latency_seconds "/$busy" _bucket 0.0009765625)
-echo "  busy: count=$count sum=$sum under 1 ms=$under_1ms"
-assert_between "busy cgroup: waits counted" 20 1e9 "${count:-0}"
-assert_between "busy cgroup: mean wait over 1 ms" 0.001 10 \
-	"$(awk -v s="${sum:-0}" -v c="${count:-1}" 'BEGIN { print s / (c ? c : 1) }')"
-# Other load on the host shortens the busy tasks' slices, so not "most": many.
-assert_between "busy cgroup: many waits over 1 ms" 0 0.8 \
-	"$(awk -v u="${under_1ms:-1}" -v c="${count:-1}" 'BEGIN { print u / (c ? c : 1) }')"
-
-icount=$(hist_field container_cpu_runqueue_latency_seconds "/$idle" _count)
-isum=$(hist_field container_cpu_runqueue_latency_seconds "/$idle" _sum)
-echo "  idle: count=$icount sum=$isum"
-assert_between "idle cgroup: wakeups counted" 20 1e9 "${icount:-0}"
-# Other load on the host delays the idle cgroup's wakeups too: compared with the busy one.
-imean=$(awk -v s="${isum:-1}" -v c="${icount:-1}" 'BEGIN { print s / (c ? c : 1) }')
-bmean=$(awk -v s="${sum:-0}" -v c="${count:-1}" 'BEGIN { print s / (c ? c : 1) }')
-assert_between "idle cgroup: mean wait under half the busy one's and 5 ms" 0 \
-	"$(awk -v b="$bmean" 'BEGIN { m = b / 2; print (m < 0.005) ? m : 0.005 }')" "$imean"
+count=$(hist "$busy" _count)
+sum=$(hist "$busy" _sum)
+under_1ms=$(hist "$busy" _bucket 0.0009765625)
+icount=$(hist "$idle" _count)
+isum=$(hist "$idle" _sum)
+echo "  busy: count=$count sum=$sum under 1 ms=$under_1ms; idle: count=$icount sum=$isum"
+assert_between "busy cgroup: waits counted" 200 1e12 "${count:-0}"
+assert_between "idle cgroup: wakeups counted" 20 1e12 "${icount:-0}"
+# No absolute bound on a mean: other load on the host shortens the hogs' slices and
+# delays the idle cgroup's wakeups alike. What holds under any load: four CPU hogs on
+# one CPU wait for each other's slices (each >= 0.75 ms on every kernel: several ms),
+# so some of their waits are over 1 ms, and they wait longer on average than a task
+# that sleeps most of the time (a woken sleeper is placed ahead of tasks that ran).
+assert_between "busy cgroup: some waits over 1 ms" 1 1e12 \
+	"$(awk -v c="${count:-0}" -v u="${under_1ms:-0}" 'BEGIN { print c - u }')"
+bmean=$(awk -v s="${sum:-0}" -v c="${count:-1}" 'BEGIN { printf "%.9f", s / (c ? c : 1) }')
+imean=$(awk -v s="${isum:-0}" -v c="${icount:-1}" 'BEGIN { printf "%.9f", s / (c ? c : 1) }')
+check "busy cgroup's mean wait ($bmean s) over the idle one's ($imean s)" \
+	awk -v b="$bmean" -v i="$imean" 'BEGIN { exit !(b > i && b > 0) }'
 
 # Protobuf: the same histogram as a native one of schema 0, whose buckets add up.
 PROTO='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
@@ -81,55 +79,57 @@ else
 fi
 
 # A real Prometheus with native histograms asks for protobuf and answers a quantile.
-if command -v prometheus >/dev/null && command -v python3 >/dev/null; then
+# Nothing of it depends on the kernel: the tests/vm guests (HUTCH_VM_CGROUP), where it
+# takes a minute of emulation, leave it to the host.
+if [ -n "${HUTCH_VM_CGROUP:-}" ]; then
+	echo "  (a tests/vm guest: the PromQL part runs on the host)"
+elif command -v prometheus >/dev/null && command -v python3 >/dev/null; then
 	tmp=$(mktemp -d /tmp/hutch-test-bpf-prom-XXXXXX)
 	on_exit "rm -rf '$tmp'"
 	port=$((COLLECTOR_PORT + 1))
 	check "prometheus with native histograms starts" prom_start "$tmp" "$port" \
 		--enable-feature=native-histograms
-	q="histogram_quantile(0.9, container_cpu_runqueue_latency_seconds{id=\"/$busy\"})"
-	wait_for 30 prom_has_value "$port" "$q"
-	# The mean wait is ~10 ms (four tasks on one CPU); how many short waits there are
-	# besides depends on the host's other load, so the 90th percentile is checked.
-	assert_between "PromQL: 90th percentile of the busy cgroup's waits over 1 ms" 0.001 10 \
-		"$(prom_query "$port" "$q")"
-	assert_between "PromQL: its median, a positive number" 1e-9 10 \
-		"$(prom_query "$port" "histogram_quantile(0.5, container_cpu_runqueue_latency_seconds{id=\"/$busy\"})")"
-	assert_between "PromQL: histogram_count over the native histogram" 20 1e9 \
+	q90="histogram_quantile(0.9, container_cpu_runqueue_latency_seconds{id=\"/$busy\"})"
+	q50="histogram_quantile(0.5, container_cpu_runqueue_latency_seconds{id=\"/$busy\"})"
+	check "PromQL answers over the native histogram" wait_for 60 prom_has_value "$port" "$q90"
+	# The values depend on the host's load; that they are quantiles of these waits does not.
+	p90=$(prom_query "$port" "$q90")
+	p50=$(prom_query "$port" "$q50")
+	assert_between "PromQL: the busy cgroup's median wait, a positive number" 1e-9 100 "$p50"
+	assert_between "PromQL: its 90th percentile, at least the median" "${p50:-1}" 100 "$p90"
+	assert_between "PromQL: histogram_count over the native histogram" 20 1e12 \
 		"$(prom_query "$port" "histogram_count(container_cpu_runqueue_latency_seconds{id=\"/$busy\"})")"
 else
 	echo "  (no prometheus or python3: PromQL part not run)"
 fi
 
-# Removing the busy cgroup frees its entries in the per-CPU tables (of every collector
-# on the host: each has the cgroup_rmdir program).
+# Removing the busy cgroup frees its histogram, in the per-CPU tables and in the shared
+# hash (where it counts when its table entry is another cgroup's), of every collector on
+# the host: each has the cgroup_rmdir program.
 if command -v bpftool >/dev/null; then
 	key=$(stat -c %i "$(cg_dir "$busy" cpu)")
-	# cache_has KEY: whether any runqlat_cache map holds an entry of KEY on any CPU.
-	cache_has() {
-		local id
-		for id in $(bpftool map show -j | python3 -c 'import json, sys
-print(" ".join(str(m["id"]) for m in json.load(sys.stdin) if m.get("name") == "runqlat_cache"))'); do
-			bpftool map dump id "$id" -j 2>/dev/null | python3 -c '
-import json, sys
+	# held KEY: whether any runqlat map holds KEY: an entry of a per-CPU table on any
+	# CPU (its first 8 bytes), or a key of a shared hash.
+	held() {
+		bpftool map show -j | python3 -c '
+import json, subprocess, sys
 key = int(sys.argv[1])
-for e in json.load(sys.stdin):
-    for v in e.get("values", []):
-        b = v["value"][:8]
-        if isinstance(b, list) and int.from_bytes(bytes(int(x, 16) for x in b), "little") == key:
+def u64(b):
+    return int.from_bytes(bytes(int(x, 16) for x in b[:8]), "little") if isinstance(b, list) else None
+for m in json.load(sys.stdin):
+    if m.get("name") not in ("runqlat_cache", "runqlat_hists"):
+        continue
+    out = subprocess.run(["bpftool", "map", "dump", "id", str(m["id"]), "-j"], capture_output=True, text=True).stdout
+    for e in json.loads(out or "[]"):
+        if m["name"] == "runqlat_hists" and u64(e.get("key")) == key:
             sys.exit(0)
-sys.exit(1)' "$key" && return 0
-		done
-		return 1
+        if m["name"] == "runqlat_cache" and any(u64(v.get("value")) == key for v in e.get("values", [])):
+            sys.exit(0)
+sys.exit(1)' "$1"
 	}
-	check "the busy cgroup counts in a per-CPU entry" cache_has "$key"
+	check "the busy cgroup's histogram is in the maps" held "$key"
 	for p in "${busy_pids[@]}"; do kill_pid "$p"; done
-	for c in "${CG_CONTROLLERS[@]}"; do
-		d=$(cgroup_v1_mount "$c")
-		[ -n "$d" ] && [ -d "$d/$busy" ] && rmdir "$d/$busy"
-	done
-	v2=$(cgroup_v2_mount)
-	[ -z "$(cgroup_v1_mount memory)" ] && [ -d "$v2/$busy" ] && rmdir "$v2/$busy"
-	cache_lacks() { ! cache_has "$1"; }
-	check "its per-CPU entries are freed once it is removed" cache_lacks "$key"
+	cgroup_rm "$busy"
+	check "the busy cgroup is removed" test ! -d "$(cg_dir "$busy" cpu)"
+	check "its histogram is freed once it is removed" eval '! held "$key"'
 fi
