@@ -1055,32 +1055,6 @@ static void on_stop_signal(int sig)
 	errno = e;
 }
 
-/* Reads and answers requests until a drain or the end of the connection. */
-static void answer(struct cv_ctx *ctx)
-{
-	struct fuse_buf fbuf = {.mem = NULL};
-	struct pollfd p[2] = {
-		{.fd = fuse_session_fd(ctx->se), .events = POLLIN},
-		{.fd = ctx->stop_fd, .events = POLLIN},
-	};
-	while (!atomic_load(&ctx->draining)) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		int res = fuse_session_receive_buf(ctx->se, &fbuf);
-		if (res == -EINTR || res == -EAGAIN)
-			continue;
-		if (res <= 0)
-			break;
-		fuse_session_process_buf(ctx->se, &fbuf);
-	}
-	free(fbuf.mem);
-}
-
 static int naming_hierarchy(char *buf, size_t size, char *unified, size_t usize)
 {
 	const struct cgroup_layout *layout;
@@ -1162,7 +1136,7 @@ int fsd_cache_view_run(const struct fsd_session_options *opts, struct fsd_state 
 		close(ctx.ready_fd);
 		ctx.ready_fd = -1;
 	}
-	answer(&ctx);
+	fsd_session_answer(se, ctx.stop_fd, &ctx.draining);
 	if (atomic_load(&ctx.draining))
 		log_info("drained: every request read was answered");
 

@@ -159,33 +159,23 @@ void fsd_load_update(struct fsd_load *l, uint64_t active_tasks, double interval_
 	l->load15 = l->load15 * e15 + n * (1 - e15);
 }
 
+/* The renderers of the files made from the host's own. */
+static int (*const host_renderers[FSD_FILE_COUNT])(const char *, size_t, const struct fsd_view *,
+						   struct fsd_buf *) = {
+	[FSD_MEMINFO] = fsd_render_meminfo, [FSD_CPUINFO] = fsd_render_cpuinfo,
+	[FSD_STAT] = fsd_render_stat,	    [FSD_UPTIME] = fsd_render_uptime,
+	[FSD_LOADAVG] = fsd_render_loadavg, [FSD_DISKSTATS] = fsd_render_diskstats,
+	[FSD_SWAPS] = fsd_render_swaps,	    [FSD_SLABINFO] = fsd_render_slabinfo,
+};
+
 int fsd_render(enum fsd_file file, const char *host, size_t len, const struct fsd_view *v,
 	       struct fsd_buf *out)
 {
-	switch (file) {
-	case FSD_MEMINFO:
-		return fsd_render_meminfo(host, len, v, out);
-	case FSD_CPUINFO:
-		return fsd_render_cpuinfo(host, len, v, out);
-	case FSD_STAT:
-		return fsd_render_stat(host, len, v, out);
-	case FSD_UPTIME:
-		return fsd_render_uptime(host, len, v, out);
-	case FSD_LOADAVG:
-		return fsd_render_loadavg(host, len, v, out);
-	case FSD_DISKSTATS:
-		return fsd_render_diskstats(host, len, v, out);
-	case FSD_SWAPS:
-		return fsd_render_swaps(host, len, v, out);
-	case FSD_PSI_CPU:
-	case FSD_PSI_MEMORY:
-	case FSD_PSI_IO:
+	if (file == FSD_PSI_CPU || file == FSD_PSI_MEMORY || file == FSD_PSI_IO)
 		return fsd_render_pressure(file, v, out);
-	case FSD_CPU_ONLINE:
+	if (file == FSD_CPU_ONLINE)
 		return fsd_render_cpu_online(v, out);
-	case FSD_SLABINFO:
-		return fsd_render_slabinfo(host, len, v, out);
-	default:
+	if ((unsigned)file >= FSD_FILE_COUNT || !host_renderers[file])
 		return -EINVAL;
-	}
+	return host_renderers[file](host, len, v, out);
 }

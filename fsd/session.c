@@ -684,6 +684,36 @@ static const struct fuse_lowlevel_ops session_ops = {
 	.release = op_release,
 };
 
+void fsd_session_answer(struct fuse_session *se, int stop_fd, atomic_bool *draining)
+{
+	struct fuse_buf fbuf = {.mem = NULL};
+	struct pollfd p[2] = {
+		{.fd = fuse_session_fd(se), .events = POLLIN},
+		{.fd = stop_fd, .events = POLLIN},
+	};
+	/*
+	 * Not fuse_session_exited: libfuse drops a request read after the session
+	 * was told to exit, and a dropped request hangs its reader (in D state)
+	 * until the connection ends. A drain stops reading between requests.
+	 */
+	while (!atomic_load(draining)) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		int res = fuse_session_receive_buf(se, &fbuf);
+		if (res == -EINTR || res == -EAGAIN)
+			continue;
+		if (res <= 0)
+			break; /* unmounted (ENODEV), or the connection aborted */
+		fuse_session_process_buf(se, &fbuf);
+	}
+	free(fbuf.mem);
+}
+
 /*
  * An answering thread, pinned to one CPU. Every thread polls /dev/fuse (a
  * poll wakes them all, where a read wakes only the one that waited
@@ -709,32 +739,7 @@ static void *answer_main(void *u)
 		CPU_SET(a->cpu, &set);
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
-	struct fuse_buf fbuf = {.mem = NULL};
-	struct pollfd p[2] = {
-		{.fd = fuse_session_fd(ctx->se), .events = POLLIN},
-		{.fd = ctx->stop_fd, .events = POLLIN},
-	};
-	/*
-	 * Not fuse_session_exited: libfuse drops a request read after the session
-	 * was told to exit, and a dropped request hangs its reader (in D state)
-	 * until the connection ends. A drain stops reading between requests.
-	 */
-	while (!atomic_load(&ctx->draining)) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		int res = fuse_session_receive_buf(ctx->se, &fbuf);
-		if (res == -EINTR || res == -EAGAIN)
-			continue;
-		if (res <= 0)
-			break; /* unmounted (ENODEV), or the connection aborted */
-		fuse_session_process_buf(ctx->se, &fbuf);
-	}
-	free(fbuf.mem);
+	fsd_session_answer(ctx->se, ctx->stop_fd, &ctx->draining);
 	uint64_t one = 1;
 	if (write(ctx->stop_fd, &one, sizeof(one)) < 0)
 		log_debug("wake the answering threads: %s", strerror(errno));

@@ -8,6 +8,7 @@
 #define HUTCH_FSD_SESSION_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -52,6 +53,13 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
  */
 int fsd_session_attach(struct fuse_session *se, int fuse_fd, const void *init, size_t init_len,
 		       struct hutch_error *err);
+
+/*
+ * Reads and answers se's requests (its fd non-blocking) until stop_fd is
+ * readable, *draining is set, or the connection ends: every request read is
+ * answered. Both views' answering threads run it.
+ */
+void fsd_session_answer(struct fuse_session *se, int stop_fd, atomic_bool *draining);
 
 /* Appends a directory entry (name, inode, type) to a READDIR answer being built. */
 void fsd_dir_add(struct fuse_req *req, struct fsd_buf *b, const char *name, uint64_t ino,

@@ -243,27 +243,31 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, ui
 }
 
 /*
- * What both opens do first: the reader's namespace, and the age a snapshot
- * may have (the cache interval, or less when asked).
+ * What both opens do first: the age a snapshot may have (the cache
+ * interval, or less when asked) and the reader's namespace, in *ret_ns; 0
+ * there when the reader is the host's, whose text host() then gives.
  */
 static int open_begin(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t *max_age,
-		      uint64_t *ret_ns, bool *ret_host)
+		      int (*host)(struct fsd_state *, enum fsd_file, uint64_t, struct fsd_snap **),
+		      struct fsd_snap **ret_snap, uint64_t *ret_ns)
 {
 	if (!*max_age || *max_age > s->o.cache_ns)
 		*max_age = s->o.cache_ns;
-	return reader_ns(s, reader, file, ret_ns, ret_host);
+	bool is_host;
+	int r = reader_ns(s, reader, file, ret_ns, &is_host);
+	if (r < 0 || !is_host)
+		return r;
+	*ret_ns = 0;
+	return host(s, file, *max_age, ret_snap);
 }
 
 int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64_t max_age,
 		   struct fsd_snap **ret_snap)
 {
 	uint64_t ns_ino;
-	bool host;
-	int r = open_begin(s, reader, file, &max_age, &ns_ino, &host);
-	if (r < 0)
+	int r = open_begin(s, reader, file, &max_age, host_open, ret_snap, &ns_ino);
+	if (r < 0 || !ns_ino)
 		return r;
-	if (host)
-		return host_open(s, file, max_age, ret_snap);
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct ctr *c;
@@ -325,12 +329,9 @@ int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file,
 			  struct fsd_snap **ret_snap)
 {
 	uint64_t ns_ino;
-	bool host;
-	int r = open_begin(s, reader, file, &max_age, &ns_ino, &host);
-	if (r < 0)
+	int r = open_begin(s, reader, file, &max_age, host_cached, ret_snap, &ns_ino);
+	if (r < 0 || !ns_ino)
 		return r;
-	if (host)
-		return host_cached(s, file, max_age, ret_snap);
 	struct ctr *c = ctr_find_ref(s, ns_ino);
 	if (!c)
 		return 0;
