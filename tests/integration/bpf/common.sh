@@ -15,10 +15,13 @@ need_probe() {
 	[ "$up" = 1 ] || skip "the kernel refused probe $1: $(grep "probe $1" "$COLLECTOR_LOG")"
 }
 
-# hist_field NAME ID SUFFIX [LE]: a histogram series value from a text scrape.
-hist_field() {
+# hist_field NAME ID SUFFIX [LE]: a histogram series value from a fresh text scrape.
+hist_field() { curl -sf "$COLLECTOR_URL/metrics" | hist_field_of "$@"; }
+# hist_field_of NAME ID SUFFIX [LE]: the same from a scrape on stdin (fields compared
+# with each other must come from one scrape: the histogram grows between two).
+hist_field_of() {
 	local le=${4:-}
-	curl -sf "$COLLECTOR_URL/metrics" | awk -v n="$1$3" -v id="id=\"$2\"" -v le="le=\"$le\"" '
+	awk -v n="$1$3" -v id="id=\"$2\"" -v le="le=\"$le\"" '
 		index($0, n "{") == 1 && index($0, id) && (le == "le=\"\"" || index($0, le)) { print $NF; exit }'
 }
 
