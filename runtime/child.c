@@ -86,7 +86,6 @@ static int child_finish(struct container_setup *s, struct hutch_error *err)
 	struct mount_ctx m = {.st = s->st,
 			      .dir = s->dir,
 			      .fsd_dir = s->fsd_dir,
-			      .fsd_per_container = s->fsd_dir && s->fsd_dir == s->fsd_ctr_dir,
 			      .private_cgroupns = s->private_cgroupns};
 	r = mounts_finish(&m, err);
 	if (r < 0)

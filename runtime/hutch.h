@@ -276,9 +276,8 @@ int rlimits_apply(const struct hutch_state *st, struct hutch_error *err);
 /* ---- mounts.c: the container's filesystem, done by its init before the command ---- */
 struct mount_ctx {
 	const struct hutch_state *st;
-	const char *dir;	/* <root>/<id>: upper, work, rootfs mount point, etc files */
-	const char *fsd_dir;	/* a mounted hutch-fsd (or lxcfs) to bind, or NULL */
-	bool fsd_per_container; /* fsd_dir is hutch-fsd --containers' (a text per file, cached) */
+	const char *dir;     /* <root>/<id>: upper, work, rootfs mount point, etc files */
+	const char *fsd_dir; /* a mounted hutch-fsd (or lxcfs) to bind, or NULL */
 	bool private_cgroupns;
 	/* Called before the first mount that needs the net and IPC namespaces (mqueue, sysfs). */
 	int (*enter_ns)(void *arg, struct hutch_error *err);
