@@ -53,6 +53,23 @@ static long read_all(const char *path, char *buf, size_t size, unsigned *ret_lin
 	return (long)len;
 }
 
+/* Says on stderr what a short text held: its length and each line's first word. */
+static void report_short(const char *path, const char *buf, long len, unsigned lines, unsigned want)
+{
+	fprintf(stderr, "fsd_hammer: short %s: %u lines (first read: %u), %ld bytes, keys:", path,
+		lines, want, len);
+	for (long i = 0; i < len;) {
+		long j = i;
+		while (j < len && buf[j] != ' ' && buf[j] != '\t' && buf[j] != '\n' && j - i < 24)
+			j++;
+		fprintf(stderr, " %.*s", (int)(j - i), buf + i);
+		while (i < len && buf[i] != '\n')
+			i++;
+		i++;
+	}
+	fputc('\n', stderr);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -98,6 +115,8 @@ int main(int argc, char **argv)
 				empty++;
 				what = "empty";
 			} else if (lines != expect[i]) {
+				if (!shortr)
+					report_short(files[i], buf, r, lines, expect[i]);
 				shortr++;
 				what = "short";
 			}

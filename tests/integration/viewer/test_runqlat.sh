@@ -21,7 +21,10 @@ collector_start --probes=runqlat,churn,oomkill
 port=$COLLECTOR_PORT log=$COLLECTOR_LOG
 # The probes come up as the collector starts; a kernel that refuses one says 0.
 wait_for 10 sh -c "curl -s 'http://127.0.0.1:$port/metrics' | grep -q 'hutch_collector_probe_up{probe=\"runqlat\"}'"
-if ! curl -s "http://127.0.0.1:$port/metrics" | grep -q 'hutch_collector_probe_up{probe="runqlat"} 1'; then
+# The scrape is kept before grep looks at it: under pipefail, grep -q leaving
+# early made curl fail with a broken pipe, and the test skipped a loaded probe.
+scrape=$(curl -s "http://127.0.0.1:$port/metrics")
+if ! grep -q 'hutch_collector_probe_up{probe="runqlat"} 1' <<<"$scrape"; then
 	cat "$log"
 	skip "the collector's runqlat probe did not load here"
 fi
