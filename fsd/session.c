@@ -134,8 +134,18 @@ struct handle {
  * by the opens N_SLOTS later; its reader, if it ever comes back, gets a new
  * snapshot like a taken-over one.
  */
-#define N_SLOTS	     8192
-#define N_SLOT_LOCKS 64
+#define N_SLOTS 8192
+/*
+ * A handle's 64 bits: this process's random tag (16), the length of the text
+ * it was opened with (16; HANDLE_LEN_LONG for 65535 bytes or more), a counter
+ * (32). The length is what a process taking a handle over can know of the text
+ * its reader already has: a read at or past it is that text's end (EOF), not
+ * the tail of a new, longer text glued to the old one.
+ */
+#define HANDLE_LEN_SHIFT 32
+#define HANDLE_LEN_LONG	 0xffffu
+#define HANDLE_TAG_SHIFT 48
+#define N_SLOT_LOCKS	 64
 struct slot {
 	uint64_t id;
 	struct handle *h;
@@ -445,7 +455,9 @@ static void reply_open(struct session_ctx *ctx, fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	raise_size(ctx, ino, snap);
-	uint64_t id = ctx->id_base | (atomic_fetch_add(&ctx->next_id, 1) & ((1ull << 40) - 1));
+	uint64_t len = snap->len < HANDLE_LEN_LONG ? snap->len : HANDLE_LEN_LONG;
+	uint64_t id = ctx->id_base | len << HANDLE_LEN_SHIFT |
+		      (atomic_fetch_add(&ctx->next_id, 1) & ((1ull << HANDLE_LEN_SHIFT) - 1));
 	handle_put(ctx, id, h);
 	fi->fh = id;
 	fi->direct_io = 1;
@@ -602,6 +614,12 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		const struct node *n = node_get(ino);
 		if (!n || n->file == NO_FILE) {
 			fuse_reply_err(req, n ? EISDIR : ENOENT);
+			return;
+		}
+		uint64_t had = fi->fh >> HANDLE_LEN_SHIFT & HANDLE_LEN_LONG;
+		if (off > 0 && had != HANDLE_LEN_LONG && (uint64_t)off >= had) {
+			/* Its reader has the whole text it opened: the end. */
+			fuse_reply_buf(req, NULL, 0);
 			return;
 		}
 		h = handle_new((enum fsd_file)n->file, NULL);
@@ -926,8 +944,9 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 	uint64_t rnd = 0;
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		rnd = hutch_now_ns() ^ (uint64_t)getpid() << 32;
-	ctx.id_base = rnd & ~((1ull << 40) - 1);
-	ctx.next_id = 1;
+	ctx.id_base = rnd & ~((1ull << HANDLE_TAG_SHIFT) - 1);
+	ctx.next_id = rnd & ((1ull << HANDLE_LEN_SHIFT) -
+			     1); /* a new worker's counter starts elsewhere too */
 
 	char *argv[] = {(char *)"hutch-fsd", (char *)"-d", NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(opts->debug ? 2 : 1, argv);
