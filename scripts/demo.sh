@@ -31,7 +31,13 @@ cleanup() {
 	[ -n "$load_pid" ] && kill -KILL "$load_pid" 2>/dev/null && wait "$load_pid" 2>/dev/null
 	for d in "${cg_dirs[@]}"; do rmdir "$d" 2>/dev/null; done
 	[ -n "$col_pid" ] && kill -TERM "$col_pid" 2>/dev/null && wait "$col_pid" 2>/dev/null
-	[ -n "$fsd_pid" ] && kill -TERM "$fsd_pid" 2>/dev/null && wait "$fsd_pid" 2>/dev/null
+	if [ -n "$fsd_pid" ] && kill -TERM "$fsd_pid" 2>/dev/null; then
+		wait "$fsd_pid" 2>/dev/null
+		# A stopped hutch-fsd leaves a read-only guard on its mount point (so no
+		# runtime makes directories there); the demo started it, so it goes too.
+		awk -v d="$fsd_dir" '$5 == d && / - tmpfs hutch-fsd-stopped / { found = 1 } END { exit !found }' \
+			/proc/self/mountinfo && umount "$fsd_dir"
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
