@@ -105,9 +105,10 @@ int fsd_mountpoint_prepare(const char *mp, bool is_default, char *real, size_t s
 			log_error("mount point %s: not a directory", mp);
 			return -ENOTDIR;
 		}
-		if (!realpath(mp, real) || strlen(real) >= size) {
-			log_error("mount point %s: %s", mp, strerror(errno));
-			return -errno;
+		int e = !realpath(mp, real) ? errno : strlen(real) >= size ? ENAMETOOLONG : 0;
+		if (e) {
+			log_error("mount point %s: %s", mp, strerror(e));
+			return -e;
 		}
 		char type[64], source[256];
 		int r = mounted_at(real, type, sizeof(type), source, sizeof(source));

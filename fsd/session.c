@@ -74,20 +74,26 @@ static const struct node nodes[] = {
 
 static fuse_ino_t node_ino[N_NODES];
 
-/* FNV-1a of the path from the root ("/proc/pressure/cpu"); 1 is the root's alone. */
+uint64_t fsd_path_ino(const char *path)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (const char *p = path; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h > FUSE_ROOT_ID ? h : h + 2;
+}
+
+/* Node i's id: fsd_path_ino of its path from the root ("/proc/pressure/cpu"). */
 static fuse_ino_t path_ino(size_t i)
 {
 	const char *parts[8];
 	size_t n = 0;
 	for (size_t j = i; j != INO_ROOT && n < ARRAY_SIZE(parts); j = nodes[j].parent)
 		parts[n++] = nodes[j].name;
-	uint64_t h = 14695981039346656037ull;
-	while (n--) {
-		h = (h ^ '/') * 1099511628211ull;
-		for (const char *p = parts[n]; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	}
-	return h > FUSE_ROOT_ID ? h : h + 2;
+	char path[256];
+	size_t len = 0;
+	while (n--)
+		len += (size_t)snprintf(path + len, sizeof(path) - len, "/%s", parts[n]);
+	return fsd_path_ino(path);
 }
 
 static void nodes_init(void)
@@ -945,8 +951,8 @@ int fsd_session_run(const struct fsd_session_options *opts, struct fsd_state *st
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		rnd = hutch_now_ns() ^ (uint64_t)getpid() << 32;
 	ctx.id_base = rnd & ~((1ull << HANDLE_TAG_SHIFT) - 1);
-	ctx.next_id = rnd & ((1ull << HANDLE_LEN_SHIFT) -
-			     1); /* a new worker's counter starts elsewhere too */
+	/* A new worker's counter starts elsewhere too. */
+	ctx.next_id = rnd & ((1ull << HANDLE_LEN_SHIFT) - 1);
 
 	char *argv[] = {(char *)"hutch-fsd", (char *)"-d", NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(opts->debug ? 2 : 1, argv);

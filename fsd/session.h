@@ -61,6 +61,12 @@ int fsd_session_attach(struct fuse_session *se, int fuse_fd, const void *init, s
  */
 void fsd_session_answer(struct fuse_session *se, int stop_fd, atomic_bool *draining);
 
+/*
+ * A node's id: FNV-1a of its path in the mount ("/proc/pressure/cpu"), so
+ * every worker and version agrees on it; 1 is the root's alone.
+ */
+uint64_t fsd_path_ino(const char *path);
+
 /* Appends a directory entry (name, inode, type) to a READDIR answer being built. */
 void fsd_dir_add(struct fuse_req *req, struct fsd_buf *b, const char *name, uint64_t ino,
 		 mode_t mode);

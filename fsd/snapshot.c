@@ -97,6 +97,11 @@ static int host_open(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
 	return 0;
 }
 
+int fsd_state_host_text(struct fsd_state *s, enum fsd_file file, struct fsd_snap **ret_snap)
+{
+	return host_open(s, file, s->o.cache_ns, ret_snap);
+}
+
 static int host_online(struct fsd_state *s, uint64_t max_age, struct hutch_cpuset *ret,
 		       uint64_t *ret_born)
 {

@@ -57,6 +57,9 @@ int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64
 int fsd_state_open_cached(struct fsd_state *s, pid_t reader, enum fsd_file file,
 			  uint64_t max_age_ns, struct fsd_snap **ret_snap);
 
+/* The host's own text of file (a reference), read at most once per cache interval whoever asks. */
+int fsd_state_host_text(struct fsd_state *s, enum fsd_file file, struct fsd_snap **ret_snap);
+
 /* Counters for the log and tests. */
 struct fsd_state_counters {
 	uint64_t containers, lookups, resolves, renders, host_reads;

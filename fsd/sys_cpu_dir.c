@@ -47,15 +47,12 @@ static struct {
 	struct timespec started;
 } cd;
 
-uint64_t fsd_cpu_dir_path_ino(const char *rel)
+/* The id of an entry, rel below the directory: the session's, from its path in the mount. */
+static uint64_t cpu_dir_ino(const char *rel)
 {
-	/* session.c's path_ino: FNV-1a over "/" NAME for each part from the root. */
-	uint64_t h = 14695981039346656037ull;
 	char full[PATH_MAX];
 	snprintf(full, sizeof(full), "/sys/devices/system/cpu%s%s", rel[0] ? "/" : "", rel);
-	for (const char *p = full; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	return h > FUSE_ROOT_ID ? h : h + 2;
+	return fsd_path_ino(full);
 }
 
 static int add_node(const char *path, const char *rel, size_t parent, const struct stat *st)
@@ -76,7 +73,7 @@ static int add_node(const char *path, const char *rel, size_t parent, const stru
 	const char *slash = strrchr(p, '/');
 	struct cd_node *node = &cd.nodes[cd.n];
 	*node = (struct cd_node){
-		.ino = fsd_cpu_dir_path_ino(rel),
+		.ino = cpu_dir_ino(rel),
 		.path = p,
 		.name = slash ? slash + 1 : p,
 		.mode = (st->st_mode & S_IFMT) | (st->st_mode & 0555),
@@ -208,12 +205,13 @@ static int reader_online(fuse_req_t req, struct fsd_state *s, char *buf, size_t 
 	memcpy(buf, snap->data, n);
 	buf[n] = '\0';
 	fsd_snap_unref(snap);
-	_cleanup_free_ char *host = NULL;
-	size_t len;
-	if (hutch_read_file(HOST_DIR "/online", 4096, &host, &len) < 0)
+	/* The host's list, read at most once per cache interval for every reader. */
+	if (fsd_state_host_text(s, FSD_CPU_ONLINE, &snap) < 0)
 		return 1;
-	host[strcspn(host, "\n")] = '\0';
-	return strcmp(host, buf) != 0;
+	size_t hn = strcspn(snap->data, "\n");
+	int own = hn != n || memcmp(snap->data, buf, n) != 0;
+	fsd_snap_unref(snap);
+	return own;
 }
 
 static void node_stat(const struct cd_node *n, struct stat *st)

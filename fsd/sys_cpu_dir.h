@@ -27,9 +27,6 @@ struct fsd_buf;
 int fsd_cpu_dir_init(const char *host_dir);
 void fsd_cpu_dir_free(void);
 
-/* The node id of "/sys/devices/system/cpu/REL" (the session's hash of a path). */
-uint64_t fsd_cpu_dir_path_ino(const char *rel);
-
 bool fsd_cpu_dir_lookup(struct fuse_req *req, struct fsd_state *s, uint64_t parent,
 			const char *name);
 bool fsd_cpu_dir_getattr(struct fuse_req *req, uint64_t ino);
