@@ -218,7 +218,6 @@ static int write_id_maps(pid_t pid, const struct oci_config *cfg, struct hutch_e
 	return 0;
 }
 
-/* The record's directory, the bundle read and kept, and the exec fifo. */
 /*
  * Whether the process can become hutch-init (runc_child.c's exec_init) as
  * it is, to wait for start there: in a pid namespace of its own (no other
@@ -238,6 +237,7 @@ static bool init_fits(const struct oci_config *cfg, const struct create_opts *o)
 		       !(s->listener_path && s->listener_path[0])));
 }
 
+/* The record's directory, the bundle read and kept, and the exec fifo. */
 static int create_record(struct create *c, const struct create_opts *o, struct hutch_error *err)
 {
 	const struct oci_config *cfg = &c->cfg;
