@@ -871,16 +871,26 @@ int fsd_supervise(const struct fsd_supervisor_options *o)
 			if (s.retiring > 0)
 				kill(s.retiring, SIGKILL);
 		}
+		/*
+		 * Not the FUSE fd: a poll of it sleeps on the connection's request
+		 * queue, and every request would wake us. The connection's end is
+		 * looked at after each wakeup instead (a worker exits on it, the
+		 * timeout bounds the rest).
+		 */
 		struct pollfd p[5 + FSD_AGENT_MAX_PENDING] = {
 			{.fd = s.sfd, .events = POLLIN},
 			{.fd = s.ctl, .events = POLLIN},
 			{.fd = s.ready_rd, .events = POLLIN},
-			{.fd = s.fuse_fd, .events = 0}, /* POLLERR: the connection was aborted */
+			{.fd = -1},
 		};
 		size_t n_agent = fsd_agent_keep_pollfds(&s.keep, p + 4);
 		if (poll(p, 4 + n_agent, 200) < 0 && errno != EINTR)
 			break;
 		fsd_agent_keep_events(&s.keep, p + 4, n_agent);
+		/* POLLERR: the connection was aborted (or unmounted). */
+		p[3] = (struct pollfd){.fd = s.fuse_fd, .events = 0};
+		if (poll(&p[3], 1, 0) < 0)
+			p[3].revents = 0;
 		if (p[0].revents) {
 			struct signalfd_siginfo si;
 			while (read(s.sfd, &si, sizeof(si)) == sizeof(si))
