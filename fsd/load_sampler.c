@@ -36,7 +36,7 @@ static void seed_load(struct fsd_state *s, struct ctr *c)
 	if (elapsed < 1)
 		return;
 	struct cgroup_stats st = {0};
-	int r = cgroup_read_stats(c->cg, CGROUP_STATS_CPU, &st);
+	int r = cgroup_read_stats(c->cg, CGROUP_STATS_CPU | CGROUP_STATS_NO_EVENTS, &st);
 	cgroup_release_dirs(c->cg);
 	if (r == 0 && hutch_known(st.cpu_usage_ns)) {
 		double avg = (double)st.cpu_usage_ns / 1e9 / elapsed;

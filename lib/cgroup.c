@@ -470,7 +470,7 @@ int cgroup_read_file(struct cgroup *cg, int slot, const struct cgroup_file_def *
 		if (!cg->buf)
 			return -ENOMEM;
 	}
-	ssize_t n = hutch_pread_grow(cg->fds[slot], &cg->buf, &cg->buf_cap, 4 * 1024 * 1024, 4);
+	ssize_t n = hutch_pread_whole(cg->fds[slot], &cg->buf, &cg->buf_cap, 4 * 1024 * 1024, 4);
 	if (n == -EFBIG || n == -ENOMEM)
 		return (int)n;
 	if (n == -ENODEV || n == -ENOENT)

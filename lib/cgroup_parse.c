@@ -94,20 +94,19 @@ int cgroup_parse_keyed(const char *buf, size_t len, const char *const *keys, siz
 	while (next_line(&it, line, sizeof(line))) {
 		char *s = line;
 		char *key = next_token(&s);
-		char *val = next_token(&s);
-		if (!key || !val || next_token(&s))
+		if (!key)
 			continue;
+		/* The key first: most lines of memory.stat are not asked for. */
+		size_t i = 0;
+		while (i < n && (keys[i][0] != key[0] || strcmp(keys[i], key) != 0))
+			i++;
+		char *val = i < n ? next_token(&s) : NULL;
 		uint64_t v;
-		if (!parse_u64_token(val, &v))
+		if (!val || next_token(&s) || !parse_u64_token(val, &v))
 			continue;
-		for (size_t i = 0; i < n; i++) {
-			if (strcmp(keys[i], key) == 0) {
-				if (ret_values[i] == HUTCH_UNKNOWN)
-					found++;
-				ret_values[i] = v;
-				break;
-			}
-		}
+		if (ret_values[i] == HUTCH_UNKNOWN)
+			found++;
+		ret_values[i] = v;
 	}
 	return found;
 }

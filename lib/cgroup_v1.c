@@ -82,11 +82,13 @@ static const struct cgroup_file_def files[V1_FILE_COUNT] = {
 	[V1_PSI_IO] = {CGROUP_FILE_UNIFIED, "io.pressure"},
 };
 
-static int v1_read_memory(struct cgroup *cg, struct cgroup_stats *st)
+static int v1_read_memory(struct cgroup *cg, struct cgroup_stats *st, bool events)
 {
 	READ_U64(V1_MEM_USAGE, &st->memory_usage_bytes);
-	READ_U64(V1_MEM_MAX_USAGE, &st->memory_max_usage_bytes);
-	READ_U64(V1_MEM_FAILCNT, &st->memory_failcnt);
+	if (events) {
+		READ_U64(V1_MEM_MAX_USAGE, &st->memory_max_usage_bytes);
+		READ_U64(V1_MEM_FAILCNT, &st->memory_failcnt);
+	}
 	READ_U64(V1_MEM_KMEM_USAGE, &st->memory_kernel_bytes);
 
 	/* The total_* lines count the whole subtree, as a container's usage does. */
@@ -99,6 +101,8 @@ static int v1_read_memory(struct cgroup *cg, struct cgroup_stats *st)
 		st->swap_usage_bytes =
 			memsw > st->memory_usage_bytes ? memsw - st->memory_usage_bytes : 0;
 	/* else memory.stat's total_swap, read above */
+	if (!events)
+		return 0;
 
 	static const char *const oom_keys[] = {"oom_kill", "under_oom"};
 	uint64_t oom[2];
@@ -130,7 +134,7 @@ static int v1_read_memory_spec(struct cgroup *cg, struct cgroup_stats *st, bool 
 	return 0;
 }
 
-static int v1_read_cpu(struct cgroup *cg, struct cgroup_stats *st)
+static int v1_read_cpu(struct cgroup *cg, struct cgroup_stats *st, bool events)
 {
 	READ_U64(V1_CPUACCT_USAGE, &st->cpu_usage_ns);
 
@@ -160,6 +164,8 @@ static int v1_read_cpu(struct cgroup *cg, struct cgroup_stats *st)
 		st->cpu_user_ns = ticks[0] * ns_per_tick;
 	if (hutch_known(ticks[1]))
 		st->cpu_system_ns = ticks[1] * ns_per_tick;
+	if (!events)
+		return 0;
 
 	static const char *const tkeys[] = {"nr_periods", "nr_throttled", "throttled_time"};
 	uint64_t t[3];
@@ -239,10 +245,11 @@ static int v1_read_blkio(struct cgroup *cg, struct cgroup_stats *st)
 
 static int v1_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *st)
 {
+	bool events = !(mask & CGROUP_STATS_NO_EVENTS);
 	if (mask & CGROUP_STATS_MEMORY)
-		TRY(v1_read_memory(cg, st));
+		TRY(v1_read_memory(cg, st, events));
 	if (mask & CGROUP_STATS_CPU)
-		TRY(v1_read_cpu(cg, st));
+		TRY(v1_read_cpu(cg, st, events));
 	if (mask & CGROUP_STATS_SPEC) {
 		bool effective = !(mask & CGROUP_STATS_NO_EFFECTIVE);
 		TRY(v1_read_memory_spec(cg, st, effective));

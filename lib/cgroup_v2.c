@@ -70,14 +70,17 @@ static uint64_t mul_known(uint64_t v, uint64_t k)
 	return hutch_known(v) ? v * k : HUTCH_UNKNOWN;
 }
 
-static int v2_read_memory(struct cgroup *cg, struct cgroup_stats *st)
+static int v2_read_memory(struct cgroup *cg, struct cgroup_stats *st, bool events)
 {
 	READ_U64(V2_MEM_CURRENT, &st->memory_usage_bytes);
-	READ_U64(V2_MEM_PEAK, &st->memory_max_usage_bytes);
+	if (events)
+		READ_U64(V2_MEM_PEAK, &st->memory_max_usage_bytes);
 	READ_U64(V2_SWAP_CURRENT, &st->swap_usage_bytes);
 
 	/* v2's memory.stat is hierarchical already. */
 	TRY(cgroup_read_memory_stat(cg, V2_MEM_STAT, &files[V2_MEM_STAT], false, st));
+	if (!events)
+		return 0;
 
 	/* "max" counts the times usage hit memory.max: v1's failcnt. */
 	static const char *const ekeys[] = {"max", "oom", "oom_kill"};
@@ -146,7 +149,7 @@ static int v2_read_spec(struct cgroup *cg, struct cgroup_stats *st, bool effecti
 static int v2_read_stats(struct cgroup *cg, unsigned mask, struct cgroup_stats *st)
 {
 	if (mask & CGROUP_STATS_MEMORY)
-		TRY(v2_read_memory(cg, st));
+		TRY(v2_read_memory(cg, st, !(mask & CGROUP_STATS_NO_EVENTS)));
 	if (mask & CGROUP_STATS_CPU)
 		TRY(v2_read_cpu(cg, st));
 	if (mask & CGROUP_STATS_SPEC)

@@ -171,6 +171,30 @@ ssize_t hutch_pread_grow(int fd, char **buf, size_t *cap, size_t max, unsigned g
 	}
 }
 
+ssize_t hutch_pread_whole(int fd, char **buf, size_t *cap, size_t max, unsigned grow)
+{
+	if (*cap == 0)
+		return -EINVAL;
+	for (;;) {
+		ssize_t n = pread(fd, *buf, *cap - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if ((size_t)n < *cap - 1) {
+			(*buf)[n] = '\0';
+			return n;
+		}
+		if (*cap >= max)
+			return -EFBIG;
+		char *nb = realloc(*buf, *cap * grow);
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap *= grow;
+	}
+}
+
 int hutch_write_file_at(int dirfd, const char *path, const char *value)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);

@@ -182,6 +182,12 @@ enum {
 	/* With SPEC: leave the effective limits unknown, saving the walk over the
 	 * ancestors' files (the collector exports the cgroup's own limits only). */
 	CGROUP_STATS_NO_EFFECTIVE = 1u << 7,
+	/* With MEMORY or CPU: leave the counters of events and peaks unknown
+	 * (failcnt, max usage, OOM events, CFS throttling), saving the files that
+	 * hold only those (v1 memory.max_usage_in_bytes, memory.failcnt,
+	 * memory.oom_control, cpu.stat; v2 memory.peak, memory.events): for a
+	 * reader that shows none of them (hutch-fsd's files). */
+	CGROUP_STATS_NO_EVENTS = 1u << 8,
 };
 
 void cgroup_stats_init(struct cgroup_stats *st); /* everything HUTCH_UNKNOWN */
@@ -238,7 +244,8 @@ int cgroup_id(const struct cgroup *cg, enum cgroup_controller c, uint64_t *ret_i
 
 /*
  * Reads stats. Files are opened once per handle and re-read with pread, so
- * a long-lived handle (the collector's) costs one pread per file per call.
+ * a long-lived handle (the collector's) costs one pread per file per call
+ * (hutch_pread_whole: no second one to find the end).
  * A cgroup that vanished returns -ENOENT; a missing file leaves its fields
  * HUTCH_UNKNOWN. *ret must have been initialised (cgroup_stats_init); the
  * fields of the groups in mask are reset first, so one struct can be reused.

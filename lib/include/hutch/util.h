@@ -109,6 +109,15 @@ ssize_t hutch_pread_all(int fd, char *buf, size_t cap);
 /* The same into a malloc'd *buf of *cap bytes, made grow times larger while the file fills
  * it, up to max bytes (then -EFBIG); returns the length or a negative errno. */
 ssize_t hutch_pread_grow(int fd, char **buf, size_t *cap, size_t max, unsigned grow);
+/*
+ * The same for files whose every read from offset 0 gives all of the text
+ * that fits: regular files, and cgroup control files (kernfs shows each as
+ * one seq_file record, made whole before it is copied). One pread when the
+ * text leaves room in *buf, where hutch_pread_grow needs a second that
+ * returns 0. Not for files shown as many records (/proc/cpuinfo, cgroup.procs):
+ * their reads stop short at a record's end.
+ */
+ssize_t hutch_pread_whole(int fd, char **buf, size_t *cap, size_t max, unsigned grow);
 /* Writes a string to a file (e.g. a cgroup control file), all at once. */
 int hutch_write_file(const char *path, const char *value);
 int hutch_write_file_at(int dirfd, const char *path, const char *value);
