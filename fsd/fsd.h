@@ -47,7 +47,19 @@ struct fsd_buf {
 };
 void fsd_buf_append(struct fsd_buf *b, const char *s, size_t n);
 void fsd_buf_printf(struct fsd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* v in decimal, right-aligned in width columns ("%*llu" without printf's cost). */
+void fsd_buf_u64(struct fsd_buf *b, uint64_t v, unsigned width);
 void fsd_buf_free(struct fsd_buf *b);
+
+/*
+ * What proc/meminfo takes from the host's file: parsed once per read of it
+ * (fsd_meminfo_host) and shared by every container rendered meanwhile.
+ */
+struct fsd_host_meminfo {
+	int parsed; /* 0, or the parser's negative errno */
+	uint64_t total_bytes, swap_total_bytes, slab_bytes, sreclaimable_bytes;
+};
+void fsd_meminfo_host(const char *host, size_t len, struct fsd_host_meminfo *ret);
 
 /* Everything a renderer knows about the reader's container. */
 struct fsd_view {
@@ -83,6 +95,8 @@ struct fsd_view {
 	 */
 	uint64_t *idle_offset;
 	size_t n_cpu_floor;
+	/* The host's meminfo parsed (the text given must be the one parsed); NULL: the renderer parses it. */
+	const struct fsd_host_meminfo *host_meminfo;
 };
 void fsd_view_init(struct fsd_view *v, const struct cgroup_stats *st);
 

@@ -38,22 +38,56 @@ static void v1_slab(uint64_t kernel, uint64_t host_slab, uint64_t host_sr, uint6
 	*ret_su = kernel - sr;
 }
 
+void fsd_meminfo_host(const char *host, size_t len, struct fsd_host_meminfo *ret)
+{
+	*ret = (struct fsd_host_meminfo){.parsed = -ENOMEM};
+	struct procfs_meminfo *mi = malloc(sizeof(*mi));
+	if (!mi)
+		return;
+	ret->parsed = procfs_parse_meminfo(host, len, mi);
+	if (ret->parsed >= 0) {
+		ret->parsed = 0;
+		ret->total_bytes = mi->mem_total_bytes;
+		ret->swap_total_bytes = mi->swap_total_bytes;
+		ret->slab_bytes = mi->slab_bytes;
+		ret->sreclaimable_bytes = mi->sreclaimable_bytes;
+	}
+	free(mi);
+}
+
 struct override {
 	const char *key;
+	size_t klen;
 	uint64_t bytes;
 };
 
+/* The kernel's layout: "Key:" padded to 16 columns, kB in 8. */
+static void put_override(struct fsd_buf *out, const struct override *o)
+{
+	char key[40];
+	size_t n = o->klen < sizeof(key) - 2 ? o->klen : sizeof(key) - 2;
+	memcpy(key, o->key, n);
+	key[n++] = ':';
+	while (n < 15)
+		key[n++] = ' ';
+	key[n++] = ' ';
+	fsd_buf_append(out, key, n);
+	fsd_buf_u64(out, o->bytes / 1024, 8);
+	fsd_buf_append(out, " kB\n", 4);
+}
+
 int fsd_render_meminfo(const char *host, size_t len, const struct fsd_view *v, struct fsd_buf *out)
 {
-	struct procfs_meminfo *mi = malloc(sizeof(*mi));
-	if (!mi)
-		return -ENOMEM;
-	int r = procfs_parse_meminfo(host, len, mi);
-	uint64_t host_total = mi->mem_total_bytes, host_swap = mi->swap_total_bytes;
-	uint64_t host_slab = mi->slab_bytes, host_sr = mi->sreclaimable_bytes;
-	free(mi);
-	if (r < 0)
-		return r;
+	struct fsd_host_meminfo own;
+	const struct fsd_host_meminfo *hm = v->host_meminfo;
+	if (!hm) {
+		fsd_meminfo_host(host, len, &own);
+		hm = &own;
+	}
+	if (hm->parsed < 0)
+		return hm->parsed;
+	uint64_t host_total = hm->total_bytes, host_swap = hm->swap_total_bytes;
+	uint64_t host_slab = hm->slab_bytes, host_sr = hm->sreclaimable_bytes;
 	const struct cgroup_stats *st = v->st;
 	/* Without the memory controller's numbers the host's file is the truth. */
 	if (!hutch_known(host_total) || !hutch_known(st->memory_usage_bytes)) {
@@ -77,29 +111,34 @@ int fsd_render_meminfo(const char *host, size_t len, const struct fsd_view *v, s
 	uint64_t swap_total, swap_used;
 	fsd_swap(st, host_swap, &swap_total, &swap_used);
 
+#define O(k, v)                     \
+	{                           \
+		k, sizeof(k) - 1, v \
+	}
 	const struct override ov[] = {
-		{"MemTotal", total},
-		{"MemFree", free_b},
-		{"MemAvailable", avail},
-		{"Buffers", 0},
-		{"Cached", minu(or0(st->memory_cache_bytes), usage)},
-		{"SwapCached", 0},
-		{"Active", aa + af},
-		{"Inactive", ia + inf},
-		{"Active(anon)", aa},
-		{"Inactive(anon)", ia},
-		{"Active(file)", af},
-		{"Inactive(file)", inf},
-		{"SwapTotal", swap_total},
-		{"SwapFree", swap_total - swap_used},
-		{"AnonPages", minu(or0(st->memory_rss_bytes), usage)},
-		{"Mapped", minu(or0(st->memory_mapped_file_bytes), usage)},
-		{"Shmem", minu(or0(st->memory_shmem_bytes), usage)},
+		O("MemTotal", total),
+		O("MemFree", free_b),
+		O("MemAvailable", avail),
+		O("Buffers", 0),
+		O("Cached", minu(or0(st->memory_cache_bytes), usage)),
+		O("SwapCached", 0),
+		O("Active", aa + af),
+		O("Inactive", ia + inf),
+		O("Active(anon)", aa),
+		O("Inactive(anon)", ia),
+		O("Active(file)", af),
+		O("Inactive(file)", inf),
+		O("SwapTotal", swap_total),
+		O("SwapFree", swap_total - swap_used),
+		O("AnonPages", minu(or0(st->memory_rss_bytes), usage)),
+		O("Mapped", minu(or0(st->memory_mapped_file_bytes), usage)),
+		O("Shmem", minu(or0(st->memory_shmem_bytes), usage)),
 		/* v2's slab lines; v1's estimate (v1_slab). */
-		{"Slab", minu(sr + su, usage)},
-		{"SReclaimable", minu(sr, usage)},
-		{"SUnreclaim", minu(su, usage)},
-		{"KReclaimable", minu(sr, usage)},
+		O("Slab", minu(sr + su, usage)),
+		O("SReclaimable", minu(sr, usage)),
+		O("SUnreclaim", minu(su, usage)),
+		O("KReclaimable", minu(sr, usage)),
+#undef O
 	};
 
 	size_t pos = 0;
@@ -111,18 +150,13 @@ int fsd_render_meminfo(const char *host, size_t len, const struct fsd_view *v, s
 		if (colon) {
 			size_t klen = (size_t)(colon - line);
 			for (size_t i = 0; i < ARRAY_SIZE(ov); i++)
-				if (strlen(ov[i].key) == klen &&
-				    memcmp(ov[i].key, line, klen) == 0) {
+				if (ov[i].klen == klen && memcmp(ov[i].key, line, klen) == 0) {
 					o = &ov[i];
 					break;
 				}
 		}
 		if (o) {
-			/* The kernel's layout: "Key:" padded to 16 columns, kB in 8. */
-			char key[40];
-			snprintf(key, sizeof(key), "%s:", o->key);
-			fsd_buf_printf(out, "%-15s %8llu kB\n", key,
-				       (unsigned long long)(o->bytes / 1024));
+			put_override(out, o);
 		} else {
 			fsd_buf_append(out, line, n);
 			fsd_buf_append(out, "\n", 1);

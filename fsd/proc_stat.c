@@ -32,9 +32,11 @@ static uint64_t line_total(const struct procfs_cpu_line *l)
 
 static void print_cpu(struct fsd_buf *out, const char *name, const uint64_t *t)
 {
-	fsd_buf_printf(out, "%s", name);
-	for (int i = 0; i < PROCFS_CPU_TIME_COUNT; i++)
-		fsd_buf_printf(out, " %llu", (unsigned long long)t[i]);
+	fsd_buf_append(out, name, strlen(name));
+	for (int i = 0; i < PROCFS_CPU_TIME_COUNT; i++) {
+		fsd_buf_append(out, " ", 1);
+		fsd_buf_u64(out, t[i], 0);
+	}
 	fsd_buf_append(out, "\n", 1);
 }
 

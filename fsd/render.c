@@ -75,6 +75,23 @@ void fsd_buf_printf(struct fsd_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+void fsd_buf_u64(struct fsd_buf *b, uint64_t v, unsigned width)
+{
+	char digits[24], out[64];
+	size_t n = 0, k = 0;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (width > sizeof(out) - sizeof(digits))
+		width = sizeof(out) - sizeof(digits);
+	while (k + n < width)
+		out[k++] = ' ';
+	while (n)
+		out[k++] = digits[--n];
+	fsd_buf_append(b, out, k);
+}
+
 void fsd_buf_free(struct fsd_buf *b)
 {
 	free(b->data);

@@ -50,15 +50,21 @@ static int read_host(const char *path, char **ret, size_t *ret_len)
 	return hutch_read_file(path, 4 << 20, ret, ret_len);
 }
 
-/* The cached host file when younger than max_age (referenced), else NULL. */
+/*
+ * The cached host file when younger than max_age (referenced), else NULL;
+ * with ret_mi (meminfo) its parsed lines.
+ */
 static struct fsd_snap *host_hit(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
-				 uint64_t now)
+				 uint64_t now, struct fsd_host_meminfo *ret_mi)
 {
 	struct host_file *h = &s->host[file];
 	struct fsd_snap *snap = NULL;
 	pthread_mutex_lock(&s->host_lock);
-	if (h->snap && now - h->at < max_age)
+	if (h->snap && now - h->at < max_age) {
 		snap = snap_ref(h->snap);
+		if (ret_mi)
+			*ret_mi = h->meminfo;
+	}
 	pthread_mutex_unlock(&s->host_lock);
 	return snap;
 }
@@ -66,13 +72,14 @@ static struct fsd_snap *host_hit(struct fsd_state *s, enum fsd_file file, uint64
 /*
  * The host's own file, read at most once per max_age whoever asks: host
  * readers, and every container's render (one read of /proc/stat or
- * /proc/cpuinfo serves all containers rendered within max_age).
+ * /proc/cpuinfo serves all containers rendered within max_age). With ret_mi
+ * (meminfo), the text parsed: once per read, not once per render.
  */
-static int host_open(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
-		     struct fsd_snap **ret)
+static int host_open_parsed(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
+			    struct fsd_snap **ret, struct fsd_host_meminfo *ret_mi)
 {
 	uint64_t now = hutch_now_ns();
-	struct fsd_snap *snap = host_hit(s, file, max_age, now);
+	struct fsd_snap *snap = host_hit(s, file, max_age, now, ret_mi);
 	if (snap) {
 		*ret = snap;
 		return 0;
@@ -87,14 +94,26 @@ static int host_open(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
 	if (!snap)
 		return -ENOMEM;
 	snap->born_ns = now;
+	struct fsd_host_meminfo mi = {0};
+	if (file == FSD_MEMINFO)
+		fsd_meminfo_host(snap->data, snap->len, &mi);
 	struct host_file *h = &s->host[file];
 	pthread_mutex_lock(&s->host_lock);
 	fsd_snap_unref(h->snap);
 	h->snap = snap_ref(snap);
 	h->at = now;
+	h->meminfo = mi;
 	pthread_mutex_unlock(&s->host_lock);
+	if (ret_mi)
+		*ret_mi = mi;
 	*ret = snap;
 	return 0;
+}
+
+static int host_open(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
+		     struct fsd_snap **ret)
+{
+	return host_open_parsed(s, file, max_age, ret, NULL);
 }
 
 int fsd_state_host_text(struct fsd_state *s, enum fsd_file file, struct fsd_snap **ret_snap)
@@ -151,7 +170,8 @@ static int ctr_read_stats(struct ctr *c, enum fsd_file file, uint64_t max_age, u
 	if (!c->spec_at || now - c->spec_at >= SPEC_NS)
 		mask |= CGROUP_STATS_SPEC | CGROUP_STATS_CPUSET;
 	if (mask) {
-		int r = cgroup_read_stats(c->cg, mask, &c->stats);
+		/* No file shows failcnt, peaks, OOM events or throttling. */
+		int r = cgroup_read_stats(c->cg, mask | CGROUP_STATS_NO_EVENTS, &c->stats);
 		cgroup_release_dirs(c->cg);
 		if (r < 0)
 			return r == -ENOENT ? -ESTALE : r; /* the cgroup is gone */
@@ -224,11 +244,15 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, ui
 		v.load15 = c->load.load15;
 	}
 	struct fsd_snap *host = NULL;
+	struct fsd_host_meminfo host_mi;
 	if (file != FSD_PSI_CPU && file != FSD_PSI_MEMORY && file != FSD_PSI_IO &&
 	    file != FSD_CPU_ONLINE) {
-		r = host_open(s, file, host_age, &host);
+		r = host_open_parsed(s, file, host_age, &host,
+				     file == FSD_MEMINFO ? &host_mi : NULL);
 		if (r < 0)
 			return r;
+		if (file == FSD_MEMINFO)
+			v.host_meminfo = &host_mi;
 		if (host->born_ns < born)
 			born = host->born_ns;
 	}
@@ -324,7 +348,7 @@ int fsd_state_open(struct fsd_state *s, pid_t reader, enum fsd_file file, uint64
 static int host_cached(struct fsd_state *s, enum fsd_file file, uint64_t max_age,
 		       struct fsd_snap **ret)
 {
-	struct fsd_snap *snap = host_hit(s, file, max_age, hutch_now_ns());
+	struct fsd_snap *snap = host_hit(s, file, max_age, hutch_now_ns(), NULL);
 	if (snap)
 		*ret = snap;
 	return snap != NULL;

@@ -75,6 +75,7 @@ struct ctr {
 struct host_file {
 	struct fsd_snap *snap;
 	uint64_t at;
+	struct fsd_host_meminfo meminfo; /* FSD_MEMINFO's: snap parsed */
 };
 
 struct fsd_state {
