@@ -137,9 +137,30 @@ static void test_meminfo_hybrid(void **state)
 	assert_non_null(hp);
 	assert_non_null(strstr(t, "HugePages_Total:"));
 	assert_memory_equal(strstr(t, "HugePages_Total:"), hp, strcspn(hp, "\n") + 1);
+	/* The host's file parsed before (once for every container rendered): the same text. */
+	struct fsd_host_meminfo mi;
+	fsd_meminfo_host(host, hl, &mi);
+	assert_int_equal(mi.parsed, 0);
+	f.v.host_meminfo = &mi;
+	struct fsd_buf out = {0};
+	assert_int_equal(fsd_render(FSD_MEMINFO, host, hl, &f.v, &out), 0);
+	assert_string_equal(out.data, t);
+	fsd_buf_free(&out);
 	free(host);
 	free(t);
 	fixture_close(&f);
+}
+
+/* fsd_buf_u64: printf's "%*llu". */
+static void test_buf_u64(void **state)
+{
+	struct fsd_buf b = {0};
+	fsd_buf_u64(&b, 0, 0);
+	fsd_buf_u64(&b, 42, 8);
+	fsd_buf_u64(&b, 123456789, 3);
+	fsd_buf_u64(&b, UINT64_MAX, 0);
+	assert_string_equal(b.data, "0      4212345678918446744073709551615");
+	fsd_buf_free(&b);
 }
 
 static void test_meminfo_v2_swap(void **state)
@@ -603,6 +624,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_meminfo_hybrid),
+		cmocka_unit_test(test_buf_u64),
 		cmocka_unit_test(test_meminfo_v2_swap),
 		cmocka_unit_test(test_meminfo_limits),
 		cmocka_unit_test(test_visible_cpus),

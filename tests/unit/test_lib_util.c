@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -355,10 +356,41 @@ static void test_grow(void **state)
 	free(v);
 }
 
+/* hutch_pread_whole: the whole file from offset 0, the buffer grown while the text fills it. */
+static void test_pread_whole(void **state)
+{
+	char path[] = "/tmp/hutch-test-pread-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	char text[100];
+	memset(text, 'x', sizeof(text));
+	assert_int_equal(write(fd, text, sizeof(text)), sizeof(text));
+	size_t cap = 16;
+	char *buf = malloc(cap);
+	assert_int_equal(hutch_pread_whole(fd, &buf, &cap, 1024, 4), 100);
+	assert_int_equal(cap, 256);
+	assert_memory_equal(buf, text, 100);
+	assert_int_equal(buf[100], '\0');
+	/* Read again from 0, not from where the last read ended. */
+	assert_int_equal(hutch_pread_whole(fd, &buf, &cap, 1024, 4), 100);
+	/* Past max: -EFBIG. */
+	size_t small = 16;
+	char *sbuf = malloc(small);
+	assert_int_equal(hutch_pread_whole(fd, &sbuf, &small, 64, 2), -EFBIG);
+	free(sbuf);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(hutch_pread_whole(fd, &buf, &cap, 1024, 4), 0);
+	assert_int_equal(buf[0], '\0');
+	free(buf);
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_pread_whole),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_cpuset),
