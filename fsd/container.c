@@ -35,6 +35,7 @@ void ctr_free(struct ctr *c)
 	cgroup_stats_free(&c->stats);
 	for (int f = 0; f < FSD_FILE_COUNT; f++)
 		fsd_snap_unref(c->snaps[f]);
+	fsd_snap_unref(c->cpuinfo_host);
 	free(c->cgroup_text);
 	free(c->cpu_floor);
 	free(c->idle_offset);

@@ -45,9 +45,34 @@ static struct fsd_snap *snap_new(const char *data, size_t len)
 	return snap;
 }
 
-static int read_host(const char *path, char **ret, size_t *ret_len)
+/* The host's file now, from offset 0 of the fd kept for it (opened at the first read). */
+static int read_host(struct fsd_state *s, enum fsd_file file, char **ret, size_t *ret_len)
 {
-	return hutch_read_file(path, 4 << 20, ret, ret_len);
+	struct host_file *h = &s->host[file];
+	int fd = atomic_load(&h->fd);
+	if (fd < 0) {
+		fd = open(fsd_files[file].host_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return -errno;
+		int none = -1;
+		if (!atomic_compare_exchange_strong(&h->fd, &none, fd)) {
+			close(fd);
+			fd = none;
+		}
+	}
+	size_t cap = 8192;
+	char *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	/* To the end: /proc/cpuinfo and others show many records, a read stops at one's end. */
+	ssize_t n = hutch_pread_grow(fd, &buf, &cap, 4 << 20, 2);
+	if (n < 0) {
+		free(buf);
+		return (int)n;
+	}
+	*ret = buf;
+	*ret_len = (size_t)n;
+	return 0;
 }
 
 /*
@@ -85,8 +110,8 @@ static int host_open_parsed(struct fsd_state *s, enum fsd_file file, uint64_t ma
 		return 0;
 	}
 	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int r = read_host(fsd_files[file].host_path, &buf, &len);
+	size_t len = 0;
+	int r = read_host(s, file, &buf, &len);
 	if (r < 0)
 		return r;
 	atomic_fetch_add(&s->host_reads, 1);
@@ -190,6 +215,27 @@ static int ctr_read_stats(struct ctr *c, enum fsd_file file, uint64_t max_age, u
 	return 0;
 }
 
+static bool same_bytes(const struct fsd_snap *a, const struct fsd_snap *b)
+{
+	return a == b || (a && b && a->len == b->len && memcmp(a->data, b->data, a->len) == 0);
+}
+
+/*
+ * Whether c's proc/cpuinfo would render as the text it has (from the same
+ * host text for the same CPUs: on most hosts the host's file never changes);
+ * else it keeps what the next text is rendered from. Called with c->lock held.
+ */
+static bool cpuinfo_same(struct ctr *c, struct fsd_snap *host, const struct hutch_cpuset *visible)
+{
+	if (c->snaps[FSD_CPUINFO] && same_bytes(c->cpuinfo_host, host) &&
+	    memcmp(&c->cpuinfo_visible, visible, sizeof(*visible)) == 0)
+		return true;
+	fsd_snap_unref(c->cpuinfo_host);
+	c->cpuinfo_host = snap_ref(host);
+	c->cpuinfo_visible = *visible;
+	return false;
+}
+
 /* Renders file for c into a new snapshot, as old as the oldest number in it. Called with c->lock held. */
 static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, uint64_t max_age,
 		      struct fsd_snap **ret)
@@ -257,7 +303,11 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, ui
 			born = host->born_ns;
 	}
 	struct fsd_buf out = {0};
-	r = fsd_render(file, host ? host->data : NULL, host ? host->len : 0, &v, &out);
+	if (file == FSD_CPUINFO && cpuinfo_same(c, host, &v.visible)) {
+		fsd_buf_append(&out, c->snaps[file]->data, c->snaps[file]->len);
+		r = out.err;
+	} else
+		r = fsd_render(file, host ? host->data : NULL, host ? host->len : 0, &v, &out);
 	fsd_snap_unref(host);
 	if (r >= 0) {
 		*ret = snap_new(out.data, out.len);
@@ -265,6 +315,11 @@ static int ctr_render(struct fsd_state *s, struct ctr *c, enum fsd_file file, ui
 			r = -ENOMEM;
 		else
 			(*ret)->born_ns = born < online_born ? born : online_born;
+	}
+	if (file == FSD_CPUINFO && r < 0) {
+		/* snaps[] keeps the text before: not this host text's. */
+		fsd_snap_unref(c->cpuinfo_host);
+		c->cpuinfo_host = NULL;
 	}
 	fsd_buf_free(&out);
 	atomic_fetch_add(&s->renders, 1);

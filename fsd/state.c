@@ -54,6 +54,8 @@ int fsd_state_new(const struct fsd_state_options *opts, struct fsd_state **ret)
 		s->n_readers = 0;
 	for (size_t i = 0; i < s->n_readers; i++)
 		s->readers[i].pidfd = -1;
+	for (int f = 0; f < FSD_FILE_COUNT; f++)
+		s->host[f].fd = -1;
 	int r = cgroup_layout_detect(&s->layout);
 	if (r >= 0)
 		r = procfs_pidns_inode(0, &s->self_ns);
@@ -83,8 +85,11 @@ void fsd_state_free(struct fsd_state *s)
 			ctr_free(c);
 		}
 	}
-	for (int f = 0; f < FSD_FILE_COUNT; f++)
+	for (int f = 0; f < FSD_FILE_COUNT; f++) {
 		fsd_snap_unref(s->host[f].snap);
+		if (s->host[f].fd >= 0)
+			close(s->host[f].fd);
+	}
 	for (size_t i = 0; i < s->n_readers; i++)
 		if (s->readers[i].pidfd >= 0)
 			close(s->readers[i].pidfd);

@@ -63,6 +63,10 @@ struct ctr {
 	uint64_t validated_at;
 	struct fsd_snap *snaps[FSD_FILE_COUNT];
 	uint64_t snap_at[FSD_FILE_COUNT];
+	/* proc/cpuinfo's text is the host's cut to the visible CPUs, nothing else: the
+	 * host text and CPUs snaps[FSD_CPUINFO] was rendered from (the same again is a copy). */
+	struct fsd_snap *cpuinfo_host;
+	struct hutch_cpuset cpuinfo_visible;
 	bool has_tasks;
 	uint64_t running, blocked, total, last_pid;
 	struct fsd_load load;
@@ -73,6 +77,8 @@ struct ctr {
 };
 
 struct host_file {
+	/* Opened once, read with pread: no path walk in /proc per read; -1 until then. */
+	_Atomic int fd;
 	struct fsd_snap *snap;
 	uint64_t at;
 	struct fsd_host_meminfo meminfo; /* FSD_MEMINFO's: snap parsed */
