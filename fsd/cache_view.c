@@ -141,8 +141,9 @@ struct cv_file {
 	pthread_mutex_t push_lock;
 	pthread_mutex_t snap_lock;
 	struct fsd_snap *cur; /* snap_lock: the text in the kernel, NULL before the first */
-	/* snap_lock: born_ns of the oldest text the pages may hold; 0: none (invalidated). */
-	uint64_t pages_ns;
+	/* Written under snap_lock (read without it by the pusher's look): born_ns of
+	 * the oldest text the pages may hold; 0: none (invalidated). */
+	_Atomic uint64_t pages_ns;
 	uint64_t asked_at; /* the pusher's: when it last invalidated the attributes */
 	_Atomic uint64_t last_req_ns;
 };
@@ -151,6 +152,7 @@ struct cv_ctr {
 	char *name; /* encoded */
 	char *path; /* the cgroup path, from the hierarchy's root */
 	struct cv_ctr *next;
+	struct cv_ctr *all_next; /* the pusher's list of every container (cv_ctx.all) */
 	pthread_mutex_t pid_lock;
 	pid_t pid; /* a process of the container, the reader renders are done for */
 	int pidfd;
@@ -185,6 +187,12 @@ struct cv_ctx {
 
 	pthread_rwlock_t table_lock;
 	struct cv_ctr *ctrs[N_CTR_BUCKETS];
+	/*
+	 * Every container, newest first, for the pusher to walk without the
+	 * table lock: a container is put at its head (under the write lock,
+	 * all_next set before) and freed only at exit.
+	 */
+	struct cv_ctr *_Atomic all;
 	struct cv_ent *ents[N_ENT_BUCKETS];
 	size_t n_ctrs;
 	_Atomic uint64_t rescan_at;
@@ -345,6 +353,8 @@ static struct cv_ctr *ctr_get(struct cv_ctx *ctx, const char *name)
 			c->ents[t].next = *eb;
 			*eb = &c->ents[t];
 		}
+		c->all_next = atomic_load(&ctx->all);
+		atomic_store(&ctx->all, c);
 		ctx->n_ctrs++;
 	}
 	pthread_rwlock_unlock(&ctx->table_lock);
@@ -920,9 +930,7 @@ static const struct fuse_lowlevel_ops cv_ops = {
 static bool push_file(struct cv_ctx *ctx, struct cv_ctr *c, int f, uint64_t now)
 {
 	struct cv_file *cf = &c->files[f];
-	pthread_mutex_lock(&cf->snap_lock);
-	uint64_t pages = cf->pages_ns;
-	pthread_mutex_unlock(&cf->snap_lock);
+	uint64_t pages = atomic_load(&cf->pages_ns);
 	if (!pages)
 		return false;
 	if (pages >= now || now - pages + CV_PASS_NS + CV_SLACK_NS < CV_BOUND_NS)
@@ -954,26 +962,19 @@ static void push_pass(struct cv_ctx *ctx, uint64_t now)
 	ctx->seen_req_ns = last_any;
 	ctx->n_cached = 0;
 	/*
-	 * The table lock only to read a bucket's head: an invalidation below
-	 * waits for a page a reader is filling, whose READ may sit behind a
-	 * LOOKUP of a new container waiting for the write lock. Containers are
-	 * only ever put at a bucket's head and freed at exit, so the rest of a
-	 * chain can be walked without the lock.
+	 * Not under the table lock: an invalidation below waits for a page a
+	 * reader is filling, whose READ may sit behind a LOOKUP of a new
+	 * container waiting for the write lock (see cv_ctx.all).
 	 */
-	for (size_t i = 0; i < N_CTR_BUCKETS; i++) {
-		pthread_rwlock_rdlock(&ctx->table_lock);
-		struct cv_ctr *head = ctx->ctrs[i];
-		pthread_rwlock_unlock(&ctx->table_lock);
-		for (struct cv_ctr *c = head; c; c = c->next) {
-			uint64_t last_c = atomic_load(&c->last_req_ns);
-			if (!c->n_cached && last_c == c->seen_req_ns)
-				continue;
-			c->seen_req_ns = last_c;
-			c->n_cached = 0;
-			for (int f = 0; f < FSD_FILE_COUNT; f++)
-				c->n_cached += push_file(ctx, c, f, now);
-			ctx->n_cached += (size_t)c->n_cached;
-		}
+	for (struct cv_ctr *c = atomic_load(&ctx->all); c; c = c->all_next) {
+		uint64_t last_c = atomic_load(&c->last_req_ns);
+		if (!c->n_cached && last_c == c->seen_req_ns)
+			continue;
+		c->seen_req_ns = last_c;
+		c->n_cached = 0;
+		for (int f = 0; f < FSD_FILE_COUNT; f++)
+			c->n_cached += push_file(ctx, c, f, now);
+		ctx->n_cached += (size_t)c->n_cached;
 	}
 }
 
