@@ -21,11 +21,13 @@
 # container's directory, as hutch run binds it).
 # Other engineers load the machine at the same time: figures vary by run.
 # COMPARE=/path/to/an/older/hutch-fsd adds a column read through that binary
-# too, in the same run (an A/B of two builds); NOLOOP=1 skips the readers loop,
+# too, in the same run (an A/B of two builds; in the containers' part a row
+# "oldctrs": that binary's --containers); NOLOOP=1 skips the readers loop,
 # CTRS_ONLY=1 runs only the containers' part.
 # The containers' part runs each daemon in a loop, then lxcfs and the
 # per-container path again with every reader paced so that both serve the
-# total rate lxcfs reached ("the same reads"), and prints the CPU ratio.
+# total rate lxcfs reached ("the same reads"; RATE=N: N reads/s each), and
+# prints the CPU ratio.
 # IDLE=1000 runs only the idle part: that many cgroups, each container's
 # directory looked up through hutch-fsd --containers, then SECONDS_LOOP
 # seconds without reads: the daemon's CPU (target < 1% of a core) and RSS.
@@ -43,14 +45,14 @@ need_cmd lxcfs
 cg=hutch-test-bench-fsd-$$
 dirs=$(for c in memory cpu cpuacct cpuset pids; do bench_v1_mount $c; done | sort -u)
 tmp=$(mktemp -d /tmp/hutch-test-bench-fsd-XXXXXX)
-fsd_pid= lx_pid= old_pid= ctr_pid=
+fsd_pid= lx_pid= old_pid= ctr_pid= oldctr_pid=
 cleanup() {
 	for d in $dirs; do
 		[ -d "$d/$cg" ] || continue
 		for p in $(cat "$d/$cg/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
 	done
-	for p in $fsd_pid $lx_pid $old_pid $ctr_pid; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	umount -l "$tmp/hutch" "$tmp/lxcfs" "$tmp/old" "$tmp/ctrs" 2>/dev/null || true
+	for p in $fsd_pid $lx_pid $old_pid $ctr_pid $oldctr_pid; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	umount -l "$tmp/hutch" "$tmp/lxcfs" "$tmp/old" "$tmp/ctrs" "$tmp/oldctrs" 2>/dev/null || true
 	for d in $dirs; do
 		for c in "$d/$cg"/[ci]*/ "$d/$cg"; do
 			[ -d "$c" ] || continue
@@ -71,7 +73,7 @@ if [ -n "${PIN:-}" ]; then echo "$PIN" >"$cs/$cg/cpuset.cpus"; else cat "$cs/cpu
 echo $((512 * 1024 * 1024)) >"$(bench_v1_mount memory)/$cg/memory.limit_in_bytes"
 echo 100000 >"$(bench_v1_mount cpu)/$cg/cpu.cfs_quota_us"
 
-mkdir -p "$tmp/hutch" "$tmp/lxcfs" "$tmp/old" "$tmp/ctrs"
+mkdir -p "$tmp/hutch" "$tmp/lxcfs" "$tmp/old" "$tmp/ctrs" "$tmp/oldctrs"
 pin=()
 [ -n "${PIN:-}" ] && pin=(taskset -c "$PIN")
 "${pin[@]}" "$build/bin/hutch-fsd" "$tmp/hutch" 2>"$tmp/fsd.log" &
@@ -85,10 +87,12 @@ ctr=$tmp/ctrs/$cg
 if [ -n "${COMPARE:-}" ]; then
 	"${pin[@]}" "$COMPARE" "$tmp/old" 2>"$tmp/old.log" &
 	old_pid=$!
+	"${pin[@]}" "$COMPARE" --containers "$tmp/oldctrs" 2>"$tmp/oldctrs.log" &
+	oldctr_pid=$!
 fi
 for _ in $(seq 100); do
 	[ -e "$tmp/hutch/proc/meminfo" ] && [ -e "$tmp/lxcfs/proc/meminfo" ] && [ -e "$ctr/proc/meminfo" ] &&
-		{ [ -z "${COMPARE:-}" ] || [ -e "$tmp/old/proc/meminfo" ]; } && break
+		{ [ -z "${COMPARE:-}" ] || { [ -e "$tmp/old/proc/meminfo" ] && [ -e "$tmp/oldctrs/$cg/proc/meminfo" ]; }; } && break
 	sleep 0.1
 done
 
@@ -172,7 +176,7 @@ for d in lxcfs hutch ctrs ${COMPARE:+old}; do
 	for i in $(seq "$READERS"); do
 		in_cg "$tmp/fsd_read" loop "$SECONDS_LOOP" "$dir/proc/meminfo" "$dir/proc/stat" "$dir/proc/cpuinfo" >"$tmp/loop-$d-$i" &
 	done
-	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$" -e "^${old_pid:-x}\$" -e "^$ctr_pid\$")
+	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$" -e "^${old_pid:-x}\$" -e "^$ctr_pid\$" -e "^${oldctr_pid:-x}\$")
 	t1=$(cpu_ticks "$pid")
 	reads=$(cat "$tmp"/loop-$d-* | awk '{ n += $1; f += $2 } END { print n, f }')
 	awk -v t="$((t1 - t0))" -v hz="$hz" -v s="$SECONDS_LOOP" -v r="${reads% *}" -v d="$d" \
@@ -194,19 +198,19 @@ done
 # leaves "CPU% reads/s" in $tmp/res-DAEMON-RATE.
 ctr_run() {
 	local d=$1 rate=$2 pid dir t0 t1 reads i mode
-	case $d in lxcfs) pid=$lx_pid ;; hutch) pid=$fsd_pid ;; ctrs) pid=$ctr_pid ;; esac
+	case $d in lxcfs) pid=$lx_pid ;; hutch) pid=$fsd_pid ;; ctrs) pid=$ctr_pid ;; oldctrs) pid=$oldctr_pid ;; esac
 	mode=(loop "$SECONDS_LOOP")
 	[ "$rate" = 0 ] || mode=(rate "$SECONDS_LOOP" "$rate")
 	rm -f "$tmp"/ctr-"$d"-*
 	t0=$(cpu_us "$pid")
 	for i in $(seq "$CONTAINERS"); do
 		dir=$tmp/$d
-		[ "$d" = ctrs ] && dir=$tmp/ctrs/$cg%2Fc$i
+		[ "$d" = ctrs ] || [ "$d" = oldctrs ] && dir=$tmp/$d/$cg%2Fc$i
 		CG_PROCS="$(for x in $dirs; do echo "$x/$cg/c$i/cgroup.procs"; done)" bash -c \
 			'for f in $CG_PROCS; do echo $$ >"$f"; done; exec unshare --pid --fork --kill-child "$@"' _ \
 			"$tmp/fsd_read" "${mode[@]}" "$dir/proc/meminfo" "$dir/proc/stat" "$dir/proc/cpuinfo" >"$tmp/ctr-$d-$i" &
 	done
-	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$" -e "^${old_pid:-x}\$" -e "^$ctr_pid\$")
+	wait $(jobs -p | grep -v -e "^$fsd_pid\$" -e "^$lx_pid\$" -e "^${old_pid:-x}\$" -e "^$ctr_pid\$" -e "^${oldctr_pid:-x}\$")
 	t1=$(cpu_us "$pid")
 	reads=$(cat "$tmp"/ctr-"$d"-* | awk '{ n += $1; f += $2 } END { print n, f }')
 	awk -v t="$((t1 - t0))" -v s="$SECONDS_LOOP" -v r="${reads% *}" -v f="${reads#* }" -v d="$d" -v out="$tmp/res-$d-$rate" \
@@ -218,12 +222,18 @@ ratio() {
 }
 echo "in a loop (each daemon as fast as it serves):"
 printf '%-10s %12s %12s %16s\n' daemon "CPU %" "reads/s" "CPU us/read"
-for d in lxcfs hutch ctrs; do ctr_run "$d" 0; done
+for d in lxcfs hutch ctrs ${COMPARE:+oldctrs}; do ctr_run "$d" 0; done
 # The same reads: every daemon at the total rate lxcfs reached in the loop.
 total=$(awk '{ print $2 }' "$tmp/res-lxcfs-0")
 each=$(awk -v t="$total" -v n="$CONTAINERS" 'BEGIN { r = t / n; print (r > 1 ? int(r) : 1) }')
-echo "the same reads: each reader paced at $each reads/s ($((each * CONTAINERS)) reads/s in all, lxcfs's rate in the loop):"
+# RATE=N paces at N reads/s each instead (a rate lxcfs reached on a busier machine).
+each=${RATE:-$each}
+why="lxcfs's rate in the loop"
+[ -z "${RATE:-}" ] || why="RATE; lxcfs reached $total in the loop"
+echo "the same reads: each reader paced at $each reads/s ($((each * CONTAINERS)) reads/s in all, $why):"
 printf '%-10s %12s %12s %16s\n' daemon "CPU %" "reads/s" "CPU us/read"
-for d in lxcfs ctrs; do ctr_run "$d" "$each"; done
+for d in lxcfs ctrs ${COMPARE:+oldctrs}; do ctr_run "$d" "$each"; done
 echo "per-ctr CPU / lxcfs CPU: $(ratio "$tmp/res-ctrs-$each" "$tmp/res-lxcfs-$each") for the same reads" \
 	"(target < 0.1), $(ratio "$tmp/res-ctrs-0" "$tmp/res-lxcfs-0") in the loop (per-ctr serving $(awk 'NR == FNR { a = $2; next } { printf "%.0fx", $2 ? a / $2 : 0 }' "$tmp/res-ctrs-0" "$tmp/res-lxcfs-0") the reads)"
+[ -z "${COMPARE:-}" ] || echo "compare's per-ctr CPU / lxcfs CPU: $(ratio "$tmp/res-oldctrs-$each" "$tmp/res-lxcfs-$each") for the same reads;" \
+	"old / new per-ctr CPU: $(ratio "$tmp/res-oldctrs-$each" "$tmp/res-ctrs-$each") (compare: $COMPARE)"
