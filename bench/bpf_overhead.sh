@@ -89,19 +89,27 @@ awk -v rt="$rt" 'FNR == NR && $1 == "floor_switch" { f = $(NF - 1) }
 
 [ "$ROUNDS" -gt 0 ] || exit 0
 port=$((20000 + ($$ * 7 + RANDOM) % 12000))
-collector_up() {
-	"$build/bin/hutch-collector" --web.listen-address="127.0.0.1:$port" --probes="$PROBES" 2>"$tmp/log" &
+# held_up LOG WORD WHAT COMMAND...: COMMAND in the background (its pid in cpid),
+# waited for until it writes WORD to LOG.
+held_up() {
+	local log=$1 word=$2 what=$3
+	shift 3
+	"$@" >"$log" 2>&1 &
 	cpid=$!
 	for _ in $(seq 100); do
-		grep -q listening "$tmp/log" && return 0
+		grep -q "$word" "$log" && return 0
 		kill -0 "$cpid" 2>/dev/null || break
 		sleep 0.05
 	done
-	cat "$tmp/log"
-	echo "collector did not start"
+	cat "$log"
+	echo "$what did not start"
 	exit 1
 }
-collector_down() {
+collector_up() {
+	held_up "$tmp/log" listening "the collector" \
+		"$build/bin/hutch-collector" --web.listen-address="127.0.0.1:$port" --probes="$PROBES"
+}
+held_down() {
 	kill -TERM "$cpid"
 	wait "$cpid" || true
 	cpid=
@@ -115,18 +123,7 @@ cpu_us() {
 	perf stat -x, -e task-clock -o "$tmp/stat" "$@" >/dev/null 2>&1
 	awk -F, -v n="$ops" '$3 == "task-clock" { printf "%.4f\n", $1 * 1000 / n }' "$tmp/stat"
 }
-floor_up() {
-	"$cost" -w -o "$tmp/floor.bpf.o" >"$tmp/floor.hold" 2>&1 &
-	cpid=$!
-	for _ in $(seq 100); do
-		grep -q attached "$tmp/floor.hold" && return 0
-		kill -0 "$cpid" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$tmp/floor.hold"
-	echo "the empty program did not attach"
-	exit 1
-}
+floor_up() { held_up "$tmp/floor.hold" attached "the empty program" "$cost" -w -o "$tmp/floor.bpf.o"; }
 # arm_us ARM OPS COMMAND...: CPU time per op with nothing (none), the empty
 # sched_switch program (floor) or a running collector attached.
 arm_us() {
@@ -137,7 +134,7 @@ arm_us() {
 	collector) collector_up ;;
 	esac
 	cpu_us "$@"
-	[ "$arm" = none ] || collector_down
+	[ "$arm" = none ] || held_down
 }
 # quartiles: the median and quartiles of the numbers on stdin, and whether 0
 # lies between the quartiles.
