@@ -31,6 +31,7 @@
 #define N_SLOTS	 64
 #define MSG_MAX	 65536
 #define MAX_FDS	 32
+#define RESCUE_MS 250 /* how often a worker looks for a dead worker's call */
 
 #if defined(__x86_64__)
 #define NATIVE_ARCH AUDIT_ARCH_X86_64
@@ -644,6 +645,7 @@ static void *agent_main(void *arg)
 	sigaddset(&urg, SIGURG);
 	pthread_sigmask(SIG_UNBLOCK, &urg, NULL);
 	claim_slot(a);
+	uint64_t last_rescue = hutch_now_ns();
 	while (!atomic_load(&a->stop)) {
 		size_t n = a->n_fds + 2;
 		struct pollfd *p = calloc(n, sizeof(*p));
@@ -655,10 +657,21 @@ static void *agent_main(void *arg)
 		p[1] = (struct pollfd){.fd = a->chan, .events = POLLIN};
 		for (size_t i = 0; i < a->n_fds; i++)
 			p[i + 2] = (struct pollfd){.fd = a->fds[i], .events = POLLIN};
-		int r = poll(p, n, 250);
+		int r = poll(p, n, RESCUE_MS);
+		/*
+		 * A dead worker's call is looked for at least every RESCUE_MS, busy or
+		 * not: a worker killed while it held a call (one that was draining, so
+		 * none starts in its place) leaves that caller waiting until a live
+		 * worker answers it, while the other containers' calls keep this loop
+		 * from ever idling.
+		 */
+		uint64_t now = hutch_now_ns();
+		if (now - last_rescue >= RESCUE_MS * 1000000ull) {
+			last_rescue = now;
+			rescue(a);
+		}
 		if (r <= 0 || p[0].revents) {
 			free(p);
-			rescue(a);
 			continue;
 		}
 		/* Back to front: a listener removed moves the last one into its place. */
