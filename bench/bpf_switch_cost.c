@@ -229,17 +229,18 @@ static double quantile(double *v, int n, double q)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bpf_switch_cost [-f] [-s] [-r PAIRS] [-l ROUND_TRIPS] [-c CPU] [-p "
-		   "PROBES | -o OBJECT]\n"
-		   "  -r  batch pairs (with and without probes), default 201\n"
-		   "  -l  round trips per batch, default 5000\n"
-		   "  -c  the CPU both processes are pinned to, default 0; -1: not pinned\n"
-		   "  -p  probes, as hutch-collector's --probes, default all\n"
-		   "  -o  instead of the probes, the programs of this BPF object file\n"
-		   "  -f  run as SCHED_FIFO: other tasks cannot run on the CPU during a batch\n"
-		   "  -s  instead, PAIRS x ROUND_TRIPS round trips with the programs attached\n"
-		   "      and the kernel's run-time statistics on: each program's ns per run\n"
-		   "  -w  only attach the programs, say \"attached\" and hold them until SIGTERM\n");
+	fprintf(f,
+		"usage: bpf_switch_cost [-f] [-s] [-r PAIRS] [-l ROUND_TRIPS] [-c CPU] [-p "
+		"PROBES | -o OBJECT]\n"
+		"  -r  batch pairs (with and without probes), default 201\n"
+		"  -l  round trips per batch, default 5000\n"
+		"  -c  the CPU both processes are pinned to, default 0; -1: not pinned\n"
+		"  -p  probes, as hutch-collector's --probes, default all\n"
+		"  -o  instead of the probes, the programs of this BPF object file\n"
+		"  -f  run as SCHED_FIFO: other tasks cannot run on the CPU during a batch\n"
+		"  -s  instead, PAIRS x ROUND_TRIPS round trips with the programs attached\n"
+		"      and the kernel's run-time statistics on: each program's ns per run\n"
+		"  -w  only attach the programs, say \"attached\" and hold them until SIGTERM\n");
 }
 
 int main(int argc, char **argv)
