@@ -11,6 +11,12 @@
  * round trip, with its interquartile range.
  *
  *   bpf_switch_cost [-f] [-s] [-r PAIRS] [-l ROUND_TRIPS] [-c CPU] [-p PROBES | -o BPF_OBJECT]
+ *   bpf_switch_cost -w [-p PROBES | -o BPF_OBJECT]
+ *
+ * -w only attaches the programs and holds them until SIGTERM or SIGINT, for
+ * an end-to-end load measured from outside (bench/bpf_overhead.sh runs
+ * stress-ng without programs, with the empty reference, and with the
+ * collector).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -181,6 +187,31 @@ static void print_prog_stats(void)
 	}
 }
 
+static void on_stop(int sig)
+{
+	(void)sig;
+}
+
+/* -w: the programs attached until SIGTERM or SIGINT, then detached. */
+static int hold_attached(const struct probe_env *env, unsigned mask)
+{
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	struct running run;
+	probes_on(env, mask, &run);
+	printf("attached\n");
+	fflush(stdout);
+	sigsuspend(&old);
+	probes_off(mask, &run);
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -198,25 +229,27 @@ static double quantile(double *v, int n, double q)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bpf_switch_cost [-f] [-s] [-r PAIRS] [-l ROUND_TRIPS] [-c CPU] [-p "
-		   "PROBES | -o OBJECT]\n"
-		   "  -r  batch pairs (with and without probes), default 201\n"
-		   "  -l  round trips per batch, default 5000\n"
-		   "  -c  the CPU both processes are pinned to, default 0; -1: not pinned\n"
-		   "  -p  probes, as hutch-collector's --probes, default all\n"
-		   "  -o  instead of the probes, the programs of this BPF object file\n"
-		   "  -f  run as SCHED_FIFO: other tasks cannot run on the CPU during a batch\n"
-		   "  -s  instead, PAIRS x ROUND_TRIPS round trips with the programs attached\n"
-		   "      and the kernel's run-time statistics on: each program's ns per run\n");
+	fprintf(f,
+		"usage: bpf_switch_cost [-f] [-s] [-r PAIRS] [-l ROUND_TRIPS] [-c CPU] [-p "
+		"PROBES | -o OBJECT]\n"
+		"  -r  batch pairs (with and without probes), default 201\n"
+		"  -l  round trips per batch, default 5000\n"
+		"  -c  the CPU both processes are pinned to, default 0; -1: not pinned\n"
+		"  -p  probes, as hutch-collector's --probes, default all\n"
+		"  -o  instead of the probes, the programs of this BPF object file\n"
+		"  -f  run as SCHED_FIFO: other tasks cannot run on the CPU during a batch\n"
+		"  -s  instead, PAIRS x ROUND_TRIPS round trips with the programs attached\n"
+		"      and the kernel's run-time statistics on: each program's ns per run\n"
+		"  -w  only attach the programs, say \"attached\" and hold them until SIGTERM\n");
 }
 
 int main(int argc, char **argv)
 {
 	int pairs = 201, cpu = 0, opt;
-	bool fifo = false, stats = false;
+	bool fifo = false, stats = false, hold = false;
 	long loops = 5000;
 	const char *list = "all";
-	while ((opt = getopt(argc, argv, "r:l:c:p:o:fsh")) != -1) {
+	while ((opt = getopt(argc, argv, "r:l:c:p:o:fswh")) != -1) {
 		switch (opt) {
 		case 'r':
 			pairs = atoi(optarg);
@@ -240,6 +273,9 @@ int main(int argc, char **argv)
 		case 's':
 			stats = true;
 			break;
+		case 'w':
+			hold = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -260,6 +296,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct probe_env env = {.layout = layout};
+	if (hold)
+		return hold_attached(&env, mask);
 
 	struct shared *sh =
 		mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -27,10 +27,12 @@
 #include "agent.h"
 #include "hutch/util.h"
 
-#define ENV_NAME FSD_AGENT_ENV
-#define N_SLOTS	 64
-#define MSG_MAX	 65536
-#define MAX_FDS	 32
+#define ENV_NAME    FSD_AGENT_ENV
+#define N_SLOTS	    64
+#define MSG_MAX	    65536
+#define MAX_FDS	    32
+#define RESCUE_MS   250	 /* how often a worker looks for a dead worker's call */
+#define RESCUE_SCAN 4096 /* ids on each side of a taken one where a lost call is looked for */
 
 #if defined(__x86_64__)
 #define NATIVE_ARCH AUDIT_ARCH_X86_64
@@ -44,10 +46,19 @@
 #define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
 #endif
 
-/* A worker's call in flight, in the supervisor's memfd page: the next worker answers it. */
+/*
+ * A worker's call in flight, in the supervisor's memfd page: a live worker
+ * answers it when the worker dies. While receiving is set (from before RECV
+ * until the call's id is stored), a SIGKILL may have ended the worker after
+ * the kernel gave it a call whose id it never stored (the kill takes effect
+ * on the way back from the ioctl, which on a loaded machine can wait long for
+ * a CPU); id is then the last call it took, where the rescue looks for it
+ * (notification ids count up per listener). The layout is the one before
+ * (the page outlives an upgrade's exec): receiving was padding, always 0.
+ */
 struct slot {
 	_Atomic int32_t pid;
-	uint32_t pad;
+	_Atomic uint32_t receiving;
 	_Atomic uint64_t id;
 };
 
@@ -509,6 +520,47 @@ static bool respond(int fd, uint64_t id, int error, uint32_t flags, size_t size)
 	return ok;
 }
 
+/* Whether id is the call a live worker (not a) is answering. */
+static bool held_by_live_worker(const struct fsd_agent *a, uint64_t id)
+{
+	for (size_t i = 0; i < N_SLOTS; i++) {
+		const struct slot *sl = &a->slots[i];
+		if (sl != a->mine && atomic_load(&sl->pid) && !atomic_load(&sl->receiving) &&
+		    atomic_load(&sl->id) == id)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A dead worker that was receiving may hold a call nobody knows the id of:
+ * every call waiting on a listener within RESCUE_SCAN ids of an id some
+ * worker took (the dead one's last, and the others': the lost call came
+ * shortly before the calls taken since), that no live worker is answering, is
+ * answered by the kernel. A live worker that has just taken one of them and
+ * not yet stored its id finds it answered (its own answer fails): that call
+ * gets the host's values, only when a worker died.
+ */
+static size_t rescue_unknown(struct fsd_agent *a)
+{
+	size_t answered = 0;
+	for (size_t b = 0; b < N_SLOTS; b++) {
+		uint64_t base = atomic_load(&a->slots[b].id);
+		if (!base)
+			continue;
+		for (size_t k = 0; k < a->n_fds; k++)
+			for (uint64_t id = base - RESCUE_SCAN; id != base + RESCUE_SCAN; id++) {
+				uint64_t probe = id;
+				if (ioctl(a->fds[k], SECCOMP_IOCTL_NOTIF_ID_VALID, &probe) == 0 &&
+				    !held_by_live_worker(a, id) &&
+				    respond(a->fds[k], id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+					    a->sizes.seccomp_notif_resp))
+					answered++;
+			}
+	}
+	return answered;
+}
+
 /* Calls a dead worker had taken: the kernel answers them itself (the host's values). */
 static void rescue(struct fsd_agent *a)
 {
@@ -519,15 +571,25 @@ static void rescue(struct fsd_agent *a)
 		int32_t pid = atomic_load(&sl->pid);
 		if (!pid || sl == a->mine || kill(pid, 0) == 0 || errno != ESRCH)
 			continue;
-		uint64_t id = atomic_exchange(&sl->id, 0);
-		bool done = false;
-		for (size_t k = 0; id && k < a->n_fds && !done; k++)
-			done = respond(a->fds[k], id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
-				       a->sizes.seccomp_notif_resp);
-		if (done)
-			log_info(
-				"sysinfo agent: a call worker %d had taken: the kernel answered it",
-				(int)pid);
+		bool receiving = atomic_load(&sl->receiving);
+		uint64_t id = atomic_load(&sl->id);
+		size_t answered = 0;
+		if (receiving) {
+			answered = rescue_unknown(a);
+		} else {
+			for (size_t k = 0; id && k < a->n_fds && !answered; k++)
+				answered =
+					respond(a->fds[k], id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+						a->sizes.seccomp_notif_resp);
+		}
+		if (answered)
+			log_info("sysinfo agent: %zu call(s) worker %d had taken%s: the kernel "
+				 "answered",
+				 answered, (int)pid,
+				 receiving ? " (found among the waiting calls: it died receiving)"
+					   : "");
+		atomic_store(&sl->id, 0);
+		atomic_store(&sl->receiving, 0);
 		atomic_compare_exchange_strong(&sl->pid, &pid, 0);
 	}
 }
@@ -542,6 +604,8 @@ static void claim_slot(struct fsd_agent *a)
 		if (atomic_compare_exchange_strong(&a->slots[i].pid, &free_pid,
 						   (int32_t)getpid())) {
 			a->mine = &a->slots[i];
+			atomic_store(&a->mine->id, 0);
+			atomic_store(&a->mine->receiving, 1);
 			return;
 		}
 	}
@@ -604,8 +668,10 @@ static void serve_one(struct fsd_agent *a, int lfd)
 		free(req);
 		return;
 	}
-	if (a->mine)
+	if (a->mine) {
 		atomic_store(&a->mine->id, req->id);
+		atomic_store(&a->mine->receiving, 0);
+	}
 	if (req->data.nr == __NR_sysinfo && NATIVE_ARCH != 0 && req->data.arch == NATIVE_ARCH) {
 		r = answer_sysinfo(a, lfd, req);
 		if (r == 0)
@@ -622,8 +688,8 @@ static void serve_one(struct fsd_agent *a, int lfd)
 	} else {
 		respond(lfd, req->id, -ENOSYS, 0, a->sizes.seccomp_notif_resp);
 	}
-	if (a->mine)
-		atomic_store(&a->mine->id, 0);
+	if (a->mine) /* answered: its id stays, as where to look should we die receiving */
+		atomic_store(&a->mine->receiving, 1);
 	free(req);
 }
 
@@ -644,6 +710,7 @@ static void *agent_main(void *arg)
 	sigaddset(&urg, SIGURG);
 	pthread_sigmask(SIG_UNBLOCK, &urg, NULL);
 	claim_slot(a);
+	uint64_t last_rescue = hutch_now_ns();
 	while (!atomic_load(&a->stop)) {
 		size_t n = a->n_fds + 2;
 		struct pollfd *p = calloc(n, sizeof(*p));
@@ -655,10 +722,21 @@ static void *agent_main(void *arg)
 		p[1] = (struct pollfd){.fd = a->chan, .events = POLLIN};
 		for (size_t i = 0; i < a->n_fds; i++)
 			p[i + 2] = (struct pollfd){.fd = a->fds[i], .events = POLLIN};
-		int r = poll(p, n, 250);
+		int r = poll(p, n, RESCUE_MS);
+		/*
+		 * A dead worker's call is looked for at least every RESCUE_MS, busy or
+		 * not: a worker killed while it held a call (one that was draining, so
+		 * none starts in its place) leaves that caller waiting until a live
+		 * worker answers it, while the other containers' calls keep this loop
+		 * from ever idling.
+		 */
+		uint64_t now = hutch_now_ns();
+		if (now - last_rescue >= RESCUE_MS * 1000000ull) {
+			last_rescue = now;
+			rescue(a);
+		}
 		if (r <= 0 || p[0].revents) {
 			free(p);
-			rescue(a);
 			continue;
 		}
 		/* Back to front: a listener removed moves the last one into its place. */
@@ -688,6 +766,7 @@ static void *agent_main(void *arg)
 	}
 	if (a->mine) {
 		atomic_store(&a->mine->id, 0);
+		atomic_store(&a->mine->receiving, 0);
 		atomic_store(&a->mine->pid, 0);
 	}
 	if (a->has_timer)

@@ -22,6 +22,7 @@ packages=(
 	containerd podman docker.io
 	# load generators for tests and benchmarks
 	stress-ng hyperfine linux-perf
+	strace # holds a worker on its way back from an ioctl (test_fsd_sysinfo)
 	# tests/vm: Debian's kernels booted in qemu (modules prepared with kmod's depmod)
 	qemu-system-x86 kmod
 )

@@ -2,9 +2,11 @@
 /*
  * sysinfo(2) from inside a container, linked statically so any rootfs runs it.
  *   sysinfo_probe            one call: its fields, one "name=value" a line
- *   sysinfo_probe loop SECS  calls in a loop for SECS seconds: how many, how
- *                            many failed, the longest call, and how many saw
- *                            less than LIMIT_MIB of RAM (argv[3], default 1024)
+ *   sysinfo_probe loop SECS [LIMIT_MIB [STOP]]
+ *                            calls in a loop for SECS seconds, or until the
+ *                            file STOP exists: how many, how many failed, the
+ *                            longest call, and how many saw less than
+ *                            LIMIT_MIB of RAM (default 1024)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <time.h>
+#include <unistd.h>
 
 static unsigned long long now_us(void)
 {
@@ -26,8 +29,9 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "loop") == 0) {
 		unsigned long long end = now_us() + strtoull(argv[2], NULL, 10) * 1000000ull;
 		unsigned long long limit = (argc >= 4 ? strtoull(argv[3], NULL, 10) : 1024) << 20;
+		const char *stop = argc >= 5 ? argv[4] : NULL;
 		unsigned long long calls = 0, errors = 0, small = 0, max_us = 0;
-		while (now_us() < end) {
+		while (now_us() < end && !(stop && calls % 1024 == 0 && access(stop, F_OK) == 0)) {
 			unsigned long long t0 = now_us();
 			int r = sysinfo(&si);
 			unsigned long long dt = now_us() - t0;
