@@ -154,10 +154,25 @@ ssize_t hutch_pread_all(int fd, char *buf, size_t cap)
 	return (ssize_t)len;
 }
 
-ssize_t hutch_pread_grow(int fd, char **buf, size_t *cap, size_t max, unsigned grow)
+/* One pread from offset 0 into buf (cap bytes, NUL-terminated); returns its length. */
+static ssize_t pread_once(int fd, char *buf, size_t cap)
+{
+	if (cap == 0)
+		return -EINVAL;
+	ssize_t n;
+	do
+		n = pread(fd, buf, cap - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+static ssize_t pread_grow(int fd, char **buf, size_t *cap, size_t max, unsigned grow, bool once)
 {
 	for (;;) {
-		ssize_t n = hutch_pread_all(fd, *buf, *cap);
+		ssize_t n = once ? pread_once(fd, *buf, *cap) : hutch_pread_all(fd, *buf, *cap);
 		/* A file that leaves room is read whole. */
 		if (n < 0 || (size_t)n < *cap - 1)
 			return n;
@@ -171,28 +186,14 @@ ssize_t hutch_pread_grow(int fd, char **buf, size_t *cap, size_t max, unsigned g
 	}
 }
 
+ssize_t hutch_pread_grow(int fd, char **buf, size_t *cap, size_t max, unsigned grow)
+{
+	return pread_grow(fd, buf, cap, max, grow, false);
+}
+
 ssize_t hutch_pread_whole(int fd, char **buf, size_t *cap, size_t max, unsigned grow)
 {
-	if (*cap == 0)
-		return -EINVAL;
-	for (;;) {
-		ssize_t n = pread(fd, *buf, *cap - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if ((size_t)n < *cap - 1) {
-			(*buf)[n] = '\0';
-			return n;
-		}
-		if (*cap >= max)
-			return -EFBIG;
-		char *nb = realloc(*buf, *cap * grow);
-		if (!nb)
-			return -ENOMEM;
-		*buf = nb;
-		*cap *= grow;
-	}
+	return pread_grow(fd, buf, cap, max, grow, true);
 }
 
 int hutch_write_file_at(int dirfd, const char *path, const char *value)
