@@ -31,8 +31,8 @@
 #define N_SLOTS	    64
 #define MSG_MAX	    65536
 #define MAX_FDS	    32
-#define RESCUE_MS   250	 /* how often a worker looks for a dead worker's call */
-#define RESCUE_SCAN 4096 /* ids on each side of a taken one where a lost call is looked for */
+#define RESCUE_MS   250 /* how often a worker looks for a dead worker's call */
+#define RESCUE_SCAN 256 /* ids after a dead worker's last call where a lost one is looked for */
 
 #if defined(__x86_64__)
 #define NATIVE_ARCH AUDIT_ARCH_X86_64
@@ -533,31 +533,28 @@ static bool held_by_live_worker(const struct fsd_agent *a, uint64_t id)
 }
 
 /*
- * A dead worker that was receiving may hold a call nobody knows the id of:
- * every call waiting on a listener within RESCUE_SCAN ids of an id some
- * worker took (the dead one's last, and the others': the lost call came
- * shortly before the calls taken since), that no live worker is answering, is
- * answered by the kernel. A live worker that has just taken one of them and
- * not yet stored its id finds it answered (its own answer fails): that call
- * gets the host's values, only when a worker died.
+ * A dead worker that was receiving may hold a call nobody knows the id of: the
+ * kernel gives a listener's calls ids that count up, and the lost call came
+ * after the last one the worker took (base), usually on the same listener
+ * (a container calling in a loop), within the few calls other workers took
+ * meanwhile. Every call waiting on a listener within RESCUE_SCAN ids after
+ * base that no live worker is answering is answered by the kernel: one
+ * NOTIF_ID_VALID per id and listener, only when a worker died. A live worker
+ * that has just taken one of them and not yet stored its id finds it answered
+ * (its own answer fails): that call gets the host's values.
  */
-static size_t rescue_unknown(struct fsd_agent *a)
+static size_t rescue_unknown(struct fsd_agent *a, uint64_t base)
 {
 	size_t answered = 0;
-	for (size_t b = 0; b < N_SLOTS; b++) {
-		uint64_t base = atomic_load(&a->slots[b].id);
-		if (!base)
-			continue;
-		for (size_t k = 0; k < a->n_fds; k++)
-			for (uint64_t id = base - RESCUE_SCAN; id != base + RESCUE_SCAN; id++) {
-				uint64_t probe = id;
-				if (ioctl(a->fds[k], SECCOMP_IOCTL_NOTIF_ID_VALID, &probe) == 0 &&
-				    !held_by_live_worker(a, id) &&
-				    respond(a->fds[k], id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
-					    a->sizes.seccomp_notif_resp))
-					answered++;
-			}
-	}
+	for (size_t k = 0; k < a->n_fds; k++)
+		for (uint64_t id = base + 1; id != base + 1 + RESCUE_SCAN; id++) {
+			uint64_t probe = id;
+			if (ioctl(a->fds[k], SECCOMP_IOCTL_NOTIF_ID_VALID, &probe) == 0 &&
+			    !held_by_live_worker(a, id) &&
+			    respond(a->fds[k], id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+				    a->sizes.seccomp_notif_resp))
+				answered++;
+		}
 	return answered;
 }
 
@@ -575,7 +572,7 @@ static void rescue(struct fsd_agent *a)
 		uint64_t id = atomic_load(&sl->id);
 		size_t answered = 0;
 		if (receiving) {
-			answered = rescue_unknown(a);
+			answered = id ? rescue_unknown(a, id) : 0;
 		} else {
 			for (size_t k = 0; id && k < a->n_fds && !answered; k++)
 				answered =
