@@ -569,23 +569,20 @@ static void rescue(struct fsd_agent *a)
 		if (!pid || sl == a->mine || kill(pid, 0) == 0 || errno != ESRCH)
 			continue;
 		bool receiving = atomic_load(&sl->receiving);
-		uint64_t id = atomic_load(&sl->id);
+		/* Taking the id claims the rescue: two workers (an upgrade) do not both scan. */
+		uint64_t id = atomic_exchange(&sl->id, 0);
 		size_t answered = 0;
-		if (receiving) {
-			answered = id ? rescue_unknown(a, id) : 0;
-		} else {
-			for (size_t k = 0; id && k < a->n_fds && !answered; k++)
-				answered =
-					respond(a->fds[k], id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
-						a->sizes.seccomp_notif_resp);
-		}
+		if (id && receiving)
+			answered = rescue_unknown(a, id);
+		for (size_t k = 0; id && !receiving && k < a->n_fds && !answered; k++)
+			answered = respond(a->fds[k], id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+					   a->sizes.seccomp_notif_resp);
 		if (answered)
 			log_info("sysinfo agent: %zu call(s) worker %d had taken%s: the kernel "
 				 "answered",
 				 answered, (int)pid,
 				 receiving ? " (found among the waiting calls: it died receiving)"
 					   : "");
-		atomic_store(&sl->id, 0);
 		atomic_store(&sl->receiving, 0);
 		atomic_compare_exchange_strong(&sl->pid, &pid, 0);
 	}
